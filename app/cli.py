@@ -1,0 +1,26 @@
+"""The `qizhen` command line. Thin: every subcommand calls one library function."""
+
+from __future__ import annotations
+
+import typer
+
+from app.cli_finetune import app as finetune_app
+from app.cli_index import app as index_app
+from app.cli_kg import app as kg_app
+from app.cli_qa import register as register_qa
+from app.cli_serve import register as register_serve
+
+app = typer.Typer(help="QiZhen grounded medical QA over a knowledge graph.", no_args_is_help=True)
+app.add_typer(kg_app, name="kg", help="Build and inspect the knowledge graph.")
+app.add_typer(index_app, name="index", help="Build the dense passage index.")
+app.add_typer(finetune_app, name="finetune", help="Build instruction data, train and merge LoRA adapters.")
+register_qa(app)  # ask, retrieve, eval
+register_serve(app)  # serve, ui, demo
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Name normalization shared by ingest (node identity) and retrieval (matching).
+
+Only surface noise is removed — width, bracket style, spaces, case and trailing punctuation —
+never content, so "复方氨基酸胶囊(8-11)" and "复方氨基酸胶囊" stay different entities.
+Dosage-form and salt stripping is a *variant* (an alias), not part of identity.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "［": "(", "］": ")",
+                           "[": "(", "]": ")", "〔": "(", "〕": ")", "｛": "(", "｝": ")",
+                           "{": "(", "}": ")", "—": "-", "－": "-", "–": "-", "·": "", "・": ""})
+_SPACE = re.compile(r"\s+")
+_TRAIL = re.compile(r"[\s,.;:!?，。；：！？、…]+$")
+_LEAD = re.compile(r"^[\s,.;:!?，。；：！？、…]+")
+
+
+def normalize_name(name: str) -> str:
+    s = unicodedata.normalize("NFKC", name).translate(_BRACKETS)
+    s = _SPACE.sub("", s).lower()
+    s = _TRAIL.sub("", s)
+    return _LEAD.sub("", s)
+
+
+#: Dosage forms, longest first so "肠溶片" is stripped before "片".
+DOSAGE_FORMS: tuple[str, ...] = tuple(sorted({
+    "肠溶胶囊", "肠溶片", "缓释片", "控释片", "缓释胶囊", "分散片", "咀嚼片", "泡腾片", "口腔崩解片",
+    "口崩片", "含片", "舌下片", "薄膜衣片", "糖衣片", "滴丸", "软胶囊", "硬胶囊", "胶囊", "胶丸", "片",
+    "颗粒", "冲剂", "口服液", "口服溶液", "合剂", "糖浆", "混悬液", "干混悬剂", "混悬剂", "乳膏", "软膏",
+    "凝胶", "搽剂", "洗剂", "喷雾剂", "气雾剂", "吸入剂", "滴眼液", "滴耳液", "滴鼻液", "眼膏", "栓",
+    "注射液", "注射用", "粉针剂", "输液", "丸", "大蜜丸", "小蜜丸", "水丸", "浓缩丸", "散", "膏", "酊",
+    "贴剂", "贴膏", "膜", "溶液", "酏剂", "口服乳剂", "乳剂", "粉", "粉剂", "颗粒剂", "片剂", "胶囊剂",
+}, key=len, reverse=True))
+
+#: Salt / ester prefixes and suffixes found in Chinese drug names.
+SALT_PREFIXES: tuple[str, ...] = tuple(sorted({
+    "盐酸", "硫酸", "磷酸", "枸橼酸", "马来酸", "富马酸", "酒石酸", "甲磺酸", "苯磺酸", "琥珀酸",
+    "醋酸", "乳酸", "氢溴酸", "硝酸", "葡萄糖酸", "门冬氨酸", "赖氨酸", "精氨酸", "苯甲酸", "草酸",
+    "双氯芬酸", "重酒石酸", "二盐酸", "对甲苯磺酸", "甲硫酸", "水杨酸", "乙酰",
+}, key=len, reverse=True))
+SALT_SUFFIXES: tuple[str, ...] = ("钠", "钾", "钙", "镁", "锌", "铝", "盐")
+
+
+def strip_dosage_form(name: str) -> str:
+    """'地屈孕酮片' → '地屈孕酮'; returns the input when nothing (or everything) would remain."""
+    n = name.removeprefix("注射用") if name.startswith("注射用") and len(name) > 4 else name
+    for form in DOSAGE_FORMS:
+        if n.endswith(form) and len(n) - len(form) >= 2:
+            return n[: -len(form)]
+    return n
+
+
+def strip_salt(name: str) -> str:
+    """'盐酸二甲双胍' → '二甲双胍'; conservative: keeps at least two characters."""
+    for prefix in SALT_PREFIXES:
+        if name.startswith(prefix) and len(name) - len(prefix) >= 2:
+            return name[len(prefix):]
+    return name
+
+
+def core_name(name: str) -> str:
+    """Ingredient-level name: without dosage form, salt or bracketed spec."""
+    n = re.sub(r"\([^)]*\)$", "", normalize_name(name))
+    return strip_salt(strip_dosage_form(n))

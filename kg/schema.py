@@ -1,0 +1,190 @@
+"""Graph vocabulary and the typed records that cross module boundaries.
+
+One node per real-world entity: ids derive from the *normalized* name only, so the same
+disease from CMeKG, xywy and 39health lands on one node whatever order they are ingested in.
+The node type is a property that a describing record (a source's own subject) may upgrade
+from a weaker guess made when the name was only mentioned as an object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from kg.normalize import normalize_name
+
+
+class NodeType(StrEnum):
+    DRUG = "Drug"
+    DISEASE = "Disease"
+    SYMPTOM = "Symptom"
+    CHECK = "Check"
+    DEPARTMENT = "Department"
+    INGREDIENT = "Ingredient"
+    FOOD = "Food"
+    CATEGORY = "Category"
+    CAUSE = "Cause"
+    CONCEPT = "Concept"  # anything a source names that fits none of the above
+
+
+class RelType(StrEnum):
+    INDICATED_FOR = "INDICATED_FOR"  # Drug → Disease | Symptom (适应症/主治/功能主治)
+    ADVERSE_REACTION = "ADVERSE_REACTION"  # Drug → Symptom (不良反应)
+    CONTRAINDICATED = "CONTRAINDICATED"  # Drug → * (禁忌)
+    INTERACTS_WITH = "INTERACTS_WITH"  # Drug → Drug (相互作用)
+    HAS_INGREDIENT = "HAS_INGREDIENT"  # Drug → Ingredient (成份)
+    IN_CATEGORY = "IN_CATEGORY"  # Drug → Category (分类)
+    HAS_SYMPTOM = "HAS_SYMPTOM"  # Disease → Symptom
+    NEEDS_CHECK = "NEEDS_CHECK"  # Disease → Check
+    TREATED_BY = "TREATED_BY"  # Disease → Drug
+    IN_DEPARTMENT = "IN_DEPARTMENT"  # Disease → Department
+    COMPLICATION = "COMPLICATION"  # Disease → Disease
+    HAS_CAUSE = "HAS_CAUSE"  # Disease → Cause
+    GOOD_FOOD = "GOOD_FOOD"  # Disease → Food
+    AVOID_FOOD = "AVOID_FOOD"  # Disease → Food
+    RELATED_TO = "RELATED_TO"  # any other entity-valued source predicate (kept in `predicate`)
+
+
+class Direction(StrEnum):
+    OUT = "out"
+    IN = "in"
+    BOTH = "both"
+
+
+#: How strongly a node type claim is believed when two sources disagree; higher wins.
+TYPE_PRIORITY: dict[NodeType, int] = {
+    NodeType.CONCEPT: 0,
+    NodeType.CAUSE: 1,
+    NodeType.CATEGORY: 2,
+    NodeType.FOOD: 3,
+    NodeType.DEPARTMENT: 3,
+    NodeType.CHECK: 4,
+    NodeType.INGREDIENT: 4,
+    NodeType.SYMPTOM: 5,
+    NodeType.DRUG: 6,
+    NodeType.DISEASE: 7,
+}
+
+
+def entity_id(name: str) -> str:
+    """Stable, URL-safe id from the normalized name (type-independent by design)."""
+    key = normalize_name(name)
+    return "e" + hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
+
+
+PropValue = str | list[str]
+
+
+@dataclass(slots=True)
+class Entity:
+    """A graph node. `described` is True when a source record is *about* this entity
+    (not merely mentioning it): described types beat guessed ones on merge."""
+
+    id: str
+    type: NodeType
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    properties: dict[str, PropValue] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+    described: bool = False
+
+    @classmethod
+    def named(cls, name: str, type: NodeType, **kw: object) -> Entity:
+        return cls(id=entity_id(name), type=type, name=name, **kw)  # type: ignore[arg-type]
+
+    def merge(self, other: Entity) -> Entity:
+        """Combine two records of the same node (same id); order-independent for lists."""
+        if other.id != self.id:
+            raise ValueError(f"cannot merge {self.id} with {other.id}")
+        mine = (self.described, TYPE_PRIORITY[self.type])
+        theirs = (other.described, TYPE_PRIORITY[other.type])
+        winner, loser = (self, other) if mine >= theirs else (other, self)
+        props: dict[str, PropValue] = {}
+        for key in sorted(set(self.properties) | set(other.properties)):
+            props[key] = _merge_value(loser.properties.get(key), winner.properties.get(key))
+        name = winner.name if winner.described or not loser.described else loser.name
+        aliases = sorted((set(self.aliases) | set(other.aliases) | {self.name, other.name}) - {name})
+        return Entity(
+            id=self.id,
+            type=winner.type,
+            name=name,
+            aliases=aliases,
+            properties=props,
+            sources=sorted(set(self.sources) | set(other.sources)),
+            described=self.described or other.described,
+        )
+
+
+def _merge_value(a: PropValue | None, b: PropValue | None) -> PropValue:
+    if a is None:
+        return b if b is not None else ""
+    if b is None or a == b:
+        return a
+    items: list[str] = []
+    for v in (a, b):
+        for x in [v] if isinstance(v, str) else v:
+            if x and x not in items:
+                items.append(x)
+    return items[0] if len(items) == 1 else items
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """An edge; identity is (source_id, type, target_id, dataset), so re-ingesting is idempotent."""
+
+    source_id: str
+    type: RelType
+    target_id: str
+    dataset: str
+    predicate: str = ""  # the source's own predicate name, e.g. 适应症 or 功能主治
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.source_id, self.type.value, self.target_id, self.dataset)
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One relationship seen from an entity, with the other end resolved to a name."""
+
+    entity_id: str
+    entity_name: str
+    relation: RelType
+    target_id: str
+    target_name: str
+    target_type: NodeType
+    dataset: str
+    predicate: str = ""
+    direction: Direction = Direction.OUT
+
+
+@dataclass(slots=True)
+class EntityCard:
+    """Everything shown when a clinician clicks an entity."""
+
+    entity: Entity
+    facts: list[Fact] = field(default_factory=list)
+
+    def grouped(self) -> dict[str, list[Fact]]:
+        """Facts by relationship type; incoming ones are keyed `TYPE<-`."""
+        out: dict[str, list[Fact]] = {}
+        for f in self.facts:
+            key = f.relation.value if f.direction == Direction.OUT else f"{f.relation.value}<-"
+            out.setdefault(key, []).append(f)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class GraphStats:
+    nodes: dict[str, int]
+    relationships: dict[str, int]
+    snapshot: str
+
+    @property
+    def total_nodes(self) -> int:
+        return sum(self.nodes.values())
+
+    @property
+    def total_relationships(self) -> int:
+        return sum(self.relationships.values())

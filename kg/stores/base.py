@@ -1,0 +1,110 @@
+"""The GraphStore interface every backend implements (embedded ladybug, Neo4j)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+
+from kg.schema import Direction, Entity, EntityCard, Fact, GraphStats, NodeType, Relation, RelType
+
+
+class StoreUnavailable(RuntimeError):
+    """The backend cannot be reached (server down, database locked); callers map it to 503."""
+
+
+class GraphStore(ABC):
+    """Batch writes, entity cards, facts and name lookup over the medical graph.
+
+    Constructors must be cheap and must not connect: connection happens lazily on first use
+    (or in `open()`), so a service can start and report 'degraded' when the store is down.
+    """
+
+    #: the settings string that selects this backend
+    kind: str = ""
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def open(self) -> None:  # noqa: B027 - optional hook
+        """Connect / create schema eagerly (otherwise done on first use)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> GraphStore:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @abstractmethod
+    def ping(self, timeout_s: float = 2.0) -> None:
+        """Raise StoreUnavailable unless the store answers within `timeout_s`."""
+
+    # -- writes ----------------------------------------------------------------------------
+    @abstractmethod
+    def upsert_entities(self, entities: Sequence[Entity]) -> int:
+        """Insert or merge (Entity.merge semantics against what is stored). Returns rows written."""
+
+    @abstractmethod
+    def upsert_relations(self, relations: Sequence[Relation]) -> int:
+        """Insert edges whose key (source, type, target, dataset) is new; both ends must exist."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Delete everything (tests, `kg ingest --reset`)."""
+
+    # -- reads -----------------------------------------------------------------------------
+    @abstractmethod
+    def get_entities(self, ids: Sequence[str]) -> list[Entity]:
+        """Entities for the ids that exist, in no particular order."""
+
+    def get_entity(self, entity_id: str) -> Entity | None:
+        found = self.get_entities([entity_id])
+        return found[0] if found else None
+
+    @abstractmethod
+    def find_by_name(self, name: str, types: Sequence[NodeType] | None = None) -> list[Entity]:
+        """Exact match on normalized name or any normalized alias."""
+
+    @abstractmethod
+    def facts(
+        self,
+        entity_id: str,
+        rel_types: Sequence[RelType] | None = None,
+        direction: Direction = Direction.OUT,
+        limit: int | None = None,
+    ) -> list[Fact]:
+        """Relationships of one entity, filtered by type and direction, deterministic order."""
+
+    def card(self, entity_id: str, limit_per_type: int = 200) -> EntityCard | None:
+        entity = self.get_entity(entity_id)
+        if entity is None:
+            return None
+        facts = self.facts(entity_id, direction=Direction.BOTH)
+        kept: list[Fact] = []
+        seen: dict[tuple[str, str], int] = {}
+        for f in facts:
+            k = (f.relation.value, f.direction.value)
+            seen[k] = seen.get(k, 0) + 1
+            if seen[k] <= limit_per_type:
+                kept.append(f)
+        return EntityCard(entity=entity, facts=kept)
+
+    def card_by_name(self, name: str) -> EntityCard | None:
+        found = self.find_by_name(name)
+        return self.card(found[0].id) if found else None
+
+    @abstractmethod
+    def iter_entities(self, batch_size: int = 10_000) -> Iterator[list[Entity]]:
+        """Every entity, in batches (for building the linker and the passage index)."""
+
+    @abstractmethod
+    def name_index(self) -> list[tuple[str, str, str, list[str]]]:
+        """(id, type, name, aliases) for every node — the linker's input, without long texts."""
+
+    @abstractmethod
+    def stats(self) -> GraphStats: ...
+
+    @abstractmethod
+    def snapshot(self) -> str:
+        """An id that changes whenever the content changes (cheap to compute)."""

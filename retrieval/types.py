@@ -1,0 +1,50 @@
+"""Typed results of retrieval: what the linker found and the ranked evidence."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class LinkedEntity(BaseModel):
+    id: str
+    name: str
+    type: str
+    mention: str = Field(description="the text span in the question (or history) that matched")
+    score: float = Field(ge=0.0, le=1.0, description="linking confidence")
+    method: str = Field(default="exact", description="exact | alias | variant | fuzzy | history")
+    start: int = -1
+    end: int = -1
+
+
+class Intent(BaseModel):
+    name: str = Field(description="e.g. indication, adverse_reaction, symptom, check, drug, overview")
+    score: float = 1.0
+    method: str = "rule"  # rule | embedding | default
+    reverse: bool = Field(default=False, description="asks for the subject given the object (什么药能治X)")
+
+
+class Evidence(BaseModel):
+    """One numbered item the answer may cite; `index` is 1-based and stable within an answer."""
+
+    index: int
+    entity_id: str
+    entity_name: str
+    entity_type: str
+    field: str = Field(description="relationship type (INDICATED_FOR …) or property name (简介, 病因 …)")
+    text: str
+    source: str = Field(description="dataset: cmekg | xywy | 39health | caregpt | jsonl")
+    score: float = 0.0
+    target_id: str | None = None
+    target_name: str | None = None
+    target_type: str | None = None
+    origin: str = Field(default="kg", description="kg | dense | lexical")
+
+
+class RetrievalResult(BaseModel):
+    question: str
+    resolved_question: str = Field(description="question with follow-up references resolved")
+    entities: list[LinkedEntity] = []
+    intent: Intent
+    evidence: list[Evidence] = []
+    snapshot: str = ""
+    timings_ms: dict[str, float] = {}
