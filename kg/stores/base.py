@@ -102,6 +102,11 @@ class GraphStore(ABC):
     def name_index(self) -> list[tuple[str, str, str, list[str]]]:
         """(id, type, name, aliases) for every node — the linker's input, without long texts."""
 
+    def described_ids(self) -> set[str]:
+        """Ids of entities some source record is *about* (the linker prefers them).
+        Backends should override this with a single cheap query."""
+        return {e.id for batch in self.iter_entities() for e in batch if e.described}
+
     @abstractmethod
     def stats(self) -> GraphStats: ...
 
