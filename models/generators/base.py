@@ -11,6 +11,10 @@ from pydantic import BaseModel
 from retrieval.types import Evidence, Intent, LinkedEntity
 
 
+class GeneratorError(RuntimeError):
+    """The generator cannot answer (model files missing, server down or answering garbage)."""
+
+
 class Turn(BaseModel):
     role: Literal["user", "assistant"]
     content: str
