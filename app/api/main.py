@@ -1,0 +1,109 @@
+"""The FastAPI app. Run with `qizhen serve` or `uvicorn --factory app.api.main:create_app`.
+
+The QA service is built and warmed once per worker process in the lifespan (never per request).
+With several workers each process opens the embedded graph read-only, so they can share it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.deps import Runtime
+from app.api.errors import install_error_handlers
+from app.api.routes import ask, entities, health, metrics
+from app.api.telemetry import Metrics
+from app.audit import AuditLog
+from app.pipeline import QAService
+from app.settings import Settings, get_settings
+from kg.stores.base import GraphStore, StoreUnavailable
+
+log = logging.getLogger("qizhen.api")
+
+
+def read_only_store(settings: Settings) -> GraphStore | None:
+    """The API never writes: open the embedded graph read-only so several workers can share it."""
+    if settings.graph in ("embedded", "ladybug"):
+        from kg.stores.ladybug import LadybugStore
+
+        return LadybugStore(settings.graph_path, read_only=True)
+    return None  # server backends: the service opens its own client
+
+
+def build_service(settings: Settings) -> QAService:
+    return QAService(settings, store=read_only_store(settings))
+
+
+class MetricsMiddleware:
+    """Counts every request by its route template (not the raw path) and times it."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            self.metrics.observe_request(template, scope["method"], status, time.perf_counter() - started)
+
+
+def create_app(settings: Settings | None = None, service: QAService | None = None) -> FastAPI:
+    """Build the app (called per worker by the factory form); the service is built at startup when not given."""
+    resolved = settings or get_settings()
+    app_metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        s = resolved
+        svc = service or build_service(s)
+        try:
+            await run_in_threadpool(svc.warm_up)
+        except StoreUnavailable as exc:  # start anyway: /health says degraded, /ask gives 503
+            log.warning("starting degraded, graph store unavailable: %s", exc)
+        audit = AuditLog(s.audit_path)
+        app.state.runtime = Runtime(settings=s, service=svc, audit=audit, metrics=app_metrics)
+        try:
+            yield
+        finally:
+            app.state.runtime = None
+            audit.close()
+            close = getattr(svc, "close", None)
+            if callable(close):
+                close()
+
+    app = FastAPI(
+        title="QiZhen grounded medical QA",
+        version="0.1.0",
+        description="Answers Chinese medical questions from a knowledge graph and cites every fact.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in (ask.router, entities.router, health.router, metrics.router):
+        app.include_router(router)
+    if resolved.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=resolved.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type", "Authorization", "X-API-Key"])
+    app.add_middleware(MetricsMiddleware, metrics=app_metrics)
+    return app

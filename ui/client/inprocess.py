@@ -1,0 +1,50 @@
+"""In-process backend of the UI client: the QA service runs inside the Streamlit server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from app.api.schemas import EntityCardOut, card_out
+from app.pipeline import QAService
+from app.settings import Settings, get_settings
+from kg.stores.base import StoreUnavailable
+from models.generators.base import Turn
+from models.types import Answer
+from ui.client.base import ClientError, QAClient, StreamItem
+
+
+class InProcessClient(QAClient):
+    def __init__(self, service: QAService) -> None:
+        self.service = service
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> InProcessClient:
+        service = QAService(settings or get_settings())
+        service.warm_up()
+        return cls(service)
+
+    def ask(self, question: str, history: Sequence[Turn] = (), *, generator: str | None = None,
+            top_k: int | None = None) -> Answer:
+        try:
+            return self.service.ask(question, list(history), generator=generator, top_k=top_k)
+        except StoreUnavailable as exc:
+            raise ClientError("graph_unavailable", str(exc), 503) from exc
+
+    def ask_stream(self, question: str, history: Sequence[Turn] = (), *, generator: str | None = None,
+                   top_k: int | None = None) -> Iterator[StreamItem]:
+        try:
+            for ev in self.service.ask_stream(question, list(history), generator=generator, top_k=top_k):
+                yield StreamItem(event=ev.event, data=ev.data)
+        except StoreUnavailable as exc:
+            raise ClientError("graph_unavailable", str(exc), 503) from exc
+
+    def entity_card(self, entity_id: str) -> EntityCardOut | None:
+        card = self.service.entity_card(entity_id)
+        return card_out(card) if card else None
+
+    def entity_by_name(self, name: str) -> EntityCardOut | None:
+        found = self.service.find_entities(name)
+        return self.entity_card(found[0].id) if found else None
+
+    def health(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self.service.health().model_dump().items()}
