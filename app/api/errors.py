@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kg.stores.base import StoreUnavailable
+from models.generators.base import GeneratorError
 
 log = logging.getLogger("qizhen.api")
 
@@ -43,7 +44,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
         413: "question too long",
         422: "invalid request",
         500: "internal error",
-        503: "graph store unavailable",
+        503: "graph store or generator unavailable",
     }
     return {s: {"model": ErrorBody, "description": texts[s]} for s in statuses}
 
@@ -81,6 +82,12 @@ async def store_unavailable_handler(request: Request, exc: Exception) -> JSONRes
                           headers={"Retry-After": "5"})
 
 
+async def generator_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("generator unavailable: %s", exc)
+    return error_response(503, "generator_unavailable", f"the answer generator is unavailable: {exc}",
+                          headers={"Retry-After": "5"})
+
+
 async def unhandled_error_handler(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "internal server error (details are in the server log)")
@@ -91,4 +98,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StoreUnavailable, store_unavailable_handler)
+    app.add_exception_handler(GeneratorError, generator_error_handler)
     app.add_exception_handler(Exception, unhandled_error_handler)

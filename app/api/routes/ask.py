@@ -15,6 +15,7 @@ from app.api.errors import ApiError, error_responses
 from app.api.schemas import AskRequest
 from app.settings import Settings
 from kg.stores.base import StoreUnavailable
+from models.generators.base import GeneratorError
 from models.types import Answer
 
 log = logging.getLogger("qizhen.api")
@@ -95,6 +96,8 @@ def ask_stream(body: AskRequest, settings: SettingsDep, service: ServiceDep, aud
                     yield _sse(ev.event, ev.data)
         except StoreUnavailable as exc:
             yield _sse("error", {"error": "graph_unavailable", "message": f"the knowledge graph is unavailable: {exc}"})
+        except GeneratorError as exc:
+            yield _sse("error", {"error": "generator_unavailable", "message": f"the answer generator is unavailable: {exc}"})
         except Exception:  # headers are sent: report in-band, never a trace
             log.exception("error while streaming an answer")
             yield _sse("error", {"error": "internal_error", "message": "internal server error"})

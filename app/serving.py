@@ -1,0 +1,126 @@
+"""Start the API (uvicorn), the Streamlit UI, or both for a demo — what `qizhen serve|ui|demo` call."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from app.settings import Settings
+
+#: ui/ is a sibling package of app/ (source tree and site-packages alike); located, not imported
+UI_APP = Path(__file__).resolve().parents[1] / "ui" / "streamlit_app.py"
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, log_level: str = "info") -> None:
+    """Run the REST API. Each worker builds its own service (opening the embedded graph read-only);
+    with several workers, Prometheus metrics are aggregated through a shared multiprocess directory."""
+    import uvicorn
+
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="qizhen-metrics-")
+    uvicorn.run("app.api.main:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level=log_level, timeout_graceful_shutdown=10)
+
+
+def ui_command(host: str = "127.0.0.1", port: int = 8501, api_url: str | None = None) -> list[str]:
+    return [sys.executable, "-m", "streamlit", "run", str(UI_APP), "--server.address", host,
+            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--global.developmentMode", "false"]
+
+
+def ui_env(api_url: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    if api_url:
+        env["QIZHEN_API_URL"] = api_url
+    return env
+
+
+def run_ui(host: str = "127.0.0.1", port: int = 8501, api_url: str | None = None) -> int:
+    """Run the Streamlit UI in the foreground (talking to `api_url`, or in-process without one)."""
+    _require_streamlit()
+    return subprocess.call(ui_command(host, port), env=ui_env(api_url))
+
+
+def wait_http(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Poll `url` until it answers (any status); raise if `proc` exits or time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[2] if isinstance(proc.args, list) else proc.args} exited "
+                               f"with code {proc.returncode}")
+        try:
+            httpx.get(url, timeout=2.0)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {timeout_s:g} s")
+
+
+def prepare_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
+    """Build whatever is missing: the graph (CMeKG ingest), the materialized embedder and the index."""
+    if not _graph_exists(settings):
+        echo(f"building the knowledge graph from CMeKG into {settings.graph_path} (first run only)…")
+        from kg.ingest import ingest_cmekg
+
+        ingest_cmekg(settings)
+    if settings.dense and not _index_exists(settings):
+        echo(f"building the passage index in {settings.index_dir} (first run only)…")
+        from retrieval.index import build_index
+
+        build_index(settings)
+
+
+def _graph_exists(settings: Settings) -> bool:
+    p = settings.graph_path
+    return p.exists() and (p.is_file() or any(p.iterdir()))
+
+
+def _index_exists(settings: Settings) -> bool:
+    d = settings.index_dir
+    return d.is_dir() and any(d.iterdir())
+
+
+def run_demo(settings: Settings, host: str = "127.0.0.1", api_port: int = 8000, ui_port: int = 8501,
+             echo: Callable[[str], None] = print) -> int:
+    """Prepare on first run, then run the API and the UI together until interrupted."""
+    _require_streamlit()
+    prepare_demo(settings, echo)
+    api_url = f"http://{host}:{api_port}"
+    api = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "app.api.main:create_app",
+                            "--host", host, "--port", str(api_port), "--log-level", "warning"])
+    ui: subprocess.Popen[bytes] | None = None
+    try:
+        wait_http(f"{api_url}/health", 600, api)
+        ui = subprocess.Popen(ui_command(host, ui_port), env=ui_env(api_url))
+        wait_http(f"http://{host}:{ui_port}/_stcore/health", 120, ui)
+        echo(f"QiZhen is ready: open http://{host}:{ui_port}  (API {api_url}, docs {api_url}/docs); Ctrl-C stops")
+        while api.poll() is None and ui.poll() is None:
+            time.sleep(0.5)
+        return api.returncode or (ui.returncode or 0)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for proc in (ui, api):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        for proc in (ui, api):
+            if proc is not None:
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+def _require_streamlit() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("streamlit") is None:
+        raise RuntimeError("the UI needs Streamlit: pip install 'qizhen[ui]'")
