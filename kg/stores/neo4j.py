@@ -1,0 +1,349 @@
+"""GraphStore on Neo4j (or any Neo4j-5 compatible Bolt server, e.g. ArcadeDB) via the official driver.
+
+Layout: every node is `(:Entity {id, type, name, keys, aliases, sources, described, props})` where
+`keys` holds the normalized name and aliases (for lookup) and `props` is the JSON text of the
+entity's properties (as in the embedded store, so both backends round-trip identically). Each
+`RelType` is its own relationship type carrying `dataset` and `predicate`; identity is
+(source, type, target, dataset).
+
+Snapshot: a `(:QizhenMeta {key, epoch, version})` node. Every write that changes content bumps
+`version` in the same transaction; `clear()` draws a new `epoch`. So a no-op re-upsert leaves the
+snapshot alone and any content change (or a clear) moves it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from kg.normalize import normalize_name
+from kg.schema import Direction, Entity, Fact, GraphStats, NodeType, Relation, RelType
+from kg.stores import neo4j_queries as q
+from kg.stores.base import GraphStore, StoreUnavailable
+
+if TYPE_CHECKING:
+    from neo4j import Driver, ManagedTransaction
+
+T = TypeVar("T")
+
+ENTITY_BATCH = 2_000
+RELATION_BATCH = 5_000
+READ_BATCH = 5_000
+
+
+def _import_neo4j() -> Any:
+    try:
+        import neo4j
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("the Neo4j graph backend needs the neo4j driver: pip install 'qizhen[neo4j]'") from exc
+    return neo4j
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _entity_row(e: Entity) -> dict[str, Any]:
+    keys = {normalize_name(e.name)} | {normalize_name(a) for a in e.aliases}
+    keys.discard("")
+    return {
+        "id": e.id,
+        "type": e.type.value,
+        "name": e.name,
+        "keys": sorted(keys),
+        "aliases": list(e.aliases),
+        "sources": list(e.sources),
+        "described": bool(e.described),
+        "props": json.dumps(e.properties, ensure_ascii=False, sort_keys=True),
+    }
+
+
+def _entity_from(row: dict[str, Any]) -> Entity:
+    props = json.loads(row.get("props") or "{}")
+    return Entity(
+        id=row["id"],
+        type=NodeType(row["type"]),
+        name=row["name"],
+        aliases=list(row.get("aliases") or []),
+        properties=props,
+        sources=list(row.get("sources") or []),
+        described=bool(row.get("described")),
+    )
+
+
+def _fact_sort_key(f: Fact) -> tuple[str, int, str, str, str]:
+    return (f.relation.value, 0 if f.direction == Direction.OUT else 1, f.target_name, f.target_id, f.dataset)
+
+
+class Neo4jStore(GraphStore):
+    """The production graph backend; tests run it against ArcadeDB's Bolt server."""
+
+    kind = "neo4j"
+
+    def __init__(
+        self,
+        uri: str,
+        user: str,
+        password: str,
+        database: str | None = None,
+        timeout_s: float = 2.0,
+        retry_s: float = 10.0,
+        entity_batch: int = ENTITY_BATCH,
+        relation_batch: int = RELATION_BATCH,
+    ) -> None:
+        self.uri = uri
+        self.user = user
+        self._password = password
+        self.database = database or None
+        self.timeout_s = timeout_s
+        self.retry_s = retry_s
+        self.entity_batch = max(1, entity_batch)
+        self.relation_batch = max(1, relation_batch)
+        self._driver: Driver | None = None
+        self._schema_ready = False
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Neo4jStore({self.uri!r}, database={self.database!r})"
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def _get_driver(self) -> Driver:
+        with self._lock:
+            if self._driver is None:
+                neo4j = _import_neo4j()
+                self._driver = neo4j.GraphDatabase.driver(
+                    self.uri,
+                    auth=(self.user, self._password),
+                    connection_timeout=self.timeout_s,
+                    connection_acquisition_timeout=max(self.timeout_s, 1.0) * 2,
+                    max_transaction_retry_time=self.retry_s,
+                    keep_alive=True,
+                )
+            return self._driver
+
+    def open(self) -> None:
+        self._ready()
+
+    def close(self) -> None:
+        with self._lock:
+            driver, self._driver = self._driver, None
+            self._schema_ready = False
+        if driver is not None:
+            driver.close()
+
+    def _ready(self) -> Driver:
+        driver = self._get_driver()
+        if not self._schema_ready:
+            self._guard(lambda: self._create_schema(driver))
+            self._schema_ready = True
+        return driver
+
+    def _create_schema(self, driver: Driver) -> None:
+        with driver.session(database=self.database) as session:
+            session.run(q.CREATE_ENTITY_ID_CONSTRAINT).consume()
+            session.run(q.CREATE_META_KEY_CONSTRAINT).consume()
+            session.execute_write(lambda tx: tx.run(q.ENSURE_META, key=q.META_KEY,
+                                                    epoch=uuid.uuid4().hex).consume())
+
+    def _guard(self, fn: Callable[[], T]) -> T:
+        """Run `fn`, turning 'server unreachable' failures into StoreUnavailable."""
+        neo4j = _import_neo4j()
+        exc_types = (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
+                     neo4j.exceptions.AuthError, neo4j.exceptions.DatabaseUnavailable,
+                     neo4j.exceptions.ConnectionAcquisitionTimeoutError, OSError)
+        try:
+            return fn()
+        except exc_types as exc:
+            raise StoreUnavailable(f"graph server at {self.uri} unavailable: {exc}") from exc
+
+    def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
+        """One write transaction; the driver retries transient errors (deadlocks, leader
+        switches, dropped connections) for up to `retry_s` seconds."""
+        driver = self._ready()
+
+        def run() -> T:
+            with driver.session(database=self.database) as session:
+                return session.execute_write(work)
+
+        return self._guard(run)
+
+    def _read(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        driver = self._ready()
+
+        def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
+            return [record.data() for record in tx.run(query, params)]
+
+        def run() -> list[dict[str, Any]]:
+            with driver.session(database=self.database) as session:
+                return session.execute_read(work)
+
+        return self._guard(run)
+
+    def ping(self, timeout_s: float = 2.0) -> None:
+        """Answer within ~timeout_s: a worker thread asks the server and we wait at most that long."""
+        outcome: list[BaseException | None] = []
+
+        def probe() -> None:
+            try:
+                driver = self._get_driver()
+                with driver.session(database=self.database) as session:
+                    session.run(q.PING).consume()
+                outcome.append(None)
+            except BaseException as exc:  # noqa: BLE001 - reported to the caller below
+                outcome.append(exc)
+
+        worker = threading.Thread(target=probe, name="neo4j-ping", daemon=True)
+        worker.start()
+        worker.join(timeout_s)
+        if not outcome:
+            raise StoreUnavailable(f"graph server at {self.uri} did not answer within {timeout_s:.1f}s")
+        if outcome[0] is not None:
+            raise StoreUnavailable(f"graph server at {self.uri} unavailable: {outcome[0]}") from outcome[0]
+
+    # -- writes ----------------------------------------------------------------------------
+    def upsert_entities(self, entities: Sequence[Entity]) -> int:
+        folded: dict[str, Entity] = {}
+        for e in entities:  # duplicates inside one call fold left, in order
+            seen = folded.get(e.id)
+            folded[e.id] = e if seen is None else seen.merge(e)
+        batch = list(folded.values())
+        for chunk in _chunks(batch, self.entity_batch):
+            self._write(lambda tx, chunk=chunk: self._upsert_entity_chunk(tx, chunk))
+        return len(batch)
+
+    def _upsert_entity_chunk(self, tx: ManagedTransaction, chunk: Sequence[Entity]) -> int:
+        stored = {row["e"]["id"]: _entity_from(row["e"])
+                  for row in tx.run(q.GET_ENTITIES, ids=[e.id for e in chunk])}
+        rows: list[dict[str, Any]] = []
+        for incoming in chunk:
+            old = stored.get(incoming.id)
+            merged = incoming if old is None else old.merge(incoming)
+            if merged != old:
+                rows.append(_entity_row(merged))
+        if rows:
+            tx.run(q.UPSERT_ENTITIES, rows=rows).consume()
+            self._bump(tx)
+        return len(rows)
+
+    def upsert_relations(self, relations: Sequence[Relation]) -> int:
+        unique: dict[tuple[str, str, str, str], Relation] = {}
+        for r in relations:
+            unique.setdefault(r.key, r)
+        if not unique:
+            return 0
+        endpoints = sorted({r.source_id for r in unique.values()} | {r.target_id for r in unique.values()})
+        existing: set[str] = set()
+        for chunk in _chunks(endpoints, READ_BATCH):
+            existing.update(row["id"] for row in self._read(q.EXISTING_IDS, ids=list(chunk)))
+        missing = [i for i in endpoints if i not in existing]
+        if missing:
+            shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
+            raise ValueError(f"{len(missing)} relation endpoint(s) do not exist: {shown}")
+
+        by_type: dict[RelType, list[dict[str, str]]] = {}
+        for r in unique.values():
+            by_type.setdefault(r.type, []).append(
+                {"s": r.source_id, "t": r.target_id, "dataset": r.dataset, "predicate": r.predicate})
+        created = 0
+        for rel_type in sorted(by_type):
+            for chunk in _chunks(by_type[rel_type], self.relation_batch):
+                created += self._write(lambda tx, t=rel_type, c=chunk: self._merge_relation_chunk(tx, t, c))
+        return created
+
+    def _merge_relation_chunk(self, tx: ManagedTransaction, rel_type: RelType,
+                              rows: Sequence[dict[str, str]]) -> int:
+        present = {(row["s"], row["t"], row["dataset"])
+                   for row in tx.run(q.EXISTING_RELATIONS[rel_type], rows=list(rows))}
+        new = [row for row in rows if (row["s"], row["t"], row["dataset"]) not in present]
+        if new:
+            tx.run(q.MERGE_RELATIONS[rel_type], rows=new).consume()
+            self._bump(tx)
+        return len(new)
+
+    def _bump(self, tx: ManagedTransaction) -> None:
+        tx.run(q.BUMP_VERSION, key=q.META_KEY, epoch=uuid.uuid4().hex).consume()
+
+    def clear(self) -> None:
+        while True:
+            deleted = self._write(
+                lambda tx: tx.run(q.DELETE_ENTITY_BATCH, limit=self.entity_batch * 5).single())
+            if deleted is None or not deleted["n"]:
+                break
+        self._write(lambda tx: tx.run(q.RESET_META, key=q.META_KEY, epoch=uuid.uuid4().hex).consume())
+
+    # -- reads -----------------------------------------------------------------------------
+    def get_entities(self, ids: Sequence[str]) -> list[Entity]:
+        wanted = list(dict.fromkeys(ids))
+        out: list[Entity] = []
+        for chunk in _chunks(wanted, READ_BATCH):
+            out.extend(_entity_from(row["e"]) for row in self._read(q.GET_ENTITIES, ids=list(chunk)))
+        return out
+
+    def find_by_name(self, name: str, types: Sequence[NodeType] | None = None) -> list[Entity]:
+        key = normalize_name(name)
+        if not key:
+            return []
+        found = [_entity_from(row["e"]) for row in self._read(q.FIND_BY_KEY, key=key)]
+        if types is not None:
+            allowed = {NodeType(t) for t in types}
+            found = [e for e in found if e.type in allowed]
+        found.sort(key=lambda e: (normalize_name(e.name) != key, e.id))
+        return found
+
+    def facts(
+        self,
+        entity_id: str,
+        rel_types: Sequence[RelType] | None = None,
+        direction: Direction = Direction.OUT,
+        limit: int | None = None,
+    ) -> list[Fact]:
+        rows = self._read(q.ENTITY_NAME, id=entity_id)
+        if not rows:
+            return []
+        name = rows[0]["name"]
+        types = None if rel_types is None else sorted({RelType(t).value for t in rel_types})
+        wanted = [Direction.OUT, Direction.IN] if direction == Direction.BOTH else [Direction(direction)]
+        out: list[Fact] = []
+        for d in wanted:
+            query = q.FACTS_OUT if d == Direction.OUT else q.FACTS_IN
+            for row in self._read(query, id=entity_id, types=types):
+                out.append(Fact(
+                    entity_id=entity_id, entity_name=name, relation=RelType(row["rel"]),
+                    target_id=row["target_id"], target_name=row["target_name"],
+                    target_type=NodeType(row["target_type"]), dataset=row["dataset"] or "",
+                    predicate=row["predicate"] or "", direction=d,
+                ))
+        out.sort(key=_fact_sort_key)
+        return out if limit is None else out[:max(0, limit)]
+
+    def iter_entities(self, batch_size: int = 10_000) -> Iterator[list[Entity]]:
+        after = ""
+        while True:
+            rows = self._read(q.ENTITY_PAGE, after=after, limit=max(1, batch_size))
+            if not rows:
+                return
+            batch = [_entity_from(row["e"]) for row in rows]
+            yield batch
+            after = batch[-1].id
+
+    def name_index(self) -> list[tuple[str, str, str, list[str]]]:
+        return [(row["id"], row["type"], row["name"], list(row["aliases"] or []))
+                for row in self._read(q.NAME_INDEX)]
+
+    def described_ids(self) -> set[str]:
+        return {row["id"] for row in self._read(q.DESCRIBED_IDS)}
+
+    def stats(self) -> GraphStats:
+        nodes = {row["type"]: int(row["n"]) for row in self._read(q.COUNT_NODES_BY_TYPE)}
+        rels = {row["type"]: int(row["n"]) for row in self._read(q.COUNT_RELATIONS_BY_TYPE)}
+        return GraphStats(nodes=nodes, relationships=rels, snapshot=self.snapshot())
+
+    def snapshot(self) -> str:
+        rows = self._read(q.READ_META, key=q.META_KEY)
+        if not rows:
+            return "neo4j-uninitialized"
+        return f"neo4j-{rows[0]['epoch']}-{int(rows[0]['version'])}"

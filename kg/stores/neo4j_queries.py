@@ -1,0 +1,106 @@
+"""Every Cypher statement the Neo4j backend runs, as named constants.
+
+All values travel as parameters. Relationship types cannot be parameters in Cypher, so the
+per-type statements are generated from the closed `RelType` enum (never from input), one
+constant per type in `EXISTING_RELATIONS` / `MERGE_RELATIONS`.
+
+Written for Neo4j 5 and checked against ArcadeDB's Bolt server (Neo4j-5.26 compatible):
+no APOC, no CALL subqueries, map projections and `type(r)` only.
+"""
+
+from __future__ import annotations
+
+from kg.schema import RelType
+
+ENTITY_LABEL = "Entity"
+META_LABEL = "QizhenMeta"
+META_KEY = "graph"
+
+# -- schema ---------------------------------------------------------------------------------
+CREATE_ENTITY_ID_CONSTRAINT = (
+    "CREATE CONSTRAINT qizhen_entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE"
+)
+CREATE_META_KEY_CONSTRAINT = (
+    "CREATE CONSTRAINT qizhen_meta_key IF NOT EXISTS FOR (m:QizhenMeta) REQUIRE m.key IS UNIQUE"
+)
+ENSURE_META = (
+    "MERGE (m:QizhenMeta {key: $key}) "
+    "ON CREATE SET m.epoch = $epoch, m.version = 0"
+)
+
+# -- snapshot bookkeeping (run in the same transaction as the write it accounts for) -------
+BUMP_VERSION = (
+    "MERGE (m:QizhenMeta {key: $key}) "
+    "ON CREATE SET m.epoch = $epoch, m.version = 1 "
+    "ON MATCH SET m.version = m.version + 1"
+)
+RESET_META = "MERGE (m:QizhenMeta {key: $key}) SET m.epoch = $epoch, m.version = 0"
+READ_META = "MATCH (m:QizhenMeta {key: $key}) RETURN m.epoch AS epoch, m.version AS version"
+
+# -- entities -------------------------------------------------------------------------------
+_ENTITY_MAP = "n {.id, .type, .name, .aliases, .sources, .described, .props}"
+
+GET_ENTITIES = f"UNWIND $ids AS id MATCH (n:Entity {{id: id}}) RETURN {_ENTITY_MAP} AS e"
+
+UPSERT_ENTITIES = (
+    "UNWIND $rows AS row "
+    "MERGE (n:Entity {id: row.id}) "
+    "SET n.type = row.type, n.name = row.name, n.keys = row.keys, n.aliases = row.aliases, "
+    "n.sources = row.sources, n.described = row.described, n.props = row.props"
+)
+
+FIND_BY_KEY = f"MATCH (n:Entity) WHERE $key IN n.keys RETURN {_ENTITY_MAP} AS e"
+
+#: keyset pagination over the unique id (cheap on both Neo4j and ArcadeDB)
+ENTITY_PAGE = (
+    f"MATCH (n:Entity) WHERE n.id > $after RETURN {_ENTITY_MAP} AS e ORDER BY n.id LIMIT $limit"
+)
+
+NAME_INDEX = "MATCH (n:Entity) RETURN n.id AS id, n.type AS type, n.name AS name, n.aliases AS aliases"
+
+DESCRIBED_IDS = "MATCH (n:Entity) WHERE n.described = true RETURN n.id AS id"
+
+EXISTING_IDS = "UNWIND $ids AS id MATCH (n:Entity {id: id}) RETURN n.id AS id"
+
+# -- relationships --------------------------------------------------------------------------
+_EXISTING_TEMPLATE = (
+    "UNWIND $rows AS row "
+    "MATCH (a:Entity {{id: row.s}})-[r:{rel}]->(b:Entity {{id: row.t}}) "
+    "WHERE r.dataset = row.dataset "
+    "RETURN row.s AS s, row.t AS t, row.dataset AS dataset"
+)
+_MERGE_TEMPLATE = (
+    "UNWIND $rows AS row "
+    "MATCH (a:Entity {{id: row.s}}) "
+    "MATCH (b:Entity {{id: row.t}}) "
+    "MERGE (a)-[r:{rel} {{dataset: row.dataset}}]->(b) "
+    "ON CREATE SET r.predicate = row.predicate"
+)
+
+#: per relationship type: which of the (s, t, dataset) rows already exist
+EXISTING_RELATIONS: dict[RelType, str] = {t: _EXISTING_TEMPLATE.format(rel=t.value) for t in RelType}
+#: per relationship type: MERGE the rows (identity source, type, target, dataset)
+MERGE_RELATIONS: dict[RelType, str] = {t: _MERGE_TEMPLATE.format(rel=t.value) for t in RelType}
+
+_FACT_RETURN = (
+    "RETURN type(r) AS rel, b.id AS target_id, b.name AS target_name, b.type AS target_type, "
+    "r.dataset AS dataset, r.predicate AS predicate"
+)
+FACTS_OUT = (
+    "MATCH (a:Entity {id: $id})-[r]->(b:Entity) "
+    "WHERE $types IS NULL OR type(r) IN $types " + _FACT_RETURN
+)
+FACTS_IN = (
+    "MATCH (a:Entity {id: $id})<-[r]-(b:Entity) "
+    "WHERE $types IS NULL OR type(r) IN $types " + _FACT_RETURN
+)
+ENTITY_NAME = "MATCH (n:Entity {id: $id}) RETURN n.name AS name"
+
+# -- stats and maintenance ------------------------------------------------------------------
+COUNT_NODES_BY_TYPE = "MATCH (n:Entity) RETURN n.type AS type, count(n) AS n"
+COUNT_RELATIONS_BY_TYPE = "MATCH (:Entity)-[r]->(:Entity) RETURN type(r) AS type, count(r) AS n"
+
+#: batched so that a large graph never needs one huge transaction
+DELETE_ENTITY_BATCH = "MATCH (n:Entity) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS n"
+
+PING = "RETURN 1 AS ok"
