@@ -18,6 +18,7 @@ def open_store(
     password: str | None = None,
     database: str | None = None,
     timeout_s: float = 2.0,
+    read_only: bool = False,
 ) -> GraphStore:
     """Build (not connect) the store a settings string names; heavy imports happen here."""
     if kind in ("embedded", "ladybug"):
@@ -25,7 +26,7 @@ def open_store(
 
         if path is None:
             raise ValueError("the embedded graph needs a path")
-        return LadybugStore(path)
+        return LadybugStore(path, read_only=read_only)
     if kind == "neo4j":
         from kg.stores.neo4j import Neo4jStore
 

@@ -1,0 +1,63 @@
+"""The default generator: a fluent Chinese answer composed from the evidence itself, no LLM.
+
+Every sentence it writes restates one evidence item and cites it, so it is exact by
+construction; the citation check downstream still verifies it like any other generator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from models.generators.base import GenerationRequest, Generator
+from retrieval.types import Evidence
+
+#: Evidence fields that make up the drug safety note when the question is about something else.
+SAFETY_FIELDS = ("CONTRAINDICATED", "禁忌", "禁忌证", "ADVERSE_REACTION", "不良反应")
+SAFETY_INTENTS = {"indication", "usage", "overview", "interaction", "ingredient"}
+TYPE_LABELS = {"Drug": "药品", "Disease": "疾病", "Symptom": "症状", "Check": "检查", "Department": "科室",
+               "Ingredient": "成分", "Food": "食物", "Category": "类别", "Cause": "病因", "Concept": "条目"}
+
+
+def _sentence(ev: Evidence, lead: str = "") -> str:
+    head, sep, body = ev.text.partition("：")
+    if not sep:
+        return f"{lead}{ev.text.rstrip('。')}[{ev.index}]。"
+    body = body.rstrip("。；; ")
+    if ev.origin == "kg" and ev.target_name is not None:
+        return f"{lead}{head}包括：{body}[{ev.index}]。"
+    return f"{lead}{head}：{body}[{ev.index}]。"
+
+
+def _is_safety(ev: Evidence) -> bool:
+    return any(ev.field.startswith(f) for f in SAFETY_FIELDS)
+
+
+class ExtractiveGenerator(Generator):
+    name = "extractive"
+
+    def generate(self, request: GenerationRequest) -> str:
+        return "".join(self.stream(request))
+
+    def stream(self, request: GenerationRequest) -> Iterator[str]:
+        evidence = request.evidence
+        if not evidence:
+            return
+        intent = request.intent.name if request.intent else "overview"
+        main = evidence[0]
+        type_label = TYPE_LABELS.get(main.entity_type, "")
+        kg = [e for e in evidence if e.origin == "kg"]
+        passages = [e for e in evidence if e.origin != "kg"]
+        answer_items = [e for e in kg if not (intent in SAFETY_INTENTS and _is_safety(e))]
+        safety = [e for e in kg if intent in SAFETY_INTENTS and _is_safety(e)]
+
+        if type_label:
+            yield f"关于{main.entity_name}（{type_label}），知识库中有以下信息。"
+        for i, ev in enumerate(answer_items):
+            yield _sentence(ev, "此外，" if i and ev.entity_id != answer_items[i - 1].entity_id else "")
+        if passages:
+            for ev in passages[:3]:
+                yield _sentence(ev, "补充资料：")
+        if safety:
+            for ev in safety:
+                yield _sentence(ev, "用药安全提示：")
+        yield "以上内容来自知识库，仅供参考，具体诊疗请遵医嘱。"

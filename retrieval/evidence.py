@@ -1,0 +1,103 @@
+"""Turning graph facts and entity properties into numbered, citable Evidence text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kg.schema import Direction, Entity, Fact, NodeType, RelType
+from retrieval.types import Evidence
+
+#: How a relationship reads in Chinese, from the subject's side and from the object's side.
+REL_LABELS: dict[RelType, tuple[str, str]] = {
+    RelType.INDICATED_FOR: ("适应症", "可用于治疗{name}的药物"),
+    RelType.ADVERSE_REACTION: ("不良反应", "可引起{name}的药物"),
+    RelType.CONTRAINDICATED: ("禁忌", "以{name}为禁忌的药物"),
+    RelType.INTERACTS_WITH: ("相互作用", "与{name}有相互作用的药物"),
+    RelType.HAS_INGREDIENT: ("成份", "含有{name}的药物"),
+    RelType.IN_CATEGORY: ("分类", "属于{name}的药物"),
+    RelType.HAS_SYMPTOM: ("症状", "可出现{name}的疾病"),
+    RelType.NEEDS_CHECK: ("检查", "需做{name}的疾病"),
+    RelType.TREATED_BY: ("治疗药物", "可用{name}治疗的疾病"),
+    RelType.IN_DEPARTMENT: ("就诊科室", "在{name}就诊的疾病"),
+    RelType.COMPLICATION: ("并发症", "可并发{name}的疾病"),
+    RelType.HAS_CAUSE: ("病因", "由{name}引起的疾病"),
+    RelType.GOOD_FOOD: ("宜吃食物", "宜吃{name}的疾病"),
+    RelType.AVOID_FOOD: ("忌吃食物", "忌吃{name}的疾病"),
+    RelType.RELATED_TO: ("相关", "与{name}相关的条目"),
+}
+
+SOURCE_LABELS = {"cmekg": "CMeKG", "xywy": "寻医问药", "39health": "39健康", "caregpt": "药品手册", "jsonl": "用户数据"}
+
+#: Per-item cap inside one evidence entry; long lists are cut with a count of what was left out.
+MAX_TARGETS = 60
+MAX_PROP_CHARS = 600
+
+
+def rel_heading(rel: RelType, direction: Direction, name: str, predicate: str = "") -> str:
+    """'非布司他片的适应症' for outgoing edges, '可用于治疗痛风的药物' for incoming ones."""
+    out_label, in_label = REL_LABELS[rel]
+    if direction == Direction.OUT:
+        return f"{name}的{predicate or out_label}"
+    return in_label.format(name=name)
+
+
+def facts_to_evidence(entity: Entity, facts: Iterable[Fact]) -> list[Evidence]:
+    """One evidence item per (relationship, direction, dataset): compact and fully citable."""
+    groups: dict[tuple[RelType, Direction, str, str], list[Fact]] = {}
+    for f in facts:
+        pred = f.predicate if f.relation == RelType.RELATED_TO else ""
+        groups.setdefault((f.relation, f.direction, f.dataset, pred), []).append(f)
+    out: list[Evidence] = []
+    for (rel, direction, dataset, pred), items in groups.items():
+        names: list[str] = []
+        for f in items:
+            if f.target_name not in names:
+                names.append(f.target_name)
+        shown = names[:MAX_TARGETS]
+        more = f"等{len(names)}项" if len(names) > len(shown) else ""
+        out.append(Evidence(
+            index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
+            field=rel.value if direction == Direction.OUT else f"{rel.value}<-",
+            text=f"{rel_heading(rel, direction, entity.name, pred)}：{'、'.join(shown)}{more}",
+            source=dataset, target_id=items[0].target_id if len(items) == 1 else None,
+            target_name="、".join(shown), target_type=items[0].target_type.value, origin="kg",
+        ))
+    return out
+
+
+def property_evidence(entity: Entity, keys: Iterable[str]) -> list[Evidence]:
+    """Evidence for the entity's long-text properties named by `keys` (first match per key)."""
+    out: list[Evidence] = []
+    seen: set[str] = set()
+    for key in keys:
+        for prop, value in entity.properties.items():
+            if prop in seen or not (prop == key or prop.startswith(key)):
+                continue
+            text = value if isinstance(value, str) else "、".join(v for v in value if v)
+            text = text.strip()
+            if not text:
+                continue
+            seen.add(prop)
+            if len(text) > MAX_PROP_CHARS:
+                text = text[:MAX_PROP_CHARS].rstrip() + "……"
+            out.append(Evidence(
+                index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
+                field=prop, text=f"{entity.name}的{prop}：{text}", source=_prop_source(entity, prop), origin="kg",
+            ))
+    return out
+
+
+def _prop_source(entity: Entity, prop: str) -> str:
+    """Which dataset a property came from: the ingest records it as `_source:<key>` when known."""
+    src = entity.properties.get(f"_source:{prop}")
+    if isinstance(src, str) and src:
+        return src
+    return entity.sources[0] if len(entity.sources) == 1 else ",".join(entity.sources)
+
+
+OVERVIEW_PROPS = ("简介", "desc", "概述", "药品类型", "分类", "用途分类", "适应证", "功能主治")
+OVERVIEW_RELS: dict[NodeType, tuple[RelType, ...]] = {
+    NodeType.DRUG: (RelType.IN_CATEGORY, RelType.INDICATED_FOR, RelType.HAS_INGREDIENT),
+    NodeType.DISEASE: (RelType.HAS_SYMPTOM, RelType.IN_DEPARTMENT, RelType.TREATED_BY, RelType.NEEDS_CHECK),
+    NodeType.SYMPTOM: (),
+}

@@ -1,0 +1,228 @@
+"""Question intent: which relationship or property a question asks for, and in which direction.
+
+Keyword rules decide first (fast, exact); when none fires, the question — with its entity
+mention removed — is matched against example phrasings of every intent with the embedding
+model; below a similarity threshold the intent is `overview` (the entity card's key facts).
+Intents carry what to fetch per subject type, so a "症状" question about a *symptom* becomes the
+reverse question "which diseases have this symptom".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kg.schema import Direction, NodeType, RelType
+from retrieval.types import Intent
+
+D, S, DR, CK = NodeType.DISEASE, NodeType.SYMPTOM, NodeType.DRUG, NodeType.CHECK
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """What to read from the graph for one subject type."""
+
+    relations: tuple[tuple[RelType, Direction], ...] = ()
+    properties: tuple[str, ...] = ()
+    reverse: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IntentSpec:
+    name: str
+    label: str  # Chinese, used in answers ("适应症")
+    keywords: tuple[str, ...]
+    fetch: dict[NodeType, Fetch]
+    examples: tuple[str, ...] = field(default=())
+
+    def plan(self, entity_type: NodeType) -> Fetch | None:
+        return self.fetch.get(entity_type)
+
+
+def _f(*rels: tuple[RelType, Direction], props: Sequence[str] = (), reverse: bool = False) -> Fetch:
+    return Fetch(tuple(rels), tuple(props), reverse)
+
+
+OUT, IN, BOTH = Direction.OUT, Direction.IN, Direction.BOTH
+R = RelType
+
+_DRUG_INDICATION = _f((R.INDICATED_FOR, OUT), props=("适应证", "适应症", "功能主治", "主治", "功效", "功用"))
+_DISEASE_DRUGS = _f((R.TREATED_BY, OUT), (R.INDICATED_FOR, IN), props=("药物治疗", "common_drug", "常用药品"))
+_DISEASE_SYMPTOMS = _f((R.HAS_SYMPTOM, OUT), props=("症状详情", "临床表现", "典型症状", "symptom_detail"))
+
+INTENTS: tuple[IntentSpec, ...] = (
+    IntentSpec("indication", "适应症", (
+        "适应症", "适应证", "适应病症", "适用于", "适用", "主治", "功能主治", "功效", "作用是", "什么作用", "有何作用",
+        "啥作用", "治什么", "治啥", "治疗什么", "用于什么", "用于治疗", "能治", "可以治", "能治疗", "干什么的", "干啥的",
+        "做什么用", "什么用", "有啥用", "用来", "用途", "治哪些", "治哪种", "是治", "管什么", "对什么病"),
+        {DR: _DRUG_INDICATION, NodeType.INGREDIENT: _DRUG_INDICATION},
+        ("这个药是治什么的", "这药有什么用", "主要用于哪些疾病", "适用于什么病")),
+    IntentSpec("adverse_reaction", "不良反应", (
+        "副作用", "不良反应", "副反应", "毒副", "伤身", "伤肝", "伤肾", "坏处", "有什么反应", "有啥反应", "后遗",
+        "毒性", "安全吗", "有害"),
+        {DR: _f((R.ADVERSE_REACTION, OUT), props=("不良反应",)),
+         NodeType.INGREDIENT: _f((R.ADVERSE_REACTION, OUT), props=("不良反应",))},
+        ("吃了会不会不舒服", "服用后可能出现哪些问题", "对身体有什么影响")),
+    IntentSpec("contraindication", "禁忌", (
+        "禁忌", "禁用", "慎用", "不能用", "不宜", "哪些人不能", "什么人不能", "孕妇能", "孕妇可以", "哺乳期",
+        "能不能吃", "可以吃吗", "能吃吗", "能用吗", "可以用吗", "注意事项", "注意什么", "要注意"),
+        {DR: _f((R.CONTRAINDICATED, OUT), props=("禁忌证", "禁忌", "注意事项")),
+         NodeType.INGREDIENT: _f((R.CONTRAINDICATED, OUT), props=("禁忌证", "禁忌", "注意事项"))},
+        ("哪些人不适合吃", "什么情况下不能服用", "孕妇可以用吗")),
+    IntentSpec("usage", "用法用量", (
+        "用法", "用量", "怎么吃", "怎么服", "怎么用", "如何服用", "如何使用", "怎样服用", "吃多少", "服用方法",
+        "一次吃", "一天吃", "吃几", "几次", "剂量", "多久吃", "饭前", "饭后", "怎么喝", "服法", "一次几"),
+        {DR: _f(props=("用法用量", "用量", "用法", "规格", "剂型")),
+         NodeType.INGREDIENT: _f(props=("用法用量", "用量", "用法", "规格", "剂型"))},
+        ("每天吃几次", "一次吃几粒", "应该怎样服用")),
+    IntentSpec("interaction", "相互作用", (
+        "相互作用", "一起吃", "同时吃", "一起用", "同时用", "同服", "合用", "配伍", "同时服用", "一块吃", "搭配"),
+        {DR: _f((R.INTERACTS_WITH, BOTH), props=("药物相互作用", "相互作用")),
+         NodeType.INGREDIENT: _f((R.INTERACTS_WITH, BOTH), props=("药物相互作用", "相互作用"))},
+        ("和别的药一起吃有没有问题", "能不能和其他药同时服用")),
+    IntentSpec("ingredient", "成份", ("成份", "成分", "含有什么", "含什么", "组成", "主要成", "配方", "原料"),
+        {DR: _f((R.HAS_INGREDIENT, OUT), props=("成份", "组成"))},
+        ("里面有什么东西", "是由什么做的")),
+    IntentSpec("symptom", "症状", (
+        "症状", "表现", "临床表现", "征兆", "迹象", "体征", "感觉", "什么反应", "不舒服", "会怎样", "会怎么样",
+        "早期", "信号", "特征", "病症"),
+        {D: _DISEASE_SYMPTOMS, S: _f((R.HAS_SYMPTOM, IN), reverse=True)},
+        ("得了这个病身体会怎样", "患病以后有什么感觉", "有哪些临床表现")),
+    IntentSpec("check", "检查", (
+        "检查", "化验", "检验", "查什么", "查哪些", "诊断", "确诊", "筛查", "测什么", "拍片", "做什么项目", "去查"),
+        {D: _f((R.NEEDS_CHECK, OUT), props=("检查",)), S: _f((R.NEEDS_CHECK, OUT), props=("检查",))},
+        ("去医院要做哪些项目", "怎么知道是不是得了这个病")),
+    IntentSpec("drug", "治疗药物", (
+        "什么药", "哪些药", "吃药", "用药", "药物治疗", "治疗药物", "哪种药", "药物", "服什么", "吃啥药", "常用药",
+        "啥药", "哪个药", "开什么药", "用什么药", "药品"),
+        {D: _DISEASE_DRUGS, S: _f((R.INDICATED_FOR, IN), reverse=True)},
+        ("应该吃点什么来治", "医生一般开什么", "有什么特效的")),
+    IntentSpec("department", "就诊科室", (
+        "科室", "什么科", "哪个科", "哪科", "挂号", "挂什么", "挂哪", "看什么科", "哪个部门"),
+        {D: _f((R.IN_DEPARTMENT, OUT), props=("就诊科室",)), S: _f((R.IN_DEPARTMENT, OUT))},
+        ("去医院挂什么号", "应该看哪个医生")),
+    IntentSpec("cause", "病因", (
+        "病因", "原因", "为什么会", "怎么引起", "什么引起", "引起的", "导致", "怎么得的", "诱因", "怎么回事", "成因",
+        "为什么得", "怎么会得"),
+        {D: _f((R.HAS_CAUSE, OUT), props=("病因", "常见病因", "发病原因")), S: _f((R.HAS_SYMPTOM, IN), reverse=True)},
+        ("为什么会得这个病", "是怎么得上的")),
+    IntentSpec("prevention", "预防", ("预防", "避免", "防止", "怎么防", "如何防", "防范", "预防措施"),
+        {D: _f(props=("预防",))},
+        ("怎么才能不得这个病", "平时要注意什么才不会得")),
+    IntentSpec("complication", "并发症", ("并发症", "合并症", "引发什么", "会引起什么", "导致什么", "后果", "继发"),
+        {D: _f((R.COMPLICATION, OUT), props=("并发症",))},
+        ("严重了会怎么样", "会不会引起别的病")),
+    IntentSpec("diet", "饮食", (
+        "饮食", "吃什么好", "食物", "忌口", "不能吃什么", "能吃什么", "食疗", "菜谱", "食谱", "宜吃", "忌吃", "吃什么菜",
+        "补什么", "吃啥好", "多吃", "少吃", "饮食注意"),
+        {D: _f((R.GOOD_FOOD, OUT), (R.AVOID_FOOD, OUT), props=("饮食宜", "饮食忌", "推荐食谱", "good_diet_text",
+                                                              "avoid_diet_text", "recommand_recipes"))},
+        ("平时吃东西要注意什么", "吃什么对身体恢复有帮助")),
+    IntentSpec("treatment", "治疗", (
+        "怎么治", "如何治", "治疗方法", "怎么办", "治疗方式", "治好", "治愈", "疗法", "怎样治", "如何治疗", "怎么治疗",
+        "治疗", "能治好", "根治", "治疗周期", "多久能好", "治愈率"),
+        {D: _f((R.TREATED_BY, OUT), props=("治疗方式", "treat_way", "治疗", "治疗周期", "treat_cycle", "治愈率",
+                                           "cure_prob")),
+         S: _f((R.INDICATED_FOR, IN), reverse=True)},
+        ("这个病能好吗", "需要多长时间恢复")),
+    IntentSpec("disease_of_symptom", "相关疾病", (
+        "哪些病", "什么病", "什么疾病", "哪些疾病", "是什么病", "哪种病", "啥病", "什么原因"),
+        {S: _f((R.HAS_SYMPTOM, IN), reverse=True), D: _f((R.COMPLICATION, BOTH), (R.RELATED_TO, BOTH))},
+        ("出现这种情况可能是得了什么", "这是哪种病的表现")),
+)
+
+OVERVIEW = IntentSpec("overview", "概况", ("是什么", "什么是", "介绍", "简介", "概述", "了解", "是啥"), {}, ())
+BY_NAME: dict[str, IntentSpec] = {s.name: s for s in (*INTENTS, OVERVIEW)}
+
+#: Intents that imply a subject type, used to break ties between same-name entities.
+IMPLIED_TYPES: dict[str, tuple[NodeType, ...]] = {
+    name: tuple(spec.fetch) for name, spec in BY_NAME.items() if spec.fetch
+}
+
+_PUNCT = re.compile(r"[\s，。？！、,.?!:：；;\"'“”（）()]+")
+
+
+class IntentClassifier:
+    """Rules first; the optional embedder handles phrasings the rules miss."""
+
+    def __init__(self, embedder: object | None = None, threshold: float = 0.86) -> None:
+        self._embedder = embedder
+        self._threshold = threshold
+        self._example_vecs: np.ndarray | None = None
+        self._example_intents: list[str] = []
+
+    def warm_up(self) -> None:
+        if self._embedder is None or self._example_vecs is not None:
+            return
+        texts: list[str] = []
+        for spec in INTENTS:
+            for ex in (*spec.examples, *spec.keywords[:6]):
+                texts.append(ex)
+                self._example_intents.append(spec.name)
+        self._example_vecs = self._embedder.embed_queries(texts)  # type: ignore[attr-defined]
+
+    def rule_candidates(self, text: str) -> list[tuple[str, int, int]]:
+        """(intent, longest keyword length, position) for every intent whose keyword occurs."""
+        found: list[tuple[str, int, int]] = []
+        for spec in (*INTENTS, OVERVIEW):
+            best = None
+            for kw in spec.keywords:
+                pos = text.find(kw)
+                if pos >= 0 and (best is None or len(kw) > best[0]):
+                    best = (len(kw), pos)
+            if best:
+                found.append((spec.name, best[0], best[1]))
+        return found
+
+    def classify(self, question: str, entity_type: NodeType | None, mention: str = "") -> Intent:
+        text = question.replace(mention, " ") if mention else question
+        cands = self.rule_candidates(text)
+        compatible = [c for c in cands if entity_type is None or BY_NAME[c[0]].plan(entity_type) is not None]
+        if compatible:
+            name, length, _ = max(compatible, key=lambda c: (c[1], -c[2]))
+            spec = BY_NAME[name]
+            plan = spec.plan(entity_type) if entity_type else None
+            return Intent(name=name, score=1.0, method="rule", reverse=bool(plan and plan.reverse))
+        if cands and entity_type is None:
+            name = max(cands, key=lambda c: (c[1], -c[2]))[0]
+            return Intent(name=name, score=0.9, method="rule")
+        emb = self._by_embedding(text, entity_type)
+        if emb is not None:
+            return emb
+        return Intent(name="overview", score=0.5, method="default")
+
+    def _by_embedding(self, text: str, entity_type: NodeType | None) -> Intent | None:
+        if self._embedder is None:
+            return None
+        self.warm_up()
+        assert self._example_vecs is not None
+        cleaned = _PUNCT.sub(" ", text).strip()
+        if not cleaned:
+            return None
+        q = self._embedder.embed_queries([cleaned])[0]  # type: ignore[attr-defined]
+        sims = self._example_vecs @ q
+        best: dict[str, float] = {}
+        for intent, s in zip(self._example_intents, sims, strict=True):
+            if entity_type is not None and BY_NAME[intent].plan(entity_type) is None:
+                continue
+            best[intent] = max(best.get(intent, -1.0), float(s))
+        if not best:
+            return None
+        name = max(best, key=best.__getitem__)
+        if best[name] < self._threshold:
+            return None
+        plan = BY_NAME[name].plan(entity_type) if entity_type else None
+        return Intent(name=name, score=round(best[name], 4), method="embedding", reverse=bool(plan and plan.reverse))
+
+
+def implied_types(question: str, classifier: IntentClassifier) -> list[NodeType]:
+    """Subject types the question's wording implies (before linking), best first."""
+    out: list[NodeType] = []
+    for name, _, _ in sorted(classifier.rule_candidates(question), key=lambda c: -c[1]):
+        for t in IMPLIED_TYPES.get(name, ()):
+            if t not in out:
+                out.append(t)
+    return out

@@ -1,0 +1,65 @@
+"""Lexical matching with jieba over the linked entity's own long texts.
+
+jieba gets a user dictionary of KG names so that drug and disease names stay whole tokens;
+the entity's prose properties are split into sentences and ranked by how many of the
+question's content words they contain.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+
+from kg.schema import Entity
+from retrieval.types import Evidence
+
+_SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
+_STOP = set("的 了 是 吗 呢 吧 啊 什么 怎么 哪些 如何 可以 能 会 有 和 与 我 你 他 她 它 这个 那个 请问 一下 要 应该 需要 为什么".split())
+
+
+class LexicalMatcher:
+    def __init__(self) -> None:
+        self._tokenizer = None
+        self._pending: list[str] = []
+        self._lock = threading.Lock()
+
+    def add_words(self, words: Iterable[str]) -> None:
+        """Names to keep whole; applied when the tokenizer is first needed."""
+        self._pending.extend(w for w in words if 2 <= len(w) <= 20 and " " not in w)
+
+    def _cut(self, text: str) -> list[str]:
+        with self._lock:
+            if self._tokenizer is None:
+                import jieba
+
+                tok = jieba.Tokenizer()
+                tok.initialize()
+                for w in self._pending:
+                    tok.add_word(w, freq=2000)
+                self._pending = []
+                self._tokenizer = tok
+        return [t for t in self._tokenizer.lcut(text) if t.strip() and t not in _STOP]
+
+    def match(self, question: str, entity: Entity, exclude: str = "", limit: int = 5) -> list[Evidence]:
+        terms = {t for t in self._cut(question) if t != exclude and len(t) >= 2 and t not in entity.name}
+        if not terms:
+            return []
+        scored: list[tuple[int, int, str, str]] = []
+        for prop, value in entity.properties.items():
+            if prop.startswith("_"):
+                continue
+            texts = [value] if isinstance(value, str) else list(value)
+            for text in texts:
+                if len(text) < 30:
+                    continue
+                for pos, m in enumerate(_SENTENCE.finditer(text)):
+                    sentence = m.group().strip()
+                    hits = sum(1 for t in terms if t in sentence)
+                    if hits:
+                        scored.append((-hits, pos, prop, sentence))
+        scored.sort()
+        return [Evidence(index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
+                         field=prop, text=f"{entity.name}的{prop}：{sentence}",
+                         source=entity.sources[0] if entity.sources else "", score=float(-neg), origin="lexical")
+                for neg, _, prop, sentence in scored[:limit]]

@@ -1,0 +1,187 @@
+"""The retrieval pipeline: question (+ history) → linked entity → intent → ranked Evidence.
+
+KG facts for the linked entity and intent come first; dense passages (FAISS) and lexical
+matches (jieba over the entity's own texts) are merged by reciprocal-rank fusion after them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kg.schema import Direction, Entity, NodeType, RelType
+from kg.stores.base import GraphStore
+from retrieval.evidence import OVERVIEW_PROPS, OVERVIEW_RELS, facts_to_evidence, property_evidence
+from retrieval.fusion import rrf_merge
+from retrieval.intents import BY_NAME, IntentClassifier, implied_types
+from retrieval.lexical import LexicalMatcher
+from retrieval.linking import EntityLinker
+from retrieval.types import Evidence, Intent, LinkedEntity, RetrievalResult
+
+#: Below this a mention is not treated as "the" entity of the question.
+LINK_THRESHOLD = 0.6
+#: Related entities (same ingredient, handbook entry) consulted for a drug.
+MAX_RELATED = 3
+
+
+@dataclass
+class RetrieverConfig:
+    top_k: int = 12
+    max_kg_items: int = 16
+    dense_k: int = 8
+
+
+class Retriever:
+    """Thread-safe after `warm_up()`; holds the linker, intent classifier and optional index."""
+
+    def __init__(self, store: GraphStore, *, embedder: object | None = None, index: object | None = None,
+                 config: RetrieverConfig | None = None) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.index = index
+        self.config = config or RetrieverConfig()
+        self.intents = IntentClassifier(embedder)
+        self.lexical = LexicalMatcher()
+        self._linker: EntityLinker | None = None
+        self._snapshot = ""
+        self._lock = threading.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def warm_up(self) -> None:
+        with self._lock:
+            if self._linker is not None:
+                return
+            names = self.store.name_index()
+            self._linker = EntityLinker(names, self.store.described_ids())
+            self._snapshot = self.store.snapshot()
+            self.lexical.add_words(name for _, _, name, _ in names)
+        self.intents.warm_up()
+
+    @property
+    def linker(self) -> EntityLinker:
+        if self._linker is None:
+            self.warm_up()
+        assert self._linker is not None
+        return self._linker
+
+    @property
+    def snapshot(self) -> str:
+        return self._snapshot
+
+    # -- linking ---------------------------------------------------------------------------
+    def link(self, question: str, history: Sequence[str] = ()) -> tuple[list[LinkedEntity], LinkedEntity | None]:
+        """All mentions in the question, and the main entity (from history for follow-ups)."""
+        prefer = implied_types(question, self.intents)
+        found = self.linker.link(question, prefer=prefer)
+        main = _main_entity(found)
+        if main is None:
+            for turn in reversed(history):
+                earlier = _main_entity(self.linker.link(turn, prefer=prefer))
+                if earlier is not None:
+                    main = earlier.model_copy(update={"method": "history", "start": -1, "end": -1})
+                    found = [main, *found]
+                    break
+        return found, main
+
+    # -- retrieval -------------------------------------------------------------------------
+    def retrieve(self, question: str, history: Sequence[str] = (), top_k: int | None = None) -> RetrievalResult:
+        t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        found, main = self.link(question, history)
+        timings["link_ms"] = _ms(t0)
+        if main is None:
+            intent = self.intents.classify(question, None)
+            return RetrievalResult(question=question, resolved_question=question, entities=found,
+                                   intent=intent, evidence=[], snapshot=self._snapshot, timings_ms=timings)
+        t1 = time.perf_counter()
+        mention = main.mention if main.method != "history" else ""
+        intent = self.intents.classify(question, NodeType(main.type), mention)
+        timings["intent_ms"] = _ms(t1)
+        resolved = question if main.method != "history" else f"{main.name}：{question}"
+
+        t2 = time.perf_counter()
+        entity = self.store.get_entity(main.id)
+        kg_items = self._kg_evidence(entity, intent) if entity else []
+        timings["kg_ms"] = _ms(t2)
+
+        t3 = time.perf_counter()
+        k = top_k or self.config.top_k
+        ranked_lists: list[list[Evidence]] = []
+        if entity is not None:
+            ranked_lists.append(self.lexical.match(resolved, entity, exclude=main.mention))
+        if self.index is not None:
+            ranked_lists.append(self._dense(resolved, main))
+        extra = rrf_merge(ranked_lists, exclude={(e.entity_id, e.field, e.text) for e in kg_items})
+        timings["passages_ms"] = _ms(t3)
+
+        evidence = kg_items[: self.config.max_kg_items]
+        room = max(0, k - len(evidence)) if intent.name == "overview" or not evidence else max(0, min(3, k - len(evidence)))
+        evidence += extra[:room]
+        for i, ev in enumerate(evidence, start=1):
+            ev.index = i
+        timings["retrieve_ms"] = _ms(t0)
+        return RetrievalResult(question=question, resolved_question=resolved, entities=found, intent=intent,
+                               evidence=evidence, snapshot=self._snapshot, timings_ms=timings)
+
+    def _kg_evidence(self, entity: Entity, intent: Intent) -> list[Evidence]:
+        spec = BY_NAME[intent.name]
+        plan = spec.plan(entity.type)
+        if plan is None:
+            return self._overview(entity)
+        items: list[Evidence] = []
+        for subject in self._subjects(entity, intent.name):
+            for rel, direction in plan.relations:
+                facts = self.store.facts(subject.id, [rel], direction)
+                items += facts_to_evidence(subject, facts)
+            items += property_evidence(subject, plan.properties)
+        return items
+
+    def _subjects(self, entity: Entity, intent: str) -> list[Entity]:
+        """The entity, plus for drugs the same-ingredient entries that hold handbook texts."""
+        subjects = [entity]
+        if entity.type not in (NodeType.DRUG, NodeType.INGREDIENT) or intent == "ingredient":
+            return subjects
+        related: list[str] = []
+        for f in self.store.facts(entity.id, [RelType.HAS_INGREDIENT], Direction.BOTH):
+            if f.predicate == "同成分" and f.target_id not in related:
+                related.append(f.target_id)
+        for other in self.store.get_entities(related[:MAX_RELATED]):
+            if other.described:
+                subjects.append(other)
+        return subjects
+
+    def _overview(self, entity: Entity) -> list[Evidence]:
+        items = property_evidence(entity, OVERVIEW_PROPS)
+        rels = OVERVIEW_RELS.get(entity.type, ())
+        if rels:
+            items += facts_to_evidence(entity, self.store.facts(entity.id, list(rels), Direction.OUT, limit=80))
+        return items
+
+    def overview(self, entity_id: str) -> list[Evidence]:
+        entity = self.store.get_entity(entity_id)
+        return self._overview(entity) if entity else []
+
+    def _dense(self, question: str, main: LinkedEntity) -> list[Evidence]:
+        hits = self.index.search(question, self.config.dense_k * 3)  # type: ignore[union-attr]
+        out: list[Evidence] = []
+        for passage, score in hits:
+            if passage.entity_id != main.id:
+                continue  # passages of other entities are not evidence for this question
+            out.append(Evidence(index=0, entity_id=passage.entity_id, entity_name=passage.entity_name,
+                                entity_type=passage.entity_type, field=passage.field,
+                                text=f"{passage.entity_name}的{passage.field}：{passage.text}",
+                                source=passage.source, score=float(score), origin="dense"))
+        return out[: self.config.dense_k]
+
+
+def _main_entity(found: list[LinkedEntity]) -> LinkedEntity | None:
+    for ent in found:  # already sorted best first
+        if ent.score >= LINK_THRESHOLD:
+            return ent
+    return None
+
+
+def _ms(t: float) -> float:
+    return round((time.perf_counter() - t) * 1000, 3)
