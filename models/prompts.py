@@ -140,6 +140,36 @@ def _check_text(value: str, what: str) -> str:
     return value.strip()
 
 
+def chat_messages(
+    instruction: str, input: str = "", history: HistoryLike | None = None, system: str | None = None  # noqa: A002
+) -> list[dict[str, str]]:
+    """OpenAI-style messages: optional system, the history turns, then instruction (+ input) as user."""
+    messages: list[dict[str, str]] = [{"role": "system", "content": system}] if system else []
+    for q, a in history_pairs(history):
+        if q:
+            messages.append({"role": "user", "content": q})
+        if a:
+            messages.append({"role": "assistant", "content": a})
+    content = f"{instruction}\n\n{input}" if input.strip() else instruction
+    messages.append({"role": "user", "content": content})
+    return messages
+
+
+def build_messages(
+    question: str,
+    history: HistoryLike | None = None,
+    evidence: Sequence[Evidence] | None = None,
+    *,
+    grounded: bool = False,
+    system: str | None = None,
+) -> list[dict[str, str]]:
+    """The messages ``ChatTemplate.build`` renders (for OpenAI-compatible chat servers)."""
+    question = _check_text(question, "question")
+    if evidence is not None or grounded:
+        return chat_messages(grounded_instruction(question), grounded_input(evidence or []), history, system)
+    return chat_messages(question, "", history, system)
+
+
 # ---------------------------------------------------------------------------------------------- templates
 
 
@@ -152,6 +182,8 @@ class PromptTemplate(ABC):
     response_marker: ClassVar[str] = ""
     #: whether the trainer must append the tokenizer's EOS after the response text
     needs_eos: ClassVar[bool] = True
+    #: text that ends an answer when a model runs on into a new turn (cut at generation time)
+    stop_strings: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, *, grounded: bool = False) -> None:
         self.grounded = grounded
@@ -203,6 +235,7 @@ class AlpacaTemplate(PromptTemplate):
 
     style = "alpaca"
     response_marker = "### Response:"
+    stop_strings = ("### Instruction:", "### Response:", "### Input:")
     PROMPT_NO_INPUT = (
         "Below is an instruction that describes a task. Write a response that appropriately completes "
         "the request.\n\n### Instruction:\n{instruction}\n\n### Response:"
@@ -255,6 +288,7 @@ class ChatGLMTemplate(PromptTemplate):
 
     style = "chatglm"
     response_marker = "答："
+    stop_strings = ("[Round ", "\n问：")
     ROUND = "[Round {index}]\n问：{question}\n答：{answer}\n"
     LAST_ROUND = "[Round {index}]\n问：{question}\n答："
 
@@ -296,15 +330,7 @@ class ChatTemplate(PromptTemplate):
         self.system = system
 
     def _messages(self, instruction: str, input: str, history: HistoryLike | None) -> list[dict[str, str]]:  # noqa: A002
-        messages: list[dict[str, str]] = [{"role": "system", "content": self.system}] if self.system else []
-        for q, a in history_pairs(history):
-            if q:
-                messages.append({"role": "user", "content": q})
-            if a:
-                messages.append({"role": "assistant", "content": a})
-        content = f"{instruction}\n\n{input}" if input.strip() else instruction
-        messages.append({"role": "user", "content": content})
-        return messages
+        return chat_messages(instruction, input, history, self.system)
 
     def _apply(self, messages: list[dict[str, str]], add_generation_prompt: bool) -> str:
         if self.tokenizer is None:
