@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
 from app.api.errors import ApiError
 from app.api.telemetry import Metrics
 from app.audit import AuditLog
+from app.pipeline import QAService
 from app.settings import Settings
-
-if TYPE_CHECKING:
-    from app.pipeline import QAService
 
 
 @dataclass
@@ -55,7 +53,7 @@ def get_metrics(runtime: RuntimeDep) -> Metrics:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-ServiceDep = Annotated["QAService", Depends(get_service)]
+ServiceDep = Annotated[QAService, Depends(get_service)]
 AuditDep = Annotated[AuditLog, Depends(get_audit)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 

@@ -23,22 +23,14 @@ from app.api.telemetry import Metrics
 from app.audit import AuditLog
 from app.pipeline import QAService
 from app.settings import Settings, get_settings
-from kg.stores.base import GraphStore, StoreUnavailable
+from kg.stores.base import StoreUnavailable
 
 log = logging.getLogger("qizhen.api")
 
 
-def read_only_store(settings: Settings) -> GraphStore | None:
-    """The API never writes: open the embedded graph read-only so several workers can share it."""
-    if settings.graph in ("embedded", "ladybug"):
-        from kg.stores.ladybug import LadybugStore
-
-        return LadybugStore(settings.graph_path, read_only=True)
-    return None  # server backends: the service opens its own client
-
-
 def build_service(settings: Settings) -> QAService:
-    return QAService(settings, store=read_only_store(settings))
+    """The service opens the graph read-only (the API never writes), so several workers can share it."""
+    return QAService(settings)
 
 
 class MetricsMiddleware:

@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from app.api.deps import AuditDep, MetricsDep, ServiceDep, SettingsDep, require_api_key
 from app.api.errors import ApiError, error_responses
 from app.api.schemas import AskRequest
+from app.pipeline import QAService
 from app.settings import Settings
 from kg.stores.base import StoreUnavailable
 from models.generators.base import GeneratorError
@@ -40,8 +41,14 @@ def _check_limits(body: AskRequest, settings: Settings) -> None:
                            "characters")
 
 
-def _unknown_generator(exc: Exception) -> ApiError:
-    return ApiError(422, "unknown_generator", str(exc))
+def _check_generator(service: QAService, name: str | None) -> None:
+    """Resolve the requested generator first, so a bad name is the client's error (422), not ours."""
+    if name is None:
+        return
+    try:
+        service.generator(name)
+    except ValueError as exc:
+        raise ApiError(422, "unknown_generator", str(exc)) from exc
 
 
 @router.post("/ask", response_model=Answer, responses=error_responses(401, 413, 422, 500, 503),
@@ -49,11 +56,9 @@ def _unknown_generator(exc: Exception) -> ApiError:
 def ask(body: AskRequest, settings: SettingsDep, service: ServiceDep, audit: AuditDep,
         metrics: MetricsDep) -> Answer:
     _check_limits(body, settings)
+    _check_generator(service, body.generator)
     started = time.perf_counter()
-    try:
-        answer = service.ask(body.question, body.history, generator=body.generator, top_k=body.top_k)
-    except (KeyError, LookupError) as exc:
-        raise _unknown_generator(exc) from exc
+    answer = service.ask(body.question, body.history, generator=body.generator, top_k=body.top_k)
     seconds = time.perf_counter() - started
     metrics.observe_answer(answer.grounded, answer.generator, seconds)
     audit.log_answer(answer, body.question, seconds * 1000, "/ask")
@@ -74,13 +79,11 @@ def _sse(event: str, data: object) -> bytes:
 def ask_stream(body: AskRequest, settings: SettingsDep, service: ServiceDep, audit: AuditDep,
                metrics: MetricsDep) -> StreamingResponse:
     _check_limits(body, settings)
+    _check_generator(service, body.generator)
     started = time.perf_counter()
-    try:
-        events = service.ask_stream(body.question, body.history, generator=body.generator, top_k=body.top_k)
-        # retrieval runs before the first event: a graph failure still becomes a plain 503 here
-        first = next(events)
-    except (KeyError, LookupError) as exc:
-        raise _unknown_generator(exc) from exc
+    # retrieval runs before the first event: a graph failure still becomes a plain 503 here
+    events = service.ask_stream(body.question, body.history, generator=body.generator, top_k=body.top_k)
+    first = next(events)
 
     def stream() -> Iterator[bytes]:
         yield _sse(first.event, first.data)

@@ -1,0 +1,165 @@
+"""Load test: N concurrent clients against a running QiZhen API for T seconds (loopback only).
+
+    python bench/load.py --url http://127.0.0.1:8000 --clients 16 --duration 30 [--pid SERVER_PID]
+    python bench/load.py --spawn --workers 2 --clients 16 --duration 60      # starts `qizhen serve` itself
+
+Prints requests/s, p50/p90/p99 latency, the error count and the server's RSS growth (the server
+process plus its worker children, read from /proc) between the end of the warm-up and the end.
+Goal for the extractive generator on the 2-core dev machine: >= 200 req/s, p99 <= 100 ms, 0 errors at 16
+clients, RSS growth < 10 % over 60 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+MAX_CLIENTS = 256
+MAX_DURATION_S = 600
+QUESTIONS = ["非布司他片的适应症是什么？", "痛风有哪些症状？", "别嘌醇片有什么副作用？", "高尿酸血症要做什么检查？"]
+
+
+def rss_kib(pid: int) -> int:
+    """RSS of `pid` and all its descendants (uvicorn workers), in KiB."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        todo.extend(int(c) for c in children)
+    return total
+
+
+def _loopback_only(url: str) -> None:
+    host = urlsplit(url).hostname or ""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit(f"refusing to load-test {host!r}: loopback only")
+
+
+async def _client(http: httpx.AsyncClient, endpoint: str, deadline: float, lat: list[float],
+                  errors: list[str], worker: int) -> None:
+    i = worker
+    while time.perf_counter() < deadline:
+        q = QUESTIONS[i % len(QUESTIONS)]
+        i += 1
+        t = time.perf_counter()
+        try:
+            if endpoint == "health":
+                r = await http.get("/health")
+            else:
+                r = await http.post("/ask/stream" if endpoint == "stream" else "/ask", json={"question": q})
+            ok = r.status_code == 200 and (endpoint != "stream" or "event: done" in r.text)
+            if not ok:
+                errors.append(f"{r.status_code}: {r.text[:120]}")
+        except httpx.HTTPError as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+        lat.append(time.perf_counter() - t)
+
+
+async def run_load(url: str, clients: int, duration: float, endpoint: str, api_key: str | None,
+                   warmup_s: float, pid: int | None) -> dict[str, float | int | str]:
+    headers = {"X-API-Key": api_key} if api_key else {}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30.0) as http:
+        warm_lat: list[float] = []
+        warm_err: list[str] = []
+        await asyncio.gather(*(_client(http, endpoint, time.perf_counter() + warmup_s, warm_lat, warm_err, w)
+                               for w in range(clients)))
+        rss0 = rss_kib(pid) if pid else 0
+        lat: list[float] = []
+        errors: list[str] = []
+        started = time.perf_counter()
+        await asyncio.gather(*(_client(http, endpoint, started + duration, lat, errors, w) for w in range(clients)))
+        elapsed = time.perf_counter() - started
+        rss1 = rss_kib(pid) if pid else 0
+    lat.sort()
+    q = statistics.quantiles(lat, n=100) if len(lat) >= 2 else [lat[0] if lat else 0.0] * 99
+    return {
+        "endpoint": endpoint,
+        "clients": clients,
+        "duration_s": round(elapsed, 2),
+        "requests": len(lat),
+        "req_per_s": round(len(lat) / elapsed, 1),
+        "p50_ms": round(q[49] * 1000, 2),
+        "p90_ms": round(q[89] * 1000, 2),
+        "p99_ms": round(q[98] * 1000, 2),
+        "errors": len(errors),
+        "first_error": errors[0] if errors else "",
+        "rss_start_mib": round(rss0 / 1024, 1),
+        "rss_end_mib": round(rss1 / 1024, 1),
+        "rss_growth_pct": round((rss1 - rss0) / rss0 * 100, 2) if rss0 else 0.0,
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _spawn(workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers",
+                             str(workers), "--log-level", "warning"])
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    proc.terminate()
+    raise SystemExit("server did not start within 300 s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--url", default="http://127.0.0.1:8000")
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--duration", type=float, default=30.0, help="seconds of measured load")
+    ap.add_argument("--warmup", type=float, default=3.0, help="seconds of unmeasured load first")
+    ap.add_argument("--endpoint", choices=["ask", "stream", "health"], default="ask")
+    ap.add_argument("--api-key", default=os.environ.get("QIZHEN_API_KEY"))
+    ap.add_argument("--pid", type=int, help="server pid for RSS (its children are included)")
+    ap.add_argument("--spawn", action="store_true", help="start `qizhen serve` on a free port (QIZHEN_* env)")
+    ap.add_argument("--workers", type=int, default=1, help="with --spawn")
+    args = ap.parse_args()
+    if not 1 <= args.clients <= MAX_CLIENTS or not 0 < args.duration <= MAX_DURATION_S:
+        raise SystemExit(f"clients must be 1..{MAX_CLIENTS} and duration 0..{MAX_DURATION_S} s")
+    proc = None
+    url, pid = args.url, args.pid
+    if args.spawn:
+        proc, url = _spawn(args.workers)
+        pid = proc.pid
+    _loopback_only(url)
+    try:
+        result = asyncio.run(run_load(url, args.clients, args.duration, args.endpoint, args.api_key,
+                                      args.warmup, pid))
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""A small, hand-written real graph (embedded ladybug) for the API, schemathesis and browser tests."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from app.settings import Settings
+from kg.schema import Entity, NodeType, Relation, RelType
+
+DRUG = "非布司他片"
+ALLOPURINOL = "别嘌醇片"
+
+_ENTITIES: list[tuple[str, NodeType, list[str], dict[str, str | list[str]], list[str]]] = [
+    (DRUG, NodeType.DRUG, ["非布司他", "Febuxostat Tablets"],
+     {"简介": "非布司他片是黄嘌呤氧化酶抑制剂，用于降低血尿酸。", "用法用量": "口服，一次40mg，一日一次。"},
+     ["cmekg", "caregpt"]),
+    (ALLOPURINOL, NodeType.DRUG, ["别嘌醇"], {"简介": "别嘌醇片用于原发性和继发性高尿酸血症。"}, ["cmekg"]),
+    ("痛风", NodeType.DISEASE, ["痛风病"], {"简介": "痛风是嘌呤代谢紊乱所致的疾病，表现为关节红肿热痛。"}, ["xywy", "cmekg"]),
+    ("高尿酸血症", NodeType.DISEASE, [], {"简介": "血尿酸水平升高。"}, ["cmekg"]),
+    ("肝功能异常", NodeType.SYMPTOM, [], {}, ["cmekg"]),
+    ("恶心", NodeType.SYMPTOM, [], {}, ["cmekg"]),
+    ("皮疹", NodeType.SYMPTOM, [], {}, ["cmekg"]),
+    ("关节痛", NodeType.SYMPTOM, [], {}, ["xywy"]),
+    ("血尿酸", NodeType.CHECK, [], {}, ["xywy"]),
+    ("风湿免疫科", NodeType.DEPARTMENT, [], {}, ["xywy"]),
+]
+
+_RELATIONS: list[tuple[str, RelType, str, str, str]] = [
+    (DRUG, RelType.INDICATED_FOR, "痛风", "cmekg", "适应症"),
+    (DRUG, RelType.INDICATED_FOR, "高尿酸血症", "cmekg", "适应症"),
+    (DRUG, RelType.INDICATED_FOR, "痛风", "caregpt", "适应证"),
+    (DRUG, RelType.ADVERSE_REACTION, "肝功能异常", "cmekg", "不良反应"),
+    (DRUG, RelType.ADVERSE_REACTION, "恶心", "cmekg", "不良反应"),
+    (DRUG, RelType.ADVERSE_REACTION, "皮疹", "cmekg", "不良反应"),
+    (ALLOPURINOL, RelType.INDICATED_FOR, "痛风", "cmekg", "适应症"),
+    (ALLOPURINOL, RelType.ADVERSE_REACTION, "皮疹", "cmekg", "不良反应"),
+    ("痛风", RelType.HAS_SYMPTOM, "关节痛", "xywy", "symptoms"),
+    ("痛风", RelType.NEEDS_CHECK, "血尿酸", "xywy", "inspect_info"),
+    ("痛风", RelType.IN_DEPARTMENT, "风湿免疫科", "xywy", "belongs_to_department"),
+    ("痛风", RelType.TREATED_BY, DRUG, "xywy", "common_drug"),
+]
+
+
+def entities() -> list[Entity]:
+    return [Entity.named(n, t, aliases=a, properties=p, sources=s, described=True) for n, t, a, p, s in _ENTITIES]
+
+
+def relations() -> list[Relation]:
+    ids = {e.name: e.id for e in entities()}
+    return [Relation(ids[s], t, ids[o], ds, pred) for s, t, o, ds, pred in _RELATIONS]
+
+
+def build_graph(home: Path) -> Settings:
+    """Write the graph under `home` (closed again, so workers can open it read-only); return settings."""
+    from kg.stores.ladybug import LadybugStore
+
+    settings = settings_for(home)
+    store = LadybugStore(settings.graph_path)
+    try:
+        store.upsert_entities(entities())
+        store.upsert_relations(relations())
+    finally:
+        store.close()
+    return settings
+
+
+def settings_for(home: Path, **overrides: object) -> Settings:
+    """Extractive generator, no dense index (no embedding model to load): fast and deterministic."""
+    values: dict[str, object] = {"home": home, "graph": "embedded", "generator": "extractive", "dense": False}
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def entity_id_of(name: str) -> str:
+    return next(e.id for e in entities() if e.name == name)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
