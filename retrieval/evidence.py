@@ -41,7 +41,7 @@ def rel_heading(rel: RelType, direction: Direction, name: str, predicate: str = 
     return in_label.format(name=name)
 
 
-def facts_to_evidence(entity: Entity, facts: Iterable[Fact]) -> list[Evidence]:
+def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int = MAX_TARGETS) -> list[Evidence]:
     """One evidence item per (relationship, direction, dataset): compact and fully citable."""
     groups: dict[tuple[RelType, Direction, str, str], list[Fact]] = {}
     for f in facts:
@@ -53,7 +53,7 @@ def facts_to_evidence(entity: Entity, facts: Iterable[Fact]) -> list[Evidence]:
         for f in items:
             if f.target_name not in names:
                 names.append(f.target_name)
-        shown = names[:MAX_TARGETS]
+        shown = names[:max_targets]
         more = f"等{len(names)}项" if len(names) > len(shown) else ""
         out.append(Evidence(
             index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,

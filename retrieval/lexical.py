@@ -28,6 +28,10 @@ class LexicalMatcher:
         """Names to keep whole; applied when the tokenizer is first needed."""
         self._pending.extend(w for w in words if 2 <= len(w) <= 20 and " " not in w)
 
+    def warm_up(self) -> None:
+        """Load jieba and the KG names now rather than on the first question."""
+        self._cut("预热")
+
     def _cut(self, text: str) -> list[str]:
         with self._lock:
             if self._tokenizer is None:

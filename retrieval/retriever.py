@@ -24,6 +24,9 @@ from retrieval.types import Evidence, Intent, LinkedEntity, RetrievalResult
 LINK_THRESHOLD = 0.6
 #: Related entities (same ingredient, handbook entry) consulted for a drug.
 MAX_RELATED = 3
+#: Drug questions that get a short safety note (禁忌, main 不良反应) besides their answer.
+SAFETY_INTENTS = {"indication", "usage", "overview", "interaction", "ingredient"}
+SAFETY_TARGETS = 8
 
 
 @dataclass
@@ -57,6 +60,7 @@ class Retriever:
             self._linker = EntityLinker(names, self.store.described_ids())
             self._snapshot = self.store.snapshot()
             self.lexical.add_words(name for _, _, name, _ in names)
+        self.lexical.warm_up()
         self.intents.warm_up()
 
     @property
@@ -136,6 +140,9 @@ class Retriever:
                 facts = self.store.facts(subject.id, [rel], direction)
                 items += facts_to_evidence(subject, facts)
             items += property_evidence(subject, plan.properties)
+        if entity.type == NodeType.DRUG and intent.name in SAFETY_INTENTS:
+            safety = self.store.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)
+            items += facts_to_evidence(entity, safety, max_targets=SAFETY_TARGETS)
         return items
 
     def _subjects(self, entity: Entity, intent: str) -> list[Entity]:
@@ -156,7 +163,11 @@ class Retriever:
         items = property_evidence(entity, OVERVIEW_PROPS)
         rels = OVERVIEW_RELS.get(entity.type, ())
         if rels:
-            items += facts_to_evidence(entity, self.store.facts(entity.id, list(rels), Direction.OUT, limit=80))
+            facts = self.store.facts(entity.id, list(rels), Direction.OUT, limit=200)
+            items += facts_to_evidence(entity, facts, max_targets=20)
+        if entity.type == NodeType.DRUG:
+            safety = self.store.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)
+            items += facts_to_evidence(entity, safety, max_targets=SAFETY_TARGETS)
         return items
 
     def overview(self, entity_id: str) -> list[Evidence]:

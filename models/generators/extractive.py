@@ -28,6 +28,36 @@ def _sentence(ev: Evidence, lead: str = "") -> str:
     return f"{lead}{head}：{body}[{ev.index}]。"
 
 
+def _merge_same_heading(items: list[Evidence]) -> list[tuple[str, str, list[int], str]]:
+    """(heading, body, indices, entity_id): items that share a heading (one relation from
+    several datasets) become one sentence listing the union and citing every source."""
+    out: list[tuple[str, str, list[int], str]] = []
+    where: dict[str, int] = {}
+    for ev in items:
+        head, sep, body = ev.text.partition("：")
+        listy = ev.origin == "kg" and ev.target_name is not None and sep
+        if listy and head in where:
+            h, b, idx, eid = out[where[head]]
+            have = b.split("、")
+            merged = have + [x for x in body.split("、") if x not in have]
+            out[where[head]] = (h, "、".join(merged), [*idx, ev.index], eid)
+            continue
+        if listy:
+            where[head] = len(out)
+            out.append((head, body, [ev.index], ev.entity_id))
+        else:
+            out.append((head if sep else "", body if sep else ev.text, [ev.index], ev.entity_id))
+    return out
+
+
+def _render(head: str, body: str, indices: list[int], listy: bool, lead: str = "") -> str:
+    marks = "".join(f"[{i}]" for i in indices)
+    body = body.rstrip("。；; ")
+    if not head:
+        return f"{lead}{body}{marks}。"
+    return f"{lead}{head}{'包括' if listy else ''}：{body}{marks}。"
+
+
 def _is_safety(ev: Evidence) -> bool:
     return any(ev.field.startswith(f) for f in SAFETY_FIELDS)
 
@@ -52,12 +82,16 @@ class ExtractiveGenerator(Generator):
 
         if type_label:
             yield f"关于{main.entity_name}（{type_label}），知识库中有以下信息。"
-        for i, ev in enumerate(answer_items):
-            yield _sentence(ev, "此外，" if i and ev.entity_id != answer_items[i - 1].entity_id else "")
+        listy = {e.index for e in answer_items if e.origin == "kg" and e.target_name is not None}
+        previous = main.entity_id
+        for head, body, indices, entity_id in _merge_same_heading(answer_items):
+            lead = "此外，" if entity_id != previous else ""
+            previous = entity_id
+            yield _render(head, body, indices, indices[0] in listy, lead)
         if passages:
             for ev in passages[:3]:
                 yield _sentence(ev, "补充资料：")
         if safety:
-            for ev in safety:
-                yield _sentence(ev, "用药安全提示：")
+            for head, body, indices, _ in _merge_same_heading(safety):
+                yield _render(head, body, indices, True, "用药安全提示：")
         yield "以上内容来自知识库，仅供参考，具体诊疗请遵医嘱。"
