@@ -1,0 +1,180 @@
+"""The Source interface: one module per dataset yields typed records or rejects.
+
+A source never writes to a store. It yields, in file order:
+
+- `SourceRecord`: the entities and relations one input record produces. Every relation's two
+  endpoints are either entities of the same record or were yielded earlier by the same source
+  (or already exist in the graph, for sources that resolve names against it); a mentioned
+  object is yielded as a *weak* entity (`described=False`, guessed type) so that the ingest
+  never has to invent a node from an id.
+- `Reject`: a record that could not be used, with where it was and why (the ingest writes it to
+  the rejects file and carries on).
+
+Sources that resolve names against what is already in the graph (39health's truncated drug
+names, CareGPT's matching) receive a `KnownNames` snapshot built by the ingest before they run.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from kg.normalize import normalize_name
+from kg.schema import Entity, NodeType, Relation, entity_id
+
+RAW_LIMIT = 500
+
+
+@dataclass(slots=True)
+class SourceRecord:
+    """What one input record contributes to the graph."""
+
+    entities: list[Entity] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A record that was not ingested; `record` is a line number or a record key."""
+
+    source: str
+    file: str
+    record: str
+    reason: str
+    raw: str = ""
+
+    @classmethod
+    def of(cls, source: str, file: str | Path, record: object, reason: str, raw: object = "") -> Reject:
+        text = raw if isinstance(raw, str) else repr(raw)
+        return cls(source, str(file), str(record), reason, text[:RAW_LIMIT])
+
+
+Item = SourceRecord | Reject
+
+
+@dataclass(frozen=True, slots=True)
+class NameEntry:
+    id: str
+    type: NodeType
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+class KnownNames:
+    """A read-only snapshot of (id, type, name, aliases) of the graph, for name resolution."""
+
+    def __init__(self, entries: Iterable[NameEntry] = ()) -> None:
+        self.entries: list[NameEntry] = list(entries)
+
+    @classmethod
+    def from_index(cls, rows: Iterable[tuple[str, str, str, Sequence[str]]]) -> KnownNames:
+        """From `GraphStore.name_index()` rows."""
+        out = []
+        for id_, type_, name, aliases in rows:
+            try:
+                t = NodeType(type_)
+            except ValueError:
+                t = NodeType.CONCEPT
+            out.append(NameEntry(id_, t, name, tuple(aliases or ())))
+        return cls(out)
+
+    def of_types(self, *types: NodeType) -> list[NameEntry]:
+        wanted = set(types)
+        return [e for e in self.entries if e.type in wanted]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+class Source(ABC):
+    """A dataset reader. Construction is cheap; files are opened in `read()`."""
+
+    #: dataset name written to Relation.dataset and Entity.sources
+    name: str = ""
+    #: whether `read()` uses `known` (the ingest then snapshots the graph's names first)
+    uses_known_names: bool = False
+
+    @abstractmethod
+    def total(self) -> int | None:
+        """How many items `read()` will yield, when cheaply known (progress bars)."""
+
+    @abstractmethod
+    def read(self, known: KnownNames | None = None) -> Iterator[Item]:
+        """Yield one `SourceRecord` or `Reject` per input record, in input order."""
+
+
+# -- small text helpers shared by the dataset modules ----------------------------------------
+
+_DETAIL = re.compile(r"\s*\[详细\]\s*$")
+_LIST_SPLIT = re.compile(r"[\s,，、;；]+")
+
+
+def strip_detail(text: str) -> str:
+    """'头痛 发热 [详细]' → '头痛 发热' (39health list cells)."""
+    return _DETAIL.sub("", text).strip()
+
+
+def split_terms(text: str, pattern: re.Pattern[str] = _LIST_SPLIT) -> list[str]:
+    """Split a list cell into distinct non-empty terms, keeping first-seen order."""
+    seen: dict[str, None] = {}
+    for part in pattern.split(text):
+        part = part.strip()
+        if part and part not in seen:
+            seen[part] = None
+    return list(seen)
+
+
+def expand_paths(paths: Sequence[str | Path], pattern: str) -> list[Path]:
+    """Files as given, directories expanded to their `pattern` matches (sorted naturally)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(p.glob(pattern), key=_natural_key))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise FileNotFoundError(f"no such file or directory: {p}")
+    return out
+
+
+def _natural_key(p: Path) -> list[object]:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.name)]
+
+
+_entity_id = lru_cache(maxsize=1 << 18)(entity_id)
+
+
+class EntityCache:
+    """Builds entities once per (normalized name, type): sources use it to avoid emitting the same
+    weak object node thousands of times (the first spelling seen is kept, as Entity.merge would)."""
+
+    def __init__(self, dataset: str) -> None:
+        self.dataset = dataset
+        self._ids: dict[str, str] = {}
+        self._emitted: set[tuple[str, NodeType]] = set()
+
+    def id(self, name: str) -> str:
+        found = self._ids.get(name)
+        if found is None:
+            found = self._ids[name] = _entity_id(name)
+        return found
+
+    def weak(self, name: str, type: NodeType, out: list[Entity]) -> str:
+        """Append a weak entity for `name` to `out` unless already emitted; return its id."""
+        id_ = self.id(name)
+        if (id_, type) not in self._emitted:
+            self._emitted.add((id_, type))
+            out.append(Entity(id=id_, type=type, name=name, sources=[self.dataset]))
+        return id_
+
+
+def usable_name(name: object) -> str | None:
+    """A stripped name that normalizes to something, or None."""
+    if not isinstance(name, str):
+        return None
+    name = name.strip()
+    return name if name and normalize_name(name) else None

@@ -1,0 +1,180 @@
+"""39health (39健康网) diseases: one GB18030 CSV, `disease.csv`.
+
+Columns: name, alias, part, age, infection, insurance, department, checklist, symptom,
+complication, treatment, drug, period, rate, money (+ empty trailing columns). List cells are
+space- or comma-separated and often end with "[详细]" (stripped).
+
+One described Disease per row, aliases from `alias`. Property keys (shared with xywy where the
+meaning is the same): 发病部位 (part), 易感人群 (age), 传染性 (infection), 医保 (insurance),
+治疗方式 (treatment, list), 治疗周期 (period), 治愈率 (rate), 治疗费用 (money), and
+常用药物_截断 (list) for drug names cut with "..." that could not be resolved.
+
+Relations (dataset "39health", predicate = the column name): IN_DEPARTMENT→Department
+(department), NEEDS_CHECK→Check (checklist), HAS_SYMPTOM→Symptom (symptom),
+COMPLICATION→Disease (complication), TREATED_BY→Drug (drug).
+
+A drug name cut with "..." is resolved to an existing Drug whose name or alias starts with the
+cut text when exactly one such Drug exists in the graph (`KnownNames`); otherwise the cut text
+is kept as a property — never a node. Each physical line is decoded strictly; an undecodable
+line is rejected (with its line number) and the others are still read.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from kg.normalize import normalize_name
+from kg.schema import Entity, NodeType, Relation, RelType
+from kg.sources.base import (
+    EntityCache,
+    KnownNames,
+    Reject,
+    Source,
+    SourceRecord,
+    expand_paths,
+    split_terms,
+    strip_detail,
+    usable_name,
+)
+
+DATASET = "39health"
+ENCODING = "gb18030"
+COLUMNS = ("name", "alias", "part", "age", "infection", "insurance", "department", "checklist", "symptom",
+           "complication", "treatment", "drug", "period", "rate", "money")
+TEXT_PROPERTIES = {"part": "发病部位", "age": "易感人群", "infection": "传染性", "insurance": "医保",
+                   "period": "治疗周期", "rate": "治愈率", "money": "治疗费用"}
+TRUNCATED_KEY = "常用药物_截断"
+RELATION_COLUMNS: dict[str, tuple[RelType, NodeType]] = {
+    "department": (RelType.IN_DEPARTMENT, NodeType.DEPARTMENT),
+    "checklist": (RelType.NEEDS_CHECK, NodeType.CHECK),
+    "symptom": (RelType.HAS_SYMPTOM, NodeType.SYMPTOM),
+    "complication": (RelType.COMPLICATION, NodeType.DISEASE),
+    "drug": (RelType.TREATED_BY, NodeType.DRUG),
+}
+_ALIAS_SPLIT = re.compile(r"[,，、;；]+")
+_TREATMENT_SPLIT = re.compile(r"[\s,，、;；]+")
+_ELLIPSIS = ("...", "…", "。。。")
+
+
+class DrugPrefixIndex:
+    """Resolve a cut drug name to the one Drug whose name/alias starts with it."""
+
+    def __init__(self, known: KnownNames | None) -> None:
+        pairs: set[tuple[str, str]] = set()
+        for e in known.of_types(NodeType.DRUG) if known else []:
+            for n in (e.name, *e.aliases):
+                key = normalize_name(n)
+                if key:
+                    pairs.add((key, e.id))
+        self._keys = sorted(pairs)
+
+    def resolve(self, prefix: str) -> str | None:
+        p = normalize_name(prefix)
+        if len(p) < 2:
+            return None
+        i = bisect.bisect_left(self._keys, (p, ""))
+        ids: set[str] = set()
+        while i < len(self._keys) and self._keys[i][0].startswith(p):
+            ids.add(self._keys[i][1])
+            if len(ids) > 1:
+                return None
+            i += 1
+        return ids.pop() if ids else None
+
+
+def _cut(term: str) -> str | None:
+    """The text before the ellipsis when `term` was cut off, else None."""
+    for e in _ELLIPSIS:
+        if term.endswith(e):
+            return term[: -len(e)].strip()
+    return None
+
+
+class Health39Source(Source):
+    name = DATASET
+    uses_known_names = True
+
+    def __init__(self, paths: Sequence[str | Path], dataset: str = DATASET) -> None:
+        self.paths = list(paths)
+        self.name = dataset
+
+    def files(self) -> list[Path]:
+        return expand_paths(self.paths, "*.csv")
+
+    def total(self) -> int | None:
+        n = 0
+        for f in self.files():
+            with open(f, "rb") as fh:
+                n += max(0, sum(1 for line in fh if line.strip()) - 1)
+        return n
+
+    def read(self, known: KnownNames | None = None) -> Iterator[SourceRecord | Reject]:
+        drugs = DrugPrefixIndex(known)
+        cache = EntityCache(self.name)
+        for path in self.files():
+            header: list[str] | None = None
+            with open(path, "rb") as fh:
+                for lineno, raw in enumerate(fh, start=1):
+                    try:
+                        line = raw.decode(ENCODING, errors="strict")
+                    except UnicodeDecodeError as exc:
+                        yield Reject.of(self.name, path, lineno, f"undecodable {ENCODING} bytes: {exc.reason} "
+                                        f"at byte {exc.start}", raw.decode(ENCODING, errors="replace"))
+                        continue
+                    if not line.strip():
+                        continue
+                    cells = next(csv.reader([line]))
+                    if header is None:
+                        header = [c.strip() for c in cells]
+                        missing = [c for c in ("name",) if c not in header]
+                        if missing:
+                            yield Reject.of(self.name, path, lineno, "header lacks a 'name' column; file skipped",
+                                            line)
+                            break
+                        continue
+                    yield self._row(path, lineno, dict(zip(header, cells, strict=False)), line, drugs, cache)
+
+    def _row(self, path: Path, lineno: int, row: dict[str, str], line: str, drugs: DrugPrefixIndex,
+             cache: EntityCache) -> SourceRecord | Reject:
+        name = usable_name(strip_detail(row.get("name") or ""))
+        if name is None:
+            return Reject.of(self.name, path, lineno, "row has no disease name", line)
+        sid = cache.id(name)
+        props: dict[str, str | list[str]] = {}
+        for col, key in TEXT_PROPERTIES.items():
+            value = strip_detail(row.get(col) or "")
+            if value:
+                props[key] = value
+        treatment = split_terms(strip_detail(row.get("treatment") or ""), _TREATMENT_SPLIT)
+        if treatment:
+            props["治疗方式"] = treatment
+        aliases = [a for a in split_terms(strip_detail(row.get("alias") or ""), _ALIAS_SPLIT) if a != name]
+        entities = [Entity(id=sid, type=NodeType.DISEASE, name=name, aliases=aliases, properties=props,
+                           sources=[self.name], described=True)]
+        relations: list[Relation] = []
+        seen: set[tuple[RelType, str]] = set()
+        truncated: list[str] = []
+        for col, (rel, ttype) in RELATION_COLUMNS.items():
+            for term in split_terms(strip_detail(row.get(col) or "")):
+                cut = _cut(term) if col == "drug" else None
+                if cut is not None:
+                    tid = drugs.resolve(cut)
+                    if tid is None:
+                        if term not in truncated:
+                            truncated.append(term)
+                        continue
+                else:
+                    target = usable_name(term)
+                    if target is None:
+                        continue
+                    tid = cache.weak(target, ttype, entities)
+                if (rel, tid) not in seen:
+                    seen.add((rel, tid))
+                    relations.append(Relation(sid, rel, tid, self.name, col))
+        if truncated:
+            props[TRUNCATED_KEY] = truncated
+        return SourceRecord(entities=entities, relations=relations)
