@@ -10,8 +10,9 @@ empty, open store, e.g.::
                 yield s
 
 Contract decisions these tests pin down (every backend must follow them):
-- a stored entity merged with an incoming one is `stored.merge(incoming)`; duplicates inside one
-  batch fold left in batch order;
+- entities are stored in canonical form, `e.merge(e)` (aliases sorted, deduplicated and without
+  the name; sources sorted); a stored entity merged with an incoming one is
+  `stored.merge(incoming)`; duplicates inside one batch fold left in batch order;
 - relations whose endpoints do not exist raise ValueError and nothing of that batch is written;
 - facts are ordered by (relation type, OUT before IN, target name, target id, dataset); `limit`
   cuts that order;
@@ -344,8 +345,9 @@ class StoreContract:
                                  "desc": "保留字 desc 作为属性名", "空": ""})
         dis = _disease("咳嗽变异性哮喘（CVA）", properties={"简介": "🙂 emoji and 𠀀 ext-B"})
         store.upsert_entities([drug, dis])
-        assert store.get_entity(drug.id) == drug
+        assert store.get_entity(drug.id) == drug.merge(drug)  # canonical: aliases sorted
         assert store.get_entity(dis.id) == dis
+        assert store.get_entity(drug.id).properties == drug.properties  # type: ignore[union-attr]
         store.upsert_relations([Relation(drug.id, RelType.INDICATED_FOR, dis.id, "data,set\"x", nasty)])
         [fact] = store.facts(drug.id)
         assert (fact.dataset, fact.predicate, fact.target_name) == ('data,set"x', nasty, "咳嗽变异性哮喘（CVA）")

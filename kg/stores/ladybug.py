@@ -1,0 +1,450 @@
+"""The embedded default GraphStore on LadybugDB (a Kuzu fork, `ladybug==0.22.0`).
+
+Layout: one node table `Entity` (long texts in one JSON column `props`, normalized lookup keys in
+`keys`), one REL table per RelType carrying `dataset` and `predicate`, and a `Meta` table holding
+the snapshot checksums. `path` is the database *file* (its parent is created); an existing
+directory is taken to mean `<dir>/graph.lbug`.
+
+Writes never use MERGE for bulk (measured: minutes for relationships). Each upsert call is one
+transaction: new rows are COPYed from a parquet file the store writes, changed entities are
+updated with `LOAD FROM <parquet> MATCH … SET`, unchanged ones are skipped, and the snapshot
+checksums are updated in the same transaction, so a SIGKILL leaves either all or nothing of a
+call and a re-run converges to the counts of a clean run.
+
+Snapshot: order-independent sums (mod 2**128) of a blake2b digest per entity row and per
+relationship; identical content gives an identical snapshot whatever the ingest order, and a
+no-op re-upsert writes nothing, so the snapshot stays.
+
+Concurrency (measured with 0.22.0): one process may open the file read-write; a second
+read-write open fails at once with "Could not set lock on file" (mapped to StoreUnavailable,
+never a hang). `read_only=True` opens take no write lock: several processes (e.g. uvicorn
+workers) can read the same file concurrently, even while a writer holds it — but a reader sees
+the state as of its open, so reopen after an ingest. Within a process one connection is shared
+behind a lock, so the store is thread-safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from kg.normalize import normalize_name
+from kg.schema import Direction, Entity, Fact, GraphStats, NodeType, Relation, RelType
+from kg.stores import ladybug_queries as Q
+from kg.stores.base import GraphStore, StoreUnavailable
+
+_MOD = 1 << 128
+_FETCH_CHUNK = 50_000
+
+
+def _digest(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest(), "big")
+
+
+def _keys(e: Entity) -> list[str]:
+    out: list[str] = []
+    for n in [e.name, *e.aliases]:
+        k = normalize_name(n)
+        if k and k not in out:
+            out.append(k)
+    return out
+
+
+def _row(e: Entity) -> tuple[str, str, str, list[str], list[str], list[str], bool, str]:
+    props = json.dumps(e.properties, ensure_ascii=False, sort_keys=True)
+    return (e.id, NodeType(e.type).value, e.name, _keys(e), list(e.aliases), list(e.sources),
+            bool(e.described), props)
+
+
+def _row_digest(row: tuple[Any, ...]) -> int:
+    ident, typ, name, _keys_, aliases, sources, described, props = row
+    return _digest(json.dumps([ident, typ, name, aliases, sources, described, props], ensure_ascii=False))
+
+
+def _rel_digest(t: RelType, r: Relation) -> int:
+    return _digest("\x1f".join((t.value, r.source_id, r.target_id, r.dataset, r.predicate)))
+
+
+def _entity(ident: str, typ: str, name: str, aliases: list[str], sources: list[str],
+            described: bool, props: str) -> Entity:
+    return Entity(id=ident, type=NodeType(typ), name=name, aliases=list(aliases or []),
+                  properties=json.loads(props) if props else {}, sources=list(sources or []),
+                  described=bool(described))
+
+
+def _fact_order(f: Fact) -> tuple[str, int, str, str, str]:
+    return (f.relation.value, 0 if f.direction == Direction.OUT else 1, f.target_name, f.target_id, f.dataset)
+
+
+class LadybugStore(GraphStore):
+    kind = "embedded"
+
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        path = Path(path)
+        self.path = path / "graph.lbug" if path.is_dir() else path
+        self.read_only = read_only
+        self._lock = threading.RLock()
+        self._db: Any = None
+        self._conn: Any = None
+        self._reset_caches()
+
+    def _reset_caches(self) -> None:
+        self._idx: dict[str, int] | None = None  # entity id -> small int (relation-key packing)
+        self._datasets: dict[str, int] = {}
+        self._rel_keys: dict[RelType, set[int]] = {}
+        self._names: dict[str, list[tuple[int, str]]] | None = None
+        self._meta: dict[str, str] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def open(self) -> None:
+        with self._lock:
+            self._connection()
+
+    def close(self) -> None:
+        with self._lock:
+            for obj in (self._conn, self._db):
+                if obj is not None:
+                    obj.close()
+            self._conn = self._db = None
+            self._reset_caches()
+
+    def _connection(self) -> Any:
+        if self._conn is not None:
+            return self._conn
+        try:
+            import ladybug
+        except ImportError as e:  # pragma: no cover - it is a core dependency
+            raise ImportError("the embedded graph needs ladybug: pip install 'ladybug==0.22.0'") from e
+        if self.read_only and not self.path.exists():
+            raise StoreUnavailable(f"no graph at {self.path}; run `qizhen kg ingest` first")
+        if not self.read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = ladybug.Database(str(self.path), read_only=self.read_only)
+            conn = ladybug.Connection(db)
+            if not self.read_only:
+                self._create_schema(conn)
+        except RuntimeError as e:
+            raise StoreUnavailable(f"cannot open graph at {self.path}: {e}") from e
+        self._db, self._conn = db, conn
+        return conn
+
+    @staticmethod
+    def _create_schema(conn: Any) -> None:
+        conn.execute(Q.CREATE_ENTITY_TABLE)
+        conn.execute(Q.CREATE_META_TABLE)
+        for ddl in Q.CREATE_REL_TABLE.values():
+            conn.execute(ddl)
+
+    def ping(self, timeout_s: float = 2.0) -> None:
+        errors: list[BaseException] = []
+
+        def probe() -> None:
+            if not self._lock.acquire(timeout=timeout_s):
+                errors.append(StoreUnavailable(f"graph at {self.path} is busy"))
+                return
+            try:
+                self._connection().execute(Q.PING).get_all()
+            except BaseException as e:  # noqa: BLE001 - reported to the caller below
+                errors.append(e)
+            finally:
+                self._lock.release()
+
+        worker = threading.Thread(target=probe, daemon=True, name="ladybug-ping")
+        worker.start()
+        worker.join(timeout_s)
+        if worker.is_alive():
+            raise StoreUnavailable(f"graph at {self.path} did not answer within {timeout_s}s")
+        if errors:
+            err = errors[0]
+            if isinstance(err, StoreUnavailable):
+                raise err
+            raise StoreUnavailable(f"graph at {self.path} unavailable: {err}") from err
+
+    # -- low level -------------------------------------------------------------------------
+    def _rows(self, query: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+        return self._connection().execute(query, params or {}).get_all()
+
+    def _columns(self, query: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+        table = self._connection().execute(query, params or {}).get_as_arrow()
+        return [col.to_pylist() for col in table.columns]
+
+    def _writable(self) -> Any:
+        if self.read_only:
+            raise PermissionError(f"graph at {self.path} was opened read-only")
+        return self._connection()
+
+    def _ids(self) -> dict[str, int]:
+        if self._idx is None:
+            [ids] = self._columns(Q.ALL_IDS)
+            self._idx = {i: n for n, i in enumerate(ids)}
+        return self._idx
+
+    def _meta_values(self) -> dict[str, str]:
+        if self._meta is None:
+            self._meta = {k: v for k, v in self._rows(Q.GET_META)}
+        return self._meta
+
+    def _sum(self, key: str) -> int:
+        return int(self._meta_values().get(key, "0"), 16)
+
+    def _transaction(self, steps: list[tuple[str, dict[str, Any] | None]]) -> None:
+        """Run the statements atomically; on failure roll back and drop the caches."""
+        conn = self._writable()
+        conn.execute(Q.BEGIN)
+        try:
+            for query, params in steps:
+                conn.execute(query, params or {})
+            conn.execute(Q.COMMIT)
+        except BaseException:
+            try:
+                conn.execute(Q.ROLLBACK)
+            except RuntimeError:
+                pass  # already rolled back by the failed statement
+            self._reset_caches()
+            raise
+
+    # -- writes ----------------------------------------------------------------------------
+    def upsert_entities(self, entities: Sequence[Entity]) -> int:
+        if not entities:
+            return 0
+        folded: dict[str, Entity] = {}
+        for e in entities:
+            prev = folded.get(e.id)
+            folded[e.id] = prev.merge(e) if prev is not None else e.merge(e)  # canonical form
+        with self._lock:
+            self._writable()
+            known = self._ids()
+            new_rows = [_row(e) for i, e in folded.items() if i not in known]
+            stored = {e.id: e for e in self.get_entities([i for i in folded if i in known])}
+            changed_rows = []
+            delta = sum(_row_digest(r) for r in new_rows)
+            for ident, old in stored.items():
+                merged = old.merge(folded[ident])
+                if merged != old:
+                    row = _row(merged)
+                    changed_rows.append(row)
+                    delta += _row_digest(row) - _row_digest(_row(old))
+            if not new_rows and not changed_rows:
+                return 0
+            ent_sum = (self._sum("entities") + delta) % _MOD
+            with _TempParquet() as tmp:
+                steps: list[tuple[str, dict[str, Any] | None]] = []
+                if new_rows:
+                    steps.append((Q.COPY_ENTITIES.format(path=tmp.entities(new_rows, "new")), None))
+                if changed_rows:
+                    steps.append((Q.UPDATE_ENTITIES_FROM.format(path=tmp.entities(changed_rows, "upd")), None))
+                steps.append((Q.MERGE_META, {"key": "entities", "value": f"{ent_sum:x}"}))
+                self._transaction(steps)
+            self._meta_values()["entities"] = f"{ent_sum:x}"
+            for row in new_rows:
+                known[row[0]] = len(known)
+            self._names = None
+            return len(new_rows) + len(changed_rows)
+
+    def upsert_relations(self, relations: Sequence[Relation]) -> int:
+        if not relations:
+            return 0
+        with self._lock:
+            self._writable()
+            known = self._ids()
+            missing = sorted({i for r in relations for i in (r.source_id, r.target_id) if i not in known})
+            if missing:
+                raise ValueError(f"{len(missing)} relationship endpoint id(s) are not in the graph "
+                                 f"(upsert their entities first): {', '.join(missing[:10])}")
+            fresh: dict[RelType, dict[int, Relation]] = {}
+            for r in relations:
+                t = RelType(r.type)
+                ds = self._datasets.setdefault(r.dataset, len(self._datasets))
+                key = (ds << 64) | (known[r.source_id] << 32) | known[r.target_id]
+                if key in self._stored_keys(t):
+                    continue
+                fresh.setdefault(t, {}).setdefault(key, r)
+            if not fresh:
+                return 0
+            delta = sum(_rel_digest(t, r) for t, rs in fresh.items() for r in rs.values())
+            rel_sum = (self._sum("relations") + delta) % _MOD
+            with _TempParquet() as tmp:
+                steps: list[tuple[str, dict[str, Any] | None]] = [
+                    (Q.COPY_RELS[t].format(path=tmp.relations(list(rs.values()), t.value)), None)
+                    for t, rs in fresh.items()]
+                steps.append((Q.MERGE_META, {"key": "relations", "value": f"{rel_sum:x}"}))
+                try:
+                    self._transaction(steps)
+                except RuntimeError as e:
+                    if "primary key" in str(e):
+                        raise ValueError(f"relationship endpoint missing: {e}") from e
+                    raise
+            self._meta_values()["relations"] = f"{rel_sum:x}"
+            for t, rs in fresh.items():
+                self._rel_keys[t].update(rs)
+            return sum(len(rs) for rs in fresh.values())
+
+    def _stored_keys(self, t: RelType) -> set[int]:
+        keys = self._rel_keys.get(t)
+        if keys is None:
+            known = self._ids()
+            src, tgt, dss = self._columns(Q.REL_KEYS[t])
+            ds_ix = self._datasets
+            keys = {(ds_ix.setdefault(d, len(ds_ix)) << 64) | (known[s] << 32) | known[o]
+                    for s, o, d in zip(src, tgt, dss, strict=True)}
+            self._rel_keys[t] = keys
+        return keys
+
+    def clear(self) -> None:
+        with self._lock:
+            conn = self._writable()
+            for ddl in Q.DROP_REL_TABLE.values():
+                conn.execute(ddl)
+            conn.execute(Q.DROP_ENTITY_TABLE)
+            conn.execute(Q.DROP_META_TABLE)
+            self._create_schema(conn)
+            self._reset_caches()
+
+    # -- reads -----------------------------------------------------------------------------
+    def get_entities(self, ids: Sequence[str]) -> list[Entity]:
+        out: list[Entity] = []
+        unique = list(dict.fromkeys(ids))
+        with self._lock:
+            for start in range(0, len(unique), _FETCH_CHUNK):
+                chunk = unique[start:start + _FETCH_CHUNK]
+                cols = self._columns(Q.GET_ENTITIES, {"ids": chunk})
+                out.extend(_entity(*row) for row in zip(*cols, strict=True))
+        return out
+
+    def _name_keys(self) -> dict[str, list[tuple[int, str]]]:
+        if self._names is None:
+            names: dict[str, list[tuple[int, str]]] = {}
+            ids, own, keys = self._columns(Q.NAME_KEYS)
+            for ident, name, ks in zip(ids, own, keys, strict=True):
+                main = normalize_name(name)
+                for k in ks or []:
+                    names.setdefault(k, []).append((0 if k == main else 1, ident))
+            self._names = names
+        return self._names
+
+    def find_by_name(self, name: str, types: Sequence[NodeType] | None = None) -> list[Entity]:
+        key = normalize_name(name)
+        if not key:
+            return []
+        with self._lock:
+            hits = sorted(self._name_keys().get(key, []))
+            if not hits:
+                return []
+            found = {e.id: e for e in self.get_entities([i for _, i in hits])}
+        wanted = {NodeType(t) for t in types} if types else None
+        return [found[i] for _, i in hits if i in found and (wanted is None or found[i].type in wanted)]
+
+    def facts(
+        self,
+        entity_id: str,
+        rel_types: Sequence[RelType] | None = None,
+        direction: Direction = Direction.OUT,
+        limit: int | None = None,
+    ) -> list[Fact]:
+        direction = Direction(direction)
+        params: dict[str, Any] = {"id": entity_id}
+        if rel_types:
+            params["types"] = [RelType(t).value for t in rel_types]
+        plans: list[tuple[Direction, str]] = []
+        if direction in (Direction.OUT, Direction.BOTH):
+            plans.append((Direction.OUT, Q.FACTS_OUT_TYPED if rel_types else Q.FACTS_OUT))
+        if direction in (Direction.IN, Direction.BOTH):
+            plans.append((Direction.IN, Q.FACTS_IN_TYPED if rel_types else Q.FACTS_IN))
+        facts: list[Fact] = []
+        with self._lock:
+            for d, query in plans:
+                for name, rel, tid, tname, ttype, ds, pred in self._rows(query, params):
+                    facts.append(Fact(entity_id, name, RelType(rel), tid, tname, NodeType(ttype),
+                                      ds or "", pred or "", d))
+        facts.sort(key=_fact_order)
+        return facts if limit is None else facts[:limit]
+
+    def all_facts(self, rel_types: Sequence[RelType] | None = None,
+                  batch_size: int = 50_000) -> Iterator[list[Fact]]:
+        """Every OUT fact of the given types (all types when None), in batches; unordered.
+
+        One table scan per type: the fast path for bulk consumers (fine-tuning data, exports).
+        """
+        for t in [RelType(x) for x in rel_types] if rel_types else list(RelType):
+            with self._lock:
+                cols = self._columns(Q.ALL_FACTS[t])
+            rows = list(zip(*cols, strict=True))
+            for start in range(0, len(rows), batch_size):
+                yield [Fact(a, an, t, b, bn, NodeType(bt), ds or "", pred or "", Direction.OUT)
+                       for a, an, b, bn, bt, ds, pred in rows[start:start + batch_size]]
+
+    def iter_entities(self, batch_size: int = 10_000) -> Iterator[list[Entity]]:
+        after = ""
+        while True:
+            with self._lock:
+                cols = self._columns(Q.ENTITY_PAGE, {"after": after, "n": batch_size})
+            batch = [_entity(*row) for row in zip(*cols, strict=True)]
+            if not batch:
+                return
+            yield batch
+            after = batch[-1].id
+
+    def name_index(self) -> list[tuple[str, str, str, list[str]]]:
+        with self._lock:
+            cols = self._columns(Q.NAME_INDEX)
+        return [(i, t, n, list(a or [])) for i, t, n, a in zip(*cols, strict=True)]
+
+    def stats(self) -> GraphStats:
+        with self._lock:
+            nodes = {t: int(n) for t, n in self._rows(Q.COUNT_BY_TYPE)}
+            rels = {t.value: int(self._rows(Q.COUNT_RELS[t])[0][0]) for t in RelType}
+            snap = self.snapshot()
+        return GraphStats(nodes=nodes, relationships={k: v for k, v in rels.items() if v}, snapshot=snap)
+
+    def snapshot(self) -> str:
+        with self._lock:
+            ent, rel = self._sum("entities"), self._sum("relations")
+        raw = ent.to_bytes(16, "big") + rel.to_bytes(16, "big")
+        return hashlib.blake2b(raw, digest_size=8).hexdigest()
+
+
+class _TempParquet:
+    """Parquet files for one COPY / LOAD FROM, in a private temp dir removed afterwards."""
+
+    def __enter__(self) -> _TempParquet:
+        self.dir = Path(tempfile.mkdtemp(prefix="qizhen-ladybug-"))
+        if "'" in str(self.dir):
+            raise RuntimeError(f"temp dir {self.dir} contains a quote; set TMPDIR elsewhere")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def entities(self, rows: list[tuple[Any, ...]], tag: str) -> str:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        strs, lists = pa.string(), pa.list_(pa.string())
+        schema = pa.schema([("id", strs), ("type", strs), ("name", strs), ("keys", lists),
+                            ("aliases", lists), ("sources", lists), ("described", pa.bool_()),
+                            ("props", strs)])
+        assert tuple(schema.names) == Q.ENTITY_COLUMNS
+        cols = list(zip(*rows, strict=True))
+        table = pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(cols, schema, strict=True)],
+                                     schema=schema)
+        path = self.dir / f"entities-{tag}.parquet"
+        pq.write_table(table, path)
+        return str(path)
+
+    def relations(self, rels: list[Relation], tag: str) -> str:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        cols = ([r.source_id for r in rels], [r.target_id for r in rels],
+                [r.dataset for r in rels], [r.predicate for r in rels])
+        table = pa.Table.from_arrays([pa.array(c, type=pa.string()) for c in cols], names=list(Q.REL_COLUMNS))
+        path = self.dir / f"rel-{tag}.parquet"
+        pq.write_table(table, path)
+        return str(path)
