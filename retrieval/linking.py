@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from kg.normalize import core_name, normalize_name, strip_dosage_form
+from kg.normalize import DOSAGE_FORMS, core_name, normalize_name, strip_dosage_form
 from kg.schema import NodeType
 from retrieval.types import LinkedEntity
 
@@ -155,8 +155,22 @@ class EntityLinker:
         for start, end, key in chosen:
             if key not in self._keys:
                 continue  # question vocabulary
-            cand = self._pick(self._keys[key], prefer)
-            score = cand.score * self._containment(norm, start, end) * (1.0 if cand.entry.described else 0.75)
+            cands = self._keys[key]
+            form = _form_after(norm, end)
+            if form and cands[0].method == "variant":
+                # "二甲双胍片": the question names the dosage form too — prefer that form, and
+                # treat a form the KG lacks as the same ingredient with lower confidence
+                same_form = [c for c in cands if normalize_name(c.entry.name).endswith(key + form)]
+                if same_form:
+                    cands, end = same_form, end + len(form)
+                    taken[end - len(form):end] = [True] * len(form)
+                    factor = 1.0
+                else:
+                    factor = 0.75
+            else:
+                factor = self._containment(norm, start, end)
+            cand = self._pick(cands, prefer)
+            score = cand.score * factor * (1.0 if cand.entry.described else 0.75)
             o_start, o_end = index[start], index[end - 1] + 1
             results.append(LinkedEntity(id=cand.entry.id, name=cand.entry.name, type=cand.entry.type.value,
                                         mention=text[o_start:o_end], score=round(score, 4), method=cand.method,
@@ -179,12 +193,9 @@ class EntityLinker:
         """Penalty when the mention is glued to a following dosage form or 病/症 — the question
         then names a longer entity the KG does not have (布洛芬 in 布洛芬凝露片)."""
         glued = 0
-        if end < len(norm) and norm[end] not in _JOINERS and _CJK.match(norm[end]):
-            tail = norm[end:end + 4]
-            # a following dosage form or 病/症 means the question names a different entity
-            if strip_dosage_form("药" * 2 + tail) != "药" * 2 + tail or tail[:1] in "病症炎癌瘤":
-                glued += 1
-        return (1.0, 0.6)[glued]
+        if end < len(norm) and (_form_after(norm, end) or norm[end] in "病症炎癌瘤"):
+            glued = 1
+        return (1.0, 0.5)[glued]
 
     # -- fuzzy ---------------------------------------------------------------------------------
     def _ensure_fuzzy(self) -> None:
@@ -241,6 +252,15 @@ class EntityLinker:
         o_start, o_end = index[s], index[e - 1] + 1
         return [LinkedEntity(id=entry.id, name=entry.name, type=entry.type.value, mention=text[o_start:o_end],
                              score=round(score, 4), method="fuzzy", start=o_start, end=o_end)]
+
+
+def _form_after(norm: str, end: int) -> str:
+    """The dosage form the text continues with at `end` ("片" in "二甲双胍片怎么吃"), or ''."""
+    tail = norm[end:end + 6]
+    for form in DOSAGE_FORMS:  # longest first
+        if tail.startswith(form):
+            return form
+    return ""
 
 
 def _segments(norm: str) -> Iterable[tuple[int, str]]:

@@ -1,0 +1,90 @@
+"""Entity linking on a small hand-made name index: variants, brands, English names, typos."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.schema import entity_id
+from retrieval.linking import EntityLinker
+
+NAMES = [
+    ("地屈孕酮片", "Drug", ["达芙通", "Dydrogesterone Tablets"]),
+    ("盐酸二甲双胍片", "Drug", ["格华止"]),
+    ("二甲双胍缓释片", "Drug", []),
+    ("非布司他片", "Drug", ["优立通", "Febuxostat Tablets"]),
+    ("兰索拉唑肠溶片", "Drug", []),
+    ("布洛芬胶囊", "Drug", []),
+    ("百日咳", "Disease", ["顿咳"]),
+    ("痛风", "Disease", []),
+    ("头痛", "Disease", []),
+    ("头痛", "Symptom", []),  # same name, other type: merged into one node by id in real graphs
+    ("消化性溃疡", "Disease", []),
+    ("治疗消化性溃疡", "Symptom", []),  # a noisy mention-only node
+    ("引起", "Symptom", []),
+    ("不良", "Symptom", []),
+]
+MENTION_ONLY = {"治疗消化性溃疡", "引起", "不良"}
+
+
+@pytest.fixture(scope="module")
+def linker() -> EntityLinker:
+    rows = [(entity_id(n) + ("s" if t == "Symptom" and n == "头痛" else ""), t, n, a) for n, t, a in NAMES]
+    described = {r[0] for r in rows if r[2] not in MENTION_ONLY}
+    return EntityLinker(rows, described)
+
+
+def top(linker: EntityLinker, q: str) -> tuple[str, str]:
+    found = linker.link(q)
+    assert found, f"nothing linked in {q!r}"
+    return found[0].name, found[0].method
+
+
+@pytest.mark.parametrize(("question", "name"), [
+    ("地屈孕酮片有什么副作用", "地屈孕酮片"),
+    ("地屈孕酮有什么副作用", "地屈孕酮片"),  # without the dosage form
+    ("达芙通怎么吃", "地屈孕酮片"),  # brand name
+    ("盐酸二甲双胍的禁忌", "盐酸二甲双胍片"),
+    ("二甲双胍片怎么吃", "盐酸二甲双胍片"),  # salt-stripped variant, generic name preferred
+    ("Febuxostat Tablets的适应症", "非布司他片"),  # English name
+    ("ＦＥＢＵＸＯＳＴＡＴ　ＴＡＢＬＥＴＳ的适应症", "非布司他片"),  # full width, upper case
+    ("兰索拉唑能治什么", "兰索拉唑肠溶片"),
+    ("顿咳会有什么感觉", "百日咳"),
+    ("哪些药物能治疗消化性溃疡？", "消化性溃疡"),  # described entity beats the noisy longer mention
+])
+def test_links_names_aliases_and_variants(linker: EntityLinker, question: str, name: str) -> None:
+    assert top(linker, question)[0] == name
+
+
+def test_mention_offsets_point_into_the_question(linker: EntityLinker) -> None:
+    q = "请问优立通的作用"
+    found = linker.link(q)[0]
+    assert q[found.start:found.end] == found.mention == "优立通"
+
+
+def test_small_typo_is_linked_fuzzily_with_lower_confidence(linker: EntityLinker) -> None:
+    found = linker.link("非布斯他片的适应症是什么")
+    assert found[0].name == "非布司他片" and found[0].method == "fuzzy"
+    assert found[0].score < 0.9
+
+
+@pytest.mark.parametrize("question", ["氟卡替尼片能治什么病", "今天天气怎么样", "帮我写一首诗", "3加5等于几"])
+def test_unknown_or_off_topic_links_nothing_confident(linker: EntityLinker, question: str) -> None:
+    assert all(e.score < 0.6 for e in linker.link(question))
+
+
+def test_question_vocabulary_is_not_linked(linker: EntityLinker) -> None:
+    names = [e.name for e in linker.link("布洛芬胶囊的不良反应")]
+    assert names == ["布洛芬胶囊"]
+
+
+def test_type_preference_breaks_same_name_ties(linker: EntityLinker) -> None:
+    from kg.schema import NodeType
+
+    assert linker.link("头痛", prefer=[NodeType.SYMPTOM])[0].type == "Symptom"
+    assert linker.link("头痛", prefer=[NodeType.DISEASE])[0].type == "Disease"
+
+
+def test_mention_glued_to_a_dosage_form_is_penalised(linker: EntityLinker) -> None:
+    # "布洛芬胶囊" is known, "痛风片" is not a drug in the KG: 痛风 followed by 片 is suspicious
+    found = linker.link("痛风片有什么副作用")
+    assert found and found[0].score < 0.6
