@@ -147,11 +147,22 @@ class InstructionBuilder:
 
     # -- streaming -------------------------------------------------------------------------
     def _facts(self, ids: list[str]) -> dict[str, list[Fact]]:
-        """Outgoing facts of many subjects; one bulk query when the backend offers it."""
-        bulk = getattr(self.store, "facts_many", None)
-        if callable(bulk):
-            return bulk(ids, rel_types=self._rels)
+        """Outgoing facts of a batch of subjects (one query each: the slow path)."""
         return {i: self.store.facts(i, rel_types=self._rels) for i in ids}
+
+    def _all_facts(self) -> dict[str, list[Fact]] | None:
+        """Every fact of the wanted types in one scan per type, when the backend offers it
+        (LadybugStore.all_facts); sorted as `facts()` sorts them so the output does not depend on it."""
+        bulk = getattr(self.store, "all_facts", None)
+        if not callable(bulk) or not self._rels:
+            return None
+        index: dict[str, list[Fact]] = {}
+        for batch in bulk(self._rels):
+            for f in batch:
+                index.setdefault(f.entity_id, []).append(f)
+        for lst in index.values():
+            lst.sort(key=lambda f: (f.relation.value, f.target_name, f.target_id, f.dataset))
+        return index
 
     def _items(self, ent: Entity, topic: Topic, facts: list[Fact], stats: BuildStats) -> list[_Item]:
         items: list[_Item] = []
@@ -245,6 +256,7 @@ class InstructionBuilder:
         pairs: list[tuple[bool, InstructionRecord]] = []
         seen: set[tuple[str, str, tuple[tuple[str, str], ...]]] = set()
         done = False
+        index = self._all_facts() if self.limit is None else None  # with a limit, only read what is used
         for batch in self.store.iter_entities(self.batch_size):
             stats.entities_seen += len(batch)
             subjects: list[Entity] = []
@@ -256,7 +268,10 @@ class InstructionBuilder:
                     continue
                 subjects.append(ent)
             subjects.sort(key=lambda e: e.id)
-            facts = self._facts([e.id for e in subjects]) if self._rels else {}
+            if index is not None:
+                facts = index
+            else:
+                facts = self._facts([e.id for e in subjects]) if self._rels else {}
             for ent in subjects:
                 recs = self._records(ent, facts.get(ent.id, []), stats)
                 if recs:

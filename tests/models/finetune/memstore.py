@@ -92,3 +92,16 @@ class MemoryStore(GraphStore):
 
     def snapshot(self) -> str:
         return f"mem-{len(self.entities)}-{len(self.relations)}"
+
+    def all_facts(self, rel_types: Sequence[RelType] | None = None, batch_size: int = 50_000) -> Iterator[list[Fact]]:
+        """The bulk path LadybugStore offers (unordered batches of OUT facts)."""
+        ids = list(self.entities)
+        facts = [f for i in reversed(ids) for f in self.facts(i, rel_types)]
+        for start in range(0, len(facts), batch_size):
+            yield facts[start:start + batch_size]
+
+
+class NoBulkMemoryStore(MemoryStore):
+    """The same store without the bulk path: the builder must fall back to per-entity facts()."""
+
+    all_facts = None  # type: ignore[assignment]
