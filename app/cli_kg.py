@@ -1,7 +1,215 @@
-"""`qizhen kg …` subcommands."""
+"""`qizhen kg …` subcommands: ingest, stats, show."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
+from app.settings import Settings, get_settings
+from kg.ingest import DEFAULT_BATCH_SIZE, IngestSummary, Progress, default_rejects_path, ingest
+from kg.schema import EntityCard
+from kg.sources import SOURCE_NAMES, Source, make_source
+from kg.stores import open_store
+from kg.stores.base import GraphStore, StoreUnavailable
+
 app = typer.Typer(no_args_is_help=True)
+
+SOURCE_HELP = (
+    "Sources: --source NAME PATH… (repeatable; the paths follow the name). NAME is one of "
+    f"{', '.join(SOURCE_NAMES)} (jsonl:DATASET records under your own dataset name). "
+    "Without --source: CMeKG from the installed PyCMeKG package."
+)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=1)
+
+
+def _store(settings: Settings, graph: str | None, read_only: bool = False) -> GraphStore:
+    kind = graph or settings.graph
+    if kind in ("embedded", "ladybug"):
+        settings.graph_path.parent.mkdir(parents=True, exist_ok=True)
+    return open_store(kind, path=settings.graph_path, uri=settings.neo4j_uri, user=settings.neo4j_user,
+                      password=settings.neo4j_password.get_secret_value(), database=settings.neo4j_database,
+                      timeout_s=settings.store_timeout_s, read_only=read_only)
+
+
+def parse_sources(args: list[str]) -> list[Source]:
+    """`--source xywy a.json b.json --source caregpt drug.json` → readers, in order."""
+    groups: list[tuple[str, list[str]]] = []
+    it = iter(args)
+    for tok in it:
+        if tok == "--source":
+            name = next(it, None)
+            if name is None or name.startswith("-"):
+                raise ValueError("--source needs a NAME")
+            groups.append((name, []))
+        elif tok.startswith("--source="):
+            groups.append((tok.split("=", 1)[1], []))
+        elif tok.startswith("-"):
+            raise ValueError(f"unknown option {tok}")
+        elif not groups:
+            raise ValueError(f"unexpected argument {tok!r}: paths follow --source NAME")
+        else:
+            groups[-1][1].append(tok)
+    if not groups:
+        groups = [("cmekg", [])]
+    return [make_source(name, paths) for name, paths in groups]
+
+
+class _Bars:
+    """One rich progress bar per source, on stderr."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.progress: Any = None
+        self.tasks: dict[str, Any] = {}
+        if enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as Bar
+
+            self.progress = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), console=Console(stderr=True), transient=False)
+
+    def __enter__(self) -> _Bars:
+        if self.progress is not None:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def __call__(self, p: Progress) -> None:
+        if self.progress is None:
+            return
+        if p.event == "start":
+            self.tasks[p.source] = self.progress.add_task(p.source, total=p.total)
+        task = self.tasks[p.source]
+        if p.event == "end":
+            self.progress.update(task, completed=p.done, total=p.total or p.done)
+        else:
+            self.progress.update(task, completed=p.done)
+
+
+@app.command("ingest", context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+             help="Load sources into the graph. " + SOURCE_HELP)
+def ingest_cmd(
+    ctx: typer.Context,
+    graph: str | None = typer.Option(None, "--graph", help="embedded | neo4j (default: QIZHEN_GRAPH)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON summary object on stdout"),
+    rejects: Annotated[Path | None, typer.Option("--rejects", help="rejects file (default: $QIZHEN_HOME/rejects/…)")] = None,
+    reset: bool = typer.Option(False, "--reset", help="delete the whole graph first"),
+    batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="rows per write batch"),
+) -> None:
+    settings = get_settings()
+    try:
+        sources = parse_sources(list(ctx.args))
+        for s in sources:
+            s.total()  # fail on missing files before touching the graph
+    except (ValueError, FileNotFoundError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    rejects_path = rejects or default_rejects_path(settings.home_dir)
+    try:
+        with _store(settings, graph) as store, _Bars(enabled=True) as bars:
+            if reset:
+                store.clear()
+            summary = ingest(store, sources, rejects_path=rejects_path, batch_size=batch_size, on_progress=bars)
+    except StoreUnavailable as exc:
+        raise _fail(f"graph store unavailable: {exc}") from None
+    except (ValueError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    _print_summary(summary, as_json)
+
+
+def _print_summary(summary: IngestSummary, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(summary.brief(), ensure_ascii=False))
+        return
+    for s in summary.sources:
+        typer.echo(f"{s.source}: {s.records} records, {s.entities} entity rows, {s.relations} relation rows, "
+                   f"{s.rejected} rejected, {s.seconds:.1f} s")
+    typer.echo(f"graph: {summary.nodes} nodes, {summary.relationships} relationships, snapshot {summary.snapshot} "
+               f"({summary.seconds:.1f} s)")
+    if summary.rejected:
+        typer.echo(f"{summary.rejected} records rejected, see {summary.rejects_path}")
+
+
+@app.command("stats", help="Node counts per label and relationship counts per type.")
+def stats_cmd(
+    graph: str | None = typer.Option(None, "--graph", help="embedded | neo4j"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    try:
+        with _store(get_settings(), graph, read_only=True) as store:
+            stats = store.stats()
+    except StoreUnavailable as exc:
+        raise _fail(f"graph store unavailable: {exc}") from None
+    if as_json:
+        typer.echo(json.dumps({"nodes": stats.nodes, "relationships": stats.relationships,
+                               "snapshot": stats.snapshot}, ensure_ascii=False))
+        return
+    typer.echo(f"snapshot {stats.snapshot}")
+    typer.echo(f"nodes: {stats.total_nodes}")
+    for k, v in sorted(stats.nodes.items(), key=lambda kv: -kv[1]):
+        typer.echo(f"  {k:<14}{v:>10}")
+    typer.echo(f"relationships: {stats.total_relationships}")
+    for k, v in sorted(stats.relationships.items(), key=lambda kv: -kv[1]):
+        typer.echo(f"  {k:<18}{v:>10}")
+
+
+def card_json(card: EntityCard) -> dict[str, Any]:
+    """The entity card as plain JSON: entity fields, then relationships grouped by type."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for key, facts in card.grouped().items():
+        groups[key] = [{"id": f.target_id, "name": f.target_name, "type": f.target_type.value,
+                        "dataset": f.dataset, "predicate": f.predicate} for f in facts]
+    return {**asdict(card.entity), "relationships": groups}
+
+
+@app.command("show", help="The entity card of NAME: properties, aliases, sources, relationships by type.")
+def show_cmd(
+    name: str = typer.Argument(..., help="entity name or alias"),
+    graph: str | None = typer.Option(None, "--graph", help="embedded | neo4j"),
+    as_json: bool = typer.Option(False, "--json"),
+    text_chars: int = typer.Option(300, "--text-chars", help="truncate long texts (not with --json); 0 = full"),
+) -> None:
+    try:
+        with _store(get_settings(), graph, read_only=True) as store:
+            card = store.card_by_name(name)
+    except StoreUnavailable as exc:
+        raise _fail(f"graph store unavailable: {exc}") from None
+    if card is None:
+        raise _fail(f"no entity named {name!r} in the graph (try `qizhen kg stats` to see whether it is built)")
+    data = card_json(card)
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    _print_card(data, text_chars)
+
+
+def _clip(text: str, n: int) -> str:
+    return text if n <= 0 or len(text) <= n else text[:n] + "…"
+
+
+def _print_card(data: dict[str, Any], text_chars: int) -> None:
+    typer.secho(f"{data['name']}  [{data['type']}]  {data['id']}", bold=True)
+    typer.echo(f"sources: {', '.join(data['sources'])}")
+    if data["aliases"]:
+        typer.echo(f"aliases: {_clip('、'.join(data['aliases']), text_chars)}")
+    for key, value in data["properties"].items():
+        text = value if isinstance(value, str) else "；".join(value)
+        typer.echo(f"{key}: {_clip(text, text_chars)}")
+    for rel, items in data["relationships"].items():
+        by_name: dict[str, list[str]] = {}
+        for it in items:
+            by_name.setdefault(it["name"], [])
+            if it["dataset"] not in by_name[it["name"]]:
+                by_name[it["name"]].append(it["dataset"])
+        typer.secho(f"{rel} ({len(by_name)})", bold=True)
+        typer.echo("  " + "、".join(f"{n} [{','.join(ds)}]" for n, ds in by_name.items()))

@@ -139,6 +139,7 @@ class XywySource(Source):
         return self._files
 
     def total(self) -> int | None:
+        self.files()  # a missing path fails here, before anything is written
         return None  # counting needs parsing every file; progress is per record
 
     def read(self, known: KnownNames | None = None) -> Iterator[SourceRecord | Reject]:

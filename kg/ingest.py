@@ -1,0 +1,210 @@
+"""Load sources into a GraphStore: batching, merging, endpoint checks, rejects, progress, summary.
+
+Each source's records are gathered into batches of about `batch_size` rows (entities +
+relations). A batch is written as: entities (records of one id merged with `Entity.merge`
+first), then relations (deduplicated by key). Every write is an upsert, so a second run, or a
+run after one killed half way, converges on the same graph.
+
+A relation is written only when both ends exist — in the batch, earlier in this run, or in the
+store; sources yield weak (`described=False`) entities for the objects they mention, so a
+relation to a missing end is a source bug and is rejected rather than dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+from pydantic import BaseModel
+
+from kg.schema import Entity, Relation
+from kg.sources.base import KnownNames, Reject, Source, SourceRecord
+from kg.stores.base import GraphStore
+
+DEFAULT_BATCH_SIZE = 50_000
+
+
+class SourceSummary(BaseModel):
+    source: str
+    records: int = 0
+    entities: int = 0
+    relations: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+
+
+class IngestSummary(BaseModel):
+    nodes: int
+    relationships: int
+    rejected: int
+    rejects_path: str | None
+    seconds: float
+    snapshot: str
+    sources: list[SourceSummary]
+
+    def brief(self) -> dict[str, object]:
+        """The `--json` object of `qizhen kg ingest`."""
+        return {"nodes": self.nodes, "relationships": self.relationships, "rejected": self.rejected,
+                "seconds": self.seconds, "snapshot": self.snapshot, "rejects_path": self.rejects_path,
+                "sources": [s.model_dump() for s in self.sources]}
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """`event` is "start" (total known or None), "advance" (done = records read so far),
+    "batch" (a batch was written) or "end"."""
+
+    source: str
+    event: str
+    done: int
+    total: int | None
+    batches: int = 0
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+def default_rejects_path(home: Path) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return home / "rejects" / f"{stamp}.jsonl"
+
+
+class _RejectWriter:
+    """Opens the rejects file on the first reject only."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.count = 0
+        self._fh: IO[str] | None = None
+
+    def write(self, r: Reject) -> None:
+        self.count += 1
+        if self.path is None:
+            return
+        if self._fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self._fh.write(json.dumps({"source": r.source, "file": r.file, "record": r.record, "reason": r.reason,
+                                   "raw": r.raw}, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+
+class _Batcher:
+    def __init__(self, store: GraphStore, rejects: _RejectWriter, source: str) -> None:
+        self.store = store
+        self.rejects = rejects
+        self.source = source
+        self.entities: dict[str, Entity] = {}
+        self.relations: dict[tuple[str, str, str, str], Relation] = {}
+        self.rows = 0
+        self.known_ids: set[str] = set()
+        self.batches = 0
+        self.written_entities = 0
+        self.written_relations = 0
+
+    def add(self, rec: SourceRecord) -> None:
+        for e in rec.entities:
+            old = self.entities.get(e.id)
+            self.entities[e.id] = e if old is None else old.merge(e)
+        for r in rec.relations:
+            self.relations.setdefault(r.key, r)
+        self.rows += len(rec.entities) + len(rec.relations)
+
+    def flush(self) -> None:
+        if not self.entities and not self.relations:
+            return
+        if self.entities:
+            self.store.upsert_entities(list(self.entities.values()))
+            self.written_entities += len(self.entities)
+            self.known_ids.update(self.entities)
+        rels = list(self.relations.values())
+        unknown = {i for r in rels for i in (r.source_id, r.target_id)} - self.known_ids
+        if unknown:
+            self.known_ids.update(e.id for e in self.store.get_entities(sorted(unknown)))
+            missing = unknown - self.known_ids
+            if missing:
+                for r in rels:
+                    if r.source_id in missing or r.target_id in missing:
+                        self.rejects.write(Reject.of(self.source, "", f"{r.source_id}-{r.type.value}->{r.target_id}",
+                                                     "relation endpoint is not in the graph (source bug)"))
+                rels = [r for r in rels if r.source_id not in missing and r.target_id not in missing]
+        if rels:
+            self.store.upsert_relations(rels)
+            self.written_relations += len(rels)
+        self.entities.clear()
+        self.relations.clear()
+        self.rows = 0
+        self.batches += 1
+
+
+def ingest(
+    store: GraphStore,
+    sources: Sequence[Source],
+    *,
+    rejects_path: Path | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    on_progress: ProgressFn | None = None,
+) -> IngestSummary:
+    """Ingest `sources` in order into `store`; returns totals in the graph after the run."""
+    t0 = time.perf_counter()
+    rejects = _RejectWriter(rejects_path)
+    summaries: list[SourceSummary] = []
+    notify = on_progress or (lambda _p: None)
+    try:
+        for source in sources:
+            summaries.append(_ingest_one(store, source, rejects, batch_size, notify))
+    finally:
+        rejects.close()
+    stats = store.stats()
+    return IngestSummary(
+        nodes=stats.total_nodes,
+        relationships=stats.total_relationships,
+        rejected=rejects.count,
+        rejects_path=str(rejects_path) if rejects.count and rejects_path is not None else None,
+        seconds=round(time.perf_counter() - t0, 3),
+        snapshot=store.snapshot(),
+        sources=summaries,
+    )
+
+
+def _ingest_one(store: GraphStore, source: Source, rejects: _RejectWriter, batch_size: int,
+                notify: ProgressFn) -> SourceSummary:
+    t0 = time.perf_counter()
+    summary = SourceSummary(source=source.name)
+    known = KnownNames.from_index(store.name_index()) if source.uses_known_names else None
+    total = source.total()
+    notify(Progress(source.name, "start", 0, total))
+    batcher = _Batcher(store, rejects, source.name)
+    rejected_before = rejects.count
+    done = 0
+    for item in _items(source, known):
+        done += 1
+        if isinstance(item, Reject):
+            rejects.write(item)
+        else:
+            batcher.add(item)
+            if batcher.rows >= batch_size:
+                batcher.flush()
+                notify(Progress(source.name, "batch", done, total, batcher.batches))
+        if done % 500 == 0:
+            notify(Progress(source.name, "advance", done, total, batcher.batches))
+    batcher.flush()
+    summary.records = done
+    summary.entities = batcher.written_entities
+    summary.relations = batcher.written_relations
+    summary.rejected = rejects.count - rejected_before
+    summary.seconds = round(time.perf_counter() - t0, 3)
+    notify(Progress(source.name, "end", done, total, batcher.batches))
+    return summary
+
+
+def _items(source: Source, known: KnownNames | None) -> Iterable[SourceRecord | Reject]:
+    return source.read(known)
