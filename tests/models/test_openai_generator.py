@@ -1,0 +1,158 @@
+"""The openai generator against a real OpenAI-compatible HTTP server started here: a minimal FastAPI
+app serving /v1/chat/completions (plain and SSE) with the tiny LLaMA through the hf generator."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from app.settings import Settings
+from models.generators import make_generator
+from models.generators.base import GenerationRequest, GeneratorError, Turn
+from models.generators.hf import HFGenerator
+from models.generators.openai import OpenAIGenerator
+from retrieval.types import Evidence
+
+REQUEST = GenerationRequest(
+    question="非布司他片的适应症是什么？",
+    history=[Turn(role="user", content="痛风吃什么药？"), Turn(role="assistant", content="非布司他片。")],
+    evidence=[
+        Evidence(index=1, entity_id="e1", entity_name="非布司他片", entity_type="Drug", field="INDICATED_FOR",
+                 text="痛风", source="cmekg"),
+    ],
+    max_new_tokens=20,
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _app(hf: HFGenerator) -> FastAPI:
+    app = FastAPI()
+    seen: list[dict] = []
+    app.state.seen = seen
+
+    @app.get("/v1/models")
+    def models() -> dict:
+        return {"object": "list", "data": [{"id": "tiny", "object": "model"}]}
+
+    @app.post("/v1/chat/completions")
+    async def chat(request: Request):  # noqa: ANN202
+        body = await request.json()
+        seen.append(body)
+        if body["model"] != "tiny":
+            return JSONResponse({"error": {"message": f"model {body['model']} not found"}}, status_code=404)
+        hf.warm_up()
+        prompt = hf.tokenizer.apply_chat_template(body["messages"], tokenize=False, add_generation_prompt=True)
+        limit = body.get("max_tokens")
+        if not body.get("stream"):
+            text = hf.generate_text(prompt, max_new_tokens=limit)
+            return {
+                "id": "c1",
+                "object": "chat.completion",
+                "model": "tiny",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            }
+
+        def events() -> Iterator[str]:
+            yield ": keep-alive comment\n\n"
+            first = {"choices": [{"index": 0, "delta": {"role": "assistant"}}]}
+            yield f"data: {json.dumps(first)}\n\n"
+            for piece in hf.stream_text(prompt, max_new_tokens=limit):
+                chunk = {"choices": [{"index": 0, "delta": {"content": piece}}]}
+                yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def hf(tiny_llama: Path) -> HFGenerator:
+    gen = HFGenerator(str(tiny_llama), prompt_style="chat", num_beams=1, max_new_tokens=20)
+    gen.warm_up()
+    return gen
+
+
+@pytest.fixture(scope="module")
+def server(hf: HFGenerator) -> Iterator[tuple[str, object]]:
+    import uvicorn
+
+    port = _free_port()
+    app = _app(hf)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/v1", app
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_generate_matches_the_local_chat_model(server, hf: HFGenerator) -> None:
+    url, app = server
+    gen = OpenAIGenerator(url, "tiny", api_key="secret")
+    text = gen.generate(REQUEST)
+    assert text and text == hf.generate(REQUEST)
+    body = app.state.seen[-1]
+    assert body["stream"] is False and body["max_tokens"] == 20 and body["model"] == "tiny"
+    assert body["messages"][0] == {"role": "user", "content": "痛风吃什么药？"}
+    assert "[1] 非布司他片 适应症: 痛风 (cmekg)" in body["messages"][-1]["content"]
+    assert gen.status() == "ok"
+
+
+def test_stream_reads_sse_and_joins_to_generate(server) -> None:
+    url, _ = server
+    gen = OpenAIGenerator(url, "tiny")
+    pieces = list(gen.stream(REQUEST))
+    assert len(pieces) > 1
+    assert "".join(pieces).strip() == gen.generate(REQUEST)
+
+
+def test_http_error_is_a_generator_error(server) -> None:
+    url, _ = server
+    gen = OpenAIGenerator(url, "no-such-model")
+    with pytest.raises(GeneratorError, match="404"):
+        gen.generate(REQUEST)
+    with pytest.raises(GeneratorError, match="404"):
+        list(gen.stream(REQUEST))
+
+
+def test_server_down_is_a_clear_generator_error() -> None:
+    url = f"http://127.0.0.1:{_free_port()}/v1"  # nothing listens there
+    gen = OpenAIGenerator(url, "tiny", connect_timeout_s=1.0)
+    with pytest.raises(GeneratorError, match="cannot reach"):
+        gen.generate(REQUEST)
+    with pytest.raises(GeneratorError, match="cannot reach"):
+        list(gen.stream(REQUEST))
+    assert "unreachable" in gen.status()
+
+
+def test_make_generator_from_settings(server) -> None:
+    url, app = server
+    settings = Settings(generator="openai", openai_base_url=url, openai_model="tiny", max_new_tokens=7)
+    gen = make_generator("openai", settings)
+    assert isinstance(gen, OpenAIGenerator)
+    assert gen.generate(REQUEST.model_copy(update={"max_new_tokens": None}))
+    assert app.state.seen[-1]["max_tokens"] == 7 and app.state.seen[-1]["temperature"] == 0.4
+
+
+def test_bad_base_url_rejected() -> None:
+    with pytest.raises(ValueError):
+        OpenAIGenerator("127.0.0.1:8000", "tiny")
