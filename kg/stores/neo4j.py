@@ -221,7 +221,8 @@ class Neo4jStore(GraphStore):
         rows: list[dict[str, Any]] = []
         for incoming in chunk:
             old = stored.get(incoming.id)
-            merged = incoming if old is None else old.merge(incoming)
+            # canonical form: a new entity is stored as e.merge(e) (aliases sorted, deduplicated)
+            merged = incoming.merge(incoming) if old is None else old.merge(incoming)
             if merged != old:
                 rows.append(_entity_row(merged))
         if rows:
@@ -256,13 +257,11 @@ class Neo4jStore(GraphStore):
 
     def _merge_relation_chunk(self, tx: ManagedTransaction, rel_type: RelType,
                               rows: Sequence[dict[str, str]]) -> int:
-        present = {(row["s"], row["t"], row["dataset"])
-                   for row in tx.run(q.EXISTING_RELATIONS[rel_type], rows=list(rows))}
-        new = [row for row in rows if (row["s"], row["t"], row["dataset"]) not in present]
-        if new:
-            tx.run(q.MERGE_RELATIONS[rel_type], rows=new).consume()
+        record = tx.run(q.MERGE_RELATIONS[rel_type], rows=list(rows)).single()
+        created = int(record["created"] or 0) if record is not None else 0
+        if created:
             self._bump(tx)
-        return len(new)
+        return created
 
     def _bump(self, tx: ManagedTransaction) -> None:
         tx.run(q.BUMP_VERSION, key=q.META_KEY, epoch=uuid.uuid4().hex).consume()

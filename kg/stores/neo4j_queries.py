@@ -2,7 +2,7 @@
 
 All values travel as parameters. Relationship types cannot be parameters in Cypher, so the
 per-type statements are generated from the closed `RelType` enum (never from input), one
-constant per type in `EXISTING_RELATIONS` / `MERGE_RELATIONS`.
+constant per type in `MERGE_RELATIONS`.
 
 Written for Neo4j 5 and checked against ArcadeDB's Bolt server (Neo4j-5.26 compatible):
 no APOC, no CALL subqueries, map projections and `type(r)` only.
@@ -63,23 +63,20 @@ DESCRIBED_IDS = "MATCH (n:Entity) WHERE n.described = true RETURN n.id AS id"
 EXISTING_IDS = "UNWIND $ids AS id MATCH (n:Entity {id: id}) RETURN n.id AS id"
 
 # -- relationships --------------------------------------------------------------------------
-_EXISTING_TEMPLATE = (
-    "UNWIND $rows AS row "
-    "MATCH (a:Entity {{id: row.s}})-[r:{rel}]->(b:Entity {{id: row.t}}) "
-    "WHERE r.dataset = row.dataset "
-    "RETURN row.s AS s, row.t AS t, row.dataset AS dataset"
-)
 _MERGE_TEMPLATE = (
     "UNWIND $rows AS row "
     "MATCH (a:Entity {{id: row.s}}) "
     "MATCH (b:Entity {{id: row.t}}) "
+    "OPTIONAL MATCH (a)-[old:{rel} {{dataset: row.dataset}}]->(b) "
+    "WITH a, b, row, old IS NULL AS fresh "
     "MERGE (a)-[r:{rel} {{dataset: row.dataset}}]->(b) "
-    "ON CREATE SET r.predicate = row.predicate"
+    "ON CREATE SET r.predicate = row.predicate "
+    "RETURN sum(CASE WHEN fresh THEN 1 ELSE 0 END) AS created"
 )
 
-#: per relationship type: which of the (s, t, dataset) rows already exist
-EXISTING_RELATIONS: dict[RelType, str] = {t: _EXISTING_TEMPLATE.format(rel=t.value) for t in RelType}
-#: per relationship type: MERGE the rows (identity source, type, target, dataset)
+#: per relationship type: MERGE rows {s, t, dataset, predicate} (identity: source, type, target,
+#: dataset) and count the ones that did not exist before. The OPTIONAL MATCH costs less than a
+#: separate existence query (one round trip, endpoints looked up once); rows must be de-duplicated.
 MERGE_RELATIONS: dict[RelType, str] = {t: _MERGE_TEMPLATE.format(rel=t.value) for t in RelType}
 
 _FACT_RETURN = (
