@@ -51,15 +51,18 @@ def test_persists_across_reopen(tmp_path: Path) -> None:
         assert [e.id for e in store.find_by_name("消渴")] == [d.id]
 
 
-def test_snapshot_is_content_defined(tmp_path: Path) -> None:
+def test_snapshot_repeats_after_reset_and_same_ingest(tmp_path: Path) -> None:
     d, s, r = _pair()
-    with LadybugStore(tmp_path / "a") as a, LadybugStore(tmp_path / "b") as b:
-        a.upsert_entities([d, s])
-        a.upsert_relations([r])
-        b.upsert_entities([s])
-        b.upsert_entities([d])
-        b.upsert_relations([r])
-        assert a.snapshot() == b.snapshot()
+    with LadybugStore(tmp_path / "a") as store:
+        empty = store.snapshot()
+        store.upsert_entities([d, s])
+        store.upsert_relations([r])
+        first = store.snapshot()
+        store.clear()
+        assert store.snapshot() == empty
+        store.upsert_entities([d, s])
+        store.upsert_relations([r])
+        assert store.snapshot() == first
 
 
 def test_directory_path_and_open_store(tmp_path: Path) -> None:
@@ -127,30 +130,33 @@ _WRITER = textwrap.dedent("""
     from pathlib import Path
     from kg.schema import Entity, NodeType, Relation, RelType
     from kg.stores.ladybug import LadybugStore
-    ents = [Entity.named(f"病{i}", NodeType.DISEASE, described=True, sources=["s"]) for i in range(3000)]
-    rels = [Relation(ents[i].id, RelType.COMPLICATION, ents[(i * 7 + k) % 3000].id, "s")
-            for i in range(3000) for k in range(1, 4)]
+    ents = [Entity.named(f"病{i}", NodeType.DISEASE, described=True, sources=["s"]) for i in range(600)]
+    rels = [Relation(ents[i].id, RelType.COMPLICATION, ents[(i * 7 + k) % 600].id, "s")
+            for i in range(600) for k in range(1, 4)]
     with LadybugStore(Path(sys.argv[1])) as s:
-        for start in range(0, 3000, 500):
-            s.upsert_entities(ents[start:start + 500])
+        for start in range(0, 600, 200):
+            s.upsert_entities(ents[start:start + 200])
             print("step", flush=True)
-        for start in range(0, len(rels), 1000):
-            s.upsert_relations(rels[start:start + 1000])
+        for start in range(0, len(rels), 300):
+            s.upsert_relations(rels[start:start + 300])
             print("step", flush=True)
         st = s.stats()
         print("done", st.total_nodes, st.total_relationships, s.snapshot(), flush=True)
 """)
 
 
-def test_sigkill_midway_then_rerun_matches_clean_run(tmp_path: Path) -> None:
-    clean = subprocess.run([sys.executable, "-c", _WRITER, str(tmp_path / "clean")], cwd=REPO,
-                           capture_output=True, text=True, timeout=120, check=True)
-    expected = clean.stdout.strip().splitlines()[-1]
+def test_sigkill_midway_then_rerun_matches_clean_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["writer", str(tmp_path / "clean")])
+    exec(compile(_WRITER, "writer", "exec"), {"__name__": "writer"})  # the clean run, in-process
+    expected = capsys.readouterr().out.strip().splitlines()[-1]
+    assert expected.startswith("done 600 1800 ")
     path = tmp_path / "killed"
     victim = subprocess.Popen([sys.executable, "-c", _WRITER, str(path)], cwd=REPO,
                               stdout=subprocess.PIPE, text=True)
     assert victim.stdout is not None
-    for _ in range(8):  # 6 entity batches, then 2 relation batches
+    for _ in range(5):  # 3 entity batches, then 2 of the 6 relation batches
         victim.stdout.readline()
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait()
