@@ -19,7 +19,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mkdir -p "$ROOT"
 LOG="$ROOT/server.log"
 PIDFILE="$ROOT/server.pid"
-: >>"$LOG"
+: >"$LOG"  # truncate: a stale READY line must not count
 
 if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
   echo "Bolt server already running (pid $(cat "$PIDFILE")) on port $PORT"
