@@ -19,13 +19,13 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mkdir -p "$ROOT"
 LOG="$ROOT/server.log"
 PIDFILE="$ROOT/server.pid"
-: >"$LOG"  # truncate: a stale READY line must not count
 
 if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
   echo "Bolt server already running (pid $(cat "$PIDFILE")) on port $PORT"
   exit 0
 fi
 
+: >"$LOG"  # truncate: a stale READY line must not count
 nohup "$PYTHON" "$HERE/bench/bolt_server.py" --root "$ROOT" --port "$PORT" \
   --password "$PASSWORD" --database "$DATABASE" >"$LOG" 2>&1 </dev/null &
 PID=$!
