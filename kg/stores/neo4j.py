@@ -149,15 +149,16 @@ class Neo4jStore(GraphStore):
             session.execute_write(lambda tx: tx.run(q.ENSURE_META, key=q.META_KEY,
                                                     epoch=uuid.uuid4().hex).consume())
 
+    def _unavailable_errors(self) -> tuple[type[BaseException], ...]:
+        exc = _import_neo4j().exceptions
+        return (exc.ServiceUnavailable, exc.SessionExpired, exc.AuthError, exc.DatabaseUnavailable,
+                exc.ConnectionAcquisitionTimeoutError, OSError)
+
     def _guard(self, fn: Callable[[], T]) -> T:
         """Run `fn`, turning 'server unreachable' failures into StoreUnavailable."""
-        neo4j = _import_neo4j()
-        exc_types = (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
-                     neo4j.exceptions.AuthError, neo4j.exceptions.DatabaseUnavailable,
-                     neo4j.exceptions.ConnectionAcquisitionTimeoutError, OSError)
         try:
             return fn()
-        except exc_types as exc:
+        except self._unavailable_errors() as exc:
             raise StoreUnavailable(f"graph server at {self.uri} unavailable: {exc}") from exc
 
     def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
@@ -320,14 +321,22 @@ class Neo4jStore(GraphStore):
         return out if limit is None else out[:max(0, limit)]
 
     def iter_entities(self, batch_size: int = 10_000) -> Iterator[list[Entity]]:
-        after = ""
-        while True:
-            rows = self._read(q.ENTITY_PAGE, after=after, limit=max(1, batch_size))
-            if not rows:
-                return
-            batch = [_entity_from(row["e"]) for row in rows]
-            yield batch
-            after = batch[-1].id
+        """One streamed query (the driver pulls `batch_size` records at a time). Keyset pages
+        (`WHERE n.id > $after ORDER BY n.id`) cost a full scan and sort each on ArcadeDB."""
+        driver = self._ready()
+        size = max(1, batch_size)
+        try:
+            with driver.session(database=self.database, fetch_size=size) as session:
+                batch: list[Entity] = []
+                for record in session.run(q.ALL_ENTITIES):
+                    batch.append(_entity_from(record["e"]))
+                    if len(batch) >= size:
+                        yield batch
+                        batch = []
+                if batch:
+                    yield batch
+        except self._unavailable_errors() as exc:
+            raise StoreUnavailable(f"graph server at {self.uri} unavailable: {exc}") from exc
 
     def name_index(self) -> list[tuple[str, str, str, list[str]]]:
         return [(row["id"], row["type"], row["name"], list(row["aliases"] or []))

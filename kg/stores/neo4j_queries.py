@@ -51,10 +51,7 @@ UPSERT_ENTITIES = (
 
 FIND_BY_KEY = f"MATCH (n:Entity) WHERE $key IN n.keys RETURN {_ENTITY_MAP} AS e"
 
-#: keyset pagination over the unique id (cheap on both Neo4j and ArcadeDB)
-ENTITY_PAGE = (
-    f"MATCH (n:Entity) WHERE n.id > $after RETURN {_ENTITY_MAP} AS e ORDER BY n.id LIMIT $limit"
-)
+ALL_ENTITIES = f"MATCH (n:Entity) RETURN {_ENTITY_MAP} AS e"
 
 NAME_INDEX = "MATCH (n:Entity) RETURN n.id AS id, n.type AS type, n.name AS name, n.aliases AS aliases"
 
