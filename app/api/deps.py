@@ -24,6 +24,7 @@ class Runtime:
     service: QAService
     audit: AuditLog
     metrics: Metrics
+    generators: list[str]
 
 
 def get_runtime(request: Request) -> Runtime:

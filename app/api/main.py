@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
@@ -19,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.deps import Runtime
 from app.api.errors import install_error_handlers
 from app.api.routes import ask, entities, health, metrics
+from app.api.routes.ask import HISTORY_CHARS_FACTOR
 from app.api.telemetry import Metrics
 from app.audit import AuditLog
 from app.pipeline import QAService
@@ -61,9 +63,15 @@ class MetricsMiddleware:
             self.metrics.observe_request(template, scope["method"], status, time.perf_counter() - started)
 
 
-def create_app(settings: Settings | None = None, service: QAService | None = None) -> FastAPI:
-    """Build the app (called per worker by the factory form); the service is built at startup when not given."""
+def create_app(settings: Settings | None = None, service: QAService | None = None,
+               generators: Sequence[str] | None = None) -> FastAPI:
+    """Build the app (called per worker by the factory form); the service is built at startup when not given.
+
+    `generators`: which generators clients may request per question (default: only the configured one,
+    so a request can never make the server load a model it was not set up for).
+    """
     resolved = settings or get_settings()
+    enabled = list(dict.fromkeys(generators or [resolved.generator]))
     app_metrics = Metrics()
 
     @asynccontextmanager
@@ -75,7 +83,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         except StoreUnavailable as exc:  # start anyway: /health says degraded, /ask gives 503
             log.warning("starting degraded, graph store unavailable: %s", exc)
         audit = AuditLog(s.audit_path)
-        app.state.runtime = Runtime(settings=s, service=svc, audit=audit, metrics=app_metrics)
+        app.state.runtime = Runtime(settings=s, service=svc, audit=audit, metrics=app_metrics,
+                                    generators=enabled)
         try:
             yield
         finally:
@@ -98,4 +107,22 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         app.add_middleware(CORSMiddleware, allow_origins=resolved.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type", "Authorization", "X-API-Key"])
     app.add_middleware(MetricsMiddleware, metrics=app_metrics)
+    _declare_deployment_limits(app, enabled, resolved)
     return app
+
+
+def _declare_deployment_limits(app: FastAPI, enabled: list[str], settings: Settings) -> None:
+    """The OpenAPI schema states this deployment's limits: the generators that may be requested and
+    the question / history lengths (longer ones are answered with 413)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        models = schema["components"]["schemas"]
+        models["AskRequest"]["properties"]["generator"]["anyOf"] = [{"type": "string", "enum": enabled},
+                                                                   {"type": "null"}]
+        models["AskRequest"]["properties"]["question"]["maxLength"] = settings.max_question_chars
+        models["Turn"]["properties"]["content"]["maxLength"] = settings.max_question_chars * HISTORY_CHARS_FACTOR
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

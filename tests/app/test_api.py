@@ -217,3 +217,19 @@ def test_openapi_declares_response_models(client: TestClient) -> None:
 def test_settings_object_is_injected_not_global(client: TestClient, graph_home: Path) -> None:
     assert isinstance(client.app.state.runtime.settings, Settings)
     assert client.app.state.runtime.settings.home == graph_home
+
+
+def test_only_enabled_generators_may_be_requested(client: TestClient, graph_home: Path) -> None:
+    r = client.post("/ask", json={"question": QUESTION, "generator": "hf"})
+    assert r.status_code == 422 and r.json()["error"] == "unknown_generator"
+    assert client.post("/ask", json={"question": QUESTION, "generator": "extractive"}).status_code == 200
+    spec = client.get("/openapi.json").json()
+    prop = spec["components"]["schemas"]["AskRequest"]["properties"]["generator"]
+    assert {"type": "string", "enum": ["extractive"]} in prop["anyOf"]
+
+
+def test_openapi_states_the_length_limits(graph_home: Path) -> None:
+    with TestClient(create_app(settings_for(graph_home, max_question_chars=64))) as c:
+        models = c.get("/openapi.json").json()["components"]["schemas"]
+    assert models["AskRequest"]["properties"]["question"]["maxLength"] == 64
+    assert models["Turn"]["properties"]["content"]["maxLength"] == 64 * 8

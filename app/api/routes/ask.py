@@ -10,10 +10,9 @@ from collections.abc import Iterator
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
-from app.api.deps import AuditDep, MetricsDep, ServiceDep, SettingsDep, require_api_key
+from app.api.deps import AuditDep, MetricsDep, Runtime, RuntimeDep, ServiceDep, SettingsDep, require_api_key
 from app.api.errors import ApiError, error_responses
 from app.api.schemas import AskRequest
-from app.pipeline import QAService
 from app.settings import Settings
 from kg.stores.base import StoreUnavailable
 from models.generators.base import GeneratorError
@@ -29,6 +28,17 @@ items the answer may cite), `token` events (`{"text": "..."}`) while generating,
 (`{"citations": [...]}`), then `done` with the final answer object (the same as `POST /ask`).
 An `error` event (`{"error": code, "message": ...}`) replaces the rest if the graph fails mid-stream."""
 
+#: one event of the stream (OpenAPI < 3.2: the media type's schema describes each event)
+SSE_EVENT_SCHEMA: dict[str, object] = {
+    "type": "object",
+    "required": ["event", "data"],
+    "properties": {
+        "event": {"type": "string", "enum": ["evidence", "token", "citations", "done", "error"]},
+        "data": {"type": "string", "contentMediaType": "application/json",
+                 "description": "a JSON object: {evidence}, {text}, {citations}, the Answer, or {error, message}"},
+    },
+}
+
 
 def _check_limits(body: AskRequest, settings: Settings) -> None:
     limit = settings.max_question_chars
@@ -41,22 +51,19 @@ def _check_limits(body: AskRequest, settings: Settings) -> None:
                            "characters")
 
 
-def _check_generator(service: QAService, name: str | None) -> None:
-    """Resolve the requested generator first, so a bad name is the client's error (422), not ours."""
-    if name is None:
-        return
-    try:
-        service.generator(name)
-    except ValueError as exc:
-        raise ApiError(422, "unknown_generator", str(exc)) from exc
+def _check_generator(runtime: Runtime, name: str | None) -> None:
+    """Only the generators this deployment enables may be requested (the schema lists them as an enum)."""
+    if name is not None and name not in runtime.generators:
+        raise ApiError(422, "unknown_generator", f"generator {name!r} is not enabled on this server; "
+                       f"choose one of {runtime.generators}")
 
 
 @router.post("/ask", response_model=Answer, responses=error_responses(401, 413, 422, 500, 503),
              summary="Answer a question from the knowledge graph, citing every fact")
-def ask(body: AskRequest, settings: SettingsDep, service: ServiceDep, audit: AuditDep,
+def ask(body: AskRequest, runtime: RuntimeDep, settings: SettingsDep, service: ServiceDep, audit: AuditDep,
         metrics: MetricsDep) -> Answer:
     _check_limits(body, settings)
-    _check_generator(service, body.generator)
+    _check_generator(runtime, body.generator)
     started = time.perf_counter()
     answer = service.ask(body.question, body.history, generator=body.generator, top_k=body.top_k)
     seconds = time.perf_counter() - started
@@ -72,14 +79,14 @@ def _sse(event: str, data: object) -> bytes:
 @router.post(
     "/ask/stream",
     response_class=StreamingResponse,
-    responses={200: {"description": STREAM_DOC, "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+    responses={200: {"description": STREAM_DOC, "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}}},
                **error_responses(401, 413, 422, 500, 503)},
     summary="Answer a question, streaming evidence, tokens, citations and the final answer",
 )
-def ask_stream(body: AskRequest, settings: SettingsDep, service: ServiceDep, audit: AuditDep,
-               metrics: MetricsDep) -> StreamingResponse:
+def ask_stream(body: AskRequest, runtime: RuntimeDep, settings: SettingsDep, service: ServiceDep,
+               audit: AuditDep, metrics: MetricsDep) -> StreamingResponse:
     _check_limits(body, settings)
-    _check_generator(service, body.generator)
+    _check_generator(runtime, body.generator)
     started = time.perf_counter()
     # retrieval runs before the first event: a graph failure still becomes a plain 503 here
     events = service.ask_stream(body.question, body.history, generator=body.generator, top_k=body.top_k)
