@@ -33,7 +33,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, log_level
 def ui_command(host: str = "127.0.0.1", port: int = 8501, api_url: str | None = None) -> list[str]:
     return [sys.executable, "-m", "streamlit", "run", str(UI_APP), "--server.address", host,
             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--global.developmentMode", "false"]
+            "--global.developmentMode", "false", "--client.toolbarMode", "minimal"]
 
 
 def ui_env(api_url: str | None) -> dict[str, str]:

@@ -72,10 +72,10 @@ def render_answer(client: QAClient, answer: Answer, key: str) -> None:
             st.markdown(citations_markdown(answer), unsafe_allow_html=True)
     related = learn_more(answer)[:8]
     if related:
-        cols = st.columns([1.2] + [1] * len(related))
-        cols[0].markdown("**了解更多：**")
-        for col, ref in zip(cols[1:], related, strict=True):
-            if col.button(ref.name, key=f"more-{key}-{ref.id}", help="查看实体卡片"):
+        row = st.container(horizontal=True, vertical_alignment="center")
+        row.markdown("**了解更多：**", width="content")
+        for ref in related:
+            if row.button(ref.name, key=f"more-{key}-{ref.id}", help="查看实体卡片"):
                 show_card(client, ref.id)
 
 

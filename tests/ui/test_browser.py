@@ -69,7 +69,8 @@ def ui_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ui = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO / "ui" / "streamlit_app.py"),
                            "--server.address", "127.0.0.1", "--server.port", str(ui_port),
                            "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                           "--global.developmentMode", "false", "--server.fileWatcherType", "none"],
+                           "--global.developmentMode", "false", "--server.fileWatcherType", "none",
+                           "--client.toolbarMode", "minimal"],
                           cwd=REPO, env={**env, "QIZHEN_API_URL": f"http://127.0.0.1:{api_port}"},
                           stdout=(logs / "ui.log").open("wb"), stderr=subprocess.STDOUT)
     try:
@@ -118,5 +119,11 @@ def test_ask_cite_open_card_and_follow_up(ui_url: str) -> None:
             expect(second.locator("sup.qz-cite").first).to_be_visible()
             expect(second).to_contain_text(DRUG)
             page.screenshot(path=str(ARTIFACTS / "ui_follow_up.png"), full_page=True)
+
+            # an entity link in the answer text opens the card too, and the conversation survives it
+            second.locator("a.qz-entity", has_text=DRUG).click()
+            expect(page.get_by_role("dialog")).to_contain_text("不良反应")
+            expect(page.locator(".qz-answer")).to_have_count(2)
+            page.screenshot(path=str(ARTIFACTS / "ui_link_card.png"), full_page=True)
         finally:
             browser.close()
