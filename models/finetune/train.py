@@ -38,7 +38,7 @@ class TrainResult:
     tokens_per_second: float
     resumed_from: str | None = None
     log_path: Path | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    model: Any = field(default=None, repr=False)  # the trained peft model (in memory, for callers and tests)
 
     def summary(self) -> dict[str, Any]:
         return {"output_dir": str(self.output_dir), "global_step": self.global_step,
@@ -163,10 +163,11 @@ def _callbacks(log: LossLog, losses: list[tuple[int, float]], progress: bool) ->
         def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
             if not state.is_world_process_zero:
                 return
+            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             self.bar = Progress(TextColumn("[bold]train[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeRemainingColumn(), transient=False)
+                                TimeRemainingColumn(), console=Console(stderr=True))
             self.bar.start()
             self.task = self.bar.add_task("", total=state.max_steps, completed=state.global_step)
 
@@ -186,6 +187,15 @@ def _callbacks(log: LossLog, losses: list[tuple[int, float]], progress: bool) ->
                 self.bar = None
 
     return [LogCallback()] + ([RichProgress()] if progress else [])
+
+
+def _checkpointing_args(enabled: bool) -> dict[str, Any]:
+    """Gradient checkpointing under its transformers-5 name (activation_…) or the 4.x one."""
+    from transformers import TrainingArguments
+
+    prefix = "activation" if "activation_checkpointing" in TrainingArguments.__dataclass_fields__ else "gradient"
+    return {f"{prefix}_checkpointing": enabled,
+            f"{prefix}_checkpointing_kwargs": {"use_reentrant": False} if enabled else None}
 
 
 def resolve_resume(cfg: FinetuneConfig) -> str | None:
@@ -238,8 +248,7 @@ def train(cfg: FinetuneConfig) -> TrainResult:
         save_total_limit=cfg.save_total_limit,
         bf16=precision == "bf16",
         fp16=precision == "fp16",
-        gradient_checkpointing=cfg.gradient_checkpointing,
-        gradient_checkpointing_kwargs={"use_reentrant": False} if cfg.gradient_checkpointing else None,
+        **_checkpointing_args(cfg.gradient_checkpointing),
         seed=cfg.seed,
         report_to="none",
         disable_tqdm=True,
@@ -268,7 +277,7 @@ def train(cfg: FinetuneConfig) -> TrainResult:
     tokens = stats.tokens / max(len(train_ds), 1) * steps * cfg.batch_size * cfg.gradient_accumulation_steps
     result = TrainResult(out, trainer.state.global_step, losses, eval_loss, stats, n_val,
                          time.perf_counter() - t0, tokens / train_seconds if train_seconds > 0 else math.nan,
-                         resume, cfg.log_path)
+                         resume, cfg.log_path, trainer.model)
     if trainer.is_world_process_zero():
         trainer.save_model(str(out))
         tokenizer.save_pretrained(str(out))
