@@ -45,6 +45,7 @@ from kg.stores.base import GraphStore, StoreUnavailable
 _FETCH_CHUNK = 50_000
 _ARROW_MIN = 2_000  # get_as_arrow has ~30 ms fixed cost; below this many rows get_all is faster
 _EMPTY_STATE = "0" * 32
+_KEY_COLS = ("from", "to", "dataset")  # a relationship's identity within its type table
 
 
 def _keys(e: Entity) -> list[str]:
@@ -75,6 +76,14 @@ def _row_text(row: tuple[Any, ...]) -> str:
     ident, typ, name, _keys_, aliases, sources, described, props = row
     return "\x1f".join((ident, typ, name, "\x1e".join(aliases), "\x1e".join(sources), "1" if described else "0",
                         props))
+
+
+def _chain_files(state: str, kind: str, files: list[str]) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{state}|{kind}|".encode())
+    for f in files:
+        h.update(Path(f).read_bytes())
+    return h.hexdigest()
 
 
 def _chain(state: str, kind: str, parts: Iterator[str] | list[str]) -> str:
@@ -108,9 +117,8 @@ class LadybugStore(GraphStore):
         self._reset_caches()
 
     def _reset_caches(self) -> None:
-        self._idx: dict[str, int] | None = None  # entity id -> small int (relation-key packing)
-        self._datasets: dict[str, int] = {}
-        self._rel_keys: dict[RelType, set[int]] = {}
+        self._idx: dict[str, int] | None = None  # stored entity ids
+        self._rel_keys: dict[RelType, Any] = {}  # pyarrow Tables of stored keys
         self._names: dict[str, list[tuple[int, str]]] | None = None
         self._meta: dict[str, str] | None = None
 
@@ -263,41 +271,46 @@ class LadybugStore(GraphStore):
             return len(new_rows) + len(changed_rows)
 
     def upsert_relations(self, relations: Sequence[Relation]) -> int:
+        """Vectorized with pyarrow: endpoint check, in-batch dedupe and the anti-join against
+        stored keys never build per-relationship Python objects."""
         if not relations:
             return 0
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        batch = pa.table({
+            "from": pa.array([r.source_id for r in relations], pa.string()),
+            "to": pa.array([r.target_id for r in relations], pa.string()),
+            "dataset": pa.array([r.dataset for r in relations], pa.string()),
+            "predicate": pa.array([r.predicate for r in relations], pa.string()),
+            "type": pa.array([str(r.type) for r in relations], pa.string()),
+        })
+        types = [RelType(t) for t in sorted(pc.unique(batch["type"]).to_pylist())]
         with self._lock:
             self._writable()
-            known = self._ids()
-            missing = sorted({i for r in relations for i in (r.source_id, r.target_id) if i not in known})
-            if missing:
+            ends = pa.chunked_array(batch["from"].chunks + batch["to"].chunks)
+            absent = pc.invert(pc.is_in(ends, value_set=pa.array(list(self._ids()), pa.string())))
+            if pc.any(absent).as_py():
+                missing = sorted(set(pc.filter(ends, absent).to_pylist()))
                 raise ValueError(f"{len(missing)} relationship endpoint id(s) are not in the graph "
                                  f"(upsert their entities first): {', '.join(missing[:10])}")
-            fresh: dict[RelType, dict[int, Relation]] = {}
-            datasets = self._datasets
-            stored: dict[str, set[int]] = {}
-            batch: dict[str, dict[int, Relation]] = {}
-            for r in relations:
-                t = r.type
-                ds = datasets.get(r.dataset)
-                if ds is None:
-                    ds = datasets[r.dataset] = len(datasets)
-                key = (ds << 64) | (known[r.source_id] << 32) | known[r.target_id]
-                keys = stored.get(t)
-                if keys is None:
-                    keys = stored[t] = self._stored_keys(RelType(t))
-                    batch[t] = fresh.setdefault(RelType(t), {})
-                if key not in keys and key not in batch[t]:
-                    batch[t][key] = r
-            fresh = {t: rs for t, rs in fresh.items() if rs}
+            fresh: dict[RelType, pa.Table] = {}
+            for t in types:
+                sub = batch.filter(pc.equal(batch["type"], t.value))
+                agg = sub.group_by(list(_KEY_COLS), use_threads=False).aggregate([("predicate", "first")])
+                sub = pa.table({"from": agg["from"], "to": agg["to"], "dataset": agg["dataset"],
+                                "predicate": agg["predicate_first"]})
+                sub = sub.join(self._stored_keys(t), keys=list(_KEY_COLS), join_type="left anti")
+                if sub.num_rows:
+                    order = [(c, "ascending") for c in _KEY_COLS]
+                    fresh[t] = sub.select(list(Q.REL_COLUMNS)).sort_by(order)
             if not fresh:
                 return 0
-            state = _chain(self._state(), "relations", (
-                "\x1f".join((t.value, r.source_id, r.target_id, r.dataset, r.predicate))
-                for t, rs in fresh.items() for r in rs.values()))
             with _TempParquet() as tmp:
+                files = {t: tmp.relations(table, t.value) for t, table in fresh.items()}
+                state = _chain_files(self._state(), "relations", list(files.values()))
                 steps: list[tuple[str, dict[str, Any] | None]] = [
-                    (Q.COPY_RELS[t].format(path=tmp.relations(list(rs.values()), t.value)), None)
-                    for t, rs in fresh.items()]
+                    (Q.COPY_RELS[t].format(path=f), None) for t, f in files.items()]
                 steps.append((Q.MERGE_META, {"key": "snapshot", "value": state}))
                 try:
                     self._transaction(steps)
@@ -306,18 +319,18 @@ class LadybugStore(GraphStore):
                         raise ValueError(f"relationship endpoint missing: {e}") from e
                     raise
             self._meta_values()["snapshot"] = state
-            for t, rs in fresh.items():
-                self._rel_keys[t].update(rs)
-            return sum(len(rs) for rs in fresh.values())
+            for t, table in fresh.items():
+                self._rel_keys[t] = pa.concat_tables([self._rel_keys[t], table.select(list(_KEY_COLS))])
+            return sum(table.num_rows for table in fresh.values())
 
-    def _stored_keys(self, t: RelType) -> set[int]:
+    def _stored_keys(self, t: RelType) -> Any:
+        """Stored (from, to, dataset) of one relationship type as an Arrow table, cached."""
         keys = self._rel_keys.get(t)
         if keys is None:
-            known = self._ids()
-            src, tgt, dss = self._columns(Q.REL_KEYS[t])
-            ds_ix = self._datasets
-            keys = {(ds_ix.setdefault(d, len(ds_ix)) << 64) | (known[s] << 32) | known[o]
-                    for s, o, d in zip(src, tgt, dss, strict=True)}
+            import pyarrow as pa
+
+            arrow = self._connection().execute(Q.REL_KEYS[t]).get_as_arrow()
+            keys = pa.table({c: arrow.column(i).cast(pa.string()) for i, c in enumerate(_KEY_COLS)})
             self._rel_keys[t] = keys
         return keys
 
@@ -461,13 +474,9 @@ class _TempParquet:
         pq.write_table(table, path)
         return str(path)
 
-    def relations(self, rels: list[Relation], tag: str) -> str:
-        import pyarrow as pa
+    def relations(self, table: Any, tag: str) -> str:
         import pyarrow.parquet as pq
 
-        cols = ([r.source_id for r in rels], [r.target_id for r in rels],
-                [r.dataset for r in rels], [r.predicate for r in rels])
-        table = pa.Table.from_arrays([pa.array(c, type=pa.string()) for c in cols], names=list(Q.REL_COLUMNS))
         path = self.dir / f"rel-{tag}.parquet"
         pq.write_table(table, path)
         return str(path)
