@@ -66,26 +66,36 @@ def wait_http(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | None =
 
 def prepare_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
     """Build whatever is missing: the graph (CMeKG ingest), the materialized embedder and the index."""
-    if not _graph_exists(settings):
-        echo(f"building the knowledge graph from CMeKG into {settings.graph_path} (first run only)…")
-        from kg.ingest import ingest_cmekg
+    from kg.stores import open_store
 
-        ingest_cmekg(settings)
-    if settings.dense and not _index_exists(settings):
-        echo(f"building the passage index in {settings.index_dir} (first run only)…")
+    def store(read_only: bool):  # type: ignore[no-untyped-def]
+        settings.graph_path.parent.mkdir(parents=True, exist_ok=True)
+        return open_store(settings.graph, path=settings.graph_path, uri=settings.neo4j_uri,
+                          user=settings.neo4j_user, password=settings.neo4j_password.get_secret_value(),
+                          database=settings.neo4j_database, timeout_s=settings.store_timeout_s, read_only=read_only)
+
+    if settings.graph in ("embedded", "ladybug") and not _graph_exists(settings):
+        echo(f"first run: building the knowledge graph from CMeKG into {settings.graph_path} (a few minutes)…")
+        from kg.ingest import default_rejects_path, ingest
+        from kg.sources import make_source
+
+        with store(read_only=False) as s:
+            summary = ingest(s, [make_source("cmekg")], rejects_path=default_rejects_path(settings.home_dir))
+        echo(f"graph: {summary.nodes} nodes, {summary.relationships} relationships ({summary.seconds:.0f} s)")
+    if settings.dense and not (settings.index_dir / "manifest.json").exists():
+        echo(f"first run: materializing the embedding model and building the passage index in {settings.index_dir}…")
+        from retrieval.embedders import make_embedder
         from retrieval.index import build_index
 
-        build_index(settings)
+        embedder = make_embedder(settings.embedding_model, settings.home_dir, backend=settings.embedding_backend)
+        with store(read_only=True) as s:
+            manifest = build_index(s, embedder, settings.index_dir)
+        echo(f"index: {manifest.count} passages")
 
 
 def _graph_exists(settings: Settings) -> bool:
     p = settings.graph_path
     return p.exists() and (p.is_file() or any(p.iterdir()))
-
-
-def _index_exists(settings: Settings) -> bool:
-    d = settings.index_dir
-    return d.is_dir() and any(d.iterdir())
 
 
 def run_demo(settings: Settings, host: str = "127.0.0.1", api_port: int = 8000, ui_port: int = 8501,

@@ -30,10 +30,12 @@ def parse_sse(lines: Iterator[str]) -> Iterator[StreamItem]:
 
 
 class HttpClient(QAClient):
-    def __init__(self, base_url: str, api_key: str | None = None, timeout_s: float = 120.0) -> None:
+    def __init__(self, base_url: str, api_key: str | None = None, timeout_s: float = 120.0,
+                 http: httpx.Client | None = None) -> None:
+        """`http`: an already configured client (e.g. one bound to an ASGI app) instead of a new one."""
         headers = {"X-API-Key": api_key} if api_key else {}
-        self._http = httpx.Client(base_url=base_url.rstrip("/"), headers=headers,
-                                  timeout=httpx.Timeout(timeout_s, connect=5.0))
+        self._http = http or httpx.Client(base_url=base_url.rstrip("/"), timeout=httpx.Timeout(timeout_s, connect=5.0))
+        self._http.headers.update(headers)
 
     @staticmethod
     def _raise_for(resp: httpx.Response) -> None:

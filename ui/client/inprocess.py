@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 
 from app.api.schemas import EntityCardOut, card_out
+from app.audit import AuditLog
 from app.pipeline import QAService
 from app.settings import Settings, get_settings
 from kg.stores.base import StoreUnavailable
@@ -14,8 +16,11 @@ from ui.client.base import ClientError, QAClient, StreamItem
 
 
 class InProcessClient(QAClient):
-    def __init__(self, service: QAService) -> None:
+    """Answers are audited like the API's (route "ui")."""
+
+    def __init__(self, service: QAService, audit: AuditLog | None = None) -> None:
         self.service = service
+        self.audit = audit or AuditLog(service.settings.audit_path)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> InProcessClient:
@@ -23,17 +28,26 @@ class InProcessClient(QAClient):
         service.warm_up()
         return cls(service)
 
+    def _audit(self, answer: Answer, question: str, started: float) -> None:
+        self.audit.log_answer(answer, question, (time.perf_counter() - started) * 1000, "ui")
+
     def ask(self, question: str, history: Sequence[Turn] = (), *, generator: str | None = None,
             top_k: int | None = None) -> Answer:
+        started = time.perf_counter()
         try:
-            return self.service.ask(question, list(history), generator=generator, top_k=top_k)
+            answer = self.service.ask(question, list(history), generator=generator, top_k=top_k)
         except StoreUnavailable as exc:
             raise ClientError("graph_unavailable", str(exc), 503) from exc
+        self._audit(answer, question, started)
+        return answer
 
     def ask_stream(self, question: str, history: Sequence[Turn] = (), *, generator: str | None = None,
                    top_k: int | None = None) -> Iterator[StreamItem]:
+        started = time.perf_counter()
         try:
             for ev in self.service.ask_stream(question, list(history), generator=generator, top_k=top_k):
+                if ev.event == "done":
+                    self._audit(Answer.model_validate(ev.data), question, started)
                 yield StreamItem(event=ev.event, data=ev.data)
         except StoreUnavailable as exc:
             raise ClientError("graph_unavailable", str(exc), 503) from exc
