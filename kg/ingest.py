@@ -13,8 +13,10 @@ relation to a missing end is a source bug and is rejected rather than dropped si
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +24,7 @@ from typing import IO
 
 from pydantic import BaseModel
 
-from kg.schema import Entity, Relation
+from kg.schema import Entity, Relation, RelType
 from kg.sources.base import KnownNames, Reject, Source, SourceRecord
 from kg.stores.base import GraphStore
 
@@ -81,8 +83,13 @@ class _RejectWriter:
         self.path = path
         self.count = 0
         self._fh: IO[str] | None = None
+        self._lock = threading.Lock()
 
     def write(self, r: Reject) -> None:
+        with self._lock:  # the reading and the writing thread both report rejects
+            self._write(r)
+
+    def _write(self, r: Reject) -> None:
         self.count += 1
         if self.path is None:
             return
@@ -98,34 +105,70 @@ class _RejectWriter:
 
 
 class _Batcher:
+    """Collects records into batches; a single background thread writes them in order, so
+    reading/merging the next batch (Python) overlaps with the store's write of the previous."""
+
     def __init__(self, store: GraphStore, rejects: _RejectWriter, source: str) -> None:
         self.store = store
         self.rejects = rejects
         self.source = source
         self.entities: dict[str, Entity] = {}
-        self.relations: dict[tuple[str, str, str, str], Relation] = {}
+        self.relations: dict[tuple[str, RelType, str, str], Relation] = {}
         self.rows = 0
         self.known_ids: set[str] = set()
         self.batches = 0
         self.written_entities = 0
         self.written_relations = 0
+        self._queue: queue.Queue[tuple[list[Entity], list[Relation]] | None] = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=f"ingest-writer-{source}", daemon=True)
+        self._thread.start()
 
     def add(self, rec: SourceRecord) -> None:
         for e in rec.entities:
             old = self.entities.get(e.id)
             self.entities[e.id] = e if old is None else old.merge(e)
-        for r in rec.relations:
-            self.relations.setdefault(r.key, r)
+        for r in rec.relations:  # Relation.key without the slow enum `.value` lookup
+            self.relations.setdefault((r.source_id, r.type, r.target_id, r.dataset), r)
         self.rows += len(rec.entities) + len(rec.relations)
 
     def flush(self) -> None:
+        """Hand the current batch to the writer (blocks while the previous one is queued)."""
+        self._check()
         if not self.entities and not self.relations:
             return
-        if self.entities:
-            self.store.upsert_entities(list(self.entities.values()))
-            self.written_entities += len(self.entities)
-            self.known_ids.update(self.entities)
-        rels = list(self.relations.values())
+        self._queue.put((list(self.entities.values()), list(self.relations.values())))
+        self.entities = {}
+        self.relations = {}
+        self.rows = 0
+        self.batches += 1
+
+    def close(self) -> None:
+        """Write what is left and wait for the writer; re-raises its error."""
+        try:
+            self.flush()
+        finally:
+            self._queue.put(None)
+            self._thread.join()
+        self._check()
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        while (job := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._write(*job)
+                except BaseException as exc:  # surfaced in the reading thread
+                    self._error = exc
+
+    def _write(self, entities: list[Entity], rels: list[Relation]) -> None:
+        if entities:
+            self.store.upsert_entities(entities)
+            self.written_entities += len(entities)
+            self.known_ids.update(e.id for e in entities)
         unknown = {i for r in rels for i in (r.source_id, r.target_id)} - self.known_ids
         if unknown:
             self.known_ids.update(e.id for e in self.store.get_entities(sorted(unknown)))
@@ -139,10 +182,6 @@ class _Batcher:
         if rels:
             self.store.upsert_relations(rels)
             self.written_relations += len(rels)
-        self.entities.clear()
-        self.relations.clear()
-        self.rows = 0
-        self.batches += 1
 
 
 def ingest(
@@ -185,18 +224,20 @@ def _ingest_one(store: GraphStore, source: Source, rejects: _RejectWriter, batch
     batcher = _Batcher(store, rejects, source.name)
     rejected_before = rejects.count
     done = 0
-    for item in _items(source, known):
-        done += 1
-        if isinstance(item, Reject):
-            rejects.write(item)
-        else:
-            batcher.add(item)
-            if batcher.rows >= batch_size:
-                batcher.flush()
-                notify(Progress(source.name, "batch", done, total, batcher.batches))
-        if done % 500 == 0:
-            notify(Progress(source.name, "advance", done, total, batcher.batches))
-    batcher.flush()
+    try:
+        for item in source.read(known):
+            done += 1
+            if isinstance(item, Reject):
+                rejects.write(item)
+            else:
+                batcher.add(item)
+                if batcher.rows >= batch_size:
+                    batcher.flush()
+                    notify(Progress(source.name, "batch", done, total, batcher.batches))
+            if done % 500 == 0:
+                notify(Progress(source.name, "advance", done, total, batcher.batches))
+    finally:
+        batcher.close()
     summary.records = done
     summary.entities = batcher.written_entities
     summary.relations = batcher.written_relations
@@ -204,7 +245,3 @@ def _ingest_one(store: GraphStore, source: Source, rejects: _RejectWriter, batch
     summary.seconds = round(time.perf_counter() - t0, 3)
     notify(Progress(source.name, "end", done, total, batcher.batches))
     return summary
-
-
-def _items(source: Source, known: KnownNames | None) -> Iterable[SourceRecord | Reject]:
-    return source.read(known)

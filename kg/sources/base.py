@@ -146,6 +146,8 @@ def _natural_key(p: Path) -> list[object]:
 
 
 _entity_id = lru_cache(maxsize=1 << 18)(entity_id)
+#: normalize_name memoized: sources see the same object names many times
+cached_normalize = lru_cache(maxsize=1 << 18)(normalize_name)
 
 
 class EntityCache:
@@ -165,9 +167,10 @@ class EntityCache:
 
     def weak(self, name: str, type: NodeType, out: list[Entity]) -> str:
         """Append a weak entity for `name` to `out` unless already emitted; return its id."""
-        id_ = self.id(name)
-        if (id_, type) not in self._emitted:
-            self._emitted.add((id_, type))
+        id_ = self._ids.get(name) or self.id(name)
+        key = (id_, type)
+        if key not in self._emitted:
+            self._emitted.add(key)
             out.append(Entity(id=id_, type=type, name=name, sources=[self.dataset]))
         return id_
 
@@ -177,4 +180,4 @@ def usable_name(name: object) -> str | None:
     if not isinstance(name, str):
         return None
     name = name.strip()
-    return name if name and normalize_name(name) else None
+    return name if name and cached_normalize(name) else None

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from kg.normalize import core_name, normalize_name
 from kg.schema import Entity, NodeType, Relation, RelType
-from kg.sources.base import EntityCache, KnownNames, Reject, Source, SourceRecord
+from kg.sources.base import EntityCache, KnownNames, Reject, Source, SourceRecord, cached_normalize
 
 DATASET = "cmekg"
 
@@ -138,9 +138,7 @@ def classify(predicates: dict[str, list[str]]) -> NodeType:
     return NodeType.CONCEPT
 
 
-@lru_cache(maxsize=1 << 18)
-def _norm(value: str) -> str:
-    return normalize_name(value)
+_norm = cached_normalize
 
 
 @lru_cache(maxsize=1 << 18)
@@ -229,24 +227,33 @@ class CMeKGSource(Source):
         out_entities: list[Entity] = []
         relations: list[Relation] = []
         seen_rel: set[tuple[RelType, str]] = set()
+        dataset = self.name
         for pred, values in preds.items():
             kept: list[str] = []
-            for v in sorted(values) if isinstance(values, set | frozenset) else values:
-                v = str(v).strip()
-                if not v:
-                    continue
-                if pred in ALIAS_PREDICATES:
-                    if len(v) <= ALIAS_MAX_CHARS:
-                        aliases.append(v)
-                    kept.append(v)
-                elif pred in PROPERTY_PREDICATES or pred.startswith(PROPERTY_PREFIXES) or not is_term(v):
-                    kept.append(v)
-                else:
-                    rel, ttype = self._relation_for(pred, stype, v, diseases)
-                    tid = cache.weak(v, ttype, out_entities)
+            items = sorted(values) if isinstance(values, set | frozenset) else values
+            if pred in ALIAS_PREDICATES:
+                for v in items:
+                    v = str(v).strip()
+                    if v:
+                        kept.append(v)
+                        if len(v) <= ALIAS_MAX_CHARS:
+                            aliases.append(v)
+            elif pred in PROPERTY_PREDICATES or pred.startswith(PROPERTY_PREFIXES):
+                kept = [v for v in (str(x).strip() for x in items) if v]
+            else:
+                rel, ttype, fallback = _relation_for(pred, stype)
+                for v in items:
+                    v = v.strip() if isinstance(v, str) else str(v).strip()
+                    if not v:
+                        continue
+                    if not is_term(v):
+                        kept.append(v)
+                        continue
+                    t = ttype or (NodeType.DISEASE if _norm(v) in diseases else fallback)
+                    tid = cache.weak(v, t, out_entities)
                     if (rel, tid) not in seen_rel:
                         seen_rel.add((rel, tid))
-                        relations.append(Relation(sid, rel, tid, self.name, pred))
+                        relations.append(Relation(sid, rel, tid, dataset, pred))
             if kept:
                 props[pred] = _dedup(kept)
         core = core_aliases.get(name)
@@ -256,20 +263,19 @@ class CMeKGSource(Source):
                          properties=props, sources=[self.name], described=True)
         return SourceRecord(entities=[subject, *out_entities], relations=relations)
 
-    @staticmethod
-    def _relation_for(pred: str, stype: NodeType, value: str, diseases: set[str]) -> tuple[RelType, NodeType]:
-        rel, ttype = RELATION_PREDICATES.get(pred, (RelType.RELATED_TO, None))
-        if ttype is None:
-            if _norm(value) in diseases:
-                ttype = NodeType.DISEASE
-            else:
-                ttype = _AUTO_FALLBACK.get(rel, NodeType.CONCEPT)
-        domain = RELATION_DOMAIN.get(rel)
-        if domain is not None and domain != stype:
-            if pred == "治疗":  # on a disease: procedures
-                ttype = _RELATED_ON_MISMATCH
-            rel = RelType.RELATED_TO
-        return rel, ttype
+
+@lru_cache(maxsize=4096)
+def _relation_for(pred: str, stype: NodeType) -> tuple[RelType, NodeType | None, NodeType]:
+    """(relation, target type, fallback) for a predicate on a subject of type `stype`; a None
+    target type means: Disease when the value is a CMeKG disease subject, else the fallback."""
+    rel, ttype = RELATION_PREDICATES.get(pred, (RelType.RELATED_TO, NodeType.CONCEPT))
+    fallback = _AUTO_FALLBACK.get(rel, NodeType.CONCEPT)
+    domain = RELATION_DOMAIN.get(rel)
+    if domain is not None and domain != stype:
+        if pred == "治疗":  # on a disease: procedures
+            return RelType.RELATED_TO, _RELATED_ON_MISMATCH, fallback
+        rel = RelType.RELATED_TO
+    return rel, ttype, fallback
 
 
 def _shape_error(subject: object, preds: object) -> str:
