@@ -84,7 +84,8 @@ class QAService:
             if self._retriever is None:
                 embedder, index = self._load_dense()
                 retriever = Retriever(self.store, embedder=embedder, index=index,
-                                      config=RetrieverConfig(top_k=self.settings.top_k))
+                                      config=RetrieverConfig(top_k=self.settings.top_k),
+                                      cache_dir=self.settings.home_dir / "cache")
                 retriever.warm_up()
                 self._retriever = retriever
         self.generator(None).warm_up()

@@ -44,12 +44,16 @@ SALT_PREFIXES: tuple[str, ...] = tuple(sorted({
 SALT_SUFFIXES: tuple[str, ...] = ("钠", "钾", "钙", "镁", "锌", "铝", "盐")
 
 
+_FORM_SET = frozenset(DOSAGE_FORMS)
+_FORM_LENGTHS = sorted({len(f) for f in DOSAGE_FORMS}, reverse=True)
+
+
 def strip_dosage_form(name: str) -> str:
     """'地屈孕酮片' → '地屈孕酮'; returns the input when nothing (or everything) would remain."""
-    n = name.removeprefix("注射用") if name.startswith("注射用") and len(name) > 4 else name
-    for form in DOSAGE_FORMS:
-        if n.endswith(form) and len(n) - len(form) >= 2:
-            return n[: -len(form)]
+    n = name[3:] if name.startswith("注射用") and len(name) > 4 else name
+    for length in _FORM_LENGTHS:  # longest form first, one set lookup per length
+        if len(n) - length >= 2 and n[-length:] in _FORM_SET:
+            return n[:-length]
     return n
 
 

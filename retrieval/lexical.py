@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 
 from kg.schema import Entity
 from retrieval.types import Evidence
@@ -19,14 +20,42 @@ _STOP = set("的 了 是 吗 呢 吧 啊 什么 怎么 哪些 如何 可以 能 
 
 
 class LexicalMatcher:
-    def __init__(self) -> None:
+    """`cache_dir` (with a `key` naming the graph snapshot) keeps jieba's dictionary with the KG
+    names on disk, so later processes load it in about a second instead of rebuilding it."""
+
+    def __init__(self, cache_dir: Path | None = None) -> None:
         self._tokenizer = None
         self._pending: list[str] = []
+        self._cache_dir = cache_dir
+        self._key = ""
         self._lock = threading.Lock()
 
-    def add_words(self, words: Iterable[str]) -> None:
+    def add_words(self, words: Iterable[str], key: str = "") -> None:
         """Names to keep whole; applied when the tokenizer is first needed."""
         self._pending.extend(w for w in words if 2 <= len(w) <= 20 and " " not in w)
+        self._key = key
+
+    def _build(self):  # noqa: ANN202 - jieba has no types
+        import jieba
+
+        if self._cache_dir is None or not self._key:
+            tok = jieba.Tokenizer()
+            tok.initialize()
+            for w in self._pending:
+                tok.add_word(w, freq=2000)
+            return tok
+        self._cache_dir.mkdir(parents=True, exist_ok=True)
+        path = self._cache_dir / f"jieba-{self._key}.txt"
+        if not path.exists():
+            base = Path(jieba.get_dict_file().name).read_text(encoding="utf-8")
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(base.rstrip("\n") + "\n" + "".join(f"{w} 2000 nz\n" for w in set(self._pending)),
+                           encoding="utf-8")
+            tmp.replace(path)
+        tok = jieba.Tokenizer(dictionary=str(path))
+        tok.tmp_dir = str(self._cache_dir)
+        tok.initialize()
+        return tok
 
     def warm_up(self) -> None:
         """Load jieba and the KG names now rather than on the first question."""
@@ -35,14 +64,8 @@ class LexicalMatcher:
     def _cut(self, text: str) -> list[str]:
         with self._lock:
             if self._tokenizer is None:
-                import jieba
-
-                tok = jieba.Tokenizer()
-                tok.initialize()
-                for w in self._pending:
-                    tok.add_word(w, freq=2000)
+                self._tokenizer = self._build()
                 self._pending = []
-                self._tokenizer = tok
         return [t for t in self._tokenizer.lcut(text) if t.strip() and t not in _STOP]
 
     def match(self, question: str, entity: Entity, exclude: str = "", limit: int = 5) -> list[Evidence]:

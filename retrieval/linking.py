@@ -66,6 +66,7 @@ def _normalize_with_map(text: str) -> tuple[str, list[int]]:
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_FORM_ENDINGS = frozenset(f[-1] for f in DOSAGE_FORMS)
 
 
 class EntityLinker:
@@ -122,7 +123,7 @@ class EntityLinker:
         # drug a source describes ("地屈孕酮片", reached through its variant form)
         return sorted(best.values(), key=lambda c: (not c.entry.described, -c.score,
                                                     -_TYPE_RANK.get(c.entry.type, 0),
-                                                    strip_dosage_form(c.entry.name) == c.entry.name,  # generic first
+                                                    c.entry.name[-1:] not in _FORM_ENDINGS,  # generic first
                                                     len(c.entry.name), c.entry.id))
 
     def __len__(self) -> int:

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from kg.schema import Direction, Entity, NodeType, RelType
 from kg.stores.base import GraphStore
@@ -40,13 +41,13 @@ class Retriever:
     """Thread-safe after `warm_up()`; holds the linker, intent classifier and optional index."""
 
     def __init__(self, store: GraphStore, *, embedder: object | None = None, index: object | None = None,
-                 config: RetrieverConfig | None = None) -> None:
+                 config: RetrieverConfig | None = None, cache_dir: Path | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.index = index
         self.config = config or RetrieverConfig()
         self.intents = IntentClassifier(embedder)
-        self.lexical = LexicalMatcher()
+        self.lexical = LexicalMatcher(cache_dir)
         self._linker: EntityLinker | None = None
         self._snapshot = ""
         self._lock = threading.Lock()
@@ -59,7 +60,7 @@ class Retriever:
             names = self.store.name_index()
             self._linker = EntityLinker(names, self.store.described_ids())
             self._snapshot = self.store.snapshot()
-            self.lexical.add_words(name for _, _, name, _ in names)
+            self.lexical.add_words((name for _, _, name, _ in names), key=self._snapshot)
         self.lexical.warm_up()
         self.intents.warm_up()
 

@@ -434,6 +434,11 @@ class LadybugStore(GraphStore):
             cols = self._columns(Q.NAME_INDEX)
         return [(i, t, n, list(a or [])) for i, t, n, a in zip(*cols, strict=True)]
 
+    def described_ids(self) -> set[str]:
+        with self._lock:
+            cols = self._columns(Q.DESCRIBED_IDS)
+        return set(cols[0]) if cols else set()
+
     def stats(self) -> GraphStats:
         with self._lock:
             nodes = {t: int(n) for t, n in self._rows(Q.COUNT_BY_TYPE)}

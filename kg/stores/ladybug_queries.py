@@ -54,6 +54,7 @@ ENTITY_FIELDS = "e.id, e.type, e.name, e.aliases, e.sources, e.described, e.prop
 GET_ENTITIES = f"UNWIND $ids AS i MATCH (e:Entity {{id: i}}) RETURN {ENTITY_FIELDS}"
 ENTITY_PAGE = f"MATCH (e:Entity) WHERE e.id > $after RETURN {ENTITY_FIELDS} ORDER BY e.id LIMIT $n"
 NAME_INDEX = "MATCH (e:Entity) RETURN e.id, e.type, e.name, e.aliases ORDER BY e.id"
+DESCRIBED_IDS = "MATCH (e:Entity) WHERE e.described RETURN e.id"
 NAME_KEYS = "MATCH (e:Entity) RETURN e.id, e.name, e.keys"
 COUNT_BY_TYPE = "MATCH (e:Entity) RETURN e.type, count(*)"
 COUNT_RELS: dict[RelType, str] = {t: f"MATCH ()-[r:{t.value}]->() RETURN count(*)" for t in RelType}
