@@ -92,6 +92,6 @@ class ExtractiveGenerator(Generator):
             for ev in passages[:3]:
                 yield _sentence(ev, "补充资料：")
         if safety:
-            for head, body, indices, _ in _merge_same_heading(safety):
-                yield _render(head, body, indices, True, "用药安全提示：")
+            for i, (head, body, indices, _) in enumerate(_merge_same_heading(safety)):
+                yield _render(head, body, indices, True, "" if i else "用药安全提示：")
         yield "以上内容来自知识库，仅供参考，具体诊疗请遵医嘱。"
