@@ -130,7 +130,8 @@ INTENTS: tuple[IntentSpec, ...] = (
         ("这个病能好吗", "需要多长时间恢复")),
     IntentSpec("disease_of_symptom", "相关疾病", (
         "哪些病", "什么病", "什么疾病", "哪些疾病", "是什么病", "哪种病", "啥病", "什么原因"),
-        {S: _f((R.HAS_SYMPTOM, IN), reverse=True), D: _f((R.COMPLICATION, BOTH), (R.RELATED_TO, BOTH))},
+        {S: _f((R.HAS_SYMPTOM, IN), reverse=True),
+         D: _f((R.HAS_SYMPTOM, IN), (R.COMPLICATION, IN), reverse=True)},  # 头痛 is also a disease
         ("出现这种情况可能是得了什么", "这是哪种病的表现")),
 )
 

@@ -119,6 +119,8 @@ class Retriever:
         if self.index is not None:
             ranked_lists.append(self._dense(resolved, main))
         extra = rrf_merge(ranked_lists, exclude={(e.entity_id, e.field, e.text) for e in kg_items})
+        if not kg_items and intent.name != "overview":
+            extra = []  # passages alone never answer a specific question the graph cannot
         timings["passages_ms"] = _ms(t3)
 
         evidence = kg_items[: self.config.max_kg_items]
@@ -141,7 +143,7 @@ class Retriever:
                 facts = self.store.facts(subject.id, [rel], direction)
                 items += facts_to_evidence(subject, facts)
             items += property_evidence(subject, plan.properties)
-        if entity.type == NodeType.DRUG and intent.name in SAFETY_INTENTS:
+        if items and entity.type == NodeType.DRUG and intent.name in SAFETY_INTENTS:
             safety = self.store.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)
             items += facts_to_evidence(entity, safety, max_targets=SAFETY_TARGETS)
         return items
