@@ -98,6 +98,32 @@ def test_all_facts(tmp_path: Path) -> None:
         assert list(store.all_facts([RelType.TREATED_BY])) == []
 
 
+def test_bulk_stages_relations_until_exit(tmp_path: Path) -> None:
+    d, s, r = _pair()
+    other = Entity.named("口渴", NodeType.SYMPTOM)
+    r2 = Relation(d.id, RelType.HAS_SYMPTOM, other.id, "xywy")
+    r3 = Relation(d.id, RelType.COMPLICATION, d.id, "cmekg")
+    with LadybugStore(tmp_path / "g") as store:
+        with pytest.raises(RuntimeError, match="boom"), store.bulk():
+            store.upsert_entities([d, s, other])
+            store.upsert_relations([r])
+            raise RuntimeError("boom")
+        assert store.stats().total_nodes == 3 and store.stats().total_relationships == 0
+        before = store.snapshot()
+        with store.bulk():
+            assert store.upsert_relations([r, r2]) == 2
+            assert store.upsert_relations([r, r2, r3]) == 1  # staged keys count as stored
+            assert store.stats().total_relationships == 0  # invisible until the block ends
+            with pytest.raises(ValueError):
+                store.upsert_relations([Relation(d.id, RelType.HAS_SYMPTOM, "e-nope", "x")])
+        assert store.stats().relationships == {"HAS_SYMPTOM": 2, "COMPLICATION": 1}
+        assert store.snapshot() != before
+        after = store.snapshot()
+        with store.bulk():
+            assert store.upsert_relations([r, r2, r3]) == 0
+        assert store.snapshot() == after
+
+
 _HOLDER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
