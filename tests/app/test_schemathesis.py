@@ -58,4 +58,5 @@ def test_api_conforms_to_its_schema(case) -> None:  # type: ignore[no-untyped-de
 def test_enough_cases_were_generated() -> None:
     if not CASES:
         pytest.skip("the schemathesis test did not run in this session")
+    print(f"schemathesis: {len(CASES)} generated cases")
     assert len(CASES) >= MIN_CASES, f"only {len(CASES)} generated cases"
