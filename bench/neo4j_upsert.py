@@ -69,6 +69,7 @@ def main() -> None:
         timed("find_by_name", 0, lambda: len(store.find_by_name("别名123")))
         timed("facts", 0, lambda: len(store.facts(ents[5].id)))
         timed("name_index", 0, lambda: len(store.name_index()))
+        timed("iter_entities", 0, lambda: sum(len(b) for b in store.iter_entities()))
         timed("clear (full graph)", 0, store.clear)
 
 

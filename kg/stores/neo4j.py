@@ -212,24 +212,39 @@ class Neo4jStore(GraphStore):
             seen = folded.get(e.id)
             folded[e.id] = e if seen is None else seen.merge(e)
         batch = list(folded.values())
+        constraint_error = _import_neo4j().exceptions.ConstraintError
         for chunk in _chunks(batch, self.entity_batch):
-            self._write(lambda tx, chunk=chunk: self._upsert_entity_chunk(tx, chunk))
+            for attempt in range(3):
+                try:
+                    self._write(lambda tx, chunk=chunk: self._upsert_entity_chunk(tx, chunk))
+                    break
+                except constraint_error:
+                    # another writer created one of these ids between our read and CREATE:
+                    # run the chunk again, which now reads and merges it
+                    if attempt == 2:
+                        raise
         return len(batch)
 
     def _upsert_entity_chunk(self, tx: ManagedTransaction, chunk: Sequence[Entity]) -> int:
         stored = {row["e"]["id"]: _entity_from(row["e"])
                   for row in tx.run(q.GET_ENTITIES, ids=[e.id for e in chunk])}
-        rows: list[dict[str, Any]] = []
+        created: list[dict[str, Any]] = []
+        updated: list[dict[str, Any]] = []
         for incoming in chunk:
             old = stored.get(incoming.id)
-            # canonical form: a new entity is stored as e.merge(e) (aliases sorted, deduplicated)
-            merged = incoming.merge(incoming) if old is None else old.merge(incoming)
-            if merged != old:
-                rows.append(_entity_row(merged))
-        if rows:
-            tx.run(q.UPSERT_ENTITIES, rows=rows).consume()
+            if old is None:  # canonical form: a new entity is stored as e.merge(e)
+                created.append(_entity_row(incoming.merge(incoming)))
+            else:
+                merged = old.merge(incoming)
+                if merged != old:
+                    updated.append(_entity_row(merged))
+        if created:
+            tx.run(q.CREATE_ENTITIES, rows=created).consume()
+        if updated:
+            tx.run(q.UPDATE_ENTITIES, rows=updated).consume()
+        if created or updated:
             self._bump(tx)
-        return len(rows)
+        return len(created) + len(updated)
 
     def upsert_relations(self, relations: Sequence[Relation]) -> int:
         unique: dict[tuple[str, str, str, str], Relation] = {}

@@ -73,3 +73,37 @@ def test_constructor_is_cheap_and_open_store_builds_it() -> None:
     store = open_store("neo4j", uri="bolt://127.0.0.1:1", user="u", password="p", database="d")
     assert isinstance(store, Neo4jStore) and store.kind == "neo4j"
     store.close()  # never connected: nothing to do
+
+
+def test_concurrent_writers_merge(bolt_server: BoltServer) -> None:
+    """Two clients upserting the same new ids at once: both succeed and the node holds both sources
+    (a lost CREATE race surfaces as a constraint error that the store resolves by re-merging)."""
+    import threading
+
+    stores = [Neo4jStore(bolt_server.uri, bolt_server.user, bolt_server.password, bolt_server.database,
+                         entity_batch=50) for _ in range(2)]
+    stores[0].clear()
+    errors: list[BaseException] = []
+
+    def write(store: Neo4jStore, source: str) -> None:
+        try:
+            store.upsert_entities([Entity.named(f"并发{i}", NodeType.SYMPTOM, sources=[source])
+                                   for i in range(300)])
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(s, f"src{k}")) for k, s in enumerate(stores)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert not errors, errors
+        got = stores[0].get_entities([Entity.named(f"并发{i}", NodeType.SYMPTOM).id for i in range(300)])
+        assert len(got) == 300
+        assert all(e.sources == ["src0", "src1"] for e in got)
+        assert stores[0].stats().total_nodes == 300
+    finally:
+        stores[0].clear()
+        for s in stores:
+            s.close()
