@@ -26,6 +26,7 @@ from app.audit import AuditLog
 from app.pipeline import QAService
 from app.settings import Settings, get_settings
 from kg.stores.base import StoreUnavailable
+from models.generators.base import GeneratorError
 
 log = logging.getLogger("qizhen.api")
 
@@ -80,8 +81,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         svc = service or build_service(s)
         try:
             await run_in_threadpool(svc.warm_up)
-        except StoreUnavailable as exc:  # start anyway: /health says degraded, /ask gives 503
-            log.warning("starting degraded, graph store unavailable: %s", exc)
+        except (StoreUnavailable, GeneratorError) as exc:  # start anyway: /health degraded, /ask 503
+            log.warning("starting degraded: %s", exc)
         audit = AuditLog(s.audit_path)
         app.state.runtime = Runtime(settings=s, service=svc, audit=audit, metrics=app_metrics,
                                     generators=enabled)
