@@ -10,6 +10,7 @@ makes them count. Streaming cannot use beam search (transformers' streamers reje
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -125,6 +126,8 @@ class HFGenerator(Generator):
         self.tokenizer: Any = None
         self.template: PromptTemplate | None = None
         self._error: str | None = None
+        #: (new tokens, seconds) of the last generate_text call — for benches and metrics
+        self.last_stats: tuple[int, float] = (0, 0.0)
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
 
@@ -146,6 +149,11 @@ class HFGenerator(Generator):
             "repetition_penalty": settings.repetition_penalty,
             "max_new_tokens": settings.max_new_tokens,
         }
+        # optional settings (present when the Settings class defines them)
+        for field, key in (("hf_trust_remote_code", "trust_remote_code"), ("hf_dtype", "dtype"),
+                           ("hf_device", "device"), ("hf_do_sample", "do_sample")):
+            if getattr(settings, field, None) is not None:
+                kw[key] = getattr(settings, field)
         kw.update(overrides)
         return cls(**kw)
 
@@ -204,7 +212,9 @@ class HFGenerator(Generator):
         kwargs = self._generate_kwargs(inputs, max_new_tokens, overrides, streaming=False)
         with self._run_lock, torch.inference_mode():
             self._seed()
+            start = time.perf_counter()
             output = self.model.generate(**kwargs)
+            self.last_stats = (int(output.shape[1] - inputs["input_ids"].shape[1]), time.perf_counter() - start)
         new = output[0, inputs["input_ids"].shape[1] :]
         text = self.tokenizer.decode(new, skip_special_tokens=True)
         cut = cut_at_stop(text, self._stops())
