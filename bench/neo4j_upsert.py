@@ -1,7 +1,7 @@
 """Upsert throughput of the Neo4j backend against a Bolt server (ArcadeDB via bench/bolt_server.py).
 
     python bench/bolt_server.py --root /tmp/bolt --port 7687 --password qizhen-bench --database qizhen &
-    python bench/neo4j_upsert.py --uri bolt://127.0.0.1:7687 --password qizhen-bench \
+    python bench/neo4j_upsert.py --uri bolt://127.0.0.1:7687 --password qizhen-bench --server-pid "$!" \
         --entities 20000 --relations 100000
 
 Clears the database, writes synthetic entities and relations, re-upserts both (the no-op path of
@@ -12,8 +12,11 @@ the real shape: short Chinese names, a few aliases, a JSON properties blob, 8 re
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 from kg.schema import Entity, NodeType, Relation, RelType
 from kg.stores.neo4j import Neo4jStore
@@ -37,12 +40,25 @@ def synthetic(n_ent: int, n_rel: int, seed: int = 7) -> tuple[list[Entity], list
     return ents, rels
 
 
-def timed(label: str, rows: int, fn) -> None:  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
+def _cpu_s(pid: int | None) -> float:
+    """CPU seconds (user + system) of a local process, from /proc (0 when unknown)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(label: str, rows: int, fn: Callable[[], object], server_pid: int | None) -> None:
+    """Print wall seconds, rows/s, and the CPU seconds spent by this client and by the server:
+    on a shared, loaded machine the CPU figures say more than the wall clock."""
+    c0, s0, start = time.process_time(), _cpu_s(server_pid), time.perf_counter()
     written = fn()
     secs = time.perf_counter() - start
-    print(f"{label:<28} {rows:>8} rows  {secs:7.2f} s  {rows / secs:9.0f} rows/s  (written {written})",
-          flush=True)
+    cpu = f"client {time.process_time() - c0:5.1f} cpu-s"
+    if server_pid is not None:
+        cpu += f", server {_cpu_s(server_pid) - s0:5.1f} cpu-s"
+    rate = f"{rows / secs:8.0f} rows/s" if rows else " " * 15
+    print(f"{label:<30} {rows:>7} rows {secs:7.2f} s {rate}  ({cpu}; result {written})", flush=True)
 
 
 def main() -> None:
@@ -55,22 +71,24 @@ def main() -> None:
     p.add_argument("--relations", type=int, default=100_000)
     p.add_argument("--entity-batch", type=int, default=2_000)
     p.add_argument("--relation-batch", type=int, default=5_000)
+    p.add_argument("--server-pid", type=int, help="pid of a local server, to report its CPU seconds")
     args = p.parse_args()
 
     ents, rels = synthetic(args.entities, args.relations)
+    pid = args.server_pid
     with Neo4jStore(args.uri, args.user, args.password, args.database, timeout_s=5.0,
                     entity_batch=args.entity_batch, relation_batch=args.relation_batch) as store:
-        timed("clear", 0, store.clear)
-        timed("entities (new)", len(ents), lambda: store.upsert_entities(ents))
-        timed("relations (new)", len(rels), lambda: store.upsert_relations(rels))
-        timed("entities (re-upsert, no-op)", len(ents), lambda: store.upsert_entities(ents))
-        timed("relations (re-upsert, no-op)", len(rels), lambda: store.upsert_relations(rels))
-        timed("stats", 0, lambda: store.stats().total_relationships)
-        timed("find_by_name", 0, lambda: len(store.find_by_name("别名123")))
-        timed("facts", 0, lambda: len(store.facts(ents[5].id)))
-        timed("name_index", 0, lambda: len(store.name_index()))
-        timed("iter_entities", 0, lambda: sum(len(b) for b in store.iter_entities()))
-        timed("clear (full graph)", 0, store.clear)
+        timed("clear", 0, store.clear, pid)
+        timed("entities (new)", len(ents), lambda: store.upsert_entities(ents), pid)
+        timed("relations (new)", len(rels), lambda: store.upsert_relations(rels), pid)
+        timed("entities (re-upsert, no-op)", len(ents), lambda: store.upsert_entities(ents), pid)
+        timed("relations (re-upsert, no-op)", len(rels), lambda: store.upsert_relations(rels), pid)
+        timed("stats", 0, lambda: store.stats().total_relationships, pid)
+        timed("find_by_name", 0, lambda: len(store.find_by_name("别名123")), pid)
+        timed("facts", 0, lambda: len(store.facts(ents[5].id)), pid)
+        timed("name_index", 0, lambda: len(store.name_index()), pid)
+        timed("iter_entities", 0, lambda: sum(len(b) for b in store.iter_entities()), pid)
+        timed("clear (full graph)", 0, store.clear, pid)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,7 @@
-"""The GraphStore contract on the Neo4j backend, against a real Bolt server (ArcadeDB in tests)."""
+"""The GraphStore contract on the Neo4j backend, against a real Bolt server (ArcadeDB in tests).
+
+Server-backed tests are marked `integration`; the fault tests (closed port, silent port) need no
+server and run everywhere."""
 
 from __future__ import annotations
 
@@ -14,8 +17,6 @@ from kg.stores.neo4j import Neo4jStore
 from tests.kg.conftest import BoltServer
 from tests.kg.store_contract import StoreContract
 
-pytestmark = pytest.mark.integration
-
 
 def _closed_port() -> int:
     """A loopback port nothing listens on (bound, then released)."""
@@ -24,6 +25,7 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.integration
 class TestNeo4jStore(StoreContract):
     @pytest.fixture
     def store(self, bolt_server: BoltServer) -> Iterator[Neo4jStore]:
@@ -75,6 +77,7 @@ def test_constructor_is_cheap_and_open_store_builds_it() -> None:
     store.close()  # never connected: nothing to do
 
 
+@pytest.mark.integration
 def test_concurrent_writers_merge(bolt_server: BoltServer) -> None:
     """Two clients upserting the same new ids at once: both succeed and the node holds both sources
     (a lost CREATE race surfaces as a constraint error that the store resolves by re-merging)."""
