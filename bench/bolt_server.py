@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         if not wait_for_port("127.0.0.1", args.port, 30):
             print(f"Bolt port {args.port} never opened", file=sys.stderr)
             return 1
-        print(f"READY bolt://127.0.0.1:{args.port}", flush=True)
+        # leading newline: the JVM log on the same stdout may end without one
+        print(f"\nREADY bolt://127.0.0.1:{args.port}", flush=True)
         while not stop.wait(0.5):
             pass
     finally:
