@@ -80,6 +80,19 @@ def split_records(records: list[InstructionRecord], ratio: float, seed: int) -> 
     return shuffled[n_val:], shuffled[:n_val]
 
 
+def drop_gguf_marker(model: Any) -> Any:
+    """transformers de-quantizes GGUF weights to ordinary float tensors on load but still marks the
+    model as GGUF-quantized, which makes the Trainer refuse it and `save_pretrained` write a GGUF
+    quantization_config. The weights are plain floats, so drop the marker."""
+    quantizer = getattr(model, "hf_quantizer", None)
+    if quantizer is not None and "gguf" in str(quantizer.quantization_config.quant_method).lower():
+        model.hf_quantizer = None
+        model.is_quantized = False
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+    return model
+
+
 def build_model(cfg: FinetuneConfig, precision: str) -> tuple[Any, Any]:
     """(peft model with LoRA, tokenizer) for the base in `cfg`."""
     from peft import LoraConfig, get_peft_model
@@ -90,6 +103,7 @@ def build_model(cfg: FinetuneConfig, precision: str) -> tuple[Any, Any]:
     # loaded on CPU: the Trainer moves it to this process's device (one per rank under DDP)
     model, tokenizer = load_model(cfg.base_model, gguf_file=cfg.gguf_file, dtype=dtype, device="cpu",
                                   trust_remote_code=cfg.trust_remote_code, cache=False)
+    drop_gguf_marker(model)
     if tokenizer.pad_token_id is None:
         raise ConfigError("the tokenizer has neither a pad nor an EOS token; add one to the base model")
     targets = cfg.lora_targets or default_lora_targets(model.config.model_type, cfg.lora_mlp)
