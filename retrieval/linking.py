@@ -28,7 +28,8 @@ QUESTION_VOCABULARY: frozenset[str] = frozenset(
     食物 食疗 疾病 病 药 医生 医院 患者 病人 问题 情况 什么 哪些 怎么 如何 为什么 可以 能否 是否 介绍 简介 概述
     感觉 反应 身体 儿童 孕妇 老人 老年人 小孩 宝宝 男性 女性 不适 疼痛 治疗方法 方法 影响 危害 好处 效果 能治
     一下 一般 需要 应该 注意 常见 主要 其他 以及 还有 哪个 这个 那个 有没有 吃什么 什么药 这种药 这个药 该药 此药
-    正常 异常 原理 机制 诊断 鉴别 分类 类型 区别 作用机制 说明书 说明 出血 发作 复发 护理 手术 预后 传染 传播
+    正常 异常 原理 机制 诊断 鉴别 分类 类型 区别 作用机制 说明书 说明 发作 复发 护理 预后 传染 传播
+    用于 引起 导致 出现 发生 患有 得了 怀疑 确诊 服用 使用 吃了 用了 开了 不良 情况下
     """.split()
 )
 
@@ -216,7 +217,9 @@ class EntityLinker:
         self._fuzzy_names, self._bigrams = dict(names), dict(bigrams)
 
     def _fuzzy(self, text: str, norm: str, taken: list[bool]) -> list[LinkedEntity]:
-        """Small typos only: one edit for names of 4–7 characters, two for longer ones."""
+        """Typos only, the way they happen with pinyin input: substitutions must sound the same
+        (非布斯他片 → 非布司他片); a dropped or extra character is accepted only in long names.
+        A name that merely looks alike (瑞格列汀片 vs 瑞格列奈片) is a different drug: not linked."""
         from rapidfuzz.distance import Levenshtein
 
         self._ensure_fuzzy()
@@ -232,20 +235,26 @@ class EntityLinker:
             for key, v in votes.items():
                 if v < max(1, len(key) - 3):
                     continue
-                allowed = 1 if len(key) <= 7 else 2
                 for sub_start in range(0, max(1, len(seg) - len(key) + 2)):
                     for length in (len(key) - 1, len(key), len(key) + 1):
                         sub = seg[sub_start:sub_start + length]
-                        if len(sub) < 4 or abs(len(sub) - len(key)) > allowed:
+                        if len(sub) < 4 or sub == key:
                             continue
-                        d = Levenshtein.distance(sub, key, score_cutoff=allowed)
-                        if d > allowed or d == 0:
+                        if Levenshtein.distance(sub, key, score_cutoff=1) != 1:
                             continue
-                        score = 0.82 - 0.08 * d
+                        if len(sub) == len(key):
+                            if not _sounds_same(sub, key):
+                                continue
+                            score = 0.8
+                        elif len(key) >= 6:
+                            score = 0.7
+                        else:
+                            continue
                         s, e = seg_start + sub_start, seg_start + sub_start + len(sub)
-                        if best is None or score > best[0] or (score == best[0] and e - s > best[2] - best[1]):
-                            entries = self._fuzzy_names[key]
-                            best = (score, s, e, entries[0]) if len(entries) == 1 else best
+                        entries = self._fuzzy_names[key]
+                        if len(entries) == 1 and (best is None or score > best[0]
+                                                  or (score == best[0] and e - s > best[2] - best[1])):
+                            best = (score, s, e, entries[0])
         if best is None:
             return []
         score, s, e, entry = best
@@ -253,6 +262,24 @@ class EntityLinker:
         o_start, o_end = index[s], index[e - 1] + 1
         return [LinkedEntity(id=entry.id, name=entry.name, type=entry.type.value, mention=text[o_start:o_end],
                              score=round(score, 4), method="fuzzy", start=o_start, end=o_end)]
+
+
+def _pinyin_key(syllable: str) -> str:
+    """Fold the confusions of pinyin typing: zh/z, ch/c, sh/s, -ng/-n, l/n."""
+    s = syllable
+    for a, b in (("zh", "z"), ("ch", "c"), ("sh", "s")):
+        if s.startswith(a):
+            s = b + s[2:]
+    if s.endswith("ng"):
+        s = s[:-1]
+    return "n" + s[1:] if s.startswith("l") else s
+
+
+def _sounds_same(a: str, b: str) -> bool:
+    from pypinyin import lazy_pinyin
+
+    pa, pb = lazy_pinyin(a), lazy_pinyin(b)
+    return len(pa) == len(pb) and all(_pinyin_key(x) == _pinyin_key(y) for x, y in zip(pa, pb, strict=True))
 
 
 def _form_after(norm: str, end: int) -> str:

@@ -35,3 +35,24 @@ def qizhen_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     get_settings.cache_clear()
     yield home
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def real_home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """CMeKG + all xywy files ingested into an embedded graph, once per session.
+
+    Set QIZHEN_TEST_REAL_HOME to reuse a graph built earlier (it must hold that same data)."""
+    reuse = os.environ.get("QIZHEN_TEST_REAL_HOME")
+    if reuse:
+        return Path(reuse)
+    from kg.ingest import ingest
+    from kg.sources import make_source
+    from kg.stores.ladybug import LadybugStore
+
+    home = tmp_path_factory.mktemp("real_home")
+    store = LadybugStore(home / "graph")
+    try:
+        ingest(store, [make_source("cmekg"), make_source("xywy", sorted((shared_data / "xywy").glob("*.json")))])
+    finally:
+        store.close()
+    return home

@@ -1,0 +1,39 @@
+"""Answer acceptance on the dev sets: `qizhen eval` numbers with the default generator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.evaluation import evaluate, load_disease_cases, load_drug_cases
+from app.pipeline import QAService
+from app.settings import Settings
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
+
+@pytest.fixture(scope="module")
+def service(real_home: Path) -> QAService:
+    return QAService(Settings(home=real_home, dense=False))
+
+
+def test_drug_indications(service: QAService, shared_data: Path) -> None:
+    s = evaluate(service, load_drug_cases(shared_data / "drug_indication_eval_dev.csv"))["overall"]
+    assert (s.standard1, s.standard2, s.standard3) >= (95, 90, 85) and s.standard2 >= 90 and s.standard3 >= 85
+
+
+def test_disease_questions(service: QAService, shared_data: Path) -> None:
+    scores = evaluate(service, load_disease_cases(shared_data / "disease_eval_dev.jsonl"))
+    for kind in ("治疗药物", "检查检验", "临床表现"):
+        s = scores[kind]
+        assert s.standard1 >= 99 and s.standard2 >= 95 and s.standard3 >= 90, (kind, s)
+
+
+def test_every_citation_marker_resolves(service: QAService, shared_data: Path) -> None:
+    import re
+
+    for case in load_disease_cases(shared_data / "disease_eval_dev.jsonl")[:60]:
+        a = service.ask(case.question)
+        markers = {int(m) for m in re.findall(r"\[(\d+)\]", a.answer)}
+        assert markers == {c.index for c in a.citations}
