@@ -16,6 +16,8 @@ Relations (dataset "caregpt"):
   the 适应证 text: Aho-Corasick, longest non-overlapping matches.
 
 Both need the graph's names (`KnownNames`); ingest CareGPT after CMeKG/xywy/39health.
+CMeKG's noisy term lists created Symptom nodes for generic words (用于, 引起, 所致, 预防 …) and
+phrases (用于感冒, 见上述证候者); those are never matched: `STOP_NAMES` and `_NOT_A_NAME`.
 """
 
 from __future__ import annotations
@@ -36,6 +38,16 @@ INDICATION_FIELD = "适应证"
 _FIELD = re.compile(r"^\s*([^:：\s]{1,12})\s*[:：]\s*(.*)$")
 _ALIAS_SPLIT = re.compile(r"[；;、,，]+")
 MIN_MATCH_CHARS = 2
+#: generic words that exist as (noise) Disease/Symptom nodes but name no condition in prose
+STOP_NAMES = frozenset("""
+用于 引起 所致 诊断 预防 疾病 以及 功能 药物 急性 慢性 改善 伴有 症见 激素 术后 手术后 范围 减轻 严重 老年 病症
+解热 放疗 化疗 出现 病后 动脉 长期 治疗 患者 症状 辅助 其他 各种 导致 适用 主治 缓解 体弱 病人 儿童 成人 妊娠
+手术 检查 局部 全身 维持 控制 常见 恢复 促进 形成 呼吸 病毒 产后 血管 缺乏 加重 气管 皮肤 初起 剂量 止咳 止血
+合并 注射 小便 胃肠 分泌 复发 不利 平喘 咽喉 四肢 消化 并发症 服药 运动 血小板 重症 并发 月经 阻塞 镇咳 清热解毒
+止咳化痰 炎症 用药 给药 临床 表现 作用 效果 病情 对症 预后 发作 感染性 老年人 新生儿 小儿 孕妇 口服 静脉
+发症 继发 活动 补充 敏感 益气 补血 消除 眼科 闭塞 清肺
+""".split())
+_NOT_A_NAME = re.compile(r"^(用于|临床表现为|见上述|表现为|主要用于|适用于)|等$|^[\d.%]+$|^[A-Za-z]{1,2}$")
 
 
 def parse_entry(text: str) -> tuple[str, dict[str, str]]:
@@ -67,11 +79,11 @@ class IndicationMatcher:
         alias_ids: dict[str, set[str]] = {}
         for e in known.of_types(NodeType.DISEASE, NodeType.SYMPTOM) if known else []:
             key = normalize_name(e.name)
-            if len(key) >= MIN_MATCH_CHARS:
+            if _matchable(key):
                 names.setdefault(key, e.id)
             for a in e.aliases:
                 ka = normalize_name(a)
-                if len(ka) >= MIN_MATCH_CHARS:
+                if _matchable(ka):
                     alias_ids.setdefault(ka, set()).add(e.id)
         for ka, ids in alias_ids.items():
             if ka not in names and len(ids) == 1:
@@ -99,6 +111,10 @@ class IndicationMatcher:
             chosen.append((start, id_))
         chosen.sort()
         return list(dict.fromkeys(id_ for _, id_ in chosen))
+
+
+def _matchable(key: str) -> bool:
+    return len(key) >= MIN_MATCH_CHARS and key not in STOP_NAMES and not _NOT_A_NAME.search(key)
 
 
 class CareGPTSource(Source):

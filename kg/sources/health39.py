@@ -6,16 +6,18 @@ space- or comma-separated and often end with "[详细]" (stripped).
 
 One described Disease per row, aliases from `alias`. Property keys (shared with xywy where the
 meaning is the same): 发病部位 (part), 易感人群 (age), 传染性 (infection), 医保 (insurance),
-治疗方式 (treatment, list), 治疗周期 (period), 治愈率 (rate), 治疗费用 (money), and
-常用药物_截断 (list) for drug names cut with "..." that could not be resolved.
+治疗方式 (treatment, list), 治疗周期 (period), 治愈率 (rate), 治疗费用 (money), and, for list
+items cut with "..." that could not be resolved (lists): 常用药物_截断 (drug), 并发症_截断
+(complication), 症状_截断 (symptom), 检查_截断 (checklist), 科室_截断 (department).
 
 Relations (dataset "39health", predicate = the column name): IN_DEPARTMENT→Department
 (department), NEEDS_CHECK→Check (checklist), HAS_SYMPTOM→Symptom (symptom),
 COMPLICATION→Disease (complication), TREATED_BY→Drug (drug).
 
-A drug name cut with "..." is resolved to an existing Drug whose name or alias starts with the
-cut text when exactly one such Drug exists in the graph (`KnownNames`); otherwise the cut text
-is kept as a property — never a node. Each physical line is decoded strictly; an undecodable
+A list item cut with "..." (most often a drug, sometimes a complication) is resolved to the one
+node of the column's type whose name or alias starts with the cut text — among the graph's
+nodes (`KnownNames`) and, for diseases, the names of this file's own rows; otherwise the cut
+text is kept as a property — never a node. Each physical line is decoded strictly; an undecodable
 line is rejected (with its line number) and the others are still read.
 """
 
@@ -24,11 +26,11 @@ from __future__ import annotations
 import bisect
 import csv
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from kg.normalize import normalize_name
-from kg.schema import Entity, NodeType, Relation, RelType
+from kg.schema import Entity, NodeType, Relation, RelType, entity_id
 from kg.sources.base import (
     EntityCache,
     KnownNames,
@@ -47,7 +49,9 @@ COLUMNS = ("name", "alias", "part", "age", "infection", "insurance", "department
            "complication", "treatment", "drug", "period", "rate", "money")
 TEXT_PROPERTIES = {"part": "发病部位", "age": "易感人群", "infection": "传染性", "insurance": "医保",
                    "period": "治疗周期", "rate": "治愈率", "money": "治疗费用"}
-TRUNCATED_KEY = "常用药物_截断"
+TRUNCATED_KEYS = {"drug": "常用药物_截断", "complication": "并发症_截断", "symptom": "症状_截断",
+                  "checklist": "检查_截断", "department": "科室_截断"}
+TRUNCATED_KEY = TRUNCATED_KEYS["drug"]
 RELATION_COLUMNS: dict[str, tuple[RelType, NodeType]] = {
     "department": (RelType.IN_DEPARTMENT, NodeType.DEPARTMENT),
     "checklist": (RelType.NEEDS_CHECK, NodeType.CHECK),
@@ -60,30 +64,37 @@ _TREATMENT_SPLIT = re.compile(r"[\s,，、;；]+")
 _ELLIPSIS = ("...", "…", "。。。")
 
 
-class DrugPrefixIndex:
-    """Resolve a cut drug name to the one Drug whose name/alias starts with it."""
+class PrefixIndex:
+    """Resolve a cut name to the one node whose name or alias starts with it."""
 
-    def __init__(self, known: KnownNames | None) -> None:
-        pairs: set[tuple[str, str]] = set()
-        for e in known.of_types(NodeType.DRUG) if known else []:
-            for n in (e.name, *e.aliases):
-                key = normalize_name(n)
-                if key:
-                    pairs.add((key, e.id))
-        self._keys = sorted(pairs)
+    def __init__(self, entries: Iterable[tuple[str, str, str]]) -> None:
+        """`entries`: (name or alias, node id, node name)."""
+        rows: set[tuple[str, str, str]] = set()
+        for text, id_, name in entries:
+            key = normalize_name(text)
+            if key:
+                rows.add((key, id_, name))
+        self._rows = sorted(rows)
 
-    def resolve(self, prefix: str) -> str | None:
+    @classmethod
+    def of_type(cls, known: KnownNames | None, type_: NodeType, extra_names: Iterable[str] = ()) -> PrefixIndex:
+        entries = [(n, e.id, e.name) for e in (known.of_types(type_) if known else []) for n in (e.name, *e.aliases)]
+        entries += [(n, entity_id(n), n) for n in extra_names]
+        return cls(entries)
+
+    def resolve(self, prefix: str) -> tuple[str, str] | None:
+        """(id, name) of the single node the cut text `prefix` can be, else None."""
         p = normalize_name(prefix)
         if len(p) < 2:
             return None
-        i = bisect.bisect_left(self._keys, (p, ""))
-        ids: set[str] = set()
-        while i < len(self._keys) and self._keys[i][0].startswith(p):
-            ids.add(self._keys[i][1])
-            if len(ids) > 1:
+        i = bisect.bisect_left(self._rows, (p, "", ""))
+        found: dict[str, str] = {}
+        while i < len(self._rows) and self._rows[i][0].startswith(p):
+            found.setdefault(self._rows[i][1], self._rows[i][2])
+            if len(found) > 1:
                 return None
             i += 1
-        return ids.pop() if ids else None
+        return next(iter(found.items())) if found else None
 
 
 def _cut(term: str) -> str | None:
@@ -113,7 +124,9 @@ class Health39Source(Source):
         return n
 
     def read(self, known: KnownNames | None = None) -> Iterator[SourceRecord | Reject]:
-        drugs = DrugPrefixIndex(known)
+        own = [n for path in self.files() for n in self._row_names(path)]
+        prefixes = {col: PrefixIndex.of_type(known, ttype, own if ttype == NodeType.DISEASE else ())
+                    for col, (_, ttype) in RELATION_COLUMNS.items()}
         cache = EntityCache(self.name)
         for path in self.files():
             header: list[str] | None = None
@@ -136,9 +149,26 @@ class Health39Source(Source):
                                             line)
                             break
                         continue
-                    yield self._row(path, lineno, dict(zip(header, cells, strict=False)), line, drugs, cache)
+                    yield self._row(path, lineno, dict(zip(header, cells, strict=False)), line, prefixes, cache)
 
-    def _row(self, path: Path, lineno: int, row: dict[str, str], line: str, drugs: DrugPrefixIndex,
+    @staticmethod
+    def _row_names(path: Path) -> list[str]:
+        """Disease names of the rows of `path` (undecodable lines skipped; read() reports them)."""
+        names: list[str] = []
+        with open(path, "rb") as fh:
+            for i, raw in enumerate(fh):
+                if i == 0:
+                    continue
+                try:
+                    cells = next(csv.reader([raw.decode(ENCODING, errors="strict")]), [])
+                except (UnicodeDecodeError, StopIteration):
+                    continue
+                name = usable_name(strip_detail(cells[0])) if cells else None
+                if name and _cut(name) is None:
+                    names.append(name)
+        return names
+
+    def _row(self, path: Path, lineno: int, row: dict[str, str], line: str, prefixes: dict[str, PrefixIndex],
              cache: EntityCache) -> SourceRecord | Reject:
         name = usable_name(strip_detail(row.get("name") or ""))
         if name is None:
@@ -157,16 +187,17 @@ class Health39Source(Source):
                            sources=[self.name], described=True)]
         relations: list[Relation] = []
         seen: set[tuple[RelType, str]] = set()
-        truncated: list[str] = []
         for col, (rel, ttype) in RELATION_COLUMNS.items():
+            truncated: list[str] = []
             for term in split_terms(strip_detail(row.get(col) or "")):
-                cut = _cut(term) if col == "drug" else None
+                cut = _cut(term)
                 if cut is not None:
-                    tid = drugs.resolve(cut)
-                    if tid is None:
+                    hit = prefixes[col].resolve(cut)
+                    if hit is None:
                         if term not in truncated:
                             truncated.append(term)
                         continue
+                    tid = cache.weak(hit[1], ttype, entities)
                 else:
                     target = usable_name(term)
                     if target is None:
@@ -175,6 +206,6 @@ class Health39Source(Source):
                 if (rel, tid) not in seen:
                     seen.add((rel, tid))
                     relations.append(Relation(sid, rel, tid, self.name, col))
-        if truncated:
-            props[TRUNCATED_KEY] = truncated
+            if truncated:
+                props[TRUNCATED_KEYS[col]] = truncated
         return SourceRecord(entities=entities, relations=relations)

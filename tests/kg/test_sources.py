@@ -237,7 +237,7 @@ CSV_ROWS = [
     '阳痿,"勃起功能障碍,阳萎",阴茎,成年男性,无传染性,非医保疾病,男科 生殖健康,外生殖器检查 阴茎超声检查 [详细],'
     '心理性性功能障碍 [详细],,药物治疗、心理治疗 [详细],枸橼酸西地那... 他达拉非片 盐酸... [详细],1-2个月,85%,'
     '约3000元,,,,,',
-    '痛风,高尿酸血症性关节炎,关节,中老年男性,无传染性,医保疾病,风湿免疫科,血尿酸 [详细],关节痛 [详细],肾结石 [详细],'
+    '痛风,高尿酸血症性关节炎,关节,中老年男性,无传染性,医保疾病,风湿免疫科,血尿酸 [详细],关节痛 [详细],肾结石 阳痿... 肾... [详细],'
     '药物治疗 [详细],非布司他片 [详细],长期,60%,,,,,,',
     ",没有名字,,,,,,,,,,,,,,,,,,",
 ]
@@ -276,6 +276,9 @@ def test_health39_rows_aliases_and_lists(csv_path: Path) -> None:
     assert sorted((r.record, r.reason.split(":")[0]) for r in rejects) == [
         ("4", "undecodable gb18030 bytes"), ("5", "row has no disease name")]
     assert _ent(ents, "痛风").aliases == ["高尿酸血症性关节炎"]
+    # a cut complication resolves against this file's own disease rows
+    assert _targets(rels, ents, "痛风", RelType.COMPLICATION) == {"肾结石", "阳痿"}
+    assert _ent(ents, "痛风").properties["并发症_截断"] == ["肾..."]
 
 
 # -- CareGPT ------------------------------------------------------------------------------------
