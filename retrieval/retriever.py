@@ -16,6 +16,7 @@ from kg.schema import Direction, Entity, NodeType, RelType
 from kg.stores.base import GraphStore
 from retrieval.evidence import OVERVIEW_PROPS, OVERVIEW_RELS, facts_to_evidence, property_evidence
 from retrieval.fusion import rrf_merge
+from retrieval.graph_reader import GraphReader
 from retrieval.intents import BY_NAME, IntentClassifier, implied_types
 from retrieval.lexical import LexicalMatcher
 from retrieval.linking import EntityLinker
@@ -43,6 +44,7 @@ class Retriever:
     def __init__(self, store: GraphStore, *, embedder: object | None = None, index: object | None = None,
                  config: RetrieverConfig | None = None, cache_dir: Path | None = None) -> None:
         self.store = store
+        self.graph = GraphReader(store)
         self.embedder = embedder
         self.index = index
         self.config = config or RetrieverConfig()
@@ -107,7 +109,7 @@ class Retriever:
         resolved = question if main.method != "history" else f"{main.name}：{question}"
 
         t2 = time.perf_counter()
-        entity = self.store.get_entity(main.id)
+        entity = self.graph.entity(main.id)
         kg_items = self._kg_evidence(entity, intent) if entity else []
         timings["kg_ms"] = _ms(t2)
 
@@ -140,11 +142,11 @@ class Retriever:
         items: list[Evidence] = []
         for subject in self._subjects(entity, intent.name):
             for rel, direction in plan.relations:
-                facts = self.store.facts(subject.id, [rel], direction)
+                facts = self.graph.facts(subject.id, [rel], direction)
                 items += facts_to_evidence(subject, facts)
             items += property_evidence(subject, plan.properties)
         if items and entity.type == NodeType.DRUG and intent.name in SAFETY_INTENTS:
-            safety = self.store.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)
+            safety = self.graph.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)
             items += facts_to_evidence(entity, safety, max_targets=SAFETY_TARGETS)
         return items
 
@@ -154,10 +156,10 @@ class Retriever:
         if entity.type not in (NodeType.DRUG, NodeType.INGREDIENT) or intent == "ingredient":
             return subjects
         related: list[str] = []
-        for f in self.store.facts(entity.id, [RelType.HAS_INGREDIENT], Direction.BOTH):
+        for f in self.graph.facts(entity.id, [RelType.HAS_INGREDIENT], Direction.BOTH):
             if f.predicate == "同成分" and f.target_id not in related:
                 related.append(f.target_id)
-        for other in self.store.get_entities(related[:MAX_RELATED]):
+        for other in self.graph.entities(related[:MAX_RELATED]):
             if other.described:
                 subjects.append(other)
         return subjects
@@ -166,15 +168,15 @@ class Retriever:
         items = property_evidence(entity, OVERVIEW_PROPS)
         rels = OVERVIEW_RELS.get(entity.type, ())
         if rels:
-            facts = self.store.facts(entity.id, list(rels), Direction.OUT, limit=200)
+            facts = self.graph.facts(entity.id, list(rels), Direction.OUT)
             items += facts_to_evidence(entity, facts, max_targets=20)
         if entity.type == NodeType.DRUG:
-            safety = self.store.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)
+            safety = self.graph.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)
             items += facts_to_evidence(entity, safety, max_targets=SAFETY_TARGETS)
         return items
 
     def overview(self, entity_id: str) -> list[Evidence]:
-        entity = self.store.get_entity(entity_id)
+        entity = self.graph.entity(entity_id)
         return self._overview(entity) if entity else []
 
     def _dense(self, question: str, main: LinkedEntity) -> list[Evidence]:
