@@ -54,7 +54,12 @@ def support(sentence: str, evidence_texts: list[str]) -> float:
     return len(grams & pool) / len(grams)
 
 
+_TRAILING_MARKERS = re.compile(r"([。！？!?])((?:\[\d+(?:\s*[,，、-]\s*\d+)*\])+)")
+
+
 def verify(text: str, evidence: list[Evidence]) -> CitationReport:
+    # "…药？[1][2]。": markers written after a sentence's end belong to that sentence
+    text = _TRAILING_MARKERS.sub(r"\2\1", text)
     by_index = {e.index: e for e in evidence}
     report = CitationReport(text="")
     cited: set[int] = set()
@@ -67,6 +72,7 @@ def verify(text: str, evidence: list[Evidence]) -> CitationReport:
         good = [n for n in dict.fromkeys(refs) if n in by_index]
         bare = _MARKER.sub("", sentence)
         if not _NON_CONTENT.sub("", bare) or (not good and any(b in bare for b in _BOILERPLATE)):
+            cited.update(good)
             pieces.append(bare if not good else sentence if not bad else _rewrite(sentence, good))
             continue
         texts = [by_index[n].text for n in good] if good else [e.text for e in evidence]

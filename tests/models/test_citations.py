@@ -43,3 +43,8 @@ def test_uncited_claim_is_flagged_but_frames_are_not() -> None:
 def test_ranges_and_lists_of_markers() -> None:
     r = verify("非布司他片适应症为痛风，不良反应有恶心[1-2]。非布司他片：高尿酸血症、皮疹[1,2]。", EVIDENCE)
     assert [c.index for c in r.citations] == [1, 2]
+
+
+def test_markers_after_a_question_mark_stay_with_their_sentence() -> None:
+    r = verify("非布司他片的适应症：痛风、高尿酸血症？[1][2]。", EVIDENCE)
+    assert [c.index for c in r.citations] == [1, 2]
