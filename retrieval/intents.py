@@ -50,8 +50,8 @@ OUT, IN, BOTH = Direction.OUT, Direction.IN, Direction.BOTH
 R = RelType
 
 _DRUG_INDICATION = _f((R.INDICATED_FOR, OUT), props=("适应证", "适应症", "功能主治", "主治", "功效", "功用"))
-_DISEASE_DRUGS = _f((R.TREATED_BY, OUT), (R.INDICATED_FOR, IN), props=("药物治疗", "common_drug", "常用药品"))
-_DISEASE_SYMPTOMS = _f((R.HAS_SYMPTOM, OUT), props=("症状详情", "临床表现", "典型症状", "symptom_detail"))
+_DISEASE_DRUGS = _f((R.TREATED_BY, OUT), (R.INDICATED_FOR, IN), props=("药物治疗",))
+_DISEASE_SYMPTOMS = _f((R.HAS_SYMPTOM, OUT), props=("症状详情", "临床表现", "典型症状"))
 
 INTENTS: tuple[IntentSpec, ...] = (
     IntentSpec("indication", "适应症", (
@@ -119,14 +119,12 @@ INTENTS: tuple[IntentSpec, ...] = (
     IntentSpec("diet", "饮食", (
         "饮食", "吃什么好", "食物", "忌口", "不能吃什么", "能吃什么", "食疗", "菜谱", "食谱", "宜吃", "忌吃", "吃什么菜",
         "补什么", "吃啥好", "多吃", "少吃", "饮食注意"),
-        {D: _f((R.GOOD_FOOD, OUT), (R.AVOID_FOOD, OUT), props=("饮食宜", "饮食忌", "推荐食谱", "good_diet_text",
-                                                              "avoid_diet_text", "recommand_recipes"))},
+        {D: _f((R.GOOD_FOOD, OUT), (R.AVOID_FOOD, OUT), props=("宜食", "忌食", "推荐食谱", "饮食"))},
         ("平时吃东西要注意什么", "吃什么对身体恢复有帮助")),
     IntentSpec("treatment", "治疗", (
         "怎么治", "如何治", "治疗方法", "怎么办", "治疗方式", "治好", "治愈", "疗法", "怎样治", "如何治疗", "怎么治疗",
         "治疗", "能治好", "根治", "治疗周期", "多久能好", "治愈率"),
-        {D: _f((R.TREATED_BY, OUT), props=("治疗方式", "treat_way", "治疗", "治疗周期", "treat_cycle", "治愈率",
-                                           "cure_prob")),
+        {D: _f((R.TREATED_BY, OUT), props=("治疗方式", "治疗", "治疗周期", "治愈率", "药物治疗")),
          S: _f((R.INDICATED_FOR, IN), reverse=True)},
         ("这个病能好吗", "需要多长时间恢复")),
     IntentSpec("disease_of_symptom", "相关疾病", (
