@@ -78,8 +78,9 @@ class QAService:
                                      timeout_s=s.store_timeout_s, read_only=True)
         return self._store
 
-    def warm_up(self) -> None:
-        """Build the linker, load the index and the default generator, once."""
+    def warm_up(self, *, full: bool = True) -> None:
+        """Build the linker, load the index and the default generator, once. `full=False` (one-shot
+        CLI calls) leaves the embedding model to load only if a question needs it."""
         with self._lock:
             if self._retriever is None:
                 embedder, index = self._load_dense()
@@ -88,37 +89,40 @@ class QAService:
                                       cache_dir=self.settings.home_dir / "cache")
                 retriever.warm_up()
                 self._retriever = retriever
+        if full:
+            self._retriever.intents.warm_up()
         self.generator(None).warm_up()
 
     def _load_dense(self) -> tuple[object | None, object | None]:
-        if not self.settings.dense:
-            self._index_status = "disabled"
-            return None, None
+        """The embedder (intent fallback, dense passages) and the FAISS index when usable."""
         try:
             from retrieval.embedders import make_embedder
             from retrieval.index import PassageIndex
         except ImportError as exc:  # the dense extra is optional
             self._index_status = f"unavailable ({exc})"
             return None, None
+        embedder = make_embedder(self.settings.embedding_model, self.settings.home_dir,
+                                 backend=self.settings.embedding_backend)
+        if not self.settings.dense:
+            self._index_status = "disabled"
+            return embedder, None
         index_dir = self.settings.index_dir
         if not (index_dir / "manifest.json").exists():
             self._index_status = "missing (run `qizhen index build`)"
-            return None, None
+            return embedder, None
         try:
-            embedder = make_embedder(self.settings.embedding_model, self.settings.home_dir,
-                                     backend=self.settings.embedding_backend)
-            index = PassageIndex.load(index_dir, embedder=embedder, snapshot=self.store.snapshot())
-        except Exception as exc:  # stale / corrupt: report, answer from the KG alone
+            index = PassageIndex.open(index_dir, embedder, snapshot=self.store.snapshot())
+        except Exception as exc:  # stale / corrupt: report it, answer from the KG alone
             self._index_status = f"not used: {exc}"
             log.warning("dense index not used: %s", exc)
-            return None, None
+            return embedder, None
         self._index_status = "ok"
         return embedder, index
 
     @property
     def retriever(self) -> Retriever:
         if self._retriever is None:
-            self.warm_up()
+            self.warm_up(full=False)
         assert self._retriever is not None
         return self._retriever
 

@@ -134,7 +134,8 @@ INTENTS: tuple[IntentSpec, ...] = (
         ("出现这种情况可能是得了什么", "这是哪种病的表现")),
 )
 
-OVERVIEW = IntentSpec("overview", "概况", ("是什么", "什么是", "介绍", "简介", "概述", "了解", "是啥"), {}, ())
+OVERVIEW = IntentSpec("overview", "概况", ("是什么", "什么是", "介绍", "简介", "概述", "了解", "是啥"), {},
+                      ("介绍一下", "说说这个", "这是什么东西", "给我讲讲", "想了解一下"))
 BY_NAME: dict[str, IntentSpec] = {s.name: s for s in (*INTENTS, OVERVIEW)}
 
 #: Intents that imply a subject type, used to break ties between same-name entities.
@@ -148,7 +149,7 @@ _PUNCT = re.compile(r"[\s，。？！、,.?!:：；;\"'“”（）()]+")
 class IntentClassifier:
     """Rules first; the optional embedder handles phrasings the rules miss."""
 
-    def __init__(self, embedder: object | None = None, threshold: float = 0.86) -> None:
+    def __init__(self, embedder: object | None = None, threshold: float = 0.9) -> None:
         self._embedder = embedder
         self._threshold = threshold
         self._example_vecs: np.ndarray | None = None
@@ -158,7 +159,7 @@ class IntentClassifier:
         if self._embedder is None or self._example_vecs is not None:
             return
         texts: list[str] = []
-        for spec in INTENTS:
+        for spec in (*INTENTS, OVERVIEW):
             for ex in (*spec.examples, *spec.keywords[:6]):
                 texts.append(ex)
                 self._example_intents.append(spec.name)
@@ -206,7 +207,7 @@ class IntentClassifier:
         sims = self._example_vecs @ q
         best: dict[str, float] = {}
         for intent, s in zip(self._example_intents, sims, strict=True):
-            if entity_type is not None and BY_NAME[intent].plan(entity_type) is None:
+            if entity_type is not None and intent != "overview" and BY_NAME[intent].plan(entity_type) is None:
                 continue
             best[intent] = max(best.get(intent, -1.0), float(s))
         if not best:

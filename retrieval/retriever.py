@@ -52,6 +52,7 @@ class Retriever:
         self.lexical = LexicalMatcher(cache_dir)
         self._linker: EntityLinker | None = None
         self._snapshot = ""
+        self._rows: dict[str, list[int]] | None = None
         self._lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -64,7 +65,6 @@ class Retriever:
             self._snapshot = self.store.snapshot()
             self.lexical.add_words((name for _, _, name, _ in names), key=self._snapshot)
         self.lexical.warm_up()
-        self.intents.warm_up()
 
     @property
     def linker(self) -> EntityLinker:
@@ -180,16 +180,32 @@ class Retriever:
         return self._overview(entity) if entity else []
 
     def _dense(self, question: str, main: LinkedEntity) -> list[Evidence]:
-        hits = self.index.search(question, self.config.dense_k * 3)  # type: ignore[union-attr]
+        """The linked entity's own passages ranked by cosine similarity to the question."""
+        rows = self._passage_rows().get(main.id)
+        if not rows or self.embedder is None:
+            return []
+        import numpy as np
+
+        index = self.index
+        q = self.embedder.embed_queries([question])[0]  # type: ignore[attr-defined]
+        vecs = np.stack([index._index.reconstruct(int(i)) for i in rows])  # type: ignore[union-attr]
+        scores = vecs @ q
         out: list[Evidence] = []
-        for passage, score in hits:
-            if passage.entity_id != main.id:
-                continue  # passages of other entities are not evidence for this question
-            out.append(Evidence(index=0, entity_id=passage.entity_id, entity_name=passage.entity_name,
-                                entity_type=passage.entity_type, field=passage.field,
-                                text=f"{passage.entity_name}的{passage.field}：{passage.text}",
-                                source=passage.source, score=float(score), origin="dense"))
-        return out[: self.config.dense_k]
+        for j in np.argsort(-scores)[: self.config.dense_k]:
+            p = index.passages[rows[int(j)]]  # type: ignore[union-attr]
+            out.append(Evidence(index=0, entity_id=p.entity_id, entity_name=p.entity_name,
+                                entity_type=p.entity_type, field=p.field,
+                                text=f"{p.entity_name}的{p.field}：{p.text}", source=p.source,
+                                score=round(float(scores[j]), 4), origin="dense"))
+        return out
+
+    def _passage_rows(self) -> dict[str, list[int]]:
+        if self._rows is None:
+            rows: dict[str, list[int]] = {}
+            for i, p in enumerate(self.index.passages):  # type: ignore[union-attr]
+                rows.setdefault(p.entity_id, []).append(i)
+            self._rows = rows
+        return self._rows
 
 
 def _main_entity(found: list[LinkedEntity]) -> LinkedEntity | None:
