@@ -16,6 +16,7 @@ names, CareGPT's matching) receive a `KnownNames` snapshot built by the ingest b
 
 from __future__ import annotations
 
+import bisect
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
@@ -173,6 +174,50 @@ class EntityCache:
             self._emitted.add(key)
             out.append(Entity(id=id_, type=type, name=name, sources=[self.dataset]))
         return id_
+
+
+_ELLIPSIS = ("...", "…", "。。。")
+
+
+def cut_text(term: str) -> str | None:
+    """The text before the ellipsis when `term` was cut off, else None."""
+    for e in _ELLIPSIS:
+        if term.endswith(e):
+            return term[: -len(e)].strip()
+    return None
+
+
+class PrefixIndex:
+    """Resolve a cut name to the one node whose name or alias starts with it."""
+
+    def __init__(self, entries: Iterable[tuple[str, str, str]]) -> None:
+        """`entries`: (name or alias, node id, node name)."""
+        rows: set[tuple[str, str, str]] = set()
+        for text, id_, name in entries:
+            key = normalize_name(text)
+            if key and cut_text(name) is None:  # never resolve to a node named by a cut text
+                rows.add((key, id_, name))
+        self._rows = sorted(rows)
+
+    @classmethod
+    def of_type(cls, known: KnownNames | None, type_: NodeType, extra_names: Iterable[str] = ()) -> PrefixIndex:
+        entries = [(n, e.id, e.name) for e in (known.of_types(type_) if known else []) for n in (e.name, *e.aliases)]
+        entries += [(n, entity_id(n), n) for n in extra_names]
+        return cls(entries)
+
+    def resolve(self, prefix: str) -> tuple[str, str] | None:
+        """(id, name) of the single node the cut text `prefix` can be, else None."""
+        p = normalize_name(prefix)
+        if len(p) < 2:
+            return None
+        i = bisect.bisect_left(self._rows, (p, "", ""))
+        found: dict[str, str] = {}
+        while i < len(self._rows) and self._rows[i][0].startswith(p):
+            found.setdefault(self._rows[i][1], self._rows[i][2])
+            if len(found) > 1:
+                return None
+            i += 1
+        return next(iter(found.items())) if found else None
 
 
 def usable_name(name: object) -> str | None:

@@ -23,20 +23,20 @@ line is rejected (with its line number) and the others are still read.
 
 from __future__ import annotations
 
-import bisect
 import csv
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from kg.normalize import normalize_name
-from kg.schema import Entity, NodeType, Relation, RelType, entity_id
+from kg.schema import Entity, NodeType, Relation, RelType
 from kg.sources.base import (
     EntityCache,
     KnownNames,
+    PrefixIndex,
     Reject,
     Source,
     SourceRecord,
+    cut_text,
     expand_paths,
     split_terms,
     strip_detail,
@@ -61,48 +61,6 @@ RELATION_COLUMNS: dict[str, tuple[RelType, NodeType]] = {
 }
 _ALIAS_SPLIT = re.compile(r"[,，、;；]+")
 _TREATMENT_SPLIT = re.compile(r"[\s,，、;；]+")
-_ELLIPSIS = ("...", "…", "。。。")
-
-
-class PrefixIndex:
-    """Resolve a cut name to the one node whose name or alias starts with it."""
-
-    def __init__(self, entries: Iterable[tuple[str, str, str]]) -> None:
-        """`entries`: (name or alias, node id, node name)."""
-        rows: set[tuple[str, str, str]] = set()
-        for text, id_, name in entries:
-            key = normalize_name(text)
-            if key:
-                rows.add((key, id_, name))
-        self._rows = sorted(rows)
-
-    @classmethod
-    def of_type(cls, known: KnownNames | None, type_: NodeType, extra_names: Iterable[str] = ()) -> PrefixIndex:
-        entries = [(n, e.id, e.name) for e in (known.of_types(type_) if known else []) for n in (e.name, *e.aliases)]
-        entries += [(n, entity_id(n), n) for n in extra_names]
-        return cls(entries)
-
-    def resolve(self, prefix: str) -> tuple[str, str] | None:
-        """(id, name) of the single node the cut text `prefix` can be, else None."""
-        p = normalize_name(prefix)
-        if len(p) < 2:
-            return None
-        i = bisect.bisect_left(self._rows, (p, "", ""))
-        found: dict[str, str] = {}
-        while i < len(self._rows) and self._rows[i][0].startswith(p):
-            found.setdefault(self._rows[i][1], self._rows[i][2])
-            if len(found) > 1:
-                return None
-            i += 1
-        return next(iter(found.items())) if found else None
-
-
-def _cut(term: str) -> str | None:
-    """The text before the ellipsis when `term` was cut off, else None."""
-    for e in _ELLIPSIS:
-        if term.endswith(e):
-            return term[: -len(e)].strip()
-    return None
 
 
 class Health39Source(Source):
@@ -164,7 +122,7 @@ class Health39Source(Source):
                 except (UnicodeDecodeError, StopIteration):
                     continue
                 name = usable_name(strip_detail(cells[0])) if cells else None
-                if name and _cut(name) is None:
+                if name and cut_text(name) is None:
                     names.append(name)
         return names
 
@@ -190,7 +148,7 @@ class Health39Source(Source):
         for col, (rel, ttype) in RELATION_COLUMNS.items():
             truncated: list[str] = []
             for term in split_terms(strip_detail(row.get(col) or "")):
-                cut = _cut(term)
+                cut = cut_text(term)
                 if cut is not None:
                     hit = prefixes[col].resolve(cut)
                     if hit is None:

@@ -28,6 +28,11 @@ NEEDS_CHECK→Check (inspect_info), TREATED_BY→Drug (common_drug), IN_DEPARTME
 (belongs_to_department), COMPLICATION→Disease (has_complication), GOOD_FOOD/AVOID_FOOD→Food
 (good_food / avoid_food).
 
+A list item cut off with "..." never becomes a node: it is resolved to the one node of the
+relation's target type in the graph (`KnownNames`) whose name starts with the cut text, or else
+kept as a list property: 症状_截断, 检查_截断, 常用药物_截断, 科室_截断, 并发症_截断, 宜吃食物_截断,
+忌吃食物_截断.
+
 A record without a name or with a field of the wrong type is rejected whole (file + record
 key); a file that is not valid JSON is rejected whole and the other files are still read.
 """
@@ -41,7 +46,17 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from kg.schema import Entity, NodeType, Relation, RelType
-from kg.sources.base import EntityCache, KnownNames, Reject, Source, SourceRecord, expand_paths, usable_name
+from kg.sources.base import (
+    EntityCache,
+    KnownNames,
+    PrefixIndex,
+    Reject,
+    Source,
+    SourceRecord,
+    cut_text,
+    expand_paths,
+    usable_name,
+)
 
 DATASET = "xywy"
 FILE_PATTERN = "medical_*.json"
@@ -125,8 +140,14 @@ def _relations(r: XywyRecord) -> list[tuple[str, RelType, NodeType, list[str]]]:
     ]
 
 
+TRUNCATED_KEYS = {"symptoms": "症状_截断", "inspect_info": "检查_截断", "common_drug": "常用药物_截断",
+                  "belongs_to_department": "科室_截断", "has_complication": "并发症_截断",
+                  "good_food": "宜吃食物_截断", "avoid_food": "忌吃食物_截断"}
+
+
 class XywySource(Source):
     name = DATASET
+    uses_known_names = True
 
     def __init__(self, paths: Sequence[str | Path], dataset: str = DATASET) -> None:
         self.paths = list(paths)
@@ -144,6 +165,9 @@ class XywySource(Source):
 
     def read(self, known: KnownNames | None = None) -> Iterator[SourceRecord | Reject]:
         cache = EntityCache(self.name)
+        prefixes = {t: PrefixIndex.of_type(known, t) for t in
+                    (NodeType.SYMPTOM, NodeType.CHECK, NodeType.DRUG, NodeType.DEPARTMENT, NodeType.DISEASE,
+                     NodeType.FOOD)}
         for path in self.files():
             try:
                 data = json.loads(path.read_bytes())
@@ -154,9 +178,10 @@ class XywySource(Source):
                 yield Reject.of(self.name, path, "*", f"expected an object of records, got {type(data).__name__}")
                 continue
             for key, raw in data.items():
-                yield self._record(path, key, raw, cache)
+                yield self._record(path, key, raw, cache, prefixes)
 
-    def _record(self, path: Path, key: str, raw: object, cache: EntityCache) -> SourceRecord | Reject:
+    def _record(self, path: Path, key: str, raw: object, cache: EntityCache,
+                prefixes: dict[NodeType, PrefixIndex]) -> SourceRecord | Reject:
         try:
             rec = XywyRecord.model_validate(raw)
         except ValidationError as exc:
@@ -166,19 +191,30 @@ class XywySource(Source):
         if name is None:
             return Reject.of(self.name, path, key, "record has no disease name (gaishu_info.name)", _raw(raw))
         sid = cache.id(name)
-        entities = [Entity(id=sid, type=NodeType.DISEASE, name=name, properties=_properties(rec),
+        props = _properties(rec)
+        entities = [Entity(id=sid, type=NodeType.DISEASE, name=name, properties=props,
                            sources=[self.name], described=True)]
         relations: list[Relation] = []
         seen: set[tuple[RelType, str]] = set()
         for field, rel, ttype, values in _relations(rec):
+            truncated: list[str] = []
             for v in values:
                 target = usable_name(v)
                 if target is None:
                     continue
+                cut = cut_text(target)
+                if cut is not None:
+                    hit = prefixes[ttype].resolve(cut)
+                    if hit is None:
+                        truncated.append(target)
+                        continue
+                    target = hit[1]
                 tid = cache.weak(target, ttype, entities)
                 if (rel, tid) not in seen:
                     seen.add((rel, tid))
                     relations.append(Relation(sid, rel, tid, self.name, field))
+            if truncated:
+                props[TRUNCATED_KEYS[field]] = list(dict.fromkeys(truncated))
         return SourceRecord(entities=entities, relations=relations)
 
 

@@ -164,3 +164,27 @@ def test_sigkill_half_way_then_rerun_equals_clean_run(tmp_path: Path) -> None:
         assert 0 < partial < b.stats().total_relationships
         assert _counts(a) == _counts(b)
         assert b.stats().total_nodes == 150 + 97 + 131
+
+
+@pytest.mark.slow
+def test_real_cmekg_and_xywy_acceptance(shared_data: Path, tmp_path: Path) -> None:
+    """CMeKG alone ≥ 100k nodes / 500k relationships; + xywy: all its diseases, merged by name."""
+    xywy_names: set[str] = set()
+    for f in sorted((shared_data / "xywy").glob("medical_*.json")):
+        xywy_names |= {r["gaishu_info"]["name"] for r in json.loads(f.read_bytes()).values()}
+    with LadybugStore(tmp_path / "graph") as store:
+        cmekg = ingest(store, [make_source("cmekg")])
+        assert cmekg.nodes >= 100_000 and cmekg.relationships >= 500_000 and cmekg.rejected == 0
+        ingest(store, [make_source("xywy", [shared_data / "xywy"])])
+        found = {e.id: e for e in store.get_entities([entity_id(n) for n in xywy_names])}
+        assert len(found) == len(xywy_names) >= 8_790
+        assert all(e.described and "xywy" in e.sources for e in found.values())
+        assert sum("cmekg" in e.sources for e in found.values()) > 5_000
+        febuxostat = store.card_by_name("非布司他片")
+        assert febuxostat is not None
+        assert {"痛风", "高尿酸血症"} <= {f.target_name for f in febuxostat.facts
+                                      if f.relation == RelType.INDICATED_FOR}
+        pertussis = store.card_by_name("百日咳")
+        assert pertussis is not None
+        for rel in (RelType.HAS_SYMPTOM, RelType.NEEDS_CHECK, RelType.TREATED_BY):
+            assert {f.dataset for f in pertussis.facts if f.relation == rel} == {"cmekg", "xywy"}

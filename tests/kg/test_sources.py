@@ -224,6 +224,17 @@ def test_xywy_rejects_bad_records_and_files_and_goes_on() -> None:
     assert _ent(ents, "痛风").properties["简介"].startswith("痛风")
 
 
+def test_xywy_cut_terms_resolve_or_stay_properties() -> None:
+    known = KnownNames([NameEntry(entity_id("关节红肿"), NodeType.SYMPTOM, "关节红肿"),
+                        NameEntry(entity_id("别嘌醇..."), NodeType.DRUG, "别嘌醇...")])  # a cut name: never a target
+    ents, rels, _ = _collect(list(XywySource([FIX / "xywy" / "medical_2.json"]).read(known)))
+    assert _targets(rels, ents, "痛风", RelType.HAS_SYMPTOM) == {"关节痛", "关节红肿"}
+    assert _targets(rels, ents, "痛风", RelType.TREATED_BY) == {"非布司他片"}
+    gout = _ent(ents, "痛风")
+    assert gout.properties["症状_截断"] == ["肾..."] and gout.properties["常用药物_截断"] == ["别嘌..."]
+    assert not any(e.name.endswith("...") for e in ents.values())
+
+
 def test_xywy_missing_path_is_clear() -> None:
     with pytest.raises(FileNotFoundError, match="no such file"):
         list(XywySource(["/nonexistent/medical_0.json"]).read())
