@@ -21,10 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # this script's folder would shadow the `retrieval` package: import from the repository root only
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
-from bench.questions import questions  # noqa: E402
-
 from app.pipeline import QAService  # noqa: E402
 from app.settings import Settings  # noqa: E402
+from bench.questions import questions  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:
