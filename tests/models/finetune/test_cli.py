@@ -118,3 +118,15 @@ def test_merged_model_equals_adapter_and_serves(walk: Path) -> None:
     assert not torch.allclose(a, b, atol=1e-2)  # the adapter really changed the model
     out = merged.generate(ids, max_new_tokens=8, do_sample=False)
     assert out.shape[1] > ids.shape[1]
+
+
+def test_hf_generator_serves_the_merged_model(walk: Path) -> None:
+    from models.generators.base import GenerationRequest
+    from models.generators.hf import HFGenerator
+    from retrieval.types import Evidence
+
+    gen = HFGenerator(str(walk / "models" / "qizhen-tiny"), prompt_style="alpaca")
+    ev = [Evidence(index=1, entity_id="x", entity_name="某病", entity_type="Disease", field="HAS_SYMPTOM",
+                   text="发热", source="test")]
+    text = gen.generate(GenerationRequest(question="某病有哪些症状？", evidence=ev, max_new_tokens=8))
+    assert isinstance(text, str)

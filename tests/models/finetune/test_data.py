@@ -132,3 +132,13 @@ def test_build_data_files_cli_job(kg_store: MemoryStore, tmp_path: Path) -> None
     assert set(rows[0]) == {"instruction", "input", "output"}
     assert name not in (tmp_path / "d" / "train.jsonl").read_text(encoding="utf-8")
     assert res.stats.held_out_entities >= 1
+
+
+def test_bulk_and_per_entity_fact_reads_agree(kg_store: MemoryStore) -> None:
+    from tests.models.finetune.memstore import NoBulkMemoryStore
+
+    slow = NoBulkMemoryStore()
+    slow.upsert_entities(list(kg_store.entities.values()))
+    slow.upsert_relations(list(kg_store.relations.values()))
+    for grounded in (False, True):
+        assert build_instructions(slow, grounded=grounded, seed=2) == build_instructions(kg_store, grounded=grounded, seed=2)
