@@ -49,7 +49,8 @@ def _f(*rels: tuple[RelType, Direction], props: Sequence[str] = (), reverse: boo
 OUT, IN, BOTH = Direction.OUT, Direction.IN, Direction.BOTH
 R = RelType
 
-_DRUG_INDICATION = _f((R.INDICATED_FOR, OUT), props=("适应证", "适应症", "功能主治", "主治", "功效", "功用"))
+_DRUG_INDICATION = _f((R.INDICATED_FOR, OUT), (R.TREATED_BY, IN),
+                      props=("适应证", "适应症", "功能主治", "主治", "功效", "功用"))
 _DISEASE_DRUGS = _f((R.TREATED_BY, OUT), (R.INDICATED_FOR, IN), props=("药物治疗",))
 _DISEASE_SYMPTOMS = _f((R.HAS_SYMPTOM, OUT), props=("症状详情", "临床表现", "典型症状"))
 

@@ -133,6 +133,16 @@ class EntityLinker:
     def entry(self, entity_id: str) -> NameEntry | None:
         return self._by_id.get(entity_id)
 
+    def same_ingredient(self, name: str, limit: int = 3) -> list[NameEntry]:
+        """Described drugs whose name reduces to the same ingredient ("尼麦角林片" for "尼麦角林胶囊")."""
+        key = core_name(name)
+        out: list[NameEntry] = []
+        for cand in self._keys.get(key, []):
+            e = cand.entry
+            if e.described and e.type == NodeType.DRUG and normalize_name(e.name) != normalize_name(name):
+                out.append(e)
+        return out[:limit]
+
     # -- linking -----------------------------------------------------------------------------
     def link(self, text: str, prefer: Sequence[NodeType] = (), fuzzy: bool = True) -> list[LinkedEntity]:
         """Mentions in `text`, best first. `prefer` breaks ties between same-name entities."""

@@ -151,7 +151,8 @@ class Retriever:
         return items
 
     def _subjects(self, entity: Entity, intent: str) -> list[Entity]:
-        """The entity, plus for drugs the same-ingredient entries that hold handbook texts."""
+        """The entity, plus for drugs the same-ingredient entries: the handbook text linked at
+        ingest (同成分) and, for indications, other dosage forms of the same ingredient."""
         subjects = [entity]
         if entity.type not in (NodeType.DRUG, NodeType.INGREDIENT) or intent == "ingredient":
             return subjects
@@ -159,8 +160,10 @@ class Retriever:
         for f in self.graph.facts(entity.id, [RelType.HAS_INGREDIENT], Direction.BOTH):
             if f.predicate == "同成分" and f.target_id not in related:
                 related.append(f.target_id)
+        if intent == "indication":
+            related += [e.id for e in self.linker.same_ingredient(entity.name) if e.id not in related]
         for other in self.graph.entities(related[:MAX_RELATED]):
-            if other.described:
+            if other.described and other.id != entity.id:
                 subjects.append(other)
         return subjects
 
