@@ -17,8 +17,12 @@ COMPLICATION→Disease (complication), TREATED_BY→Drug (drug).
 A list item cut with "..." (most often a drug, sometimes a complication) is resolved to the one
 node of the column's type whose name or alias starts with the cut text — among the graph's
 nodes (`KnownNames`) and, for diseases, the names of this file's own rows; otherwise the cut
-text is kept as a property — never a node. Each physical line is decoded strictly; an undecodable
-line is rejected (with its line number) and the others are still read.
+text is kept as a property — never a node. Some rows' own names are cut too: such a row is
+merged into the one disease its cut name prefixes (same rule), else kept under the cut name with
+property 名称_截断 (its `alias` cell usually gives full names, so linking still finds it).
+
+Each physical line is decoded strictly; an undecodable line is rejected (with its line number)
+and the others are still read.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ TEXT_PROPERTIES = {"part": "发病部位", "age": "易感人群", "infection": "
 TRUNCATED_KEYS = {"drug": "常用药物_截断", "complication": "并发症_截断", "symptom": "症状_截断",
                   "checklist": "检查_截断", "department": "科室_截断"}
 TRUNCATED_KEY = TRUNCATED_KEYS["drug"]
+NAME_CUT_KEY = "名称_截断"
 RELATION_COLUMNS: dict[str, tuple[RelType, NodeType]] = {
     "department": (RelType.IN_DEPARTMENT, NodeType.DEPARTMENT),
     "checklist": (RelType.NEEDS_CHECK, NodeType.CHECK),
@@ -131,8 +136,15 @@ class Health39Source(Source):
         name = usable_name(strip_detail(row.get("name") or ""))
         if name is None:
             return Reject.of(self.name, path, lineno, "row has no disease name", line)
-        sid = cache.id(name)
         props: dict[str, str | list[str]] = {}
+        cut = cut_text(name)
+        if cut is not None:  # some rows' own names are cut: resolve, else keep (its aliases find it)
+            hit = prefixes["complication"].resolve(cut)
+            if hit is not None:
+                name = hit[1]
+            else:
+                props[NAME_CUT_KEY] = name
+        sid = cache.id(name)
         for col, key in TEXT_PROPERTIES.items():
             value = strip_detail(row.get(col) or "")
             if value:

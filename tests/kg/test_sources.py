@@ -251,6 +251,8 @@ CSV_ROWS = [
     '痛风,高尿酸血症性关节炎,关节,中老年男性,无传染性,医保疾病,风湿免疫科,血尿酸 [详细],关节痛 [详细],肾结石 阳痿... 肾... [详细],'
     '药物治疗 [详细],非布司他片 [详细],长期,60%,,,,,,',
     ",没有名字,,,,,,,,,,,,,,,,,,",
+    "阳...,,,,,,,,,,,,,,,,,,,",
+    "克罗伊茨费尔...,克雅病,,,,,,,,,,,,,,,,,,",
 ]
 
 
@@ -268,7 +270,7 @@ def test_health39_rows_aliases_and_lists(csv_path: Path) -> None:
                         NameEntry(entity_id("盐酸二甲双胍片"), NodeType.DRUG, "盐酸二甲双胍片"),
                         NameEntry(entity_id("盐酸氨溴索片"), NodeType.DRUG, "盐酸氨溴索片")])
     src = Health39Source([csv_path])
-    assert src.total() == 4
+    assert src.total() == 6
     ents, rels, rejects = _collect(list(src.read(known)))
     d = _ent(ents, "阳痿")
     assert d.type == NodeType.DISEASE and d.described
@@ -281,12 +283,16 @@ def test_health39_rows_aliases_and_lists(csv_path: Path) -> None:
     treated = {r.target_id for r in rels if r.source_id == entity_id("阳痿") and r.type == RelType.TREATED_BY}
     assert treated == {entity_id("枸橼酸西地那非片"), entity_id("他达拉非片")}
     assert d.properties[TRUNCATED_KEY] == ["盐酸..."]
-    assert not any(e.name.endswith("...") for e in ents.values())
+    assert not any(e.name.endswith("...") and "名称_截断" not in e.properties for e in ents.values())
     assert all(r.dataset == "39health" and r.predicate for r in rels)
     # undecodable line and nameless row rejected with line numbers; later rows still read
     assert sorted((r.record, r.reason.split(":")[0]) for r in rejects) == [
         ("4", "undecodable gb18030 bytes"), ("5", "row has no disease name")]
     assert _ent(ents, "痛风").aliases == ["高尿酸血症性关节炎"]
+    # a row whose own name is cut merges into the one disease it prefixes, else keeps the cut name
+    assert _ent(ents, "克罗伊茨费尔...").properties["名称_截断"] == "克罗伊茨费尔..."
+    assert _ent(ents, "克罗伊茨费尔...").aliases == ["克雅病"]
+    assert "名称_截断" not in _ent(ents, "阳痿").properties
     # a cut complication resolves against this file's own disease rows
     assert _targets(rels, ents, "痛风", RelType.COMPLICATION) == {"肾结石", "阳痿"}
     assert _ent(ents, "痛风").properties["并发症_截断"] == ["肾..."]
