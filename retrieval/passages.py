@@ -24,7 +24,8 @@ OVERLAP_MAX_CHARS = 60
 #: property keys whose values are names, codes or categories, never prose
 SKIP_KEYS = frozenset({
     "英文名", "英文名称", "别名", "通用名", "商品名", "化学名", "拼音", "ICD10", "ICD-10", "ICD编码",
-    "CAS号", "分子式", "药品类型", "常用药物_截断", "url", "link", "image",
+    "CAS号", "分子式", "药品类型", "常用药物_截断", "url", "link", "image", "汉语拼音", "英文别名", "外文名",
+    "药品监管分级", "治疗费用", "患病比例", "治愈率",  # costs and rates: boilerplate, never an answer's prose
 })
 
 #: which dataset a field usually comes from, used only to pick among an entity's own sources
