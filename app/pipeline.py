@@ -198,6 +198,8 @@ class QAService:
         main = next((e for e in result.entities if e.score >= LINK_THRESHOLD), None)
         if main is None:
             return NO_ENTITY
+        if not result.evidence and result.intent.method == "default":
+            return NO_ENTITY
         if not result.evidence:
             return NO_FACTS.format(name=main.name, label=BY_NAME[result.intent.name].label)
         return None

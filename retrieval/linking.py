@@ -98,6 +98,8 @@ class EntityLinker:
                 key = normalize_name(form)
                 if len(key) < min_key_len or key in QUESTION_VOCABULARY:
                     continue
+                if method == "variant" and len(key) < 3:
+                    continue  # "太阳" from 太阳膏, "减肥" from 减肥胶囊: everyday words, not drug names
                 if len(key) == 2 and not _CJK.search(key):
                     continue  # two latin letters/digits ("ct", "b1") match everywhere
                 keys[key].append(_Candidate(entry, method, score))

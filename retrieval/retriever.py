@@ -107,6 +107,11 @@ class Retriever:
         intent = self.intents.classify(question, NodeType(main.type), mention)
         timings["intent_ms"] = _ms(t1)
         resolved = question if main.method != "history" else f"{main.name}：{question}"
+        if intent.method == "default" and main.method != "history" and _coverage(question, main.mention) < 0.5:
+            # nothing medical was asked and the name is a small part of the question
+            # ("太阳系有几颗行星" mentions 太阳): not a question about that entity
+            return RetrievalResult(question=question, resolved_question=question, entities=found,
+                                   intent=intent, evidence=[], snapshot=self._snapshot, timings_ms=timings)
 
         t2 = time.perf_counter()
         entity = self.graph.entity(main.id)
@@ -209,6 +214,12 @@ class Retriever:
                 rows.setdefault(p.entity_id, []).append(i)
             self._rows = rows
         return self._rows
+
+
+def _coverage(question: str, mention: str) -> float:
+    """Share of the question's characters (punctuation and spaces aside) that the mention covers."""
+    content = "".join(ch for ch in question if ch.isalnum())
+    return len(mention) / len(content) if content else 0.0
 
 
 def _main_entity(found: list[LinkedEntity]) -> LinkedEntity | None:
