@@ -118,6 +118,7 @@ def test_ask_cite_open_card_and_follow_up(ui_url: str) -> None:
             expect(second).to_contain_text("肝功能异常")
             expect(second.locator("sup.qz-cite").first).to_be_visible()
             expect(second).to_contain_text(DRUG)
+            expect(page.get_by_text("了解更多")).to_have_count(2)  # the final render, not the stream
             page.screenshot(path=str(ARTIFACTS / "ui_follow_up.png"), full_page=True)
 
             # an entity link in the answer text opens the card too, and the conversation survives it
