@@ -45,10 +45,21 @@ def load_passages(data: Path, n: int, seed: int = 0) -> list[str]:
     return texts[:n]
 
 
-def questions(data: Path) -> list[str]:
-    qs = [json.loads(line)["question"] for line in (data / "disease_eval_dev.jsonl").read_text().splitlines()
-          if line.strip()]
-    return qs[::3][:100]
+def probe_queries(texts: list[str], n: int = 100) -> tuple[list[str], list[str]]:
+    """'X的病因是什么'-style questions for passages in the set, with the (X, field) key each should find."""
+    keys, qs = [], []
+    for t in texts:
+        head = t.split("：", 1)[0]
+        if "（" not in head:
+            continue
+        name, field = head.rstrip("）").split("（", 1)
+        if (name, field) in keys or field == "说明书":
+            continue
+        keys.append((name, field))
+        qs.append(f"{name}的{field}是什么？")
+        if len(qs) == n:
+            break
+    return qs, [f"{a}（{b}）" for a, b in keys]
 
 
 def rate(fn: Callable[[list[str]], np.ndarray], texts: list[str], rounds: int) -> tuple[float, np.ndarray]:
@@ -100,15 +111,18 @@ def main() -> None:
 
     cos = (a * b).sum(axis=1)
     print(f"fast vs fp32 cosine: min {cos.min():.4f} mean {cos.mean():.4f}")
-    qs = questions(args.data)
-    qa, qb = fp32.embed_queries(qs), fast.embed_queries(qs)
+    qs, want = probe_queries(texts)
+    heads = [t.split("：", 1)[0] for t in texts]
     k = 5
+    qa, qb = fp32.embed_queries(qs), fast.embed_queries(qs)
     ta = np.argsort(-(qa @ a.T), axis=1)[:, :k]
     tb = np.argsort(-(qb @ b.T), axis=1)[:, :k]
+    hit_a = np.mean([any(heads[i] == w for i in row) for row, w in zip(ta, want, strict=True)])
+    hit_b = np.mean([any(heads[i] == w for i in row) for row, w in zip(tb, want, strict=True)])
     top1 = float((ta[:, 0] == tb[:, 0]).mean())
     overlap = float(np.mean([len(set(x) & set(y)) / k for x, y in zip(ta, tb, strict=True)]))
-    print(f"retrieval check ({len(qs)} dev questions, {len(texts)} passages): top-1 identical {top1:.0%}, "
-          f"top-{k} overlap {overlap:.0%}")
+    print(f"retrieval check ({len(qs)} 'X的<field>是什么' questions over {len(texts)} passages): "
+          f"hit@{k} fp32 {hit_a:.0%} vs fast {hit_b:.0%}; top-1 identical {top1:.0%}, top-{k} overlap {overlap:.0%}")
 
 
 if __name__ == "__main__":

@@ -124,6 +124,7 @@ class PassageIndex:
         self.passages = passages
         self._index = index
         self.embedder = embedder
+        self._rows: dict[str, list[int]] | None = None
 
     @classmethod
     def open(cls, index_dir: Path, embedder: Embedder | None = None, *, snapshot: str | None = None,
@@ -180,11 +181,31 @@ class PassageIndex:
             raise ValueError("this PassageIndex was opened without an embedder; use search_vectors")
         return self.search_vectors(self.embedder.embed_queries([query]), k)[0]
 
-    def vectors(self) -> np.ndarray:
-        index = self._index
-        if hasattr(index, "storage") and not hasattr(index, "reconstruct_n"):  # pragma: no cover
-            index = index.storage
-        return index.reconstruct_n(0, index.ntotal)
+    def vectors(self, rows: Sequence[int] | None = None) -> np.ndarray:
+        """Stored (normalized) vectors: all of them, or those of `rows` (positions in `passages`)."""
+        if rows is None:
+            return self._index.reconstruct_n(0, self._index.ntotal)
+        if not len(rows):
+            return np.zeros((0, self.manifest.dim), dtype=np.float32)
+        return np.stack([self._index.reconstruct(int(i)) for i in rows])
+
+    def rows_of(self, entity_id: str) -> list[int]:
+        """Positions of one entity's passages (built once, then a dict lookup)."""
+        if self._rows is None:
+            rows: dict[str, list[int]] = {}
+            for i, p in enumerate(self.passages):
+                rows.setdefault(p.entity_id, []).append(i)
+            self._rows = rows
+        return self._rows.get(entity_id, [])
+
+    def search_entity(self, query: np.ndarray, entity_id: str, k: int = 8) -> list[tuple[Passage, float]]:
+        """One entity's passages ranked by cosine to a query vector (exact, no ANN)."""
+        rows = self.rows_of(entity_id)
+        if not rows:
+            return []
+        scores = self.vectors(rows) @ np.asarray(query, dtype=np.float32).reshape(-1)
+        order = np.argsort(-scores)[:k]
+        return [(self.passages[rows[int(j)]], float(scores[j])) for j in order]
 
 
 def make_faiss_index(vectors: np.ndarray, index_type: str = "auto") -> tuple[object, str]:

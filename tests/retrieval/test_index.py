@@ -96,6 +96,10 @@ def test_build_then_search(store: LadybugStore, index_dir: Path) -> None:
     (top, score), *_ = idx.search("糖尿病三多一少的症状", k=3)
     assert (top.entity_name, top.field) == ("糖尿病", "症状详情") and 0 < score <= 1.0001
     assert [p.field for p, _ in idx.search("阿莫西林的用法用量，一次几克", k=1)] == ["用法用量"]
+    amox = ENTITIES[2].id
+    ranked = idx.search_entity(emb.embed_query("中耳炎、咽炎用什么药"), amox, k=5)
+    assert [p.field for p, _ in ranked] == ["适应证", "用法用量"] and ranked[0][1] >= ranked[1][1]
+    assert idx.vectors(idx.rows_of(amox)).shape == (2, 256) and idx.search_entity(np.zeros(256), "e-none") == []
 
 
 def test_second_build_is_a_no_op_until_the_graph_changes(store: LadybugStore, index_dir: Path) -> None:
