@@ -98,6 +98,21 @@ class GraphStore(ABC):
     def iter_entities(self, batch_size: int = 10_000) -> Iterator[list[Entity]]:
         """Every entity, in batches (for building the linker and the passage index)."""
 
+    def all_facts(self, rel_types: Sequence[RelType] | None = None,
+                  batch_size: int = 50_000) -> Iterator[list[Fact]]:
+        """Every outgoing fact of the given types, in batches, unordered (bulk consumers such as the
+        fine-tuning data builder). This default walks entity by entity; backends override it with
+        one scan per relationship type."""
+        batch: list[Fact] = []
+        for entities in self.iter_entities():
+            for e in entities:
+                batch += self.facts(e.id, rel_types, Direction.OUT)
+                if len(batch) >= batch_size:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+
     @abstractmethod
     def name_index(self) -> list[tuple[str, str, str, list[str]]]:
         """(id, type, name, aliases) for every node — the linker's input, without long texts."""
