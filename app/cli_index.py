@@ -66,7 +66,7 @@ def build_cmd(
     from retrieval.index import build_index
 
     settings = get_settings()
-    embedder = make_embedder(model or settings.embedding_model, settings.home_dir,
+    embedder = make_embedder(model or settings.embedding_model, settings.models_root,
                              backend or settings.embedding_backend)
     try:
         with _store(settings) as store, _Bars() as bars:

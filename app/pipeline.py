@@ -101,7 +101,7 @@ class QAService:
         except ImportError as exc:  # the dense extra is optional
             self._index_status = f"unavailable ({exc})"
             return None, None
-        embedder = make_embedder(self.settings.embedding_model, self.settings.home_dir,
+        embedder = make_embedder(self.settings.embedding_model, self.settings.models_root,
                                  backend=self.settings.embedding_backend)
         if not self.settings.dense:
             self._index_status = "disabled"

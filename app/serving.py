@@ -87,7 +87,7 @@ def prepare_demo(settings: Settings, echo: Callable[[str], None] = print) -> Non
         from retrieval.embedders import make_embedder
         from retrieval.index import build_index
 
-        embedder = make_embedder(settings.embedding_model, settings.home_dir, backend=settings.embedding_backend)
+        embedder = make_embedder(settings.embedding_model, settings.models_root, backend=settings.embedding_backend)
         with store(read_only=True) as s:
             manifest = build_index(s, embedder, settings.index_dir)
         echo(f"index: {manifest.count} passages")

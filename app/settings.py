@@ -13,6 +13,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QIZHEN_", env_file=".env", extra="ignore")
 
     home: Path = Field(default=Path("~/.qizhen"), description="graph, indexes and materialized models")
+    models_home: Path | None = Field(default=None, description="where materialized models live (models/ below it); "
+                                     "default: home. Lets several homes share one converted embedding model")
 
     # graph
     graph: str = Field(default="embedded", description="embedded | neo4j")
@@ -65,8 +67,13 @@ class Settings(BaseSettings):
         return self.home_dir / "index"
 
     @property
+    def models_root(self) -> Path:
+        """The folder whose models/ holds materialized models (make_embedder's `home`)."""
+        return self.models_home.expanduser() if self.models_home else self.home_dir
+
+    @property
     def models_dir(self) -> Path:
-        return self.home_dir / "models"
+        return self.models_root / "models"
 
     @property
     def audit_path(self) -> Path:

@@ -52,7 +52,6 @@ class Retriever:
         self.lexical = LexicalMatcher(cache_dir)
         self._linker: EntityLinker | None = None
         self._snapshot = ""
-        self._rows: dict[str, list[int]] | None = None
         self._lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -189,31 +188,14 @@ class Retriever:
 
     def _dense(self, question: str, main: LinkedEntity) -> list[Evidence]:
         """The linked entity's own passages ranked by cosine similarity to the question."""
-        rows = self._passage_rows().get(main.id)
-        if not rows or self.embedder is None:
-            return []
-        import numpy as np
-
         index = self.index
+        if self.embedder is None or not index.rows_of(main.id):  # type: ignore[union-attr]
+            return []
         q = self.embedder.embed_queries([question])[0]  # type: ignore[attr-defined]
-        vecs = np.stack([index._index.reconstruct(int(i)) for i in rows])  # type: ignore[union-attr]
-        scores = vecs @ q
-        out: list[Evidence] = []
-        for j in np.argsort(-scores)[: self.config.dense_k]:
-            p = index.passages[rows[int(j)]]  # type: ignore[union-attr]
-            out.append(Evidence(index=0, entity_id=p.entity_id, entity_name=p.entity_name,
-                                entity_type=p.entity_type, field=p.field,
-                                text=f"{p.entity_name}的{p.field}：{p.text}", source=p.source,
-                                score=round(float(scores[j]), 4), origin="dense"))
-        return out
-
-    def _passage_rows(self) -> dict[str, list[int]]:
-        if self._rows is None:
-            rows: dict[str, list[int]] = {}
-            for i, p in enumerate(self.index.passages):  # type: ignore[union-attr]
-                rows.setdefault(p.entity_id, []).append(i)
-            self._rows = rows
-        return self._rows
+        return [Evidence(index=0, entity_id=p.entity_id, entity_name=p.entity_name, entity_type=p.entity_type,
+                         field=p.field, text=f"{p.entity_name}的{p.field}：{p.text}", source=p.source,
+                         score=round(score, 4), origin="dense")
+                for p, score in index.search_entity(q, main.id, self.config.dense_k)]  # type: ignore[union-attr]
 
 
 def _coverage(question: str, mention: str) -> float:

