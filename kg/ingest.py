@@ -157,12 +157,22 @@ class _Batcher:
             raise self._error
 
     def _run(self) -> None:
-        while (job := self._queue.get()) is not None:
-            if self._error is None:
-                try:
-                    self._write(*job)
-                except BaseException as exc:  # surfaced in the reading thread
-                    self._error = exc
+        ended = False  # saw the end-of-source sentinel
+        try:
+            with self.store.bulk():  # entered on this thread: the store may hold a lock for the block
+                while (job := self._queue.get()) is not None:
+                    if self._error is None:
+                        try:
+                            self._write(*job)
+                        except BaseException as exc:  # surfaced in the reading thread
+                            self._error = exc
+                ended = True
+                if self._error is not None:
+                    raise self._error  # leave the bulk block without committing what it staged
+        except BaseException as exc:
+            self._error = self._error or exc
+            while not ended:  # drain so the reader never blocks on put()
+                ended = self._queue.get() is None
 
     def _write(self, entities: list[Entity], rels: list[Relation]) -> None:
         if entities:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from kg.schema import Direction, Entity, EntityCard, Fact, GraphStats, NodeType, Relation, RelType
 
@@ -52,6 +53,13 @@ class GraphStore(ABC):
     @abstractmethod
     def clear(self) -> None:
         """Delete everything (tests, `kg ingest --reset`)."""
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """A bulk-load block (kg.ingest wraps each source in one, on the thread that writes).
+        Backends may stage writes until it ends (ladybug COPYs staged relationships once per
+        type); the default writes immediately."""
+        yield
 
     # -- reads -----------------------------------------------------------------------------
     @abstractmethod
