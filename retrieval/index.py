@@ -244,12 +244,37 @@ def _old_vectors(index_dir: Path, model: str) -> dict[str, np.ndarray]:
     return {p.id: vecs[i] for i, p in enumerate(old.passages)}
 
 
+def _partial_dir(index_dir: Path, model: str) -> Path:
+    return index_dir / f".partial-{hashlib.blake2b(model.encode(), digest_size=6).hexdigest()}"
+
+
+def _save_partial(partial: Path, start: int, ids: list[str], vectors: np.ndarray) -> None:
+    """Checkpoint one embedded chunk (temp file + rename), so a killed build resumes where it was."""
+    partial.mkdir(parents=True, exist_ok=True)
+    tmp = partial / f".{start:09d}.npz.tmp"
+    with open(tmp, "wb") as f:
+        np.savez(f, ids=np.array(ids), vectors=vectors)
+    os.replace(tmp, partial / f"{start:09d}.npz")
+
+
+def _partial_vectors(partial: Path) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    for path in sorted(partial.glob("*.npz")) if partial.is_dir() else []:
+        try:
+            with np.load(path) as z:
+                out.update(zip(z["ids"].tolist(), z["vectors"], strict=True))
+        except Exception:  # noqa: BLE001 - a damaged checkpoint is just re-embedded
+            continue
+    return out
+
+
 def build_index(store: GraphStore, embedder: Embedder, index_dir: Path, *, force: bool = False,
                 on_progress: ProgressFn | None = None, index_type: str = "auto",
                 batch_size: int = 64) -> IndexManifest:
     """Build (or skip: same snapshot and model) the passage index of `store` into `index_dir`.
 
-    Unchanged passages (same id hash) reuse the previous build's embeddings.
+    Unchanged passages (same id hash) reuse the previous build's embeddings, and embedded chunks
+    are checkpointed under `.partial-*/`, so a killed build resumes instead of starting over.
     """
     t0 = time.perf_counter()
     progress = on_progress or (lambda stage, done, total: None)
@@ -273,6 +298,8 @@ def build_index(store: GraphStore, embedder: Embedder, index_dir: Path, *, force
     progress("passages", len(passages), len(passages))
 
     reuse = {} if force else _old_vectors(index_dir, embedder.name)
+    partial = _partial_dir(index_dir, embedder.name)
+    reuse.update(_partial_vectors(partial))  # what an interrupted build of this model already embedded
     embedder.warm_up()
     vectors = np.zeros((len(passages), embedder.dim), dtype=np.float32)
     todo = [i for i, p in enumerate(passages) if p.id not in reuse]
@@ -285,12 +312,14 @@ def build_index(store: GraphStore, embedder: Embedder, index_dir: Path, *, force
     for start in range(0, len(todo), step):
         ids = todo[start : start + step]
         vectors[ids] = embedder.embed_passages([passages[i].embed_text for i in ids], batch_size=batch_size)
+        _save_partial(partial, start, [passages[i].id for i in ids], vectors[ids])
         done += len(ids)
         progress("embed", done, len(passages))
 
     progress("write", 0, 1)
     manifest = write_index(index_dir, passages, vectors, snapshot=snapshot, model=embedder.name,
                            index_type=index_type, reused=len(passages) - len(todo), started=t0)
+    shutil.rmtree(partial, ignore_errors=True)
     progress("write", 1, 1)
     return manifest
 
@@ -334,7 +363,7 @@ def _cleanup(index_dir: Path, keep: str) -> None:
     for child in index_dir.iterdir():
         if child.name == keep or child.name == MANIFEST:
             continue
-        if child.is_dir() and (child.name.startswith("b-") or child.name.startswith(".tmp-")):
+        if child.is_dir() and child.name.startswith(("b-", ".tmp-", ".partial-")):
             shutil.rmtree(child, ignore_errors=True)
         elif child.name.startswith(f".{MANIFEST}.") and child.name.endswith(".tmp"):
             child.unlink(missing_ok=True)

@@ -192,6 +192,7 @@ def test_interrupted_build_leaves_the_previous_index_usable(store: LadybugStore,
 
     new = build_index(store, emb, index_dir)
     assert new.count == 7
+    assert new.reused_embeddings == 7 and emb.embedded == 7  # the crashed build's checkpoint was reused
     assert sorted(p.name for p in index_dir.iterdir()) == sorted([MANIFEST, new.build])
 
 
