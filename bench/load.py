@@ -30,6 +30,18 @@ MAX_DURATION_S = 600
 QUESTIONS = ["非布司他片的适应症是什么？", "痛风有哪些症状？", "别嘌醇片有什么副作用？", "高尿酸血症要做什么检查？"]
 
 
+def _dev_questions() -> list[str]:
+    """The dev sets' questions and rephrasings (640 distinct ones) when ../shared/data is there, so the
+    load is not four cached questions; otherwise the four above."""
+    try:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from bench.questions import questions
+
+        return questions()
+    except (OSError, ImportError):
+        return QUESTIONS
+
+
 def rss_kib(pid: int) -> int:
     """RSS of `pid` and all its descendants (uvicorn workers), in KiB."""
     total, todo = 0, [pid]
@@ -52,11 +64,14 @@ def _loopback_only(url: str) -> None:
         raise SystemExit(f"refusing to load-test {host!r}: loopback only")
 
 
+_QS: list[str] = QUESTIONS
+
+
 async def _client(http: httpx.AsyncClient, endpoint: str, deadline: float, lat: list[float],
                   errors: list[str], worker: int) -> None:
     i = worker
     while time.perf_counter() < deadline:
-        q = QUESTIONS[i % len(QUESTIONS)]
+        q = _QS[i % len(_QS)]
         i += 1
         t = time.perf_counter()
         try:
@@ -140,9 +155,13 @@ def main() -> None:
     ap.add_argument("--endpoint", choices=["ask", "stream", "health"], default="ask")
     ap.add_argument("--api-key", default=os.environ.get("QIZHEN_API_KEY"))
     ap.add_argument("--pid", type=int, help="server pid for RSS (its children are included)")
+    ap.add_argument("--fixed-questions", action="store_true", help="only the four built-in questions")
     ap.add_argument("--spawn", action="store_true", help="start `qizhen serve` on a free port (QIZHEN_* env)")
     ap.add_argument("--workers", type=int, default=1, help="with --spawn")
     args = ap.parse_args()
+    global _QS
+    _QS = QUESTIONS if args.fixed_questions else _dev_questions()
+    print(f"{len(_QS)} distinct questions")
     if not 1 <= args.clients <= MAX_CLIENTS or not 0 < args.duration <= MAX_DURATION_S:
         raise SystemExit(f"clients must be 1..{MAX_CLIENTS} and duration 0..{MAX_DURATION_S} s")
     proc = None

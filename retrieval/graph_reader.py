@@ -1,9 +1,7 @@
 """Cached reads of one entity's node and facts, for the per-question hot path.
 
-A question needs an entity and a few of its relationship types; reading all of an entity's
-edges in one query per direction and filtering in Python costs one round trip instead of one per
-relationship type. Results are kept in a small LRU: a service opens its graph read-only and sees
-one snapshot for its lifetime, so a cached read never goes stale within the process.
+Results are kept in a small LRU: a service opens its graph read-only and sees one snapshot for its
+lifetime, so a cached read never goes stale within the process.
 """
 
 from __future__ import annotations
@@ -51,16 +49,13 @@ class GraphReader:
     def entities(self, ids: Iterable[str]) -> list[Entity]:
         return [e for e in (self.entity(i) for i in ids) if e is not None]
 
-    def _all(self, entity_id: str, direction: Direction) -> list[Fact]:
-        key = (direction.value, entity_id)
+    def facts(self, entity_id: str, rels: Sequence[RelType], direction: Direction) -> list[Fact]:
+        """Facts of the given types (cached per entity, types and direction); BOTH = out then in.
+        Only the asked types are read: a hub such as 头痛 has thousands of incoming edges of
+        types the question does not need."""
+        key = (f"{direction.value}:{','.join(sorted(r.value for r in rels))}", entity_id)
         hit = self._get(key)
         if hit is None:
-            hit = self.store.facts(entity_id, None, direction)
+            hit = self.store.facts(entity_id, list(rels), direction)
             self._put(key, hit)
         return hit  # type: ignore[return-value]
-
-    def facts(self, entity_id: str, rels: Sequence[RelType], direction: Direction) -> list[Fact]:
-        """Facts of the given types; BOTH means outgoing then incoming."""
-        wanted = set(rels)
-        dirs = [Direction.OUT, Direction.IN] if direction == Direction.BOTH else [direction]
-        return [f for d in dirs for f in self._all(entity_id, d) if f.relation in wanted]

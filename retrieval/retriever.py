@@ -145,9 +145,13 @@ class Retriever:
             return self._overview(entity)
         items: list[Evidence] = []
         for subject in self._subjects(entity, intent.name):
+            by_direction: dict[Direction, list[RelType]] = {}
             for rel, direction in plan.relations:
-                facts = self.graph.facts(subject.id, [rel], direction)
-                items += facts_to_evidence(subject, facts)
+                by_direction.setdefault(direction, []).append(rel)
+            for direction, rels in by_direction.items():  # one read per direction
+                facts = self.graph.facts(subject.id, rels, direction)
+                order = {r: i for i, r in enumerate(rels)}
+                items += facts_to_evidence(subject, sorted(facts, key=lambda f: order[f.relation]))
             items += property_evidence(subject, plan.properties)
         if items and entity.type == NodeType.DRUG and intent.name in SAFETY_INTENTS:
             safety = self.graph.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)
