@@ -71,7 +71,7 @@ def property_evidence(entity: Entity, keys: Iterable[str]) -> list[Evidence]:
     seen: set[str] = set()
     for key in keys:
         for prop, value in entity.properties.items():
-            if prop in seen or not (prop == key or prop.startswith(key)):
+            if prop in seen or not (prop == key or (prop.startswith(key) and "_截断" not in prop)):
                 continue
             text = value if isinstance(value, str) else "、".join(v for v in value if v)
             text = text.strip()
@@ -80,19 +80,35 @@ def property_evidence(entity: Entity, keys: Iterable[str]) -> list[Evidence]:
             seen.add(prop)
             if len(text) > MAX_PROP_CHARS:
                 text = text[:MAX_PROP_CHARS].rstrip() + "……"
+            label = prop.replace("_截断", "（原文名称不全）")
             out.append(Evidence(
                 index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
-                field=prop, text=f"{entity.name}的{prop}：{text}", source=_prop_source(entity, prop), origin="kg",
+                field=prop, text=f"{entity.name}的{label}：{text}", source=_prop_source(entity, prop), origin="kg",
             ))
     return out
 
 
+#: Which datasets write which property keys (see kg/sources/*): narrows a merged node's sources.
+_XYWY = ("xywy",)
+PROPERTY_SOURCES: dict[str, tuple[str, ...]] = {
+    **{k: _XYWY for k in ("简介", "护理", "症状详情", "患病比例", "宜食", "忌食", "推荐食谱")},
+    **{k: ("xywy", "39health") for k in ("病因", "预防", "医保", "易感人群", "传播途径", "治疗方式", "治疗周期",
+                                         "治愈率", "治疗费用")},
+    **{k: ("caregpt",) for k in ("适应证", "禁忌证", "药物相互作用", "剂型")},
+    **{k: ("cmekg", "caregpt") for k in ("用法用量", "注意事项", "不良反应", "禁忌", "药品类型")},
+}
+
+
 def _prop_source(entity: Entity, prop: str) -> str:
-    """Which dataset a property came from: the ingest records it as `_source:<key>` when known."""
-    src = entity.properties.get(f"_source:{prop}")
-    if isinstance(src, str) and src:
-        return src
-    return entity.sources[0] if len(entity.sources) == 1 else ",".join(entity.sources)
+    """The dataset a property came from: the entity's sources narrowed by which datasets write
+    that key (a merged disease's 简介 is xywy's, its ICD10 CMeKG's)."""
+    writers = PROPERTY_SOURCES.get(prop.split("_截断")[0] if prop.endswith("_截断") else prop)
+    if prop.endswith("_截断"):
+        writers = ("xywy", "39health")
+    if writers is None:
+        writers = ("cmekg", "jsonl")
+    narrowed = [d for d in entity.sources if d in writers] or entity.sources
+    return ",".join(narrowed)
 
 
 OVERVIEW_PROPS = ("简介", "desc", "概述", "药品类型", "分类", "用途分类", "适应证", "功能主治")

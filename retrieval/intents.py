@@ -51,8 +51,9 @@ R = RelType
 
 _DRUG_INDICATION = _f((R.INDICATED_FOR, OUT), (R.TREATED_BY, IN),
                       props=("适应证", "适应症", "功能主治", "主治", "功效", "功用"))
-_DISEASE_DRUGS = _f((R.TREATED_BY, OUT), (R.INDICATED_FOR, IN), props=("药物治疗",))
-_DISEASE_SYMPTOMS = _f((R.HAS_SYMPTOM, OUT), props=("症状详情", "临床表现", "典型症状"))
+# `*_截断` properties hold list items a source cut off with "..." that match no graph node
+_DISEASE_DRUGS = _f((R.TREATED_BY, OUT), (R.INDICATED_FOR, IN), props=("药物治疗", "常用药物_截断"))
+_DISEASE_SYMPTOMS = _f((R.HAS_SYMPTOM, OUT), props=("症状_截断", "症状详情", "临床表现", "典型症状"))
 
 INTENTS: tuple[IntentSpec, ...] = (
     IntentSpec("indication", "适应症", (
@@ -95,7 +96,7 @@ INTENTS: tuple[IntentSpec, ...] = (
         ("得了这个病身体会怎样", "患病以后有什么感觉", "有哪些临床表现")),
     IntentSpec("check", "检查", (
         "检查", "化验", "检验", "查什么", "查哪些", "诊断", "确诊", "筛查", "测什么", "拍片", "做什么项目", "去查"),
-        {D: _f((R.NEEDS_CHECK, OUT), props=("检查",)), S: _f((R.NEEDS_CHECK, OUT), props=("检查",))},
+        {D: _f((R.NEEDS_CHECK, OUT), props=("检查_截断", "检查")), S: _f((R.NEEDS_CHECK, OUT), props=("检查",))},
         ("去医院要做哪些项目", "怎么知道是不是得了这个病")),
     IntentSpec("drug", "治疗药物", (
         "什么药", "哪些药", "吃药", "用药", "药物治疗", "治疗药物", "哪种药", "药物", "服什么", "吃啥药", "常用药",
@@ -104,7 +105,7 @@ INTENTS: tuple[IntentSpec, ...] = (
         ("应该吃点什么来治", "医生一般开什么", "有什么特效的")),
     IntentSpec("department", "就诊科室", (
         "科室", "什么科", "哪个科", "哪科", "挂号", "挂什么", "挂哪", "看什么科", "哪个部门"),
-        {D: _f((R.IN_DEPARTMENT, OUT), props=("就诊科室",)), S: _f((R.IN_DEPARTMENT, OUT))},
+        {D: _f((R.IN_DEPARTMENT, OUT), props=("就诊科室", "科室_截断")), S: _f((R.IN_DEPARTMENT, OUT))},
         ("去医院挂什么号", "应该看哪个医生")),
     IntentSpec("cause", "病因", (
         "病因", "原因", "为什么会", "怎么引起", "什么引起", "引起的", "导致", "怎么得的", "诱因", "怎么回事", "成因",
@@ -115,12 +116,12 @@ INTENTS: tuple[IntentSpec, ...] = (
         {D: _f(props=("预防",))},
         ("怎么才能不得这个病", "平时要注意什么才不会得")),
     IntentSpec("complication", "并发症", ("并发症", "合并症", "引发什么", "会引起什么", "导致什么", "后果", "继发"),
-        {D: _f((R.COMPLICATION, OUT), props=("并发症",))},
+        {D: _f((R.COMPLICATION, OUT), props=("并发症", "并发症_截断"))},
         ("严重了会怎么样", "会不会引起别的病")),
     IntentSpec("diet", "饮食", (
         "饮食", "吃什么好", "食物", "忌口", "不能吃什么", "能吃什么", "食疗", "菜谱", "食谱", "宜吃", "忌吃", "吃什么菜",
         "补什么", "吃啥好", "多吃", "少吃", "饮食注意"),
-        {D: _f((R.GOOD_FOOD, OUT), (R.AVOID_FOOD, OUT), props=("宜食", "忌食", "推荐食谱", "饮食"))},
+        {D: _f((R.GOOD_FOOD, OUT), (R.AVOID_FOOD, OUT), props=("宜食", "忌食", "推荐食谱", "饮食", "宜吃食物_截断", "忌吃食物_截断"))},
         ("平时吃东西要注意什么", "吃什么对身体恢复有帮助")),
     IntentSpec("treatment", "治疗", (
         "怎么治", "如何治", "治疗方法", "怎么办", "治疗方式", "治好", "治愈", "疗法", "怎样治", "如何治疗", "怎么治疗",
