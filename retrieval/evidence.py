@@ -92,7 +92,8 @@ def property_evidence(entity: Entity, keys: Iterable[str]) -> list[Evidence]:
 _XYWY = ("xywy",)
 PROPERTY_SOURCES: dict[str, tuple[str, ...]] = {
     **{k: _XYWY for k in ("简介", "护理", "症状详情", "患病比例", "宜食", "忌食", "推荐食谱")},
-    **{k: ("xywy", "39health") for k in ("病因", "预防", "医保", "易感人群", "传播途径", "治疗方式", "治疗周期",
+    **{k: ("cmekg", "xywy", "39health") for k in ("病因", "预防")},
+    **{k: ("xywy", "39health") for k in ("医保", "易感人群", "传播途径", "治疗方式", "治疗周期",
                                          "治愈率", "治疗费用")},
     **{k: ("caregpt",) for k in ("适应证", "禁忌证", "药物相互作用", "剂型")},
     **{k: ("cmekg", "caregpt") for k in ("用法用量", "注意事项", "不良反应", "禁忌", "药品类型")},
