@@ -148,7 +148,8 @@ def test_unknown_backend_is_a_clear_error(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def e5_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    home = tmp_path_factory.getbasetemp() / "e5-home"  # shared with test_index: materialized once
+    # the run-wide models home from tests/conftest.py: the model is converted once per test run
+    home = Path(os.environ.get("QIZHEN_MODELS_HOME") or tmp_path_factory.getbasetemp() / "e5-home")
     materialize(home / "models")
     return home
 

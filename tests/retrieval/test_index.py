@@ -211,7 +211,8 @@ def test_hnsw_and_flat_agree_on_a_small_collection(store: LadybugStore, tmp_path
 @pytest.fixture(scope="module")
 def e5_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    return tmp_path_factory.getbasetemp() / "e5-home"  # shared with test_embedders: materialized once
+    # the run-wide models home from tests/conftest.py: the model is converted once per test run
+    return Path(os.environ.get("QIZHEN_MODELS_HOME") or tmp_path_factory.getbasetemp() / "e5-home")
 
 
 @pytest.mark.slow
