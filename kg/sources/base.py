@@ -221,8 +221,11 @@ class PrefixIndex:
 
 
 def usable_name(name: object) -> str | None:
-    """A stripped name that normalizes to something, or None."""
+    """A stripped name that normalizes to something, or None. Scraped lists carry page furniture
+    (">>", "应该如何用药？用什么药？"): a name has a letter, digit or CJK character and asks nothing."""
     if not isinstance(name, str):
         return None
     name = name.strip()
-    return name if name and cached_normalize(name) else None
+    if not name or "？" in name or "?" in name or not any(ch.isalnum() for ch in name):
+        return None
+    return name if cached_normalize(name) else None

@@ -363,3 +363,12 @@ def test_make_source_errors_are_clear() -> None:
         make_source("nope", ["x"])
     with pytest.raises(ValueError, match="needs at least one path"):
         make_source("xywy", [])
+
+
+def test_page_furniture_is_not_a_name() -> None:
+    from kg.sources.base import usable_name
+
+    assert usable_name(">>") is None
+    assert usable_name("应该如何用药？用什么药？") is None
+    assert usable_name(" 吡拉西坦片 ") == "吡拉西坦片"
+    assert usable_name("维生素B1") == "维生素B1"
