@@ -39,8 +39,12 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option("127.0.0.1", help="bind address for both servers"),
         api_port: int = typer.Option(8000, help="API port"),
         ui_port: int = typer.Option(8501, help="UI port"),
+        index: bool = typer.Option(True, "--index/--no-index",
+                                   help="build the dense passage index on first run (tens of minutes on a CPU); "
+                                        "--no-index answers from the graph alone"),
     ) -> None:
         """Build what is missing (graph, embedder, index) on first run, then run the API and the UI."""
         from app.serving import run_demo
 
-        raise typer.Exit(run_demo(get_settings(), host=host, api_port=api_port, ui_port=ui_port, echo=typer.echo))
+        settings = get_settings() if index else get_settings().model_copy(update={"dense": False})
+        raise typer.Exit(run_demo(settings, host=host, api_port=api_port, ui_port=ui_port, echo=typer.echo))
