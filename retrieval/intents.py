@@ -100,6 +100,7 @@ INTENTS: tuple[IntentSpec, ...] = (
         ("去医院要做哪些项目", "怎么知道是不是得了这个病")),
     IntentSpec("drug", "治疗药物", (
         "什么药", "哪些药", "吃药", "用药", "药物治疗", "治疗药物", "哪种药", "药物", "服什么", "吃啥药", "常用药",
+        "的药物", "药物有", "的药有", "药有哪些",
         "啥药", "哪个药", "开什么药", "用什么药", "药品"),
         {D: _DISEASE_DRUGS, S: _f((R.INDICATED_FOR, IN), reverse=True)},
         ("应该吃点什么来治", "医生一般开什么", "有什么特效的")),
@@ -145,6 +146,7 @@ IMPLIED_TYPES: dict[str, tuple[NodeType, ...]] = {
     name: tuple(spec.fetch) for name, spec in BY_NAME.items() if spec.fetch
 }
 
+_GENERIC = frozenset({"treatment", "overview"})
 _PUNCT = re.compile(r"[\s，。？！、,.?!:：；;\"'“”（）()]+")
 
 
@@ -185,7 +187,8 @@ class IntentClassifier:
         cands = self.rule_candidates(text)
         compatible = [c for c in cands if entity_type is None or BY_NAME[c[0]].plan(entity_type) is not None]
         if compatible:
-            name, length, _ = max(compatible, key=lambda c: (c[1], -c[2]))
+            # longest cue wins; on a tie a specific intent beats the generic treatment/overview ones
+            name, length, _ = max(compatible, key=lambda c: (c[1], c[0] not in _GENERIC, -c[2]))
             spec = BY_NAME[name]
             plan = spec.plan(entity_type) if entity_type else None
             return Intent(name=name, score=1.0, method="rule", reverse=bool(plan and plan.reverse))
