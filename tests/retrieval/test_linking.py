@@ -88,3 +88,13 @@ def test_mention_glued_to_a_dosage_form_is_penalised(linker: EntityLinker) -> No
     # "布洛芬胶囊" is known, "痛风片" is not a drug in the KG: 痛风 followed by 片 is suspicious
     found = linker.link("痛风片有什么副作用")
     assert found and found[0].score < 0.6
+
+
+@pytest.mark.parametrize(("question", "linked"), [
+    ("菲布司他片的适应症", True),   # 菲/非 sound the same: a pinyin-input typo
+    ("非布丁他片的适应症", False),  # 丁/司 do not: a different (invented) name
+    ("百日刻会有什么感觉", False),  # 3-character names never match fuzzily
+])
+def test_fuzzy_accepts_only_sound_alike_typos(linker: EntityLinker, question: str, linked: bool) -> None:
+    found = [e for e in linker.link(question) if e.score >= 0.6]
+    assert bool(found) == linked
