@@ -4,12 +4,12 @@ choosing ``extractive`` never imports torch."""
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from models.generators.base import GenerationRequest, Generator, GeneratorError, Turn
 
-if TYPE_CHECKING:
-    from app.settings import Settings
+#: any object with the QIZHEN_ settings' attributes (app.settings.Settings); models/ does not import app/
+SettingsLike = Any
 
 #: name -> "module:Class"
 GENERATORS: dict[str, str] = {
@@ -21,7 +21,7 @@ GENERATORS: dict[str, str] = {
 __all__ = ["GENERATORS", "GenerationRequest", "Generator", "GeneratorError", "Turn", "make_generator"]
 
 
-def make_generator(name: str, settings: Settings | None = None, **overrides: Any) -> Generator:
+def make_generator(name: str, settings: SettingsLike | None = None, **overrides: Any) -> Generator:
     """A (not yet warmed-up) generator by name. Classes with ``from_settings(settings, **overrides)``
     take their configuration from ``settings``; others are built from ``overrides`` alone."""
     target = GENERATORS.get(name)

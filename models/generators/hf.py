@@ -13,14 +13,14 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from models.generators.base import GenerationRequest, Generator, GeneratorError
 from models.loading import ModelLoadError, load_model
 from models.prompts import PromptStyle, PromptTemplate, get_template, load_prompt_style
 
-if TYPE_CHECKING:
-    from app.settings import Settings
+#: any object with the QIZHEN_ settings' attributes (app.settings.Settings); models/ does not import app/
+SettingsLike = Any
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ class HFGenerator(Generator):
         self._run_lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings, **overrides: Any) -> HFGenerator:
+    def from_settings(cls, settings: SettingsLike, **overrides: Any) -> HFGenerator:
         if not settings.hf_base_model:
             raise GeneratorError("generator 'hf' needs QIZHEN_HF_BASE_MODEL (a local model folder, .gguf or 'smollm2')")
         kw: dict[str, Any] = {

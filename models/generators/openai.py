@@ -19,7 +19,8 @@ from models.prompts import build_messages
 if TYPE_CHECKING:
     import httpx
 
-    from app.settings import Settings
+#: any object with the QIZHEN_ settings' attributes (app.settings.Settings); models/ does not import app/
+SettingsLike = Any
 
 
 class OpenAIGenerator(Generator):
@@ -52,7 +53,7 @@ class OpenAIGenerator(Generator):
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings, **overrides: Any) -> OpenAIGenerator:
+    def from_settings(cls, settings: SettingsLike, **overrides: Any) -> OpenAIGenerator:
         kw: dict[str, Any] = {
             "base_url": settings.openai_base_url,
             "model": settings.openai_model,
