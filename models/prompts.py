@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from kg.schema import REL_LABELS
 from models.generators.base import Turn
 from retrieval.types import Evidence
 
@@ -40,23 +41,7 @@ GROUNDED_RULES = (
 )
 
 #: Chinese labels for the relationship types used in evidence lines (property names pass through).
-FIELD_LABELS: dict[str, str] = {
-    "INDICATED_FOR": "适应症",
-    "ADVERSE_REACTION": "不良反应",
-    "CONTRAINDICATED": "禁忌",
-    "INTERACTS_WITH": "相互作用",
-    "HAS_INGREDIENT": "成份",
-    "IN_CATEGORY": "分类",
-    "HAS_SYMPTOM": "症状",
-    "NEEDS_CHECK": "检查",
-    "TREATED_BY": "治疗药物",
-    "IN_DEPARTMENT": "就诊科室",
-    "COMPLICATION": "并发症",
-    "HAS_CAUSE": "病因",
-    "GOOD_FOOD": "宜吃食物",
-    "AVOID_FOOD": "忌吃食物",
-    "RELATED_TO": "相关",
-}
+FIELD_LABELS: dict[str, str] = {rel.value: label for rel, label in REL_LABELS.items()}
 
 HistoryLike = Sequence[Turn] | Sequence[tuple[str, str]]
 

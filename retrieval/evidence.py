@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kg.schema import Direction, Entity, Fact, NodeType, RelType
+from kg.schema import REL_LABELS, Direction, Entity, Fact, NodeType, RelType
 from retrieval.types import Evidence
 
 #: How a relationship reads in Chinese, from the subject's side and from the object's side.
-REL_LABELS: dict[RelType, tuple[str, str]] = {
-    RelType.INDICATED_FOR: ("适应症", "可用于治疗{name}的药物"),
-    RelType.ADVERSE_REACTION: ("不良反应", "可引起{name}的药物"),
-    RelType.CONTRAINDICATED: ("禁忌", "以{name}为禁忌的药物"),
-    RelType.INTERACTS_WITH: ("相互作用", "与{name}有相互作用的药物"),
-    RelType.HAS_INGREDIENT: ("成份", "含有{name}的药物"),
-    RelType.IN_CATEGORY: ("分类", "属于{name}的药物"),
-    RelType.HAS_SYMPTOM: ("症状", "可出现{name}的疾病"),
-    RelType.NEEDS_CHECK: ("检查", "需做{name}的疾病"),
-    RelType.TREATED_BY: ("治疗药物", "可用{name}治疗的疾病"),
-    RelType.IN_DEPARTMENT: ("就诊科室", "在{name}就诊的疾病"),
-    RelType.COMPLICATION: ("并发症", "可并发{name}的疾病"),
-    RelType.HAS_CAUSE: ("病因", "由{name}引起的疾病"),
-    RelType.GOOD_FOOD: ("宜吃食物", "宜吃{name}的疾病"),
-    RelType.AVOID_FOOD: ("忌吃食物", "忌吃{name}的疾病"),
-    RelType.RELATED_TO: ("相关", "与{name}相关的条目"),
+#: How an incoming relationship reads from its object's side ("可用于治疗痛风的药物").
+INCOMING_LABELS: dict[RelType, str] = {
+    RelType.INDICATED_FOR: "可用于治疗{name}的药物",
+    RelType.ADVERSE_REACTION: "可引起{name}的药物",
+    RelType.CONTRAINDICATED: "以{name}为禁忌的药物",
+    RelType.INTERACTS_WITH: "与{name}有相互作用的药物",
+    RelType.HAS_INGREDIENT: "含有{name}的药物",
+    RelType.IN_CATEGORY: "属于{name}的药物",
+    RelType.HAS_SYMPTOM: "可出现{name}的疾病",
+    RelType.NEEDS_CHECK: "需做{name}的疾病",
+    RelType.TREATED_BY: "可用{name}治疗的疾病",
+    RelType.IN_DEPARTMENT: "在{name}就诊的疾病",
+    RelType.COMPLICATION: "可并发{name}的疾病",
+    RelType.HAS_CAUSE: "由{name}引起的疾病",
+    RelType.GOOD_FOOD: "宜吃{name}的疾病",
+    RelType.AVOID_FOOD: "忌吃{name}的疾病",
+    RelType.RELATED_TO: "与{name}相关的条目",
 }
 
 SOURCE_LABELS = {"cmekg": "CMeKG", "xywy": "寻医问药", "39health": "39健康", "caregpt": "药品手册", "jsonl": "用户数据"}
@@ -35,10 +36,9 @@ MAX_PROP_CHARS = 600
 
 def rel_heading(rel: RelType, direction: Direction, name: str, predicate: str = "") -> str:
     """'非布司他片的适应症' for outgoing edges, '可用于治疗痛风的药物' for incoming ones."""
-    out_label, in_label = REL_LABELS[rel]
     if direction == Direction.OUT:
-        return f"{name}的{predicate or out_label}"
-    return in_label.format(name=name)
+        return f"{name}的{predicate or REL_LABELS[rel]}"
+    return INCOMING_LABELS[rel].format(name=name)
 
 
 def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int = MAX_TARGETS) -> list[Evidence]:

@@ -11,25 +11,10 @@ import re
 from urllib.parse import urlencode
 
 from app.api.schemas import EntityCardOut, FactGroup
+from kg.schema import REL_LABELS
 from models.types import Answer, EntityRef
 
-RELATION_LABELS: dict[str, str] = {
-    "INDICATED_FOR": "适应症",
-    "ADVERSE_REACTION": "不良反应",
-    "CONTRAINDICATED": "禁忌",
-    "INTERACTS_WITH": "相互作用",
-    "HAS_INGREDIENT": "成份",
-    "IN_CATEGORY": "分类",
-    "HAS_SYMPTOM": "症状",
-    "NEEDS_CHECK": "检查",
-    "TREATED_BY": "治疗药物",
-    "IN_DEPARTMENT": "就诊科室",
-    "COMPLICATION": "并发症",
-    "HAS_CAUSE": "病因",
-    "GOOD_FOOD": "宜吃食物",
-    "AVOID_FOOD": "忌吃食物",
-    "RELATED_TO": "相关",
-}
+RELATION_LABELS: dict[str, str] = {rel.value: label for rel, label in REL_LABELS.items()}
 INCOMING_LABELS: dict[str, str] = {
     "INDICATED_FOR": "可用药物",
     "ADVERSE_REACTION": "可引起该反应的药物",
