@@ -101,21 +101,24 @@ class QAService:
         except ImportError as exc:  # the dense extra is optional
             self._index_status = f"unavailable ({exc})"
             return None, None
-        embedder = make_embedder(self.settings.embedding_model, self.settings.models_root,
-                                 backend=self.settings.embedding_backend)
-        if not self.settings.dense:
+        s = self.settings
+        embedder = make_embedder(s.embedding_model, s.models_root, backend=s.embedding_backend)
+        # without an index the model only embeds a question now and then (intent fallback): the
+        # plain torch path starts in seconds, where "auto" would first export an ONNX model
+        light = make_embedder(s.embedding_model, s.models_root, backend="torch") \
+            if s.embedding_backend == "auto" else embedder
+        if not s.dense:
             self._index_status = "disabled"
-            return embedder, None
-        index_dir = self.settings.index_dir
-        if not (index_dir / "manifest.json").exists():
+            return light, None
+        if not (s.index_dir / "manifest.json").exists():
             self._index_status = "missing (run `qizhen index build`)"
-            return embedder, None
+            return light, None
         try:
-            index = PassageIndex.open(index_dir, embedder, snapshot=self.store.snapshot())
+            index = PassageIndex.open(s.index_dir, embedder, snapshot=self.store.snapshot())
         except Exception as exc:  # stale / corrupt: report it, answer from the KG alone
             self._index_status = f"not used: {exc}"
             log.warning("dense index not used: %s", exc)
-            return embedder, None
+            return light, None
         self._index_status = "ok"
         return embedder, index
 
