@@ -258,8 +258,8 @@ class EntityLinker:
                             if not _sounds_same(sub, key):
                                 continue
                             score = 0.8
-                        elif len(key) >= 6:
-                            score = 0.7
+                        elif len(key) >= 6 and sub == seg:
+                            score = 0.7  # the whole written name is the graph's name ± one character
                         else:
                             continue
                         s, e = seg_start + sub_start, seg_start + sub_start + len(sub)

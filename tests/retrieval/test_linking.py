@@ -98,3 +98,9 @@ def test_mention_glued_to_a_dosage_form_is_penalised(linker: EntityLinker) -> No
 def test_fuzzy_accepts_only_sound_alike_typos(linker: EntityLinker, question: str, linked: bool) -> None:
     found = [e for e in linker.link(question) if e.score >= 0.6]
     assert bool(found) == linked
+
+
+def test_an_extra_leading_character_is_not_a_dropped_one(linker: EntityLinker) -> None:
+    # "X兰索拉唑肠溶片": a window of the written name minus one character equals a graph name,
+    # but the user wrote a different, longer name
+    assert all(e.score < 0.6 or e.method != "fuzzy" for e in linker.link("卡兰索拉唑肠溶片的适应症"))
