@@ -141,6 +141,8 @@ class EntityLinker:
         out: list[NameEntry] = []
         for cand in self._keys.get(key, []):
             e = cand.entry
+            if cand.score < 0.9:
+                continue  # reached through an alias only: a brand entry, not another dosage form
             if e.described and e.type == NodeType.DRUG and normalize_name(e.name) != normalize_name(name):
                 out.append(e)
         return out[:limit]

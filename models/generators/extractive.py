@@ -14,36 +14,30 @@ from retrieval.types import Evidence
 #: Evidence fields that make up the drug safety note when the question is about something else.
 SAFETY_FIELDS = ("CONTRAINDICATED", "禁忌", "禁忌证", "ADVERSE_REACTION", "不良反应")
 SAFETY_INTENTS = {"indication", "usage", "overview", "interaction", "ingredient"}
+#: Two directions of one fact family read the same way: a drug's 适应症 and the diseases that list
+#: it as treatment; a disease's 治疗药物 and the drugs indicated for it. Merged into one sentence.
+SAME_MEANING = {"INDICATED_FOR": "treats", "TREATED_BY<-": "treats", "TREATED_BY": "treated", "INDICATED_FOR<-": "treated"}
 TYPE_LABELS = {"Drug": "药品", "Disease": "疾病", "Symptom": "症状", "Check": "检查", "Department": "科室",
                "Ingredient": "成分", "Food": "食物", "Category": "类别", "Cause": "病因", "Concept": "条目"}
-
-
-def _sentence(ev: Evidence, lead: str = "") -> str:
-    head, sep, body = ev.text.partition("：")
-    if not sep:
-        return f"{lead}{ev.text.rstrip('。')}[{ev.index}]。"
-    body = body.rstrip("。；; ")
-    if ev.origin == "kg" and ev.target_name is not None:
-        return f"{lead}{head}包括：{body}[{ev.index}]。"
-    return f"{lead}{head}：{body}[{ev.index}]。"
 
 
 def _merge_same_heading(items: list[Evidence]) -> list[tuple[str, str, list[int], str]]:
     """(heading, body, indices, entity_id): items that share a heading (one relation from
     several datasets) become one sentence listing the union and citing every source."""
     out: list[tuple[str, str, list[int], str]] = []
-    where: dict[str, int] = {}
+    where: dict[tuple[str, str], int] = {}
     for ev in items:
         head, sep, body = ev.text.partition("：")
         listy = ev.origin == "kg" and ev.target_name is not None and sep
-        if listy and head in where:
-            h, b, idx, eid = out[where[head]]
+        key = (ev.entity_id, SAME_MEANING.get(ev.field, head))
+        if listy and key in where:
+            h, b, idx, eid = out[where[key]]
             have = b.split("、")
             merged = have + [x for x in body.split("、") if x not in have]
-            out[where[head]] = (h, "、".join(merged), [*idx, ev.index], eid)
+            out[where[key]] = (h, "、".join(merged), [*idx, ev.index], eid)
             continue
         if listy:
-            where[head] = len(out)
+            where[key] = len(out)
             out.append((head, body, [ev.index], ev.entity_id))
         else:
             out.append((head if sep else "", body if sep else ev.text, [ev.index], ev.entity_id))
@@ -90,7 +84,8 @@ class ExtractiveGenerator(Generator):
             yield _render(head, body, indices, indices[0] in listy, lead)
         if passages:
             for ev in passages[:3]:
-                yield _sentence(ev, "补充资料：")
+                head, sep, body = ev.text.partition("：")
+                yield _render(head if sep else "", body if sep else ev.text, [ev.index], False, "补充资料：")
         if safety:
             for i, (head, body, indices, _) in enumerate(_merge_same_heading(safety)):
                 yield _render(head, body, indices, True, "" if i else "用药安全提示：")
