@@ -41,6 +41,18 @@ def normalize_text(text: str) -> str:
     return _STRIP.sub("", s)
 
 
+_GENERIC_SUFFIXES = ("疾病", "病", "症")
+
+
+def _without_generic_suffix(form: str) -> str:
+    """'高血压病' → '高血压': a trailing 病/症/疾病 does not change which disease is named (kept when
+    fewer than three characters would remain: 糖尿病 stays whole)."""
+    for suffix in _GENERIC_SUFFIXES:
+        if form.endswith(suffix) and len(form) - len(suffix) >= 3:
+            return form[: -len(suffix)]
+    return form
+
+
 class Scores(BaseModel):
     n: int
     standard1: float
@@ -86,6 +98,7 @@ class Matcher:
         if item not in self._cache:
             forms = [item, *self._synonyms(item)]
             normed = [normalize_text(f) for f in forms]
+            normed += [_without_generic_suffix(f) for f in normed]
             head = normed[0]
             # a synonym shorter than two characters would match almost any answer
             self._cache[item] = [f for f in dict.fromkeys(normed) if f == head or len(f) >= 2]

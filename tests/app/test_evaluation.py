@@ -45,3 +45,10 @@ def test_loaders(tmp_path) -> None:  # noqa: ANN001
     jl.write_text('{"disease": "痛风", "type": "检查检验", "question": "痛风需要做哪些检查？", "reference": ["血尿酸"]}\n',
                   encoding="utf-8")
     assert load_disease_cases(jl)[0].kind == "检查检验"
+
+
+def test_a_trailing_generic_disease_word_does_not_block_a_hit() -> None:
+    m = Matcher(lambda item: [])
+    case = Case(question="q", references=["高血压病", "糖尿病", "肺炎"], subject="某药")
+    # 糖尿病 stays whole (two characters would remain); 肺炎 has no generic suffix
+    assert m.hits(answer("适应症包括：高血压、糖尿、肺炎[1]。", "某药"), case) == ["高血压病", "肺炎"]
