@@ -22,7 +22,7 @@ from models.citations import verify
 from models.generators.base import GenerationRequest, Generator, Turn
 from models.types import Answer, EntityRef
 from retrieval.intents import BY_NAME
-from retrieval.retriever import LINK_THRESHOLD, Retriever, RetrieverConfig
+from retrieval.retriever import LINK_THRESHOLD, Retriever, RetrieverConfig, main_entity
 from retrieval.types import RetrievalResult
 
 log = logging.getLogger("qizhen.pipeline")
@@ -198,7 +198,7 @@ class QAService:
 
     @staticmethod
     def _abstention(result: RetrievalResult) -> str | None:
-        main = next((e for e in result.entities if e.score >= LINK_THRESHOLD), None)
+        main = main_entity(result.entities)
         if main is None:
             return NO_ENTITY
         if not result.evidence and result.intent.method == "default":

@@ -25,12 +25,7 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 
 from app.pipeline import QAService  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from bench.questions import questions  # noqa: E402
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+from bench.questions import pct, questions  # noqa: E402
 
 
 def main() -> None:

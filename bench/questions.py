@@ -1,4 +1,5 @@
-"""Benchmark questions: the dev sets' questions plus rephrasings, read from ../shared/data."""
+"""Benchmark questions (the dev sets' questions plus rephrasings, read from ../shared/data) and the
+percentile the benches report them with."""
 
 from __future__ import annotations
 
@@ -22,3 +23,9 @@ def questions(limit: int | None = None) -> list[str]:
         names = drugs if i < 3 else diseases
         out += [t.format(X=n) for n in names[:40]]
     return out[:limit] if limit else out
+
+
+def pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile, q in [0, 1]."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]

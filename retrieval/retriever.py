@@ -81,10 +81,10 @@ class Retriever:
         """All mentions in the question, and the main entity (from history for follow-ups)."""
         prefer = implied_types(question, self.intents)
         found = self.linker.link(question, prefer=prefer)
-        main = _main_entity(found)
+        main = main_entity(found)
         if main is None:
             for turn in reversed(history):
-                earlier = _main_entity(self.linker.link(turn, prefer=prefer))
+                earlier = main_entity(self.linker.link(turn, prefer=prefer))
                 if earlier is not None:
                     main = earlier.model_copy(update={"method": "history", "start": -1, "end": -1})
                     found = [main, *found]
@@ -208,7 +208,8 @@ def _coverage(question: str, mention: str) -> float:
     return len(mention) / len(content) if content else 0.0
 
 
-def _main_entity(found: list[LinkedEntity]) -> LinkedEntity | None:
+def main_entity(found: list[LinkedEntity]) -> LinkedEntity | None:
+    """The entity a question is about: the best mention at or above LINK_THRESHOLD (lists are sorted)."""
     for ent in found:  # already sorted best first
         if ent.score >= LINK_THRESHOLD:
             return ent
