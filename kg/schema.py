@@ -159,6 +159,9 @@ class Relation:
     target_id: str
     dataset: str
     predicate: str = ""  # the source's own predicate name, e.g. 适应症 or 功能主治
+    #: why the cleaning stage keeps this edge out of answers ("" = a usable fact); flagged edges
+    #: stay in the graph (kg audit reports them, cards fold them under 低置信度)
+    flag: str = ""
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -178,6 +181,7 @@ class Fact:
     dataset: str
     predicate: str = ""
     direction: Direction = Direction.OUT
+    flag: str = ""  # the cleaning stage's reason when this fact is not an answer item ("" = usable)
 
 
 @dataclass(slots=True)

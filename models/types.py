@@ -9,6 +9,30 @@ class EntityRef(BaseModel):
     id: str
     name: str
     type: str
+    match: str = Field(default="exact", description="how the question named it: exact | alias | variant | "
+                       "typo | components | history (a follow-up inherited it)")
+
+
+class Suggestion(BaseModel):
+    """A near miss offered to the user instead of a guess: the service never chooses for them."""
+
+    id: str
+    name: str
+    type: str
+    why: str = Field(description="e.g. 名称中包含的已知药品 / 拼写相近")
+
+
+class ComparisonRow(BaseModel):
+    label: str = Field(description="分类 | 主要适应症 | 主要不良反应 | 禁忌 …")
+    cells: list[str] = Field(description="one cell per compared entity, '' when the graph has nothing")
+    citations: list[list[int]] = Field(default_factory=list, description="evidence indices per cell")
+
+
+class Comparison(BaseModel):
+    """Side-by-side of two (or more) entities for 'X和Y有什么区别' questions; the UI renders a table."""
+
+    entities: list[EntityRef]
+    rows: list[ComparisonRow] = []
 
 
 class Citation(BaseModel):
@@ -29,6 +53,8 @@ class Answer(BaseModel):
     citations: list[Citation] = []
     unsupported: list[str] = Field(default_factory=list, description="sentences whose facts are not in the evidence")
     removed_markers: list[int] = Field(default_factory=list, description="[n] markers that pointed nowhere")
+    suggestions: list[Suggestion] = Field(default_factory=list, description="near misses when nothing was linked")
+    comparison: Comparison | None = None
     snapshot: str = ""
     generator: str = ""
     timings_ms: dict[str, float] = {}
