@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from app.pipeline import QAService
+from kg.errors import InvalidInput
 
 
 class BatchItem(BaseModel):
@@ -20,7 +21,7 @@ def run_batch(service: QAService, path: Path, out: Path | None, *, generator: st
               top_k: int | None = None) -> int:
     """One output line per input line; a malformed line yields an error object, not a crash."""
     if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist")
+        raise InvalidInput(f"{path} does not exist")
     service.warm_up()
     sink = out.open("w", encoding="utf-8") if out else sys.stdout
     n = 0

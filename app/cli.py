@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import typer
 
+from app.cli_boundary import BoundaryGroup
 from app.cli_finetune import app as finetune_app
 from app.cli_index import app as index_app
 from app.cli_kg import app as kg_app
 from app.cli_qa import register as register_qa
 from app.cli_serve import register as register_serve
 
-app = typer.Typer(help="QiZhen grounded medical QA over a knowledge graph.", no_args_is_help=True)
+app = typer.Typer(help="QiZhen grounded medical QA over a knowledge graph.", no_args_is_help=True, cls=BoundaryGroup)
 app.add_typer(kg_app, name="kg", help="Build and inspect the knowledge graph.")
 app.add_typer(index_app, name="index", help="Build the dense passage index.")
 app.add_typer(finetune_app, name="finetune", help="Build instruction data, train and merge LoRA adapters.")

@@ -9,23 +9,16 @@ from typing import Annotated
 
 import typer
 
+from app.cli_boundary import fail
 from app.settings import Settings, get_settings
 
 app = typer.Typer(no_args_is_help=True)
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code=1)
-
-
 def _open_graph(settings: Settings, graph: str | None):  # noqa: ANN202 - GraphStore
     from kg.stores import open_store
 
-    kind = graph or settings.graph
-    return open_store(kind, path=settings.graph_path, uri=settings.neo4j_uri, user=settings.neo4j_user,
-                      password=settings.neo4j_password.get_secret_value(), database=settings.neo4j_database,
-                      timeout_s=settings.store_timeout_s, read_only=kind in ("embedded", "ladybug"))
+    return open_store(settings, read_only=True, kind=graph)
 
 
 @app.command("build-data")
@@ -44,18 +37,14 @@ def build_data(
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
 ) -> None:
     """Generate instruction data from the knowledge graph (QiZhen's KG question templates)."""
-    from kg.stores.base import StoreUnavailable
     from models.finetune.data import build_data_files
 
     if holdout is not None and not holdout.is_file():
-        raise _fail(f"holdout file not found: {holdout}")
+        raise fail(f"holdout file not found: {holdout}")
     rels = [r for item in relations or [] for r in item.split(",") if r.strip()] or None
-    try:
-        res = build_data_files(_open_graph(get_settings(), graph), out, val_out=val_out, holdout_file=holdout,
-                               rel_types=rels, templates_per_fact=templates_per_fact, seed=seed,
-                               limit=limit, grounded=grounded, val_ratio=val_ratio)
-    except (ValueError, StoreUnavailable) as exc:
-        raise _fail(str(exc)) from exc
+    res = build_data_files(_open_graph(get_settings(), graph), out, val_out=val_out, holdout_file=holdout,
+                           rel_types=rels, templates_per_fact=templates_per_fact, seed=seed,
+                           limit=limit, grounded=grounded, val_ratio=val_ratio)
     summary = {"train": res.train_rows, "val": res.val_rows, "out": str(res.out),
                "val_out": str(res.val_out) if res.val_out else None, **asdict(res.stats)}
     summary["seconds"] = round(summary["seconds"], 2)
@@ -73,15 +62,9 @@ def train(
     as_json: Annotated[bool, typer.Option("--json", help="print the run summary as JSON")] = False,
 ) -> None:
     """Train a LoRA adapter (transformers Trainer + peft); works under `accelerate launch`."""
-    from models.finetune.config import ConfigError
-    from models.finetune.loaders import DataFormatError
     from models.finetune.train import train_from_yaml
-    from models.loading import ModelLoadError
 
-    try:
-        result = train_from_yaml(config)
-    except (ConfigError, DataFormatError, ModelLoadError, ImportError) as exc:
-        raise _fail(str(exc)) from exc
+    result = train_from_yaml(config)
     summary = result.summary()
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
@@ -104,13 +87,9 @@ def merge(
 ) -> None:
     """Merge a LoRA adapter into its base: a standard HF folder for the hf generator and vLLM."""
     from models.finetune.merge import merge_adapter
-    from models.loading import ModelLoadError
 
-    try:
-        res = merge_adapter(base, adapter, out, gguf_file=gguf_file, dtype=dtype,
-                            trust_remote_code=trust_remote_code, overwrite=overwrite)
-    except (ModelLoadError, FileExistsError, ImportError) as exc:
-        raise _fail(str(exc)) from exc
+    res = merge_adapter(base, adapter, out, gguf_file=gguf_file, dtype=dtype,
+                        trust_remote_code=trust_remote_code, overwrite=overwrite)
     typer.echo(f"merged model ({res.parameters:,} parameters, prompt style {res.prompt_style}) → {res.out}")
 
 

@@ -9,7 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
+from app.cli_boundary import fail as _fail
 from app.settings import Settings, get_settings
+from kg.errors import InvalidInput
 from kg.ingest import DEFAULT_BATCH_SIZE, IngestSummary, Progress, default_rejects_path, ingest
 from kg.schema import EntityCard
 from kg.sources import SOURCE_NAMES, Source, make_source
@@ -25,18 +27,8 @@ SOURCE_HELP = (
 )
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code=1)
-
-
 def _store(settings: Settings, graph: str | None, read_only: bool = False) -> GraphStore:
-    kind = graph or settings.graph
-    if kind in ("embedded", "ladybug"):
-        settings.graph_path.parent.mkdir(parents=True, exist_ok=True)
-    return open_store(kind, path=settings.graph_path, uri=settings.neo4j_uri, user=settings.neo4j_user,
-                      password=settings.neo4j_password.get_secret_value(), database=settings.neo4j_database,
-                      timeout_s=settings.store_timeout_s, read_only=read_only)
+    return open_store(settings, read_only=read_only, kind=graph)
 
 
 def parse_sources(args: list[str]) -> list[Source]:
@@ -47,14 +39,14 @@ def parse_sources(args: list[str]) -> list[Source]:
         if tok == "--source":
             name = next(it, None)
             if name is None or name.startswith("-"):
-                raise ValueError("--source needs a NAME")
+                raise InvalidInput("--source needs a NAME")
             groups.append((name, []))
         elif tok.startswith("--source="):
             groups.append((tok.split("=", 1)[1], []))
         elif tok.startswith("-"):
-            raise ValueError(f"unknown option {tok}")
+            raise InvalidInput(f"unknown option {tok}")
         elif not groups:
-            raise ValueError(f"unexpected argument {tok!r}: paths follow --source NAME")
+            raise InvalidInput(f"unexpected argument {tok!r}: paths follow --source NAME")
         else:
             groups[-1][1].append(tok)
     if not groups:

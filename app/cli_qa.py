@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from app.cli_boundary import fail
 from app.settings import get_settings
 
 eval_app = typer.Typer(no_args_is_help=True, help="Score answers with the seed's three standards.")
@@ -18,11 +19,6 @@ def _service():  # noqa: ANN202 - imported lazily so `qizhen --help` stays fast
     from app.pipeline import QAService
 
     return QAService(get_settings())
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg="red", err=True)
-    raise typer.Exit(1)
 
 
 def ask(
@@ -36,20 +32,15 @@ def ask(
 ) -> None:
     """Answer a question from the knowledge graph, citing every fact."""
     from app.batch import run_batch
-    from kg.stores.base import StoreUnavailable
 
     if (question is None) == (batch is None):
-        _fail("give a question or --batch FILE (not both)")
+        raise fail("give a question or --batch FILE (not both)")
     service = _service()
-    try:
-        if batch is not None:
-            n = run_batch(service, batch, out, generator=generator, top_k=top_k)
-            typer.secho(f"answered {n} questions", err=True)
-            return
-        answer = service.ask(question or "", history or [], generator=generator, top_k=top_k)
-    except (StoreUnavailable, FileNotFoundError, ValueError, KeyError) as exc:
-        _fail(str(exc))
+    if batch is not None:
+        n = run_batch(service, batch, out, generator=generator, top_k=top_k)
+        typer.secho(f"answered {n} questions", err=True)
         return
+    answer = service.ask(question or "", history or [], generator=generator, top_k=top_k)
     if as_json:
         sys.stdout.write(answer.model_dump_json() + "\n")
         return
@@ -83,7 +74,7 @@ def _run_eval(kind: str, file: Path, as_json: bool, generator: str | None, repor
     from app.evaluation import evaluate, load_disease_cases, load_drug_cases, report_markdown
 
     if not file.exists():
-        _fail(f"{file} does not exist")
+        raise fail(f"{file} does not exist")
     cases = load_drug_cases(file) if kind == "drug" else load_disease_cases(file)
     sink = details.open("w", encoding="utf-8") if details else None
 

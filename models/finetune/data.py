@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kg.errors import InvalidInput
 from kg.normalize import normalize_name
 from kg.schema import Entity, Fact
 from kg.stores.base import GraphStore
@@ -124,11 +125,11 @@ class InstructionBuilder:
         batch_size: int = 2_000,
     ) -> None:
         if templates_per_fact < 1:
-            raise ValueError("templates_per_fact must be ≥ 1")
+            raise InvalidInput("templates_per_fact must be ≥ 1")
         if not 0.0 <= val_ratio < 1.0:
-            raise ValueError("val_ratio must be in [0, 1)")
+            raise InvalidInput("val_ratio must be in [0, 1)")
         if limit is not None and limit < 1:
-            raise ValueError("limit must be ≥ 1")
+            raise InvalidInput("limit must be ≥ 1")
         self.store = store
         self.topics = select_topics(rel_types)
         self.templates_per_fact = templates_per_fact

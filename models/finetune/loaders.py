@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.errors import InvalidInput
 from models.finetune.records import InstructionRecord
 
 _HUMAN = {"human", "user"}
@@ -21,7 +22,7 @@ _ASSISTANT = {"gpt", "assistant", "bot", "chatgpt"}
 _SYSTEM = {"system"}
 
 
-class DataFormatError(ValueError):
+class DataFormatError(InvalidInput):
     """A data file or row is not alpaca or ShareGPT."""
 
 
@@ -115,7 +116,7 @@ class DataSource:
 
     def __post_init__(self) -> None:
         if self.ratio <= 0:
-            raise ValueError(f"{self.path}: ratio must be > 0")
+            raise InvalidInput(f"{self.path}: ratio must be > 0")
 
 
 def sample(records: Sequence[InstructionRecord], ratio: float, rng: random.Random) -> list[InstructionRecord]:

@@ -11,6 +11,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.errors import InvalidInput
 from models.finetune.train import drop_gguf_marker
 from models.loading import ModelLoadError, load_model
 
@@ -31,7 +32,7 @@ def merge_adapter(base: str, adapter: str | Path, out: str | Path, *, gguf_file:
     if not (adapter / "adapter_config.json").is_file():
         raise ModelLoadError(f"not a LoRA adapter folder (no adapter_config.json): {adapter}")
     if out.exists() and any(out.iterdir()) and not overwrite:
-        raise FileExistsError(f"{out} exists and is not empty (pass --overwrite to replace it)")
+        raise InvalidInput(f"{out} exists and is not empty (pass --overwrite to replace it)")
     model, tokenizer = load_model(base, str(adapter), gguf_file=gguf_file, merge=True, dtype=dtype, device="cpu",
                                   trust_remote_code=trust_remote_code, cache=False)
     drop_gguf_marker(model)  # a merged GGUF base is saved as plain float safetensors

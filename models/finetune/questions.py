@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kg.errors import InvalidInput
 from kg.schema import NodeType, RelType
 
 
@@ -90,7 +91,7 @@ def select_topics(keys: list[str] | None) -> tuple[Topic, ...]:
         hits = [t for t in TOPICS if key in (t.key, t.label)]
         if not hits:
             valid = ", ".join(sorted({t.key for t in TOPICS}))
-            raise ValueError(f"unknown relationship or property {key!r}; choose from {valid}")
+            raise InvalidInput(f"unknown relationship or property {key!r}; choose from {valid}")
         chosen.extend(h for h in hits if h not in chosen)
     return tuple(chosen)
 

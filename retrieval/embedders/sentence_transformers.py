@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kg.errors import InvalidInput
 from retrieval.embedders.base import E5_PASSAGE_PREFIX, E5_QUERY_PREFIX, Embedder, is_e5, l2_normalize
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,7 @@ class SentenceTransformerEmbedder(Embedder):
                  prepare: Callable[[], object] | None = None) -> None:
         """`prepare` runs once before loading (e.g. materializing the model folder)."""
         if backend not in BACKENDS:
-            raise ValueError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+            raise InvalidInput(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         self.model = model
         self.name = name or model
         self.requested_backend = backend
@@ -202,7 +203,7 @@ class SentenceTransformerEmbedder(Embedder):
     def _load_onnx(self) -> None:
         model_dir = Path(self.model)
         if not model_dir.is_dir() or not _mean_pooling_only(model_dir):
-            raise ValueError(f"the onnx backend needs a local sentence-transformers folder with mean pooling, "
+            raise InvalidInput(f"the onnx backend needs a local sentence-transformers folder with mean pooling, "
                              f"not {self.model!r}: use backend 'torch'")
         try:
             import onnxruntime as ort

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from kg.schema import Entity, NodeType, Relation, RelType
-from kg.stores import open_store
+from kg.stores import StoreConfig, open_store
 from kg.stores.base import StoreUnavailable
 from kg.stores.ladybug import LadybugStore
 from tests.kg.store_contract import StoreContract
@@ -66,7 +66,7 @@ def test_snapshot_repeats_after_reset_and_same_ingest(tmp_path: Path) -> None:
 
 
 def test_directory_path_and_open_store(tmp_path: Path) -> None:
-    store = open_store("embedded", path=tmp_path)
+    store = open_store(StoreConfig(path=tmp_path), kind="embedded")
     assert isinstance(store, LadybugStore) and store.path == tmp_path / "graph.lbug"
     with store:
         assert store.stats().total_nodes == 0

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from kg.schema import Entity, NodeType
-from kg.stores import open_store
+from kg.stores import StoreConfig, open_store
 from kg.stores.base import StoreUnavailable
 from kg.stores.neo4j import Neo4jStore
 from tests.kg.conftest import BoltServer
@@ -72,7 +72,8 @@ def test_silent_server_ping_raises_store_unavailable() -> None:
 
 
 def test_constructor_is_cheap_and_open_store_builds_it() -> None:
-    store = open_store("neo4j", uri="bolt://127.0.0.1:1", user="u", password="p", database="d")
+    store = open_store(StoreConfig(graph="neo4j", neo4j_uri="bolt://127.0.0.1:1", neo4j_user="u",
+                                     neo4j_password="p", neo4j_database="d"))
     assert isinstance(store, Neo4jStore) and store.kind == "neo4j"
     store.close()  # never connected: nothing to do
 

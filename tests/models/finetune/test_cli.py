@@ -38,7 +38,7 @@ def walk(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         settings = get_settings()
         settings.graph_path.parent.mkdir(parents=True, exist_ok=True)
-        with open_store("embedded", path=settings.graph_path) as store:  # stands in for `qizhen kg ingest`
+        with open_store(settings) as store:  # stands in for `qizhen kg ingest`
             build_kg(store)  # type: ignore[arg-type]
         (work / "holdout.txt").write_text("\n".join(_held_out()) + "\n", encoding="utf-8")
         out = _run(["finetune", "build-data", "--out", "data/kg_sft.jsonl", "--templates-per-fact", "3",
