@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     hf_merge: bool = False
     hf_load_in_8bit: bool = False
     hf_prompt_style: str | None = Field(default=None, description="alpaca | chatglm | chat (default: from adapter)")
+    hf_dtype: str | None = Field(default=None, description="auto | bfloat16 | float16 | float32 (auto: bf16/fp16 on GPU)")
+    hf_device: str | None = Field(default=None, description="auto | cpu | cuda[:N]")
+    hf_trust_remote_code: bool = Field(default=False, description="run the model's own code (ChatGLM)")
+    hf_do_sample: bool = False
     openai_base_url: str = "http://127.0.0.1:8000/v1"
     openai_model: str = "qizhen"
     openai_api_key: SecretStr = SecretStr("EMPTY")

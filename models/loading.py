@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,17 +37,31 @@ class ModelLoadError(Unavailable):
 
 @dataclass(frozen=True)
 class LoadSpec:
-    """Everything that identifies one loaded (model, tokenizer) pair; the cache key."""
+    """Everything that identifies one loaded (model, tokenizer) pair. As written by a caller
+    `dtype`/`device` may be None or "auto"; `resolved()` fixes them (and the GGUF location) and the
+    resolved spec is the cache key. The one list of load options: callers pass a spec, or these
+    fields as keywords, never a copy of them."""
 
     base: str
     adapter: str | None = None
     gguf_file: str | None = None
     merge: bool = False
     load_in_8bit: bool = False
-    dtype: str = "float32"
-    device: str = "cpu"
+    dtype: str | None = None
+    device: str | None = None
     trust_remote_code: bool = False
     local_files_only: bool = True
+
+    def resolved(self) -> LoadSpec:
+        if not self.base:
+            raise ModelLoadError("no base model given (set QIZHEN_HF_BASE_MODEL)")
+        base, gguf_file = _split_base(str(self.base), self.gguf_file)
+        device = resolve_device(self.device)
+        return replace(self, base=base, gguf_file=gguf_file, adapter=str(self.adapter) if self.adapter else None,
+                       device=device, dtype=resolve_dtype(self.dtype, device))
+
+
+LOAD_FIELDS = frozenset(f.name for f in fields(LoadSpec))
 
 
 def smollm2_gguf_path() -> Path:
@@ -101,60 +115,18 @@ def _split_base(base: str, gguf_file: str | None) -> tuple[str, str | None]:
     return base, gguf_file
 
 
-def make_spec(
-    base: str,
-    adapter: str | None = None,
-    *,
-    gguf_file: str | None = None,
-    merge: bool = False,
-    load_in_8bit: bool = False,
-    dtype: str | None = None,
-    device: str | None = None,
-    trust_remote_code: bool = False,
-    local_files_only: bool = True,
-) -> LoadSpec:
-    if not base:
-        raise ModelLoadError("no base model given (set QIZHEN_HF_BASE_MODEL)")
-    base, gguf_file = _split_base(str(base), gguf_file)
-    dev = resolve_device(device)
-    return LoadSpec(
-        base=base,
-        adapter=str(adapter) if adapter else None,
-        gguf_file=gguf_file,
-        merge=merge,
-        load_in_8bit=load_in_8bit,
-        dtype=resolve_dtype(dtype, dev),
-        device=dev,
-        trust_remote_code=trust_remote_code,
-        local_files_only=local_files_only,
-    )
+def make_spec(base: str, adapter: str | None = None, **options: Any) -> LoadSpec:
+    """The resolved spec for `base` (+ adapter) and any `LoadSpec` field as a keyword."""
+    return LoadSpec(base, adapter, **options).resolved()
 
 
-def load_model(
-    base: str,
-    adapter: str | None = None,
-    *,
-    gguf_file: str | None = None,
-    merge: bool = False,
-    load_in_8bit: bool = False,
-    dtype: str | None = None,
-    device: str | None = None,
-    trust_remote_code: bool = False,
-    local_files_only: bool = True,
-    cache: bool = True,
-) -> tuple[Any, Any]:
-    """(model in eval mode, tokenizer); cached per configuration so a process loads each once."""
-    spec = make_spec(
-        base,
-        adapter,
-        gguf_file=gguf_file,
-        merge=merge,
-        load_in_8bit=load_in_8bit,
-        dtype=dtype,
-        device=device,
-        trust_remote_code=trust_remote_code,
-        local_files_only=local_files_only,
-    )
+def load_model(spec: LoadSpec | str, adapter: str | None = None, *, cache: bool = True,
+               **options: Any) -> tuple[Any, Any]:
+    """(model in eval mode, tokenizer); cached per resolved spec so a process loads each once.
+    `spec` is a LoadSpec, or a base model with the adapter and `LoadSpec` fields as keywords."""
+    if isinstance(spec, str):
+        spec = LoadSpec(spec, adapter, **options)
+    spec = spec.resolved()
     if not cache:
         return _load(spec)
     with _LOCK:
@@ -163,15 +135,11 @@ def load_model(
         return _CACHE[spec]
 
 
-def clear_model_cache() -> None:
-    with _LOCK:
-        _CACHE.clear()
-
-
 def _load(spec: LoadSpec) -> tuple[Any, Any]:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    assert spec.dtype is not None and spec.device is not None, "resolve the spec first"
     if spec.local_files_only and not Path(spec.base).expanduser().exists():
         raise ModelLoadError(f"base model not found: {spec.base} (a local folder is required; no hub downloads)")
     if spec.gguf_file and not (Path(spec.base) / spec.gguf_file).is_file():

@@ -57,18 +57,22 @@ def _require_train_deps() -> None:
         raise ImportError("fine-tuning needs peft and accelerate: pip install 'qizhen[train]'") from exc
 
 
+#: the config's precision names and the dtype names models.loading resolves
+PRECISION_DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
+
+
 def resolve_precision(precision: str) -> str:
-    """'fp32' | 'bf16' | 'fp16'; half precision is for GPUs only."""
+    """'fp32' | 'bf16' | 'fp16' through the one dtype rule (models.loading.resolve_dtype); half
+    precision is for GPUs only."""
     import torch
 
-    cuda = torch.cuda.is_available()
-    if precision == "auto":
-        if not cuda:
-            return "fp32"
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-    if precision in ("bf16", "fp16") and not cuda:
+    from models.loading import resolve_dtype
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    if precision in ("bf16", "fp16") and device == "cpu":
         raise ConfigError(f"precision {precision} needs a GPU; use precision: fp32 (or auto) on CPU")
-    return precision
+    dtype = resolve_dtype(None if precision == "auto" else PRECISION_DTYPES.get(precision, precision), device)
+    return {v: k for k, v in PRECISION_DTYPES.items()}[dtype]
 
 
 def split_records(records: list[InstructionRecord], ratio: float, seed: int) -> tuple[list[InstructionRecord], list[InstructionRecord]]:
@@ -99,7 +103,7 @@ def build_model(cfg: FinetuneConfig, precision: str) -> tuple[Any, Any]:
 
     from models.loading import load_model
 
-    dtype = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}[precision]
+    dtype = PRECISION_DTYPES[precision]
     # loaded on CPU: the Trainer moves it to this process's device (one per rank under DDP)
     model, tokenizer = load_model(cfg.base_model, gguf_file=cfg.gguf_file, dtype=dtype, device="cpu",
                                   trust_remote_code=cfg.trust_remote_code, cache=False)

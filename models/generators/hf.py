@@ -12,16 +12,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from kg.errors import InvalidInput
 from models.generators.base import GenerationRequest, Generator, GeneratorError
-from models.loading import ModelLoadError, load_model
+from models.generators.settings import GeneratorSettings
+from models.loading import LOAD_FIELDS, LoadSpec, ModelLoadError, load_model
 from models.prompts import PromptStyle, PromptTemplate, get_template, load_prompt_style
-
-#: any object with the QIZHEN_ settings' attributes (app.settings.Settings); models/ does not import app/
-SettingsLike = Any
 
 
 @dataclass(frozen=True)
@@ -39,6 +37,9 @@ class GenerationParams:
             raise InvalidInput("num_beams and max_new_tokens must be >= 1, top_k >= 0")
         if not 0.0 < self.top_p <= 1.0 or self.temperature <= 0 or self.repetition_penalty <= 0:
             raise InvalidInput("need 0 < top_p <= 1, temperature > 0, repetition_penalty > 0")
+
+
+PARAM_FIELDS = frozenset(f.name for f in fields(GenerationParams))
 
 
 class StopTrimmer:
@@ -83,45 +84,17 @@ class HFGenerator(Generator):
 
     name = "hf"
 
-    def __init__(
-        self,
-        base: str,
-        adapter: str | None = None,
-        prompt_style: str | None = None,
-        *,
-        gguf_file: str | None = None,
-        merge: bool = False,
-        load_in_8bit: bool = False,
-        dtype: str | None = None,
-        device: str | None = None,
-        trust_remote_code: bool = False,
-        temperature: float = 0.4,
-        top_p: float = 0.75,
-        top_k: int = 40,
-        num_beams: int = 2,
-        repetition_penalty: float = 1.3,
-        max_new_tokens: int = 256,
-        do_sample: bool = False,
-        seed: int | None = None,
-    ) -> None:
-        self.base, self.adapter, self.prompt_style = base, adapter, prompt_style
-        self.load_kw: dict[str, Any] = {
-            "gguf_file": gguf_file,
-            "merge": merge,
-            "load_in_8bit": load_in_8bit,
-            "dtype": dtype,
-            "device": device,
-            "trust_remote_code": trust_remote_code,
-        }
-        self.params = GenerationParams(
-            temperature=temperature,
-            top_p=top_p,
-            top_k=top_k,
-            num_beams=num_beams,
-            repetition_penalty=repetition_penalty,
-            max_new_tokens=max_new_tokens,
-            do_sample=do_sample,
-        )
+    def __init__(self, base: str | LoadSpec, adapter: str | None = None, prompt_style: str | None = None, *,
+                 params: GenerationParams | None = None, seed: int | None = None, **options: Any) -> None:
+        """`base` is a LoadSpec, or a base model with the adapter; `options` are LoadSpec and
+        GenerationParams fields by name (e.g. ``device="cpu", num_beams=1``)."""
+        unknown = set(options) - LOAD_FIELDS - PARAM_FIELDS
+        if unknown:
+            raise TypeError(f"unknown HFGenerator options: {sorted(unknown)}")
+        load = {k: v for k, v in options.items() if k in LOAD_FIELDS}
+        self.spec = base if isinstance(base, LoadSpec) else LoadSpec(base, adapter, **load)
+        self.prompt_style = prompt_style
+        self.params = replace(params or GenerationParams(), **{k: v for k, v in options.items() if k in PARAM_FIELDS})
         self.seed = seed
         self.model: Any = None
         self.tokenizer: Any = None
@@ -132,31 +105,28 @@ class HFGenerator(Generator):
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
 
+    @property
+    def base(self) -> str:
+        return self.spec.base
+
+    @property
+    def adapter(self) -> str | None:
+        return self.spec.adapter
+
     @classmethod
-    def from_settings(cls, settings: SettingsLike, **overrides: Any) -> HFGenerator:
+    def from_settings(cls, settings: GeneratorSettings, **overrides: Any) -> HFGenerator:
         if not settings.hf_base_model:
             raise GeneratorError("generator 'hf' needs QIZHEN_HF_BASE_MODEL (a local model folder, .gguf or 'smollm2')")
-        kw: dict[str, Any] = {
-            "base": settings.hf_base_model,
-            "adapter": settings.hf_adapter,
-            "prompt_style": settings.hf_prompt_style,
-            "gguf_file": settings.hf_gguf_file,
-            "merge": settings.hf_merge,
-            "load_in_8bit": settings.hf_load_in_8bit,
-            "temperature": settings.temperature,
-            "top_p": settings.top_p,
-            "top_k": settings.top_k_sampling,
-            "num_beams": settings.num_beams,
-            "repetition_penalty": settings.repetition_penalty,
-            "max_new_tokens": settings.max_new_tokens,
-        }
-        # optional settings (present when the Settings class defines them)
-        for field, key in (("hf_trust_remote_code", "trust_remote_code"), ("hf_dtype", "dtype"),
-                           ("hf_device", "device"), ("hf_do_sample", "do_sample")):
-            if getattr(settings, field, None) is not None:
-                kw[key] = getattr(settings, field)
-        kw.update(overrides)
-        return cls(**kw)
+        spec = LoadSpec(settings.hf_base_model, settings.hf_adapter, gguf_file=settings.hf_gguf_file,
+                        merge=settings.hf_merge, load_in_8bit=settings.hf_load_in_8bit, dtype=settings.hf_dtype,
+                        device=settings.hf_device, trust_remote_code=settings.hf_trust_remote_code)
+        params = GenerationParams(temperature=settings.temperature, top_p=settings.top_p,
+                                  top_k=settings.top_k_sampling, num_beams=settings.num_beams,
+                                  repetition_penalty=settings.repetition_penalty,
+                                  max_new_tokens=settings.max_new_tokens, do_sample=settings.hf_do_sample)
+        load = {k: overrides.pop(k) for k in list(overrides) if k in LOAD_FIELDS}
+        return cls(replace(spec, **load), prompt_style=overrides.pop("prompt_style", settings.hf_prompt_style),
+                   params=params, **overrides)
 
     # ------------------------------------------------------------------------------------ loading
 
@@ -165,7 +135,7 @@ class HFGenerator(Generator):
             if self.model is not None:
                 return
             try:
-                model, tokenizer = load_model(self.base, self.adapter, **self.load_kw)
+                model, tokenizer = load_model(self.spec)
             except (ModelLoadError, ImportError) as exc:
                 self._error = str(exc)
                 raise GeneratorError(f"hf generator: {exc}") from exc
