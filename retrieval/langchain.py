@@ -4,34 +4,29 @@
     retriever = QiZhenRetriever(retriever=Retriever(store))      # any chain that takes a retriever
     docs = retriever.invoke("非布司他片的适应症是什么？")
 
-langchain-core is optional: importing this module without it raises an ImportError naming it.
+langchain-core is a core dependency of qizhen, so this adapter is always importable.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-try:
-    from langchain_core.callbacks import CallbackManagerForRetrieverRun
-    from langchain_core.documents import Document
-    from langchain_core.retrievers import BaseRetriever
-except ImportError as exc:  # pragma: no cover - exercised only without the dependency
-    raise ImportError("the LangChain adapter needs langchain-core: pip install langchain-core") from exc
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
 
 from retrieval.retriever import Retriever
 
 
 class QiZhenRetriever(BaseRetriever):
-    """`history` (earlier user turns) may be set per call through `invoke(..., config)` metadata
-    or on the instance; the answer's linked entity and intent are in every Document's metadata."""
+    """`history` (earlier user turns, for follow-ups) is set on the instance: build one per
+    conversation, or copy it with `model_copy(update={"history": [...]})`. Every Document's metadata
+    carries the evidence's entity, field, dataset and the question's intent."""
 
-    retriever: Any
+    retriever: Retriever
     history: list[str] = []
     top_k: int | None = None
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        r: Retriever = self.retriever
-        result = r.retrieve(query, self.history, top_k=self.top_k)
+        result = self.retriever.retrieve(query, self.history, top_k=self.top_k)
         return [
             Document(
                 page_content=ev.text,

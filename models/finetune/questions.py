@@ -77,7 +77,6 @@ TOPICS: tuple[Topic, ...] = (
     ), "{name}的常见并发症有{items}。", rel=RelType.COMPLICATION),
 )
 
-TOPIC_BY_KEY: dict[str, Topic] = {t.key: t for t in TOPICS}
 #: the subject types any topic asks about (entities of other types are skipped while streaming)
 SUBJECT_TYPES: frozenset[NodeType] = frozenset(nt for t in TOPICS for nt in t.subject_types)
 
