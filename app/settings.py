@@ -8,6 +8,11 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.generators.settings import GenerationParams
+
+#: the generation defaults live with the generators; settings only expose them
+_SAMPLING = GenerationParams()
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QIZHEN_", env_file=".env", extra="ignore")
@@ -44,12 +49,12 @@ class Settings(BaseSettings):
     openai_base_url: str = "http://127.0.0.1:8000/v1"
     openai_model: str = "qizhen"
     openai_api_key: SecretStr = SecretStr("EMPTY")
-    max_new_tokens: int = 256
-    temperature: float = 0.4
-    top_p: float = 0.75
-    top_k_sampling: int = 40
-    num_beams: int = 2
-    repetition_penalty: float = 1.3
+    max_new_tokens: int = _SAMPLING.max_new_tokens
+    temperature: float = _SAMPLING.temperature
+    top_p: float = _SAMPLING.top_p
+    top_k_sampling: int = _SAMPLING.top_k
+    num_beams: int = _SAMPLING.num_beams
+    repetition_penalty: float = _SAMPLING.repetition_penalty
 
     # service
     api_key: SecretStr | None = None

@@ -12,32 +12,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from typing import Any
 
-from kg.errors import InvalidInput
 from models.generators.base import GenerationRequest, Generator, GeneratorError
-from models.generators.settings import GeneratorSettings
+from models.generators.settings import GenerationParams, GeneratorSettings
 from models.loading import LOAD_FIELDS, LoadSpec, ModelLoadError, load_model
 from models.prompts import PromptStyle, PromptTemplate, get_template, load_prompt_style
-
-
-@dataclass(frozen=True)
-class GenerationParams:
-    temperature: float = 0.4
-    top_p: float = 0.75
-    top_k: int = 40
-    num_beams: int = 2
-    repetition_penalty: float = 1.3
-    max_new_tokens: int = 256
-    do_sample: bool = False
-
-    def __post_init__(self) -> None:
-        if self.num_beams < 1 or self.max_new_tokens < 1 or self.top_k < 0:
-            raise InvalidInput("num_beams and max_new_tokens must be >= 1, top_k >= 0")
-        if not 0.0 < self.top_p <= 1.0 or self.temperature <= 0 or self.repetition_penalty <= 0:
-            raise InvalidInput("need 0 < top_p <= 1, temperature > 0, repetition_penalty > 0")
-
 
 PARAM_FIELDS = frozenset(f.name for f in fields(GenerationParams))
 

@@ -1,9 +1,31 @@
-"""What generators read from the settings. models/ does not import app/, so generators type against
-this protocol; app.settings.Settings satisfies it (tests/models check that it does)."""
+"""What generators read from the settings, and the sampling defaults (QiZhen's demos) they share.
+
+models/ does not import app/, so generators type against `GeneratorSettings`; app.settings.Settings
+satisfies it (tests/models check that it does) and takes its sampling defaults from here."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
+
+from kg.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    temperature: float = 0.4
+    top_p: float = 0.75
+    top_k: int = 40
+    num_beams: int = 2
+    repetition_penalty: float = 1.3
+    max_new_tokens: int = 256
+    do_sample: bool = False
+
+    def __post_init__(self) -> None:
+        if self.num_beams < 1 or self.max_new_tokens < 1 or self.top_k < 0:
+            raise InvalidInput("num_beams and max_new_tokens must be >= 1, top_k >= 0")
+        if not 0.0 < self.top_p <= 1.0 or self.temperature <= 0 or self.repetition_penalty <= 0:
+            raise InvalidInput("need 0 < top_p <= 1, temperature > 0, repetition_penalty > 0")
 
 
 class GeneratorSettings(Protocol):
