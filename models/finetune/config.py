@@ -14,9 +14,9 @@ from typing import Any
 
 from kg.errors import InvalidInput
 from models.finetune.loaders import DataSource
+from models.prompts import STYLES as PROMPT_STYLES
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
-PROMPT_STYLES = ("alpaca", "chatglm", "chat")
 
 #: LoRA target modules per `config.model_type`: attention always, MLP with `lora_mlp`.
 LORA_TARGETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
