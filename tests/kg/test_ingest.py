@@ -199,3 +199,17 @@ class _FailingStore(LadybugStore):
 def test_store_error_on_the_writer_thread_surfaces(tmp_path: Path) -> None:
     with _FailingStore(tmp_path / "graph") as store, pytest.raises(StoreUnavailable, match="went away"):
         ingest(store, [make_source("xywy", [FIX / "xywy"])], batch_size=3)
+
+
+def test_newline_name_is_rejected_with_its_line(store: LadybugStore, tmp_path: Path) -> None:
+    data = tmp_path / "names.jsonl"
+    rows = [{"kind": "entity", "name": "好药片", "type": "Drug"},
+            {"kind": "entity", "name": "坏\n药片", "type": "Drug"},
+            {"kind": "relation", "source": "好药片", "type": "INDICATED_FOR", "target": "头" * 1_000_000}]
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    rejects = tmp_path / "rejects.jsonl"
+    summary = ingest(store, [make_source("jsonl", [data])], rejects_path=rejects)
+    assert summary.nodes == 1 and summary.rejected == 2
+    lines = [json.loads(x) for x in rejects.read_text(encoding="utf-8").splitlines()]
+    assert [(x["file"], x["record"]) for x in lines] == [(str(data), "2"), (str(data), "3")]
+    assert "U+000A" in lines[0]["reason"] and "longer than 200" in lines[1]["reason"]
