@@ -32,11 +32,13 @@ behind a lock, so the store is thread-safe.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import shutil
 import tempfile
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import pairwise
@@ -47,7 +49,7 @@ from kg.normalize import normalize_name
 from kg.schema import Direction, Entity, Fact, GraphStats, NodeType, Relation, RelType
 from kg.stores import ladybug_queries as Q
 from kg.stores.base import GraphStore, StoreUnavailable
-from kg.stores.ladybug_files import WorkingCopy, WriterLock, recover, sidecars
+from kg.stores.ladybug_files import WorkingCopy, open_read_only
 
 _FETCH_CHUNK = 50_000
 _ARROW_MIN = 2_000  # get_as_arrow has ~30 ms fixed cost; below this many rows get_all is faster
@@ -111,6 +113,20 @@ def _fact_order(f: Fact) -> tuple[str, int, str, str, str]:
     return (f.relation.value, 0 if f.direction == Direction.OUT else 1, f.target_name, f.target_id, f.dataset)
 
 
+#: stores with an open database, closed at interpreter exit (connection before database): native
+#: objects left to the garbage collector at shutdown are freed in no particular order
+_OPEN: weakref.WeakSet[LadybugStore] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_stores() -> None:
+    for store in list(_OPEN):
+        try:
+            store.close()
+        except Exception:  # noqa: BLE001 - best effort at exit; the previous graph stays published
+            pass
+
+
 class LadybugStore(GraphStore):
     kind = "embedded"
 
@@ -154,6 +170,7 @@ class LadybugStore(GraphStore):
                         obj.close()
             finally:
                 self._conn = self._db = None
+                _OPEN.discard(self)
                 self._reset_caches()
                 copy, self._copy = self._copy, None
                 if copy is not None:
@@ -173,7 +190,7 @@ class LadybugStore(GraphStore):
         if self.read_only:
             if not self.path.exists():
                 raise StoreUnavailable(f"no graph at {self.path}; run `qizhen kg ingest` first")
-            db, conn = self._open_read_only(ladybug)
+            db, conn = open_read_only(ladybug, self.path)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             copy = WorkingCopy(self.path)
@@ -190,29 +207,8 @@ class LadybugStore(GraphStore):
                 raise
             self._copy, self._dirty = copy, not existed
         self._db, self._conn = db, conn
+        _OPEN.add(self)
         return conn
-
-    def _open_read_only(self, ladybug: Any) -> tuple[Any, Any]:
-        """A read-only open; a file left needing recovery (a writer of an older version, or another
-        tool, killed in a checkpoint) is recovered once with a short read-write open."""
-        try:
-            db = ladybug.Database(str(self.path), read_only=True)
-            return db, ladybug.Connection(db)
-        except RuntimeError as e:
-            if not sidecars(self.path):
-                raise StoreUnavailable(f"cannot open graph at {self.path}: {e}") from e
-            first = e
-        lock = WriterLock(self.path)
-        try:
-            lock.acquire()
-            try:
-                recover(self.path)
-            finally:
-                lock.release()
-            db = ladybug.Database(str(self.path), read_only=True)
-            return db, ladybug.Connection(db)
-        except (RuntimeError, StoreUnavailable) as e:
-            raise StoreUnavailable(f"cannot open graph at {self.path}: {first}; recovery failed: {e}") from e
 
     @staticmethod
     def _create_schema(conn: Any) -> None:

@@ -28,7 +28,7 @@ import fcntl
 import os
 import shutil
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from kg.stores.base import StoreUnavailable
 
@@ -48,6 +48,29 @@ def recover(path: Path) -> None:
 
     db = ladybug.Database(str(path))
     db.close()
+
+
+def open_read_only(ladybug: Any, path: Path) -> tuple[Any, Any]:
+    """(database, connection) opened read-only; a file left needing recovery (a writer of an older
+    version, or another tool, killed in a checkpoint) is recovered once with a short read-write open."""
+    try:
+        db = ladybug.Database(str(path), read_only=True)
+        return db, ladybug.Connection(db)
+    except RuntimeError as e:
+        if not sidecars(path):
+            raise StoreUnavailable(f"cannot open graph at {path}: {e}") from e
+        first = e
+    lock = WriterLock(path)
+    try:
+        lock.acquire()
+        try:
+            recover(path)
+        finally:
+            lock.release()
+        db = ladybug.Database(str(path), read_only=True)
+        return db, ladybug.Connection(db)
+    except (RuntimeError, StoreUnavailable) as e:
+        raise StoreUnavailable(f"cannot open graph at {path}: {first}; recovery failed: {e}") from e
 
 
 class WriterLock:
