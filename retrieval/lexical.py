@@ -7,6 +7,7 @@ question's content words they contain.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Iterable
@@ -60,7 +61,8 @@ class LexicalMatcher:
         path = self._cache_dir / f"jieba-{_DICT_FORMAT}-{self._key}.txt"
         if not path.exists():
             base = Path(jieba.get_dict_file().name).read_text(encoding="utf-8")
-            tmp = path.with_suffix(".tmp")
+            # a name of this process and thread: uvicorn workers start together and each may build it
+            tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
             tmp.write_text(base.rstrip("\n") + "\n" + "".join(f"{w} 2000 nz\n" for w in set(self._pending)),
                            encoding="utf-8")
             tmp.replace(path)

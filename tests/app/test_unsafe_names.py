@@ -22,7 +22,8 @@ from tests.app.api_graph import DRUG, build_graph, settings_for
 
 REPO = Path(__file__).resolve().parents[2]
 QUESTION = f"{DRUG}的适应症是什么？"
-BAD_NAMES = ["坏\n名字", "带 空格 的名字", "制表\t符", "回车\r名", "x" * 5000]
+#: a 1M-character name once made the interpreter crash at exit (freeing the name automaton)
+BAD_NAMES = ["坏\n名字", "带 空格 的名字", "制表\t符", "回车\r名", "x" * 5000, "药" * 1_000_000]
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def test_cli_ask_with_a_newline_name_in_the_graph(home: Path, tmp_path: Path) ->
            "QIZHEN_GENERATOR": "extractive", "QIZHEN_DENSE": "false"}
     proc = subprocess.run([sys.executable, "-m", "app.cli", "ask", QUESTION, "--json"], capture_output=True,
                           text=True, env=env, cwd=tmp_path, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.returncode == 0, proc.stderr[-2000:]  # not 139: no crash at exit either
     answer = json.loads(proc.stdout)
     assert answer["grounded"] and "痛风" in answer["answer"]
     dictionaries = list((home / "cache").rglob("jieba-*.txt"))
