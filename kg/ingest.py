@@ -8,6 +8,10 @@ run after one killed half way, converges on the same graph.
 A relation is written only when both ends exist — in the batch, earlier in this run, or in the
 store; sources yield weak (`described=False`) entities for the objects they mention, so a
 relation to a missing end is a source bug and is rejected rather than dropped silently.
+
+Every record passes `NameScreen` first: a name or alias with a control character (a line break)
+or over `kg.normalize.MAX_NAME_LEN` characters is rejected with its file and line/record and
+reason, so nothing downstream (jieba's dictionary file, the name automaton) ever sees one.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import IO
 from pydantic import BaseModel
 
 from kg.schema import Entity, Relation, RelType
-from kg.sources.base import KnownNames, Reject, Source, SourceRecord
+from kg.sources.base import KnownNames, NameScreen, Reject, Source, SourceRecord
 from kg.stores.base import GraphStore
 
 DEFAULT_BATCH_SIZE = 50_000
@@ -232,6 +236,7 @@ def _ingest_one(store: GraphStore, source: Source, rejects: _RejectWriter, batch
     total = source.total()
     notify(Progress(source.name, "start", 0, total))
     batcher = _Batcher(store, rejects, source.name)
+    screen = NameScreen(source.name)
     rejected_before = rejects.count
     done = 0
     try:
@@ -240,6 +245,9 @@ def _ingest_one(store: GraphStore, source: Source, rejects: _RejectWriter, batch
             if isinstance(item, Reject):
                 rejects.write(item)
             else:
+                item, bad_names = screen(item)
+                for r in bad_names:
+                    rejects.write(r)
                 batcher.add(item)
                 if batcher.rows >= batch_size:
                     batcher.flush()

@@ -14,15 +14,43 @@ _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "［"
                            "[": "(", "]": ")", "〔": "(", "〕": ")", "｛": "(", "｝": ")",
                            "{": "(", "}": ")", "—": "-", "－": "-", "–": "-", "·": "", "・": ""})
 _SPACE = re.compile(r"\s+")
-_TRAIL = re.compile(r"[\s,.;:!?，。；：！？、…]+$")
-_LEAD = re.compile(r"^[\s,.;:!?，。；：！？、…]+")
+#: Stripped from both ends. str.strip, not an anchored regex: `[…]+$` retries at every position of
+#: a long punctuation run and is quadratic (a 64 KB name took minutes); every step here is linear.
+_EDGE_PUNCT = ",.;:!?，。；：！？、…"
+
+
+#: Longest name or alias the graph accepts (the longest in the four real sources is under 100).
+MAX_NAME_LEN = 200
+#: C0/C1 control characters (newline, tab, NUL, …) and the Unicode line/paragraph separators.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot be a node name or alias, or None when it can. Names end up in files
+    (jieba's user dictionary: one entry per line, space-separated) and in every prompt, so a line
+    break or control character would corrupt them, and an unbounded length bounds nothing."""
+    if len(name) > MAX_NAME_LEN:
+        return f"name longer than {MAX_NAME_LEN} characters ({len(name)})"
+    bad = _CONTROL.search(name)
+    if bad is not None:
+        return f"name contains control character U+{ord(bad.group()):04X} at position {bad.start()}"
+    return None
 
 
 def normalize_name(name: str) -> str:
     s = unicodedata.normalize("NFKC", name).translate(_BRACKETS)
-    s = _SPACE.sub("", s).lower()
-    s = _TRAIL.sub("", s)
-    return _LEAD.sub("", s)
+    s = _SPACE.sub("", s).lower()  # whitespace is gone before the edges are stripped
+    return s.strip(_EDGE_PUNCT)
+
+
+def _strip_bracket_suffix(s: str) -> str:
+    r"""'复方氨基酸胶囊(8-11)' → '复方氨基酸胶囊': drops a final "(…)" with no ")" inside, like
+    `re.sub(r"\([^)]*\)$", "", s)` but linear (that regex is quadratic on runs of "(")."""
+    if not s.endswith(")"):
+        return s
+    inner_close = s.rfind(")", 0, len(s) - 1)
+    start = s.find("(", inner_close + 1, len(s) - 1)
+    return s if start < 0 else s[:start]
 
 
 #: Dosage forms, longest first so "肠溶片" is stripped before "片".
@@ -67,5 +95,5 @@ def strip_salt(name: str) -> str:
 
 def core_name(name: str) -> str:
     """Ingredient-level name: without dosage form, salt or bracketed spec."""
-    n = re.sub(r"\([^)]*\)$", "", normalize_name(name))
+    n = _strip_bracket_suffix(normalize_name(name))
     return strip_salt(strip_dosage_form(n))

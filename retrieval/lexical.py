@@ -7,6 +7,7 @@ question's content words they contain.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Iterable
@@ -17,6 +18,16 @@ from retrieval.types import Evidence
 
 _SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
 _STOP = set("的 了 是 吗 呢 吧 啊 什么 怎么 哪些 如何 可以 能 会 有 和 与 我 你 他 她 它 这个 那个 请问 一下 要 应该 需要 为什么".split())
+
+
+#: in the cached dictionary's file name: files written before names were screened are not reused
+_DICT_FORMAT = "v2"
+
+
+def _dictionary_safe(word: str) -> bool:
+    """2–20 printable characters with no whitespace: jieba splits its dictionary lines on "\n"
+    and " ", so a newline or space in a name would break the file (and the service start)."""
+    return 2 <= len(word) <= 20 and word.isprintable() and not any(ch.isspace() for ch in word)
 
 
 class LexicalMatcher:
@@ -31,8 +42,10 @@ class LexicalMatcher:
         self._lock = threading.Lock()
 
     def add_words(self, words: Iterable[str], key: str = "") -> None:
-        """Names to keep whole; applied when the tokenizer is first needed."""
-        self._pending.extend(w for w in words if 2 <= len(w) <= 20 and " " not in w)
+        """Names to keep whole; applied when the tokenizer is first needed. Only words that are
+        safe as one entry of jieba's dictionary file ("word freq tag" per line) are kept: the
+        ingest rejects names with line breaks, but a store may predate that check."""
+        self._pending.extend(w for w in words if _dictionary_safe(w))
         self._key = key
 
     def _build(self):  # noqa: ANN202 - jieba has no types
@@ -45,10 +58,11 @@ class LexicalMatcher:
                 tok.add_word(w, freq=2000)
             return tok
         self._cache_dir.mkdir(parents=True, exist_ok=True)
-        path = self._cache_dir / f"jieba-{self._key}.txt"
+        path = self._cache_dir / f"jieba-{_DICT_FORMAT}-{self._key}.txt"
         if not path.exists():
             base = Path(jieba.get_dict_file().name).read_text(encoding="utf-8")
-            tmp = path.with_suffix(".tmp")
+            # a name of this process and thread: uvicorn workers start together and each may build it
+            tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
             tmp.write_text(base.rstrip("\n") + "\n" + "".join(f"{w} 2000 nz\n" for w in set(self._pending)),
                            encoding="utf-8")
             tmp.replace(path)

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from kg.normalize import DOSAGE_FORMS, core_name, normalize_name, strip_dosage_form
+from kg.normalize import DOSAGE_FORMS, MAX_NAME_LEN, core_name, normalize_name, strip_dosage_form
 from kg.schema import NodeType
 from retrieval.types import LinkedEntity
 
@@ -96,7 +96,7 @@ class EntityLinker:
                             forms.append((variant, "variant", score))
             for form, method, score in forms:
                 key = normalize_name(form)
-                if len(key) < min_key_len or key in QUESTION_VOCABULARY:
+                if len(key) < min_key_len or len(key) > MAX_NAME_LEN or key in QUESTION_VOCABULARY:
                     continue
                 if method == "variant" and len(key) < 3:
                     continue  # "太阳" from 太阳膏, "减肥" from 减肥胶囊: everyday words, not drug names

@@ -50,3 +50,19 @@ def test_readme_command_parses(argv: list[str]) -> None:
         known |= set(re.findall(r"--[a-z][a-z-]*", cmd.help or ""))
     for flag in (w.split("=")[0] for w in argv if w.startswith("-")):
         assert flag in known, f"`qizhen {' '.join(argv)}`: no option {flag}"
+
+
+def test_ci_runs_the_readme_test_command_in_a_fresh_venv() -> None:
+    """`.ci/run` reads the README's test command (so they cannot drift apart) and runs it in a
+    virtual environment it creates on every run (so CI installs what a new user installs)."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("readme_test_command", root / ".ci" / "readme_test_command.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    command = module.test_command(README)
+    assert command.endswith(" && python -m pytest") and 'pip install -e ".[dev]"' in command
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8")
+    assert ".ci/readme_test_command.py" in ci and "-m venv" in ci and "python -m pytest" in ci

@@ -20,11 +20,11 @@ import bisect
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from kg.normalize import normalize_name
+from kg.normalize import name_problem, normalize_name
 from kg.schema import Entity, NodeType, Relation, entity_id
 
 RAW_LIMIT = 500
@@ -36,6 +36,14 @@ class SourceRecord:
 
     entities: list[Entity] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
+    #: where the record came from (file, line number or record key), for rejects raised after reading
+    file: str = ""
+    record: str = ""
+
+    def at(self, file: str | Path, record: object) -> SourceRecord:
+        """Set where this record came from; returns self (`yield self._record(…).at(path, line)`)."""
+        self.file, self.record = str(file), str(record)
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +63,51 @@ class Reject:
 
 
 Item = SourceRecord | Reject
+
+
+class NameScreen:
+    """Applied by the ingest to every record of one source: names and aliases that cannot be
+    stored (`kg.normalize.name_problem`: control characters, over-long) are dropped with a
+    `Reject` naming the record's file and line/key and the reason — an entity with its relations,
+    an alias alone — and the rest of the record is kept. A dropped id stays dropped for the source's
+    later records (sources emit a mentioned entity only the first time) until a record brings a
+    good spelling of it."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._bad_ids: set[str] = set()
+
+    def __call__(self, rec: SourceRecord) -> tuple[SourceRecord, list[Reject]]:
+        rejects: list[Reject] = []
+        entities = rec.entities
+        if any(name_problem(e.name) or any(name_problem(a) for a in e.aliases) for e in entities):
+            entities = []
+            for e in rec.entities:
+                problem = name_problem(e.name)
+                if problem is not None:
+                    self._bad_ids.add(e.id)
+                    rejects.append(self._reject(rec, f"{problem}: {e.type.value} entity dropped with its "
+                                                     "relations", e.name))
+                    continue
+                bad = [a for a in e.aliases if name_problem(a)]
+                for a in bad:
+                    rejects.append(self._reject(rec, f"alias of {e.name!r}: {name_problem(a)}: alias dropped", a))
+                entities.append(replace(e, aliases=[a for a in e.aliases if a not in bad]) if bad else e)
+        relations = rec.relations
+        if self._bad_ids:
+            self._bad_ids.difference_update(e.id for e in entities)  # a good spelling of the same node
+            relations = [r for r in rec.relations if r.source_id not in self._bad_ids
+                         and r.target_id not in self._bad_ids]
+            if len(relations) != len(rec.relations):
+                dropped = len(rec.relations) - len(relations)
+                rejects.append(self._reject(rec, f"{dropped} relation(s) to an entity whose name was rejected "
+                                                 "dropped", ""))
+        if not rejects:
+            return rec, []
+        return SourceRecord(entities, relations, rec.file, rec.record), rejects
+
+    def _reject(self, rec: SourceRecord, reason: str, raw: str) -> Reject:
+        return Reject.of(self.source, rec.file, rec.record or "?", reason, ascii(raw[:RAW_LIMIT]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,13 +163,14 @@ class Source(ABC):
 
 # -- small text helpers shared by the dataset modules ----------------------------------------
 
-_DETAIL = re.compile(r"\s*\[详细\]\s*$")
+_DETAIL = "[详细]"
 _LIST_SPLIT = re.compile(r"[\s,，、;；]+")
 
 
 def strip_detail(text: str) -> str:
     """'头痛 发热 [详细]' → '头痛 发热' (39health list cells)."""
-    return _DETAIL.sub("", text).strip()
+    text = text.strip()  # str methods, not `\s*\[详细\]\s*$`: that regex is quadratic on long blank runs
+    return text[: -len(_DETAIL)].strip() if text.endswith(_DETAIL) else text
 
 
 def split_terms(text: str, pattern: re.Pattern[str] = _LIST_SPLIT) -> list[str]:

@@ -154,7 +154,7 @@ class CareGPTSource(Source):
             if not name or _FIELD.match(name):
                 yield Reject.of(self.name, self.path, i, "entry has no drug name on its first line", raw)
                 continue
-            yield self._record(name, fields, by_core, matcher)
+            yield self._record(name, fields, by_core, matcher).at(self.path, i)
 
     def _record(self, name: str, fields: dict[str, str], by_core: dict[str, list[str]],
                 matcher: IndicationMatcher) -> SourceRecord:

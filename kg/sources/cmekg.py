@@ -217,7 +217,7 @@ class CMeKGSource(Source):
                 yield rejects[raw_subject]
                 continue
             name, preds, stype = subjects[raw_subject]
-            yield self._record(name, preds, stype, diseases, core_aliases, cache)
+            yield self._record(name, preds, stype, diseases, core_aliases, cache).at(file, raw_subject)
 
     def _record(self, name: str, preds: dict[str, list[str]], stype: NodeType, diseases: set[str],
                 core_aliases: dict[str, str], cache: EntityCache) -> SourceRecord:

@@ -178,4 +178,4 @@ class Health39Source(Source):
                     relations.append(Relation(sid, rel, tid, self.name, col))
             if truncated:
                 props[TRUNCATED_KEYS[col]] = truncated
-        return SourceRecord(entities=entities, relations=relations)
+        return SourceRecord(entities=entities, relations=relations).at(path, lineno)

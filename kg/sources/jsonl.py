@@ -27,7 +27,9 @@ Relation::
 
 Nodes are identified by normalized name, so a relation may name an entity defined on another
 line, in another file, or by another dataset. A line that is not valid JSON or does not fit
-the schema is rejected with its file and line number; the other lines are still ingested.
+the schema is rejected with its file and line number; the other lines are still ingested. Names
+and aliases must be at most 200 characters without control characters (a line break in a name is
+rejected, see `kg.normalize.name_problem`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from kg.normalize import name_problem
 from kg.schema import Entity, NodeType, Relation, RelType
 from kg.sources.base import EntityCache, KnownNames, Reject, Source, SourceRecord, expand_paths, usable_name
 
@@ -52,7 +55,19 @@ class _Line(BaseModel):
     def _named(cls, v: str) -> str:
         if usable_name(v) is None:
             raise ValueError("must be a non-empty name")
+        problem = name_problem(v.strip())
+        if problem is not None:
+            raise ValueError(problem)
         return v.strip()
+
+    @field_validator("aliases", check_fields=False)
+    @classmethod
+    def _aliases(cls, v: list[str]) -> list[str]:
+        for a in v:
+            problem = name_problem(a.strip())
+            if problem is not None:
+                raise ValueError(f"alias {a[:40]!r}: {problem}")
+        return v
 
 
 class EntityLine(_Line):
@@ -119,10 +134,10 @@ class JsonlSource(Source):
             ent = Entity(id=cache.id(line.name), type=line.type, name=line.name,
                          aliases=[a for a in dict.fromkeys(x.strip() for x in line.aliases) if a and a != line.name],
                          properties=dict(line.properties), sources=[self.name], described=True)
-            return SourceRecord(entities=[ent])
+            return SourceRecord(entities=[ent]).at(path, lineno)
         dataset = line.dataset or self.name
         entities: list[Entity] = []
         sid = cache.weak(line.source, line.source_type, entities)
         tid = cache.weak(line.target, line.target_type, entities)
         rel = Relation(sid, line.type, tid, dataset, line.predicate or line.type.value)
-        return SourceRecord(entities=entities, relations=[rel])
+        return SourceRecord(entities=entities, relations=[rel]).at(path, lineno)

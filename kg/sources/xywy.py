@@ -215,7 +215,7 @@ class XywySource(Source):
                     relations.append(Relation(sid, rel, tid, self.name, field))
             if truncated:
                 props[TRUNCATED_KEYS[field]] = list(dict.fromkeys(truncated))
-        return SourceRecord(entities=entities, relations=relations)
+        return SourceRecord(entities=entities, relations=relations).at(path, key)
 
 
 def _raw(raw: object) -> str:

@@ -8,8 +8,13 @@ directory is taken to mean `<dir>/graph.lbug`.
 Writes never use MERGE for bulk (measured: minutes for relationships). Each upsert call is one
 transaction: new rows are COPYed from a parquet file the store writes, changed entities are
 updated with `LOAD FROM <parquet> MATCH … SET`, unchanged ones are skipped, and the snapshot
-checksums are updated in the same transaction, so a SIGKILL leaves either all or nothing of a
-call and a re-run converges to the counts of a clean run.
+checksums are updated in the same transaction.
+
+Crash safety (kg/stores/ladybug_files.py): a read-write store writes a private copy of the file
+and publishes it with an atomic rename when it is closed without an exception; an exception
+leaving the `with` block, or a SIGKILL at any point (during a COPY, during the checkpoint of the
+close), leaves the previous graph as it was: readers see the previous snapshot or the new one,
+never a mix, and never a file that needs recovery.
 
 Snapshot: a hash chain kept in `Meta`: every upsert that writes something sets
 `state = blake2b(state + digest of the rows it wrote)` in the same transaction; a no-op
@@ -17,21 +22,23 @@ re-upsert writes nothing, so the snapshot stays; `clear()` resets it to the empt
 same deterministic ingest after a reset gives the same snapshot again. (Per-row, order-independent
 checksums were measured at ~3 s per 900k relationships on this machine: too slow for the budget.)
 
-Concurrency (measured with 0.22.0): one process may open the file read-write; a second
-read-write open fails at once with "Could not set lock on file" (mapped to StoreUnavailable,
-never a hang). `read_only=True` opens take no write lock: several processes (e.g. uvicorn
-workers) can read the same file concurrently, even while a writer holds it — but a reader sees
-the state as of its open, so reopen after an ingest. Within a process one connection is shared
+Concurrency: one process may open the graph read-write (an exclusive `flock` on `<file>.lock`);
+a second read-write open fails at once (StoreUnavailable, never a hang). `read_only=True` opens
+take no lock: several processes (e.g. uvicorn workers) can read the same file concurrently, even
+while a writer works on its copy — a reader sees the graph as of its open, so reopen after an
+ingest. Within a process one connection is shared
 behind a lock, so the store is thread-safe.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import shutil
 import tempfile
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import pairwise
@@ -42,6 +49,7 @@ from kg.normalize import normalize_name
 from kg.schema import Direction, Entity, Fact, GraphStats, NodeType, Relation, RelType
 from kg.stores import ladybug_queries as Q
 from kg.stores.base import GraphStore, StoreUnavailable
+from kg.stores.ladybug_files import WorkingCopy, open_read_only
 
 _FETCH_CHUNK = 50_000
 _ARROW_MIN = 2_000  # get_as_arrow has ~30 ms fixed cost; below this many rows get_all is faster
@@ -105,6 +113,20 @@ def _fact_order(f: Fact) -> tuple[str, int, str, str, str]:
     return (f.relation.value, 0 if f.direction == Direction.OUT else 1, f.target_name, f.target_id, f.dataset)
 
 
+#: stores with an open database, closed at interpreter exit (connection before database): native
+#: objects left to the garbage collector at shutdown are freed in no particular order
+_OPEN: weakref.WeakSet[LadybugStore] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_stores() -> None:
+    for store in list(_OPEN):
+        try:
+            store.close()
+        except Exception:  # noqa: BLE001 - best effort at exit; the previous graph stays published
+            pass
+
+
 class LadybugStore(GraphStore):
     kind = "embedded"
 
@@ -117,6 +139,8 @@ class LadybugStore(GraphStore):
         self._staged: set[RelType] = set()
         self._db: Any = None
         self._conn: Any = None
+        self._copy: WorkingCopy | None = None  # a writer's private file, published on close()
+        self._dirty = False  # something was written to the working copy
         self._reset_caches()
 
     def _reset_caches(self) -> None:
@@ -131,12 +155,30 @@ class LadybugStore(GraphStore):
             self._connection()
 
     def close(self) -> None:
+        """Close; a writer publishes what it wrote (atomically: see kg/stores/ladybug_files.py)."""
+        self._finish(publish=True)
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        # an exception leaving the block drops everything written since open: the previous graph stays
+        self._finish(publish=exc_type is None)
+
+    def _finish(self, publish: bool) -> None:
         with self._lock:
-            for obj in (self._conn, self._db):
-                if obj is not None:
-                    obj.close()
-            self._conn = self._db = None
-            self._reset_caches()
+            try:
+                for obj in (self._conn, self._db):
+                    if obj is not None:
+                        obj.close()
+            finally:
+                self._conn = self._db = None
+                _OPEN.discard(self)
+                self._reset_caches()
+                copy, self._copy = self._copy, None
+                if copy is not None:
+                    if publish and (self._dirty or not self.path.exists()):
+                        copy.commit()
+                    else:
+                        copy.abandon()
+                self._dirty = False
 
     def _connection(self) -> Any:
         if self._conn is not None:
@@ -145,18 +187,27 @@ class LadybugStore(GraphStore):
             import ladybug
         except ImportError as e:  # pragma: no cover - it is a core dependency
             raise ImportError("the embedded graph needs ladybug: pip install 'ladybug==0.22.0'") from e
-        if self.read_only and not self.path.exists():
-            raise StoreUnavailable(f"no graph at {self.path}; run `qizhen kg ingest` first")
-        if not self.read_only:
+        if self.read_only:
+            if not self.path.exists():
+                raise StoreUnavailable(f"no graph at {self.path}; run `qizhen kg ingest` first")
+            db, conn = open_read_only(ladybug, self.path)
+        else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            db = ladybug.Database(str(self.path), read_only=self.read_only)
-            conn = ladybug.Connection(db)
-            if not self.read_only:
+            copy = WorkingCopy(self.path)
+            existed = self.path.exists()
+            work = copy.begin()
+            try:
+                db = ladybug.Database(str(work))
+                conn = ladybug.Connection(db)
                 self._create_schema(conn)
-        except RuntimeError as e:
-            raise StoreUnavailable(f"cannot open graph at {self.path}: {e}") from e
+            except BaseException as e:
+                copy.abandon()
+                if isinstance(e, RuntimeError):
+                    raise StoreUnavailable(f"cannot open graph at {self.path}: {e}") from e
+                raise
+            self._copy, self._dirty = copy, not existed
         self._db, self._conn = db, conn
+        _OPEN.add(self)
         return conn
 
     @staticmethod
@@ -225,6 +276,7 @@ class LadybugStore(GraphStore):
     def _transaction(self, steps: list[tuple[str, dict[str, Any] | None]]) -> None:
         """Run the statements atomically; on failure roll back and drop the caches."""
         conn = self._writable()
+        self._dirty = True
         conn.execute(Q.BEGIN)
         try:
             for query, params in steps:
@@ -379,6 +431,7 @@ class LadybugStore(GraphStore):
     def clear(self) -> None:
         with self._lock:
             conn = self._writable()
+            self._dirty = True
             for ddl in Q.DROP_REL_TABLE.values():
                 conn.execute(ddl)
             conn.execute(Q.DROP_ENTITY_TABLE)

@@ -2,21 +2,27 @@
 
 If QIZHEN_TEST_BOLT_URI is set (CI starts one with .ci/start_bolt.sh), that server is used with
 QIZHEN_TEST_BOLT_USER (default root), QIZHEN_TEST_BOLT_PASSWORD and QIZHEN_TEST_BOLT_DATABASE
-(default qizhen). Otherwise ArcadeDB's Bolt server is started in-process from arcadedb-embedded on
-free loopback ports in a temporary directory, once per session, and stopped at teardown (its JVM
-threads would otherwise keep the interpreter alive).
+(default qizhen). Otherwise ArcadeDB's Bolt server (arcadedb-embedded) is started with
+bench/bolt_server.py in a child process, on free loopback ports in a temporary directory, once per
+session, and stopped at teardown. Not in-process: a JVM inside the test interpreter made it crash
+at exit (exit code 139 after a green run, issue 12).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -57,31 +63,31 @@ def bolt_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BoltServer
             database=os.environ.get("QIZHEN_TEST_BOLT_DATABASE", "qizhen"),
         )
         return
-    try:
-        from arcadedb_embedded.server import ArcadeDBServer
-    except ImportError as exc:
-        pytest.skip(f"no Bolt server: set QIZHEN_TEST_BOLT_URI or pip install arcadedb-embedded ({exc})")
-
+    if importlib.util.find_spec("arcadedb_embedded") is None:  # found, not imported: no JVM in this process
+        pytest.skip("no Bolt server: set QIZHEN_TEST_BOLT_URI or pip install arcadedb-embedded")
     root: Path = tmp_path_factory.mktemp("arcadedb")
     password = "qizhen-test-" + os.urandom(4).hex()
-    bolt_port, http_port = _free_port(), _free_port()
-    server = ArcadeDBServer(
-        root_path=str(root),
-        root_password=password,
-        config={
-            "server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
-            "bolt_port": bolt_port,
-            "http_port": http_port,
-            "host": "127.0.0.1",
-        },
-        jvm_kwargs={"heap_size": "1g"},
-    )
+    bolt_port = _free_port()
     database = "qizhen_test"
-    server.start()
+    log = root / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, str(REPO / "bench" / "bolt_server.py"), "--root", str(root / "db"),
+                                 "--port", str(bolt_port), "--http-port", str(_free_port()),
+                                 "--password", password, "--database", database],
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
-        server.create_database(database)
+        deadline = time.monotonic() + 180  # a cold JVM on a busy 2-core machine is slow
+        while b"READY bolt://" not in log.read_bytes():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"ArcadeDB's Bolt server did not start: {log.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.2)
         if not _wait_for_port(bolt_port, 30):
             pytest.fail(f"ArcadeDB's Bolt port {bolt_port} never opened")
         yield BoltServer(f"bolt://127.0.0.1:{bolt_port}", "root", password, database)
     finally:
-        server.stop()
+        proc.terminate()  # bench/bolt_server.py stops the server on SIGTERM
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)

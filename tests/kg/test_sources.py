@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 from pathlib import Path
 
 import pytest
 
+from kg.normalize import core_name, normalize_name
 from kg.schema import Entity, NodeType, Relation, RelType, entity_id
 from kg.sources import make_source
-from kg.sources.base import KnownNames, NameEntry, Reject, SourceRecord
+from kg.sources.base import KnownNames, NameEntry, NameScreen, Reject, SourceRecord, strip_detail
 from kg.sources.caregpt import CareGPTSource, parse_entry
 from kg.sources.cmekg import ALIAS_PREDICATES, CMeKGSource, classify, load_pickle
 from kg.sources.health39 import TRUNCATED_KEY, Health39Source
@@ -372,3 +374,83 @@ def test_page_furniture_is_not_a_name() -> None:
     assert usable_name("应该如何用药？用什么药？") is None
     assert usable_name(" 吡拉西坦片 ") == "吡拉西坦片"
     assert usable_name("维生素B1") == "维生素B1"
+
+
+# -- names that cannot be stored (issue 12, findings 3 and 9) -----------------------------------
+
+
+def test_jsonl_rejects_unsafe_names_with_their_line(tmp_path: Path) -> None:
+    path = tmp_path / "own.jsonl"
+    lines = [
+        {"kind": "entity", "name": "好药片", "type": "Drug"},
+        {"kind": "entity", "name": "坏\n药片", "type": "Drug"},
+        {"kind": "entity", "name": "好药二片", "type": "Drug", "aliases": ["别\t名"]},
+        {"kind": "entity", "name": "长" * 201, "type": "Drug"},
+        {"kind": "relation", "source": "好药片", "type": "INDICATED_FOR", "target": "头\x00痛"},
+        {"kind": "entity", "name": "病" * 200, "type": "Disease"},
+    ]
+    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    ents, _, rejects = _collect(list(JsonlSource([path]).read()))
+    by_line = {int(r.record): r.reason for r in rejects}
+    assert sorted(by_line) == [2, 3, 4, 5]
+    assert "U+000A" in by_line[2] and "U+0009" in by_line[3] and "longer than 200" in by_line[4]
+    assert "U+0000" in by_line[5]
+    assert all(r.file == str(path) for r in rejects)
+    assert {e.name for e in ents.values()} == {"好药片", "病" * 200}
+
+
+def _screened(items: list[SourceRecord | Reject], source: str) -> tuple[dict[str, Entity], list[Relation],
+                                                                         list[Reject]]:
+    """What the ingest keeps of a source's items after kg.sources.base.NameScreen."""
+    screen = NameScreen(source)
+    out: list[SourceRecord | Reject] = []
+    for item in items:
+        if isinstance(item, Reject):
+            out.append(item)
+        else:
+            rec, rejects = screen(item)
+            out += [rec, *rejects]
+    return _collect(out)
+
+
+def test_every_source_rejects_unsafe_names_with_file_and_record(tmp_path: Path) -> None:
+    # xywy: the described disease and one mentioned symptom
+    xywy = tmp_path / "medical_0.json"
+    xywy.write_text(json.dumps({
+        "0": {"gaishu_info": {"name": "坏\n病"}, "symptom_data": {"symptoms": ["发热"]}},
+        "1": {"gaishu_info": {"name": "好病"}, "symptom_data": {"symptoms": ["头\x0b痛", "咳嗽"]}},
+    }, ensure_ascii=False), encoding="utf-8")
+    ents, rels, rejects = _screened(list(XywySource([xywy]).read()), "xywy")
+    assert {(Path(r.file).name, r.record) for r in rejects} == {("medical_0.json", "0"), ("medical_0.json", "1")}
+    assert any("U+000A" in r.reason for r in rejects) and any("U+000B" in r.reason for r in rejects)
+    assert {e.name for e in ents.values()} == {"发热", "好病", "咳嗽"}
+    assert all(r.source_id in ents and r.target_id in ents for r in rels)
+    # 39health: a control character in a disease name
+    csv = tmp_path / "disease.csv"
+    csv.write_bytes(("name,alias,symptom\r\n坏\x07病,,头痛 [详细]\r\n好病,,头痛 [详细]\r\n").encode("gb18030"))
+    ents, _, rejects = _screened(list(Health39Source([csv]).read()), "39health")
+    assert {r.record for r in rejects} == {"2"} and any("U+0007" in r.reason for r in rejects)
+    assert any("relation(s)" in r.reason for r in rejects)  # its symptom relation, dropped with a reason
+    assert "好病" in {e.name for e in ents.values()}
+    # caregpt: a control character in the drug name (the first line of an entry)
+    care = tmp_path / "drug.json"
+    care.write_text(json.dumps(["好药\n适应证:头痛", "坏\x01药\n适应证:头痛"], ensure_ascii=False), encoding="utf-8")
+    ents, _, rejects = _screened(list(CareGPTSource(care).read()), "caregpt")
+    assert [(r.record, "U+0001" in r.reason) for r in rejects] == [("1", True)]
+    # cmekg: an object name with a control character is dropped with its relation, the subject stays
+    pkl = tmp_path / "cmekg.pkl"
+    pkl.write_bytes(pickle.dumps({"好药片": {"适应症": ["头痛", "头\x07晕"]}}))
+    ents, rels, rejects = _screened(list(CMeKGSource(pkl).read()), "cmekg")
+    assert {r.record for r in rejects} == {"好药片"} and any("U+0007" in r.reason for r in rejects)
+    assert {ents[r.target_id].name for r in rels} == {"头痛"}
+
+
+def test_normalisation_is_linear_in_the_name_length() -> None:
+    """Issue 12, finding 9: `[…]+$` was quadratic (a 64 KB name took 84 s to ingest). No timing
+    assertion: a quadratic regex on these inputs would not finish within the test run."""
+    for name in ["，" * 65_536 + "a", "(" * 65_536 + "a)", " " * 65_536 + "x", "(" * 1_000_000]:
+        normalize_name(name)
+        core_name(name)
+    assert normalize_name("，" * 65_536 + "a。。") == "a"
+    assert core_name("复方氨基酸胶囊(8-11)") == "复方氨基酸" and core_name("a(b)(c)") == "a(b)"
+    assert strip_detail(" " * 65_536 + "x") == "x" and strip_detail("头痛  [详细]  ") == "头痛"
