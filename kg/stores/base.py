@@ -50,6 +50,13 @@ class GraphStore(ABC):
     def upsert_relations(self, relations: Sequence[Relation]) -> int:
         """Insert edges whose key (source, type, target, dataset) is new; both ends must exist."""
 
+    def set_flags(self, relations: Sequence[Relation]) -> int:
+        """Set the stored `flag` of each relation with the same key (source, type, target,
+        dataset) to the given relation's flag (the cleaning stage's reason, "" = usable); keys
+        that are not stored are ignored. The snapshot moves when a flag changes. Both real
+        backends implement it; read-only fakes need not."""
+        raise NotImplementedError(f"{type(self).__name__} cannot store cleaning flags")
+
     @abstractmethod
     def clear(self) -> None:
         """Delete everything (tests, `kg ingest --reset`)."""
