@@ -27,7 +27,7 @@ Rules, in order, per relationship type (`RULES`):
    whenever the kept item is itself unflagged. Checks and treatments are not collapsed: a
    bracket there names an abbreviation or a distinct product (…缓释片（II）).
 
-The pass reads the whole graph once (`GraphStore.all_facts`, `name_index`, `described_ids`),
+The pass reads the whole graph once (`GraphStore.edge_rows`, `name_index`, `described_ids`),
 writes only the flags that changed (`GraphStore.set_flags`), and is idempotent.
 """
 
@@ -36,14 +36,13 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from kg import lexicon
 from kg.normalize import normalize_name
-from kg.schema import Fact, NodeType, Relation, RelType
-from kg.stores.base import GraphStore
+from kg.schema import NodeType, Relation, RelType
+from kg.stores.base import EdgeRow, GraphStore
 
 
 class Reason(StrEnum):
@@ -166,6 +165,7 @@ def _lexicon_index(rule: Rule) -> dict[str, str]:
 
 _LEXICON: dict[RelType, dict[str, str]] = {rel: _lexicon_index(rule) for rel, rule in RULES.items()}
 _FRAGMENT_PREFIXES = tuple(normalize_name(p) for p in lexicon.FRAGMENT_PREFIXES)
+FRAGMENT_MAX_CHARS = 8  # 此类患者 is a fragment; a longer 本品… text is a sentence worth keeping
 
 
 def judge_lexicon(rel: RelType, name: str) -> str:
@@ -174,7 +174,7 @@ def judge_lexicon(rel: RelType, name: str) -> str:
         return ""
     key = normalize_name(name)
     found = _LEXICON[rel].get(key, "")
-    if not found and key.startswith(_FRAGMENT_PREFIXES):
+    if not found and len(key) <= FRAGMENT_MAX_CHARS and key.startswith(_FRAGMENT_PREFIXES):
         found = Reason.GENERIC_WORD.value
     return found
 
@@ -192,87 +192,107 @@ def judge_kind(rel: RelType, target_id: str, name: str, graph: GraphKnowledge) -
     return Reason.WRONG_TYPE.value
 
 
-def near_duplicates(names: dict[str, str]) -> set[str]:
-    """Ids among {id: name} (one subject's unflagged targets of one relationship) that collapse
-    into a more specific or cleaner sibling."""
-    by_key = {normalize_name(n): i for i, n in names.items()}
+def near_duplicates(keys: dict[str, str]) -> set[str]:
+    """Ids among {id: normalized name} (one subject's unflagged targets of one relationship)
+    that collapse into a more specific or cleaner sibling."""
+    by_key = {k: i for i, k in keys.items()}
     out: set[str] = set()
     for key, ident in by_key.items():
         if any(key + s in by_key for s in SPECIFIC_SUFFIXES):
             out.add(ident)
             continue
-        bare = _BRACKETED.sub("", key)
-        if bare and bare != key and bare in by_key:
-            out.add(ident)
-            continue
-        for p in PHRASE_PREFIXES:
-            if key.startswith(p) and key[len(p):] in by_key:
+        if "(" in key:
+            bare = _BRACKETED.sub("", key)
+            if bare and bare != key and bare in by_key:
                 out.add(ident)
-                break
+                continue
+        if key.startswith(PHRASE_PREFIXES):
+            for p in PHRASE_PREFIXES:
+                if key.startswith(p) and key[len(p):] in by_key:
+                    out.add(ident)
+                    break
     return out
 
 
-def compute_flags(facts: Iterable[Fact], graph: GraphKnowledge) -> dict[tuple[str, RelType, str, str], str]:
-    """The flag of every judged edge, keyed by relationship identity (source, type, target, dataset)."""
-    flags: dict[tuple[str, RelType, str, str], str] = {}
-    groups: dict[tuple[str, RelType], dict[str, str]] = defaultdict(dict)
-    by_target: dict[tuple[str, RelType, str], list[tuple[str, RelType, str, str]]] = defaultdict(list)
-    verdicts: dict[tuple[RelType, str], str] = {}  # the first two rules depend on the target only
-    for f in facts:
-        key = (f.entity_id, f.relation, f.target_id, f.dataset)
-        reason = verdicts.get((f.relation, f.target_id))
+@dataclass(slots=True)
+class JudgedEdges:
+    """The edges of one judged relationship type and the flag each should carry."""
+
+    relation: RelType
+    edges: list[EdgeRow]
+    flags: list[str]
+
+
+def compute_flags(relation: RelType, edges: list[EdgeRow], graph: GraphKnowledge) -> list[str]:
+    """The flag of every edge of one judged relationship type, aligned with `edges`."""
+    rule = RULES[relation]
+    verdicts: dict[str, str] = {}  # lexicon and kind depend on the target only
+    keys: dict[str, str] = {}
+    flags: list[str] = []
+    groups: dict[str, dict[str, str]] = defaultdict(dict)
+    for e in edges:
+        reason = verdicts.get(e.target_id)
         if reason is None:
-            reason = (judge_lexicon(f.relation, f.target_name)
-                      or judge_kind(f.relation, f.target_id, f.target_name, graph))
-            verdicts[(f.relation, f.target_id)] = reason
-        flags[key] = reason
-        by_target[(f.entity_id, f.relation, f.target_id)].append(key)
-        if not reason and RULES[f.relation].near_duplicates:
-            groups[(f.entity_id, f.relation)][f.target_id] = f.target_name
-    for (subject, rel), names in groups.items():
-        if len(names) < 2:
-            continue
-        for target in near_duplicates(names):
-            for key in by_target[(subject, rel, target)]:
-                if not flags[key]:
-                    flags[key] = Reason.NEAR_DUPLICATE.value
+            reason = (judge_lexicon(relation, e.target_name)
+                      or judge_kind(relation, e.target_id, e.target_name, graph))
+            verdicts[e.target_id] = reason
+            keys[e.target_id] = normalize_name(e.target_name)
+        flags.append(reason)
+        if not reason and rule.near_duplicates:
+            groups[e.source_id][e.target_id] = keys[e.target_id]
+    duplicates: set[tuple[str, str]] = set()
+    for subject, targets in groups.items():
+        if len(targets) > 1:
+            duplicates.update((subject, t) for t in near_duplicates(targets))
+    if duplicates:
+        near = Reason.NEAR_DUPLICATE.value
+        for i, e in enumerate(edges):
+            if not flags[i] and (e.source_id, e.target_id) in duplicates:
+                flags[i] = near
     return flags
 
 
-def load_knowledge(store: GraphStore) -> tuple[GraphKnowledge, list[Fact]]:
-    """Descriptions and roles of every node, and the facts of the judged relationship types."""
+def load_knowledge(store: GraphStore) -> tuple[GraphKnowledge, dict[RelType, list[EdgeRow]]]:
+    """Descriptions and roles of every node, and the edges of the judged relationship types."""
     graph = GraphKnowledge()
     described = store.described_ids()
+    kinds = {t.value: _TYPE_KIND.get(t) for t in NodeType}
     for ident, typ, _name, _aliases in store.name_index():
-        if ident in described:
-            kind = _TYPE_KIND.get(NodeType(typ))
-            if kind is not None:
-                graph.described[ident] = kind
-    judged: list[Fact] = []
-    for batch in store.all_facts([t for t in RelType if t in _ROLES or t in RULES]):
-        for f in batch:
-            subject_role, target_role = _ROLES.get(f.relation, (None, None))
-            if subject_role is not None:
-                graph.roles[f.entity_id].add(subject_role)
-            if target_role is not None:
-                graph.roles[f.target_id].add(target_role)
-            if f.relation in RULES:
-                judged.append(f)
+        kind = kinds.get(typ)
+        if kind is not None and ident in described:
+            graph.described[ident] = kind
+    judged: dict[RelType, list[EdgeRow]] = {}
+    for rel in RelType:
+        if rel not in _ROLES and rel not in RULES:
+            continue
+        edges = store.edge_rows(rel)
+        subject_role, target_role = _ROLES.get(rel, (None, None))
+        if subject_role is not None:
+            for sid in {e.source_id for e in edges}:
+                graph.roles[sid].add(subject_role)
+        if target_role is not None:
+            for tid in {e.target_id for e in edges}:
+                graph.roles[tid].add(target_role)
+        if rel in RULES:
+            judged[rel] = edges
     return graph, judged
+
+
+def judge(store: GraphStore) -> list[JudgedEdges]:
+    """Every judged edge of the graph with the flag the rules give it (reads only)."""
+    graph, judged = load_knowledge(store)
+    return [JudgedEdges(rel, edges, compute_flags(rel, edges, graph)) for rel, edges in judged.items()]
 
 
 def clean(store: GraphStore) -> CleanSummary:
     """Recompute every flag of the judged relationship types and store the ones that changed."""
     t0 = time.perf_counter()
-    graph, facts = load_knowledge(store)
-    flags = compute_flags(facts, graph)
-    changes = [Relation(f.entity_id, f.relation, f.target_id, f.dataset, f.predicate, flags[key])
-               for f in facts if flags[key := (f.entity_id, f.relation, f.target_id, f.dataset)] != f.flag]
+    results = judge(store)
+    changes = [Relation(e.source_id, r.relation, e.target_id, e.dataset, e.predicate, flag)
+               for r in results for e, flag in zip(r.edges, r.flags, strict=True) if flag != e.flag]
     if changes:
         store.set_flags(changes)
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for (_s, rel, _t, _d), reason in flags.items():
-        if reason:
-            counts[rel.value][reason] += 1
-    return CleanSummary(judged=len(facts), changed=len(changes), seconds=round(time.perf_counter() - t0, 3),
-                        flagged={rel: dict(sorted(c.items())) for rel, c in sorted(counts.items())})
+    flagged = {r.relation.value: dict(sorted(Counter(f for f in r.flags if f).items())) for r in results}
+    return CleanSummary(judged=sum(len(r.edges) for r in results), changed=len(changes),
+                        seconds=round(time.perf_counter() - t0, 3),
+                        flagged={k: v for k, v in sorted(flagged.items()) if v})

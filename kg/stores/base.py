@@ -5,8 +5,21 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import NamedTuple
 
 from kg.schema import Direction, Entity, EntityCard, Fact, GraphStats, NodeType, Relation, RelType
+
+
+class EdgeRow(NamedTuple):
+    """One stored relationship as a plain row (whole-graph passes such as kg.cleaning read
+    hundreds of thousands: a tuple costs a fraction of a Fact)."""
+
+    source_id: str
+    target_id: str
+    target_name: str
+    dataset: str
+    predicate: str
+    flag: str
 
 
 class StoreUnavailable(RuntimeError):
@@ -127,6 +140,12 @@ class GraphStore(ABC):
                     batch = []
         if batch:
             yield batch
+
+    def edge_rows(self, rel_type: RelType) -> list[EdgeRow]:
+        """Every stored relationship of one type, unordered. Backends may override this with a
+        cheaper scan; the default goes through `all_facts`."""
+        return [EdgeRow(f.entity_id, f.target_id, f.target_name, f.dataset, f.predicate, f.flag)
+                for batch in self.all_facts([rel_type]) for f in batch]
 
     @abstractmethod
     def name_index(self) -> list[tuple[str, str, str, list[str]]]:

@@ -41,7 +41,7 @@ from typing import Any
 from kg.normalize import normalize_name
 from kg.schema import Direction, Entity, Fact, GraphStats, NodeType, PropSource, Relation, RelType
 from kg.stores import ladybug_queries as Q
-from kg.stores.base import GraphStore, StoreUnavailable
+from kg.stores.base import EdgeRow, GraphStore, StoreUnavailable
 
 _FETCH_CHUNK = 50_000
 _ARROW_MIN = 2_000  # get_as_arrow has ~30 ms fixed cost; below this many rows get_all is faster
@@ -516,6 +516,12 @@ class LadybugStore(GraphStore):
             for start in range(0, len(rows), batch_size):
                 yield [Fact(a, an, t, b, bn, kinds[bt], ds or "", pred or "", Direction.OUT, flag or "")
                        for a, an, b, bn, bt, ds, pred, flag in rows[start:start + batch_size]]
+
+    def edge_rows(self, rel_type: RelType) -> list[EdgeRow]:
+        with self._lock:
+            cols = self._columns(Q.ALL_EDGES[RelType(rel_type)])
+        cols[3:] = [[v or "" for v in c] for c in cols[3:]]  # dataset, predicate, flag never None
+        return list(map(EdgeRow._make, zip(*cols, strict=True)))
 
     def iter_entities(self, batch_size: int = 10_000) -> Iterator[list[Entity]]:
         after = ""

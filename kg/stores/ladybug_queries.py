@@ -87,6 +87,11 @@ ALL_FACTS: dict[RelType, str] = {
     for t in RelType
 }
 
+ALL_EDGES: dict[RelType, str] = {
+    t: f"MATCH (a:Entity)-[r:{t.value}]->(b:Entity) RETURN a.id, b.id, b.name, r.dataset, r.predicate, r.flag"
+    for t in RelType
+}
+
 
 def legacy(query: str) -> str:
     """The read query for a graph built before `prov` / `flag` existed, opened read-only (it
