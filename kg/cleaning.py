@@ -22,7 +22,7 @@ Rules, in order, per relationship type (`RULES`):
    when a source describes the target as a kind they cannot be (a check named like a test —
    …检查, …试验, CT — is a check whatever else it is described as).
 3. **Near duplicates** (`near_duplicate`, indications, adverse reactions, symptoms): on one
-   subject and relationship, X collapses into the more specific X症 / X血症 / X病 / X综合征; a
+   subject and relationship, X collapses into the more specific X症 / X血症 / X病; a
    bracketed label annotation X（0.4%） / X（轻度） and a phrase 用于X / 治疗X collapse into X —
    whenever the kept item is itself unflagged. Checks and treatments are not collapsed: a
    bracket there names an abbreviation or a distinct product (…缓释片（II）).
@@ -125,7 +125,7 @@ _ROLES: dict[RelType, tuple[Kind | None, Kind | None]] = {
 }
 
 #: suffixes that make X more specific (X → X症); the longer first
-SPECIFIC_SUFFIXES = ("综合征", "血症", "症", "病")
+SPECIFIC_SUFFIXES = ("血症", "症", "病")
 #: leading words that turn a condition into a phrase (用于风热咳嗽 → 风热咳嗽)
 PHRASE_PREFIXES = ("用于治疗", "适用于", "用于", "治疗", "主治")
 _BRACKETED = re.compile(r"\([^()]*\)")
@@ -198,15 +198,15 @@ def near_duplicates(keys: dict[str, str]) -> set[str]:
     by_key = {k: i for i, k in keys.items()}
     out: set[str] = set()
     for key, ident in by_key.items():
-        if any(key + s in by_key for s in SPECIFIC_SUFFIXES):
-            out.add(ident)
-            continue
-        if "(" in key:
+        if key.endswith(SPECIFIC_SUFFIXES):  # key = X症: X (if present) collapses into it
+            for suffix in SPECIFIC_SUFFIXES:
+                if key.endswith(suffix) and (base := by_key.get(key[:-len(suffix)])) is not None:
+                    out.add(base)
+        if "(" in key:  # X（轻度） collapses into X
             bare = _BRACKETED.sub("", key)
             if bare and bare != key and bare in by_key:
                 out.add(ident)
-                continue
-        if key.startswith(PHRASE_PREFIXES):
+        if key.startswith(PHRASE_PREFIXES):  # 用于X collapses into X
             for p in PHRASE_PREFIXES:
                 if key.startswith(p) and key[len(p):] in by_key:
                     out.add(ident)
@@ -230,6 +230,7 @@ def compute_flags(relation: RelType, edges: list[EdgeRow], graph: GraphKnowledge
     keys: dict[str, str] = {}
     flags: list[str] = []
     groups: dict[str, dict[str, str]] = defaultdict(dict)
+    collapse = rule.near_duplicates
     for e in edges:
         reason = verdicts.get(e.target_id)
         if reason is None:
@@ -238,7 +239,7 @@ def compute_flags(relation: RelType, edges: list[EdgeRow], graph: GraphKnowledge
             verdicts[e.target_id] = reason
             keys[e.target_id] = normalize_name(e.target_name)
         flags.append(reason)
-        if not reason and rule.near_duplicates:
+        if collapse and not reason:
             groups[e.source_id][e.target_id] = keys[e.target_id]
     duplicates: set[tuple[str, str]] = set()
     for subject, targets in groups.items():
