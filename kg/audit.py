@@ -66,15 +66,13 @@ def audit(store: GraphStore, examples: int = 5, relations: list[RelType] | None 
         totals[rel.value] = len(edges)
         per_reason: dict[str, Counter[str]] = defaultdict(Counter)
         subject: dict[tuple[str, str], str] = {}
-        names_of: dict[str, str] = {}
         for e in edges:
             per_reason[e.flag][e.target_id] += 1
             subject.setdefault((e.flag, e.target_id), e.source_id)
-            names_of[e.target_id] = e.target_name
         for reason in sorted(per_reason):
             counts = per_reason[reason]
             shown = [] if not reason else [
-                AuditExample(names_of[t], n, names.get(subject[(reason, t)], subject[(reason, t)]))
-                for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], names_of[kv[0]]))[:examples]]
+                AuditExample(names.get(t, t), n, names.get(subject[(reason, t)], subject[(reason, t)]))
+                for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], names.get(kv[0], kv[0])))[:examples]]
             rows.append(AuditRow(rel.value, reason, sum(counts.values()), len(counts), shown))
     return AuditReport(rows=rows, totals=totals)

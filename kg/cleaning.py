@@ -137,6 +137,7 @@ class GraphKnowledge:
 
     described: dict[str, Kind] = field(default_factory=dict)
     roles: dict[str, set[Kind]] = field(default_factory=lambda: defaultdict(set))
+    names: dict[str, str] = field(default_factory=dict)  # id → name
 
     def kinds(self, node_id: str, use_roles: bool) -> set[Kind]:
         out = set(self.roles.get(node_id, ())) if use_roles else set()
@@ -234,10 +235,10 @@ def compute_flags(relation: RelType, edges: list[EdgeRow], graph: GraphKnowledge
     for e in edges:
         reason = verdicts.get(e.target_id)
         if reason is None:
-            reason = (judge_lexicon(relation, e.target_name)
-                      or judge_kind(relation, e.target_id, e.target_name, graph))
+            name = graph.names.get(e.target_id, "")
+            reason = judge_lexicon(relation, name) or judge_kind(relation, e.target_id, name, graph)
             verdicts[e.target_id] = reason
-            keys[e.target_id] = normalize_name(e.target_name)
+            keys[e.target_id] = normalize_name(name)
         flags.append(reason)
         if collapse and not reason:
             groups[e.source_id][e.target_id] = keys[e.target_id]
@@ -258,7 +259,8 @@ def load_knowledge(store: GraphStore) -> tuple[GraphKnowledge, dict[RelType, lis
     graph = GraphKnowledge()
     described = store.described_ids()
     kinds = {t.value: _TYPE_KIND.get(t) for t in NodeType}
-    for ident, typ, _name, _aliases in store.name_index():
+    for ident, typ, name, _aliases in store.name_index():
+        graph.names[ident] = name
         kind = kinds.get(typ)
         if kind is not None and ident in described:
             graph.described[ident] = kind
@@ -289,7 +291,7 @@ def clean(store: GraphStore) -> CleanSummary:
     """Recompute every flag of the judged relationship types and store the ones that changed."""
     t0 = time.perf_counter()
     results = judge(store)
-    changes = [Relation(e.source_id, r.relation, e.target_id, e.dataset, e.predicate, flag)
+    changes = [Relation(e.source_id, r.relation, e.target_id, e.dataset, flag=flag)
                for r in results for e, flag in zip(r.edges, r.flags, strict=True) if flag != e.flag]
     if changes:
         store.set_flags(changes)

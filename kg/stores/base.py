@@ -11,14 +11,13 @@ from kg.schema import Direction, Entity, EntityCard, Fact, GraphStats, NodeType,
 
 
 class EdgeRow(NamedTuple):
-    """One stored relationship as a plain row (whole-graph passes such as kg.cleaning read
-    hundreds of thousands: a tuple costs a fraction of a Fact)."""
+    """One stored relationship as a plain row of its identity and flag (whole-graph passes such
+    as kg.cleaning read hundreds of thousands: a tuple costs a fraction of a Fact, and names
+    come once per node from `name_index`)."""
 
     source_id: str
     target_id: str
-    target_name: str
     dataset: str
-    predicate: str
     flag: str
 
 
@@ -144,7 +143,7 @@ class GraphStore(ABC):
     def edge_rows(self, rel_type: RelType) -> list[EdgeRow]:
         """Every stored relationship of one type, unordered. Backends may override this with a
         cheaper scan; the default goes through `all_facts`."""
-        return [EdgeRow(f.entity_id, f.target_id, f.target_name, f.dataset, f.predicate, f.flag)
+        return [EdgeRow(f.entity_id, f.target_id, f.dataset, f.flag)
                 for batch in self.all_facts([rel_type]) for f in batch]
 
     @abstractmethod

@@ -520,7 +520,7 @@ class LadybugStore(GraphStore):
     def edge_rows(self, rel_type: RelType) -> list[EdgeRow]:
         with self._lock:
             cols = self._columns(Q.ALL_EDGES[RelType(rel_type)])
-        cols[3:] = [[v or "" for v in c] for c in cols[3:]]  # dataset, predicate, flag never None
+        cols[2:] = [[v or "" for v in c] for c in cols[2:]]  # dataset, flag never None
         return list(map(EdgeRow._make, zip(*cols, strict=True)))
 
     def iter_entities(self, batch_size: int = 10_000) -> Iterator[list[Entity]]:

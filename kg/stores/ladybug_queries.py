@@ -88,7 +88,7 @@ ALL_FACTS: dict[RelType, str] = {
 }
 
 ALL_EDGES: dict[RelType, str] = {
-    t: f"MATCH (a:Entity)-[r:{t.value}]->(b:Entity) RETURN a.id, b.id, b.name, r.dataset, r.predicate, r.flag"
+    t: f"MATCH (a:Entity)-[r:{t.value}]->(b:Entity) RETURN a.id, b.id, r.dataset, r.flag"
     for t in RelType
 }
 

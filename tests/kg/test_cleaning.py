@@ -29,12 +29,18 @@ IND, AR, CHECK, TREAT = RelType.INDICATED_FOR, RelType.ADVERSE_REACTION, RelType
 
 
 def _edges(subject: str, *targets: str, dataset: str = "cmekg") -> list[EdgeRow]:
-    return [EdgeRow(subject, f"id:{t}", t, dataset, "", "") for t in targets]
+    return [EdgeRow(subject, f"id:{t}", dataset, "") for t in targets]
+
+
+def _named(graph: GraphKnowledge | None, edges: list[EdgeRow]) -> GraphKnowledge:
+    graph = graph or GraphKnowledge()
+    graph.names.update({e.target_id: e.target_id.removeprefix("id:") for e in edges})
+    return graph
 
 
 def _flags(rel: RelType, edges: list[EdgeRow], graph: GraphKnowledge | None = None) -> dict[str, str]:
-    flags = compute_flags(rel, edges, graph or GraphKnowledge())
-    return {e.target_name: f for e, f in zip(edges, flags, strict=True)}
+    flags = compute_flags(rel, edges, _named(graph, edges))
+    return {e.target_id.removeprefix("id:"): f for e, f in zip(edges, flags, strict=True)}
 
 
 # -- rule 1: lexicon -------------------------------------------------------------------------
@@ -107,7 +113,7 @@ def test_near_duplicates_collapse_to_the_more_specific() -> None:
 
 def test_near_duplicates_only_within_one_subject_and_into_usable_items() -> None:
     edges = _edges("A片", "风热咳嗽", "用于风热咳嗽") + _edges("B片", "低钾") + _edges("C片", "低钾血症")
-    got = compute_flags(IND, edges, GraphKnowledge())
+    got = compute_flags(IND, edges, _named(None, edges))
     assert got == ["", "near_duplicate", "", ""]
     # the specific sibling is itself noise: X stays
     assert _flags(IND, _edges("D片", "感染", "感染症")) == {"感染": "generic_word", "感染症": ""}
