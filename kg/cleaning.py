@@ -91,7 +91,8 @@ RULES: dict[RelType, Rule] = {
                         Reason.GENERIC_WORD)), _CONDITION, use_roles=True),
     RelType.ADVERSE_REACTION: Rule((_TRIAL, _LAB, _GENERIC_ALL), _CONDITION, use_roles=True),
     RelType.HAS_SYMPTOM: Rule((_TRIAL, _LAB, _GENERIC_ALL), _CONDITION),
-    # a bare analyte names what is measured, a fair check; a bare amino acid does not; a described
+    # a bare analyte names what is measured, a fair check; a bare amino acid is not (except for
+    # an amino-acid disorder, see _amino_acid_disorders); a described
     # drug may be the analyte (叶酸), a described disease is not a test
     RelType.NEEDS_CHECK: Rule((_TRIAL, _AMINO, _GENERIC), frozenset({Kind.CHECK, Kind.SYMPTOM, Kind.DRUG, Kind.OTHER}),
                               near_duplicates=False,
@@ -215,6 +216,17 @@ def near_duplicates(keys: dict[str, str]) -> set[str]:
     return out
 
 
+def _amino_acid_disorders(edges: list[EdgeRow], graph: GraphKnowledge) -> dict[str, set[str]]:
+    """Subject → amino-acid checks that are real for it: an amino-acid disorder (同型胱氨酸尿症,
+    高氨血症, 氨基酸代谢病 — the name says 氨) measures them; for 痛风 they are crawl noise."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for e in edges:
+        if normalize_name(graph.names.get(e.target_id, "")) in lexicon.AMINO_ACIDS \
+                and "氨" in graph.names.get(e.source_id, ""):
+            out[e.source_id].add(e.target_id)
+    return out
+
+
 @dataclass(slots=True)
 class JudgedEdges:
     """The edges of one judged relationship type and the flag each should carry."""
@@ -232,7 +244,11 @@ def compute_flags(relation: RelType, edges: list[EdgeRow], graph: GraphKnowledge
     flags: list[str] = []
     groups: dict[str, dict[str, str]] = defaultdict(dict)
     collapse = rule.near_duplicates
+    amino_ok = _amino_acid_disorders(edges, graph) if relation == RelType.NEEDS_CHECK else {}
     for e in edges:
+        if relation == RelType.NEEDS_CHECK and e.target_id in amino_ok.get(e.source_id, ()):
+            flags.append("")
+            continue
         reason = verdicts.get(e.target_id)
         if reason is None:
             name = graph.names.get(e.target_id, "")

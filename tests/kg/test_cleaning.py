@@ -70,6 +70,13 @@ def test_lexicon_depends_on_the_relationship() -> None:
     assert judge_lexicon(RelType.IN_DEPARTMENT, "剂量") == ""  # not a judged relationship
 
 
+def test_amino_acid_checks_are_kept_for_amino_acid_disorders() -> None:
+    edges = _edges("id:痛风", "丙氨酸", "血尿酸") + _edges("id:同型胱氨酸尿症", "胱氨酸")
+    g = _named(None, edges)
+    g.names.update({"id:痛风": "痛风", "id:同型胱氨酸尿症": "同型胱氨酸尿症"})
+    assert compute_flags(CHECK, edges, g) == ["lab_analyte", "", ""]
+
+
 # -- rule 2: wrong kind, from the graph's own knowledge --------------------------------------
 def _graph(described: dict[str, Kind] | None = None, roles: dict[str, set[Kind]] | None = None) -> GraphKnowledge:
     g = GraphKnowledge()
