@@ -432,3 +432,17 @@ class StoreContract:
         assert got is not None and got.datasets_of("用法用量") == ["c"]
         assert got.conflicts() == {"药品监管分级": [PropSource("a", "f", "麻醉药品"), PropSource("b", "g", "处方药")]}
         assert [x for batch in store.iter_entities() for x in batch] == [got]
+
+    def test_cleaning_pass(self, store: GraphStore, small: dict[str, Entity]) -> None:
+        from kg.cleaning import clean
+
+        a = small["asp"]
+        noise = _symptom("双盲")
+        store.upsert_entities([noise])
+        store.upsert_relations([Relation(a.id, RelType.INDICATED_FOR, noise.id, "cmekg", "适应症")])
+        first = clean(store)
+        assert first.changed == 1 and first.flagged == {"INDICATED_FOR": {"trial_design": 1}}
+        snap = store.snapshot()
+        assert {f.target_name: f.flag for f in store.facts(a.id, [RelType.INDICATED_FOR])}["双盲"] == "trial_design"
+        again = clean(store)
+        assert again.changed == 0 and store.snapshot() == snap
