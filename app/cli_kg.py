@@ -1,4 +1,4 @@
-"""`qizhen kg …` subcommands: ingest, stats, show."""
+"""`qizhen kg …` subcommands: ingest, clean, audit, stats, show."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import typer
 
 from app.cli_boundary import fail as _fail
 from app.settings import Settings, get_settings
+from kg.audit import AuditReport, audit
+from kg.cleaning import CleanSummary, clean
 from kg.errors import InvalidInput
 from kg.ingest import DEFAULT_BATCH_SIZE, IngestSummary, Progress, default_rejects_path, ingest
 from kg.schema import EntityCard
@@ -112,17 +114,30 @@ def ingest_cmd(
             if reset:
                 store.clear()
             summary = ingest(store, sources, rejects_path=rejects_path, batch_size=batch_size, on_progress=bars)
+            cleaned = clean(store)  # needs the whole graph: after every ingest
+            summary.snapshot = store.snapshot()  # flags are content: the snapshot moves with them
     except StoreUnavailable as exc:
         raise _fail(f"graph store unavailable: {exc}") from None
     except (ValueError, OSError) as exc:
         raise _fail(str(exc)) from None
-    _print_summary(summary, as_json)
+    _print_summary(summary, cleaned, as_json)
 
 
-def _print_summary(summary: IngestSummary, as_json: bool) -> None:
+def _clean_json(c: CleanSummary) -> dict[str, Any]:
+    return {"judged": c.judged, "changed": c.changed, "seconds": c.seconds, "flagged": c.flagged}
+
+
+def _print_clean(c: CleanSummary) -> None:
+    flagged = sum(n for reasons in c.flagged.values() for n in reasons.values())
+    typer.echo(f"cleaning: {c.judged} edges judged, {flagged} flagged, {c.changed} flags changed "
+               f"({c.seconds:.1f} s); `qizhen kg audit` for details")
+
+
+def _print_summary(summary: IngestSummary, cleaned: CleanSummary, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(summary.brief(), ensure_ascii=False))
+        typer.echo(json.dumps({**summary.brief(), "cleaning": _clean_json(cleaned)}, ensure_ascii=False))
         return
+    _print_clean(cleaned)
     for s in summary.sources:
         typer.echo(f"{s.source}: {s.records} records, {s.entities} entity rows, {s.relations} relation rows, "
                    f"{s.rejected} rejected, {s.seconds:.1f} s")
@@ -130,6 +145,51 @@ def _print_summary(summary: IngestSummary, as_json: bool) -> None:
                f"({summary.seconds:.1f} s)")
     if summary.rejected:
         typer.echo(f"{summary.rejected} records rejected, see {summary.rejects_path}")
+
+
+@app.command("clean", help="Recompute the cleaning flags of the whole graph (also run by every ingest).")
+def clean_cmd(
+    graph: str | None = typer.Option(None, "--graph", help="embedded | neo4j"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    try:
+        with _store(get_settings(), graph) as store:
+            cleaned = clean(store)
+    except StoreUnavailable as exc:
+        raise _fail(f"graph store unavailable: {exc}") from None
+    if as_json:
+        typer.echo(json.dumps(_clean_json(cleaned), ensure_ascii=False))
+    else:
+        _print_clean(cleaned)
+
+
+@app.command("audit", help="Flagged facts per relationship type and reason, with examples.")
+def audit_cmd(
+    graph: str | None = typer.Option(None, "--graph", help="embedded | neo4j"),
+    as_json: bool = typer.Option(False, "--json"),
+    examples: int = typer.Option(5, "--examples", min=0, help="flagged targets shown per reason"),
+) -> None:
+    try:
+        with _store(get_settings(), graph, read_only=True) as store:
+            report = audit(store, examples=examples)
+    except StoreUnavailable as exc:
+        raise _fail(f"graph store unavailable: {exc}") from None
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
+        return
+    _print_audit(report)
+
+
+def _print_audit(report: AuditReport) -> None:
+    typer.echo(f"{'relation':<18}{'edges':>9}{'usable':>9}  flagged by reason")
+    for rel, data in report.as_json().items():
+        assert isinstance(data, dict)
+        flagged = data["flagged"]
+        reasons = "  ".join(f"{r} {v['edges']}" for r, v in flagged.items()) or "-"
+        typer.echo(f"{rel:<18}{data['edges']:>9}{data['usable']:>9}  {reasons}")
+        for r, v in flagged.items():
+            shown = "、".join(f"{e['target']}({e['edges']}, e.g. {e['subject']})" for e in v["examples"])
+            typer.echo(f"    {r}: {shown}")
 
 
 @app.command("stats", help="Node counts per label and relationship counts per type.")
@@ -160,7 +220,7 @@ def card_json(card: EntityCard) -> dict[str, Any]:
     groups: dict[str, list[dict[str, Any]]] = {}
     for key, facts in card.grouped().items():
         groups[key] = [{"id": f.target_id, "name": f.target_name, "type": f.target_type.value,
-                        "dataset": f.dataset, "predicate": f.predicate} for f in facts]
+                        "dataset": f.dataset, "predicate": f.predicate, "flag": f.flag} for f in facts]
     return {**asdict(card.entity), "relationships": groups}
 
 

@@ -28,7 +28,7 @@ from typing import IO
 
 from pydantic import BaseModel
 
-from kg.schema import Entity, Relation, RelType
+from kg.schema import Entity, PropSource, Relation, RelType
 from kg.sources.base import KnownNames, NameScreen, Reject, Source, SourceRecord
 from kg.stores.base import GraphStore
 
@@ -130,6 +130,9 @@ class _Batcher:
 
     def add(self, rec: SourceRecord) -> None:
         for e in rec.entities:
+            if e.properties and not e.property_sources:  # provenance: the record's dataset, field = key
+                e.property_sources = {k: sorted(PropSource(d, k) for d in e.sources or [self.source])
+                                      for k in e.properties}
             old = self.entities.get(e.id)
             self.entities[e.id] = e if old is None else old.merge(e)
         for r in rec.relations:  # Relation.key without the slow enum `.value` lookup

@@ -9,7 +9,7 @@ from a weaker guess made when the name was only mentioned as an object.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from kg.normalize import normalize_name
@@ -96,11 +96,29 @@ def entity_id(name: str) -> str:
 
 PropValue = str | list[str]
 
+#: A property value at most this long is recorded with its dataset when two datasets disagree
+#: (a card value such as 药品监管分级 or 治疗费用); longer texts keep only which datasets wrote them.
+SHORT_VALUE_CHARS = 80
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class PropSource:
+    """Who wrote one entity property: the dataset, the source's own field (xywy
+    `gaishu_info.desc`, a CMeKG predicate), and — only when datasets disagree on a short value —
+    the value this dataset gave, so a card can show both instead of one silently."""
+
+    dataset: str
+    field: str = ""
+    value: str = ""
+
 
 @dataclass(slots=True)
 class Entity:
     """A graph node. `described` is True when a source record is *about* this entity
-    (not merely mentioning it): described types beat guessed ones on merge."""
+    (not merely mentioning it): described types beat guessed ones on merge.
+
+    `property_sources` is the provenance recorded at ingest: property key → the sources that
+    wrote it (merged across datasets). Empty for graphs built before provenance was recorded."""
 
     id: str
     type: NodeType
@@ -109,6 +127,7 @@ class Entity:
     properties: dict[str, PropValue] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
     described: bool = False
+    property_sources: dict[str, list[PropSource]] = field(default_factory=dict)
 
     @classmethod
     def named(cls, name: str, type: NodeType, **kw: object) -> Entity:
@@ -124,6 +143,10 @@ class Entity:
         props: dict[str, PropValue] = {}
         for key in sorted(set(self.properties) | set(other.properties)):
             props[key] = _merge_value(loser.properties.get(key), winner.properties.get(key))
+        prov: dict[str, list[PropSource]] = {}
+        for key in sorted(set(self.property_sources) | set(other.property_sources)):
+            prov[key] = _merge_sources(self.property_sources.get(key, []), self.properties.get(key),
+                                       other.property_sources.get(key, []), other.properties.get(key))
         name = winner.name if winner.described or not loser.described else loser.name
         aliases = sorted((set(self.aliases) | set(other.aliases) | {self.name, other.name}) - {name})
         return Entity(
@@ -134,7 +157,49 @@ class Entity:
             properties=props,
             sources=sorted(set(self.sources) | set(other.sources)),
             described=self.described or other.described,
+            property_sources=prov,
         )
+
+    def datasets_of(self, key: str) -> list[str]:
+        """The datasets recorded as writing property `key` ([] when none was recorded)."""
+        return sorted({s.dataset for s in self.property_sources.get(key, [])})
+
+    def conflicts(self) -> dict[str, list[PropSource]]:
+        """Properties whose datasets gave different short values: key → one source per value."""
+        out: dict[str, list[PropSource]] = {}
+        for key, srcs in self.property_sources.items():
+            if len({s.value for s in srcs if s.value}) > 1:
+                out[key] = [s for s in srcs if s.value]
+        return out
+
+
+def provenance(properties: dict[str, PropValue], dataset: str,
+               fields: dict[str, str] | None = None) -> dict[str, list[PropSource]]:
+    """The provenance of one source record's properties: each key written by `dataset`, from
+    the source field `fields[key]` (default: the key itself, e.g. a CMeKG predicate)."""
+    fields = fields or {}
+    return {k: [PropSource(dataset, fields.get(k, k))] for k in properties}
+
+
+def _with_value(srcs: list[PropSource], value: PropValue | None) -> list[PropSource]:
+    """Attach the (short) value to sources that do not carry one yet."""
+    if value is None or any(s.value for s in srcs):
+        return srcs
+    text = value if isinstance(value, str) else "、".join(value)
+    if not text or len(text) > SHORT_VALUE_CHARS:
+        return srcs
+    return [replace(s, value=text) for s in srcs]
+
+
+def _merge_sources(a: list[PropSource], va: PropValue | None, b: list[PropSource],
+                   vb: PropValue | None) -> list[PropSource]:
+    """Union of two provenance lists; when different datasets gave different values, each side
+    keeps its value (symmetric, so merge order does not matter)."""
+    if a and b and va != vb and {s.dataset for s in a} != {s.dataset for s in b}:
+        a, b = _with_value(a, va), _with_value(b, vb)
+    merged = sorted(set(a) | set(b))
+    valued = {(s.dataset, s.field) for s in merged if s.value}
+    return [s for s in merged if s.value or (s.dataset, s.field) not in valued]
 
 
 def _merge_value(a: PropValue | None, b: PropValue | None) -> PropValue:

@@ -101,8 +101,12 @@ PROPERTY_SOURCES: dict[str, tuple[str, ...]] = {
 
 
 def _prop_source(entity: Entity, prop: str) -> str:
-    """The dataset a property came from: the entity's sources narrowed by which datasets write
-    that key (a merged disease's 简介 is xywy's, its ICD10 CMeKG's)."""
+    """The dataset(s) a property came from: the provenance recorded at ingest; for graphs built
+    before it was recorded, the entity's sources narrowed by which datasets write that key (a
+    merged disease's 简介 is xywy's, its ICD10 CMeKG's)."""
+    recorded = entity.datasets_of(prop)
+    if recorded:
+        return ",".join(recorded)
     writers = PROPERTY_SOURCES.get(prop.split("_截断")[0] if prop.endswith("_截断") else prop)
     if prop.endswith("_截断"):
         writers = ("xywy", "39health")

@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from kg.schema import Entity, NodeType, Relation, RelType
+from kg.schema import Entity, NodeType, Relation, RelType, provenance
 from kg.sources.base import (
     EntityCache,
     KnownNames,
@@ -46,6 +46,7 @@ from kg.sources.base import (
     strip_detail,
     usable_name,
 )
+from kg.text import clean_property
 
 DATASET = "39health"
 ENCODING = "gb18030"
@@ -57,6 +58,9 @@ TRUNCATED_KEYS = {"drug": "常用药物_截断", "complication": "并发症_截�
                   "checklist": "检查_截断", "department": "科室_截断"}
 TRUNCATED_KEY = TRUNCATED_KEYS["drug"]
 NAME_CUT_KEY = "名称_截断"
+#: property key → the CSV column it comes from (recorded as provenance at ingest)
+PROPERTY_FIELDS = {**{key: col for col, key in TEXT_PROPERTIES.items()}, "治疗方式": "treatment",
+                   **{key: col for col, key in TRUNCATED_KEYS.items()}, NAME_CUT_KEY: "name"}
 RELATION_COLUMNS: dict[str, tuple[RelType, NodeType]] = {
     "department": (RelType.IN_DEPARTMENT, NodeType.DEPARTMENT),
     "checklist": (RelType.NEEDS_CHECK, NodeType.CHECK),
@@ -148,7 +152,7 @@ class Health39Source(Source):
         for col, key in TEXT_PROPERTIES.items():
             value = strip_detail(row.get(col) or "")
             if value:
-                props[key] = value
+                props[key] = clean_property(key, value)
         treatment = split_terms(strip_detail(row.get("treatment") or ""), _TREATMENT_SPLIT)
         if treatment:
             props["治疗方式"] = treatment
@@ -178,4 +182,5 @@ class Health39Source(Source):
                     relations.append(Relation(sid, rel, tid, self.name, col))
             if truncated:
                 props[TRUNCATED_KEYS[col]] = truncated
+        entities[0].property_sources = provenance(props, self.name, PROPERTY_FIELDS)
         return SourceRecord(entities=entities, relations=relations).at(path, lineno)

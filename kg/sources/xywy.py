@@ -45,7 +45,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from kg.schema import Entity, NodeType, Relation, RelType
+from kg.schema import Entity, NodeType, Relation, RelType, provenance
 from kg.sources.base import (
     EntityCache,
     KnownNames,
@@ -57,6 +57,7 @@ from kg.sources.base import (
     expand_paths,
     usable_name,
 )
+from kg.text import clean_property
 
 DATASET = "xywy"
 FILE_PATTERN = "medical_*.json"
@@ -116,12 +117,12 @@ def _properties(r: XywyRecord) -> dict[str, str | list[str]]:
         ("推荐食谱", f.recommand_recipes),
     ]
     out: dict[str, str | list[str]] = {}
-    for key, value in pairs:
+    for key, value in pairs:  # scraped texts are cleaned of join artefacts (kg.text)
         if isinstance(value, str):
             if value.strip():
-                out[key] = value.strip()
+                out[key] = clean_property(key, value)
         else:
-            items = [v.strip() for v in value if v.strip()]
+            items = [clean_property(key, v) for v in value if v.strip()]
             if items:
                 out[key] = list(dict.fromkeys(items))
     return out
@@ -139,6 +140,20 @@ def _relations(r: XywyRecord) -> list[tuple[str, RelType, NodeType, list[str]]]:
         ("avoid_food", RelType.AVOID_FOOD, NodeType.FOOD, f.avoid_food),
     ]
 
+
+#: property key → the xywy field it comes from (recorded as provenance at ingest)
+PROPERTY_FIELDS = {
+    "简介": "gaishu_info.desc", "病因": "cause_info", "预防": "prevent_info", "护理": "nursing_info",
+    "症状详情": "symptom_data.symptom_detail", "医保": "gaishu_info.medical_insurance",
+    "患病比例": "gaishu_info.disease_ratio", "易感人群": "gaishu_info.susceptible_people",
+    "传播途径": "gaishu_info.transmission_way", "治疗方式": "gaishu_info.treat_way",
+    "治疗周期": "gaishu_info.treat_cycle", "治愈率": "gaishu_info.cure_prob", "治疗费用": "gaishu_info.treat_cost",
+    "宜食": "food_info.good_diet_text", "忌食": "food_info.avoid_diet_text",
+    "推荐食谱": "food_info.recommand_recipes", "症状_截断": "symptom_data.symptoms", "检查_截断": "inspect_info",
+    "常用药物_截断": "gaishu_info.common_drug", "科室_截断": "gaishu_info.belongs_to_department",
+    "并发症_截断": "gaishu_info.has_complication", "宜吃食物_截断": "food_info.good_food",
+    "忌吃食物_截断": "food_info.avoid_food",
+}
 
 TRUNCATED_KEYS = {"symptoms": "症状_截断", "inspect_info": "检查_截断", "common_drug": "常用药物_截断",
                   "belongs_to_department": "科室_截断", "has_complication": "并发症_截断",
@@ -215,6 +230,7 @@ class XywySource(Source):
                     relations.append(Relation(sid, rel, tid, self.name, field))
             if truncated:
                 props[TRUNCATED_KEYS[field]] = list(dict.fromkeys(truncated))
+        entities[0].property_sources = provenance(props, self.name, PROPERTY_FIELDS)
         return SourceRecord(entities=entities, relations=relations).at(path, key)
 
 

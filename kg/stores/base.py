@@ -5,9 +5,21 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import NamedTuple
 
 from kg.errors import Unavailable
 from kg.schema import Direction, Entity, EntityCard, Fact, GraphStats, NodeType, Relation, RelType
+
+
+class EdgeRow(NamedTuple):
+    """One stored relationship as a plain row of its identity and flag (whole-graph passes such
+    as kg.cleaning read hundreds of thousands: a tuple costs a fraction of a Fact, and names
+    come once per node from `name_index`)."""
+
+    source_id: str
+    target_id: str
+    dataset: str
+    flag: str
 
 
 class StoreUnavailable(Unavailable):
@@ -50,6 +62,13 @@ class GraphStore(ABC):
     @abstractmethod
     def upsert_relations(self, relations: Sequence[Relation]) -> int:
         """Insert edges whose key (source, type, target, dataset) is new; both ends must exist."""
+
+    def set_flags(self, relations: Sequence[Relation]) -> int:
+        """Set the stored `flag` of each relation with the same key (source, type, target,
+        dataset) to the given relation's flag (the cleaning stage's reason, "" = usable); keys
+        that are not stored are ignored. The snapshot moves when a flag changes. Both real
+        backends implement it; read-only fakes need not."""
+        raise NotImplementedError(f"{type(self).__name__} cannot store cleaning flags")
 
     @abstractmethod
     def clear(self) -> None:
@@ -121,6 +140,12 @@ class GraphStore(ABC):
                     batch = []
         if batch:
             yield batch
+
+    def edge_rows(self, rel_type: RelType) -> list[EdgeRow]:
+        """Every stored relationship of one type, unordered. Backends may override this with a
+        cheaper scan; the default goes through `all_facts`."""
+        return [EdgeRow(f.entity_id, f.target_id, f.dataset, f.flag)
+                for batch in self.all_facts([rel_type]) for f in batch]
 
     @abstractmethod
     def name_index(self) -> list[tuple[str, str, str, list[str]]]:

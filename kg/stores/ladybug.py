@@ -46,9 +46,9 @@ from pathlib import Path
 from typing import Any
 
 from kg.normalize import normalize_name
-from kg.schema import Direction, Entity, Fact, GraphStats, NodeType, Relation, RelType
+from kg.schema import Direction, Entity, Fact, GraphStats, NodeType, PropSource, Relation, RelType
 from kg.stores import ladybug_queries as Q
-from kg.stores.base import GraphStore, StoreUnavailable
+from kg.stores.base import EdgeRow, GraphStore, StoreUnavailable
 from kg.stores.ladybug_files import WorkingCopy, open_read_only
 
 _FETCH_CHUNK = 50_000
@@ -70,21 +70,36 @@ def _canonical(e: Entity) -> Entity:
     """`e.merge(e)` (sorted, unique aliases without the name; sorted sources), skipped when already so."""
     aliases, sources = e.aliases, e.sources
     if (all(a < b for a, b in pairwise(aliases)) and e.name not in aliases
-            and all(a < b for a, b in pairwise(sources))):
+            and all(a < b for a, b in pairwise(sources))
+            and all(all(a < b for a, b in pairwise(v)) for v in e.property_sources.values())):
         return e
     return e.merge(e)
 
 
-def _row(e: Entity) -> tuple[str, str, str, list[str], list[str], list[str], bool, str]:
+def _prov_json(e: Entity) -> str:
+    """Provenance as JSON {key: [[dataset, field, value], …]}; "" when none was recorded."""
+    if not e.property_sources:
+        return ""
+    return json.dumps({k: [[s.dataset, s.field, s.value] for s in v] for k, v in e.property_sources.items()},
+                      ensure_ascii=False, sort_keys=True)
+
+
+def _prov_from(text: str | None) -> dict[str, list[PropSource]]:
+    if not text:
+        return {}
+    return {k: [PropSource(*row) for row in v] for k, v in json.loads(text).items()}
+
+
+def _row(e: Entity) -> tuple[str, str, str, list[str], list[str], list[str], bool, str, str]:
     props = json.dumps(e.properties, ensure_ascii=False, sort_keys=True) if e.properties else "{}"
     return (e.id, NodeType(e.type).value, e.name, _keys(e), list(e.aliases), list(e.sources),
-            bool(e.described), props)
+            bool(e.described), props, _prov_json(e))
 
 
 def _row_text(row: tuple[Any, ...]) -> str:
-    ident, typ, name, _keys_, aliases, sources, described, props = row
+    ident, typ, name, _keys_, aliases, sources, described, props, prov = row
     return "\x1f".join((ident, typ, name, "\x1e".join(aliases), "\x1e".join(sources), "1" if described else "0",
-                        props))
+                        props, prov))
 
 
 def _chain_files(state: str, kind: str, files: list[str]) -> str:
@@ -103,10 +118,10 @@ def _chain(state: str, kind: str, parts: Iterator[str] | list[str]) -> str:
 
 
 def _entity(ident: str, typ: str, name: str, aliases: list[str], sources: list[str],
-            described: bool, props: str) -> Entity:
+            described: bool, props: str, prov: str | None = "") -> Entity:
     return Entity(id=ident, type=NodeType(typ), name=name, aliases=list(aliases or []),
                   properties=json.loads(props) if props else {}, sources=list(sources or []),
-                  described=bool(described))
+                  described=bool(described), property_sources=_prov_from(prov))
 
 
 def _fact_order(f: Fact) -> tuple[str, int, str, str, str]:
@@ -141,6 +156,7 @@ class LadybugStore(GraphStore):
         self._conn: Any = None
         self._copy: WorkingCopy | None = None  # a writer's private file, published on close()
         self._dirty = False  # something was written to the working copy
+        self._legacy = False  # a read-only graph built before `prov` / `flag` existed
         self._reset_caches()
 
     def _reset_caches(self) -> None:
@@ -191,6 +207,7 @@ class LadybugStore(GraphStore):
             if not self.path.exists():
                 raise StoreUnavailable(f"no graph at {self.path}; run `qizhen kg ingest` first")
             db, conn = open_read_only(ladybug, self.path)
+            self._legacy = "prov" not in _columns_of(conn, "Entity")
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             copy = WorkingCopy(self.path)
@@ -216,6 +233,15 @@ class LadybugStore(GraphStore):
         conn.execute(Q.CREATE_META_TABLE)
         for ddl in Q.CREATE_REL_TABLE.values():
             conn.execute(ddl)
+        # graphs built before provenance and cleaning flags: add the columns (empty values)
+        if "prov" not in _columns_of(conn, "Entity"):
+            conn.execute(Q.ADD_ENTITY_PROV)
+        for t, ddl in Q.ADD_REL_FLAG.items():
+            if "flag" not in _columns_of(conn, t.value):
+                conn.execute(ddl)
+
+    def _q(self, query: str) -> str:
+        return Q.legacy(query) if self._legacy else query
 
     def ping(self, timeout_s: float = 2.0) -> None:
         errors: list[BaseException] = []
@@ -244,11 +270,13 @@ class LadybugStore(GraphStore):
 
     # -- low level -------------------------------------------------------------------------
     def _rows(self, query: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
-        return self._connection().execute(query, params or {}).get_all()
+        conn = self._connection()
+        return conn.execute(self._q(query), params or {}).get_all()
 
     def _columns(self, query: str, params: dict[str, Any] | None = None, *, big: bool = True) -> list[list[Any]]:
         """Result columns; `big=False` for results expected small (arrow has a fixed ~30 ms cost)."""
-        result = self._connection().execute(query, params or {})
+        conn = self._connection()
+        result = conn.execute(self._q(query), params or {})
         if not big:
             rows = result.get_all()
             return [list(c) for c in zip(*rows, strict=True)] or [[] for _ in result.get_column_names()]
@@ -338,6 +366,7 @@ class LadybugStore(GraphStore):
             "to": pa.array([r.target_id for r in relations], pa.string()),
             "dataset": pa.array([r.dataset for r in relations], pa.string()),
             "predicate": pa.array([r.predicate for r in relations], pa.string()),
+            "flag": pa.array([r.flag for r in relations], pa.string()),
             "type": pa.array([str(r.type) for r in relations], pa.string()),
         })
         types = [RelType(t) for t in sorted(pc.unique(batch["type"]).to_pylist())]
@@ -352,9 +381,10 @@ class LadybugStore(GraphStore):
             fresh: dict[RelType, pa.Table] = {}
             for t in types:
                 sub = batch.filter(pc.equal(batch["type"], t.value))
-                agg = sub.group_by(list(_KEY_COLS), use_threads=False).aggregate([("predicate", "first")])
+                agg = sub.group_by(list(_KEY_COLS), use_threads=False).aggregate(
+                    [("predicate", "first"), ("flag", "first")])
                 sub = pa.table({"from": agg["from"], "to": agg["to"], "dataset": agg["dataset"],
-                                "predicate": agg["predicate_first"]})
+                                "predicate": agg["predicate_first"], "flag": agg["flag_first"]})
                 sub = sub.join(self._stored_keys(t), keys=list(_KEY_COLS), join_type="left anti")
                 if sub.num_rows:
                     order = [(c, "ascending") for c in _KEY_COLS]
@@ -384,6 +414,32 @@ class LadybugStore(GraphStore):
             for t, table in fresh.items():
                 self._rel_keys[t] = pa.concat_tables([self._rel_keys[t], table.select(list(_KEY_COLS))])
             return sum(table.num_rows for table in fresh.values())
+
+    def set_flags(self, relations: Sequence[Relation]) -> int:
+        """Store each relation's `flag` on the stored edge with the same key, in one transaction
+        (the snapshot moves with it); keys not in the graph are ignored."""
+        if not relations:
+            return 0
+        import pyarrow as pa
+
+        by_type: dict[RelType, list[Relation]] = {}
+        for r in relations:
+            by_type.setdefault(RelType(r.type), []).append(r)
+        with self._lock:
+            self._writable()
+            rows = sorted((r.type.value, r.source_id, r.target_id, r.dataset, r.flag) for r in relations)
+            state = _chain(self._state(), "flags", ("\x1f".join(row) for row in rows))
+            with _TempParquet() as tmp:
+                steps: list[tuple[str, dict[str, Any] | None]] = []
+                for t, rels in sorted(by_type.items()):
+                    table = pa.table({c: pa.array(v, pa.string()) for c, v in zip(
+                        Q.FLAG_COLUMNS, zip(*[(r.source_id, r.target_id, r.dataset, r.flag) for r in rels],
+                                            strict=True), strict=True)})
+                    steps.append((Q.SET_FLAGS_FROM[t].format(path=tmp.relations(table, f"flags-{t.value}")), None))
+                steps.append((Q.MERGE_META, {"key": "snapshot", "value": state}))
+                self._transaction(steps)
+            self._meta_values()["snapshot"] = state
+        return len(relations)
 
     @contextmanager
     def bulk(self) -> Iterator[None]:
@@ -492,9 +548,9 @@ class LadybugStore(GraphStore):
         facts: list[Fact] = []
         with self._lock:
             for d, query in plans:
-                for name, rel, tid, tname, ttype, ds, pred in self._rows(query, params):
+                for name, rel, tid, tname, ttype, ds, pred, flag in self._rows(query, params):
                     facts.append(Fact(entity_id, name, RelType(rel), tid, tname, NodeType(ttype),
-                                      ds or "", pred or "", d))
+                                      ds or "", pred or "", d, flag or ""))
         facts.sort(key=_fact_order)
         return facts if limit is None else facts[:limit]
 
@@ -508,9 +564,16 @@ class LadybugStore(GraphStore):
             with self._lock:
                 cols = self._columns(Q.ALL_FACTS[t])
             rows = list(zip(*cols, strict=True))
+            kinds = {k.value: k for k in NodeType}  # a dict lookup is ~10x cheaper than NodeType(...)
             for start in range(0, len(rows), batch_size):
-                yield [Fact(a, an, t, b, bn, NodeType(bt), ds or "", pred or "", Direction.OUT)
-                       for a, an, b, bn, bt, ds, pred in rows[start:start + batch_size]]
+                yield [Fact(a, an, t, b, bn, kinds[bt], ds or "", pred or "", Direction.OUT, flag or "")
+                       for a, an, b, bn, bt, ds, pred, flag in rows[start:start + batch_size]]
+
+    def edge_rows(self, rel_type: RelType) -> list[EdgeRow]:
+        with self._lock:
+            cols = self._columns(Q.ALL_EDGES[RelType(rel_type)])
+        cols[2:] = [[v or "" for v in c] for c in cols[2:]]  # dataset, flag never None
+        return list(map(EdgeRow._make, zip(*cols, strict=True)))
 
     def iter_entities(self, batch_size: int = 10_000) -> Iterator[list[Entity]]:
         after = ""
@@ -546,6 +609,10 @@ class LadybugStore(GraphStore):
             return self._state()[:16]
 
 
+def _columns_of(conn: Any, table: str) -> set[str]:
+    return {row[0] for row in conn.execute(Q.TABLE_COLUMNS.format(table=table)).get_all()}
+
+
 class _TempParquet:
     """Parquet files for one COPY / LOAD FROM, in a private temp dir removed afterwards."""
 
@@ -566,7 +633,7 @@ class _TempParquet:
         strs, lists = pa.string(), pa.list_(pa.string())
         schema = pa.schema([("id", strs), ("type", strs), ("name", strs), ("keys", lists),
                             ("aliases", lists), ("sources", lists), ("described", pa.bool_()),
-                            ("props", strs)])
+                            ("props", strs), ("prov", strs)])
         assert tuple(schema.names) == Q.ENTITY_COLUMNS
         cols = list(zip(*rows, strict=True))
         table = pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(cols, schema, strict=True)],

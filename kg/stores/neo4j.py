@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kg.normalize import normalize_name
-from kg.schema import Direction, Entity, Fact, GraphStats, NodeType, Relation, RelType
+from kg.schema import Direction, Entity, Fact, GraphStats, NodeType, PropSource, Relation, RelType
 from kg.stores import neo4j_queries as q
 from kg.stores.base import GraphStore, StoreUnavailable
 
@@ -59,11 +59,14 @@ def _entity_row(e: Entity) -> dict[str, Any]:
         "sources": list(e.sources),
         "described": bool(e.described),
         "props": json.dumps(e.properties, ensure_ascii=False, sort_keys=True),
+        "prov": json.dumps({k: [[s.dataset, s.field, s.value] for s in v] for k, v in e.property_sources.items()},
+                           ensure_ascii=False, sort_keys=True) if e.property_sources else "",
     }
 
 
 def _entity_from(row: dict[str, Any]) -> Entity:
     props = json.loads(row.get("props") or "{}")
+    prov = json.loads(row.get("prov") or "{}")  # absent on graphs built before provenance
     return Entity(
         id=row["id"],
         type=NodeType(row["type"]),
@@ -72,6 +75,7 @@ def _entity_from(row: dict[str, Any]) -> Entity:
         properties=props,
         sources=list(row.get("sources") or []),
         described=bool(row.get("described")),
+        property_sources={k: [PropSource(*x) for x in v] for k, v in prov.items()},
     )
 
 
@@ -264,7 +268,8 @@ class Neo4jStore(GraphStore):
         by_type: dict[RelType, list[dict[str, str]]] = {}
         for r in unique.values():
             by_type.setdefault(r.type, []).append(
-                {"s": r.source_id, "t": r.target_id, "dataset": r.dataset, "predicate": r.predicate})
+                {"s": r.source_id, "t": r.target_id, "dataset": r.dataset, "predicate": r.predicate,
+                 "flag": r.flag})
         created = 0
         for rel_type in sorted(by_type):
             for chunk in _chunks(by_type[rel_type], self.relation_batch):
@@ -278,6 +283,26 @@ class Neo4jStore(GraphStore):
         if created:
             self._bump(tx)
         return created
+
+    def set_flags(self, relations: Sequence[Relation]) -> int:
+        """Store each relation's `flag` on the stored edge with the same key; returns how many
+        edges changed (the snapshot moves when any did)."""
+        by_type: dict[RelType, list[dict[str, str]]] = {}
+        for r in relations:
+            by_type.setdefault(RelType(r.type), []).append(
+                {"s": r.source_id, "t": r.target_id, "dataset": r.dataset, "flag": r.flag})
+        changed = 0
+        for rel_type in sorted(by_type):
+            for chunk in _chunks(by_type[rel_type], self.relation_batch):
+                changed += self._write(lambda tx, t=rel_type, c=chunk: self._set_flag_chunk(tx, t, c))
+        return changed
+
+    def _set_flag_chunk(self, tx: ManagedTransaction, rel_type: RelType, rows: Sequence[dict[str, str]]) -> int:
+        record = tx.run(q.SET_FLAGS[rel_type], rows=list(rows)).single()
+        changed = int(record["changed"] or 0) if record is not None else 0
+        if changed:
+            self._bump(tx)
+        return changed
 
     def _bump(self, tx: ManagedTransaction) -> None:
         tx.run(q.BUMP_VERSION, key=q.META_KEY, epoch=uuid.uuid4().hex).consume()
@@ -330,10 +355,30 @@ class Neo4jStore(GraphStore):
                     entity_id=entity_id, entity_name=name, relation=RelType(row["rel"]),
                     target_id=row["target_id"], target_name=row["target_name"],
                     target_type=NodeType(row["target_type"]), dataset=row["dataset"] or "",
-                    predicate=row["predicate"] or "", direction=d,
+                    predicate=row["predicate"] or "", direction=d, flag=row["flag"] or "",
                 ))
         out.sort(key=_fact_sort_key)
         return out if limit is None else out[:max(0, limit)]
+
+    def all_facts(self, rel_types: Sequence[RelType] | None = None,
+                  batch_size: int = 50_000) -> Iterator[list[Fact]]:
+        """Every OUT fact of the given types (all when None): one streamed scan per type."""
+        driver = self._ready()
+        for t in [RelType(x) for x in rel_types] if rel_types else list(RelType):
+            batch: list[Fact] = []
+            try:
+                with driver.session(database=self.database, fetch_size=max(1, batch_size)) as session:
+                    for row in session.run(q.ALL_FACTS[t]):
+                        batch.append(Fact(row["source_id"], row["source_name"], t, row["target_id"],
+                                          row["target_name"], NodeType(row["target_type"]), row["dataset"] or "",
+                                          row["predicate"] or "", Direction.OUT, row["flag"] or ""))
+                        if len(batch) >= batch_size:
+                            yield batch
+                            batch = []
+            except self._unavailable_errors() as exc:
+                raise StoreUnavailable(f"graph server at {self.uri} unavailable: {exc}") from exc
+            if batch:
+                yield batch
 
     def iter_entities(self, batch_size: int = 10_000) -> Iterator[list[Entity]]:
         """One streamed query (the driver pulls `batch_size` records at a time). Keyset pages

@@ -38,7 +38,7 @@ RESET_META = "MERGE (m:QizhenMeta {key: $key}) SET m.epoch = $epoch, m.version =
 READ_META = "MATCH (m:QizhenMeta {key: $key}) RETURN m.epoch AS epoch, m.version AS version"
 
 # -- entities -------------------------------------------------------------------------------
-_ENTITY_MAP = "n {.id, .type, .name, .aliases, .sources, .described, .props}"
+_ENTITY_MAP = "n {.id, .type, .name, .aliases, .sources, .described, .props, .prov}"
 
 GET_ENTITIES = f"UNWIND $ids AS id MATCH (n:Entity {{id: id}}) RETURN {_ENTITY_MAP} AS e"
 
@@ -47,14 +47,14 @@ GET_ENTITIES = f"UNWIND $ids AS id MATCH (n:Entity {{id: id}}) RETURN {_ENTITY_M
 CREATE_ENTITIES = (
     "UNWIND $rows AS row "
     "CREATE (n:Entity {id: row.id, type: row.type, name: row.name, keys: row.keys, aliases: row.aliases, "
-    "sources: row.sources, described: row.described, props: row.props})"
+    "sources: row.sources, described: row.described, props: row.props, prov: row.prov})"
 )
 #: ids that exist and whose merged content changed
 UPDATE_ENTITIES = (
     "UNWIND $rows AS row "
     "MATCH (n:Entity {id: row.id}) "
     "SET n.type = row.type, n.name = row.name, n.keys = row.keys, n.aliases = row.aliases, "
-    "n.sources = row.sources, n.described = row.described, n.props = row.props"
+    "n.sources = row.sources, n.described = row.described, n.props = row.props, n.prov = row.prov"
 )
 
 FIND_BY_KEY = f"MATCH (n:Entity) WHERE $key IN n.keys RETURN {_ENTITY_MAP} AS e"
@@ -75,18 +75,28 @@ _MERGE_TEMPLATE = (
     "OPTIONAL MATCH (a)-[old:{rel} {{dataset: row.dataset}}]->(b) "
     "WITH a, b, row, old IS NULL AS fresh "
     "MERGE (a)-[r:{rel} {{dataset: row.dataset}}]->(b) "
-    "ON CREATE SET r.predicate = row.predicate "
+    "ON CREATE SET r.predicate = row.predicate, r.flag = row.flag "
     "RETURN sum(CASE WHEN fresh THEN 1 ELSE 0 END) AS created"
 )
 
-#: per relationship type: MERGE rows {s, t, dataset, predicate} (identity: source, type, target,
+#: per relationship type: MERGE rows {s, t, dataset, predicate, flag} (identity: source, type, target,
 #: dataset) and count the ones that did not exist before. The OPTIONAL MATCH costs less than a
 #: separate existence query (one round trip, endpoints looked up once); rows must be de-duplicated.
 MERGE_RELATIONS: dict[RelType, str] = {t: _MERGE_TEMPLATE.format(rel=t.value) for t in RelType}
 
+#: per relationship type: set the cleaning stage's flag on rows {s, t, dataset, flag} (matched by
+#: identity) and count the edges changed
+SET_FLAGS: dict[RelType, str] = {
+    t: "UNWIND $rows AS row "
+    f"MATCH (a:Entity {{id: row.s}})-[r:{t.value}]->(b:Entity {{id: row.t}}) "
+    "WHERE r.dataset = row.dataset AND coalesce(r.flag, '') <> row.flag "
+    "SET r.flag = row.flag RETURN count(r) AS changed"
+    for t in RelType
+}
+
 _FACT_RETURN = (
     "RETURN type(r) AS rel, b.id AS target_id, b.name AS target_name, b.type AS target_type, "
-    "r.dataset AS dataset, r.predicate AS predicate"
+    "r.dataset AS dataset, r.predicate AS predicate, coalesce(r.flag, '') AS flag"
 )
 FACTS_OUT = (
     "MATCH (a:Entity {id: $id})-[r]->(b:Entity) "
@@ -97,6 +107,13 @@ FACTS_IN = (
     "WHERE $types IS NULL OR type(r) IN $types " + _FACT_RETURN
 )
 ENTITY_NAME = "MATCH (n:Entity {id: $id}) RETURN n.name AS name"
+#: every edge of one type, for bulk consumers (the cleaning pass, fine-tuning data)
+ALL_FACTS: dict[RelType, str] = {
+    t: f"MATCH (a:Entity)-[r:{t.value}]->(b:Entity) "
+    "RETURN a.id AS source_id, a.name AS source_name, b.id AS target_id, b.name AS target_name, "
+    "b.type AS target_type, r.dataset AS dataset, r.predicate AS predicate, coalesce(r.flag, '') AS flag"
+    for t in RelType
+}
 
 # -- stats and maintenance ------------------------------------------------------------------
 COUNT_NODES_BY_TYPE = "MATCH (n:Entity) RETURN n.type AS type, count(n) AS n"

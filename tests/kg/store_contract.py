@@ -16,7 +16,10 @@ Contract decisions these tests pin down (every backend must follow them):
 - relations whose endpoints do not exist raise ValueError and nothing of that batch is written;
 - facts are ordered by (relation type, OUT before IN, target name, target id, dataset); `limit`
   cuts that order;
-- find_by_name puts entities whose own name matches before alias-only matches, then by id.
+- find_by_name puts entities whose own name matches before alias-only matches, then by id;
+- a relation's cleaning `flag` is stored as given on insert, changed only by `set_flags` (keys not
+  stored are ignored) and read back on every fact / edge row; a flag change moves the snapshot;
+- `Entity.property_sources` (provenance) round-trips exactly and merges like `Entity.merge`.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 import pytest
 
 from kg.normalize import normalize_name
-from kg.schema import Direction, Entity, Fact, NodeType, Relation, RelType
+from kg.schema import Direction, Entity, Fact, NodeType, PropSource, Relation, RelType
 from kg.stores.base import GraphStore
 
 
@@ -381,3 +384,65 @@ class StoreContract:
         assert (again.total_nodes, again.total_relationships, again.snapshot) == (
             n_drug + n_sym, expected, snap)
         assert len(store.facts(drugs[5].id)) == len({r.key for r in rels if r.source_id == drugs[5].id})
+
+    # -- cleaning flags and provenance ----------------------------------------------------
+    def test_flags_roundtrip_and_set_flags(self, store: GraphStore, small: dict[str, Entity]) -> None:
+        ind = RelType.INDICATED_FOR
+        a, fever, head = small["asp"], small["fever"], small["head"]
+
+        def flags() -> dict[str, str]:
+            return {f.target_name: f.flag for f in store.facts(a.id, [ind])}
+
+        assert set(flags().values()) == {""}
+        snap = store.snapshot()
+        store.set_flags([Relation(a.id, ind, fever.id, "cmekg", "适应症", "generic_word"),
+                         Relation(a.id, ind, head.id, "no-such-dataset", "", "trial_design")])  # not stored
+        assert store.snapshot() != snap
+        assert flags() == {"发热": "generic_word", "头痛": "", "感冒": ""}
+        assert store.stats().relationships["INDICATED_FOR"] == 4  # nothing added
+        incoming = {f.target_name: f.flag for f in store.facts(fever.id, [ind], Direction.IN)}
+        assert incoming == {"阿司匹林": "generic_word", "布洛芬缓释胶囊": ""}
+        rows = {(r.source_id, r.target_id, r.dataset): r.flag for r in store.edge_rows(ind)}
+        assert rows[(a.id, fever.id, "cmekg")] == "generic_word" and len(rows) == 4
+        bulk = {(f.entity_id, f.target_id): f.flag for batch in store.all_facts([ind]) for f in batch}
+        assert bulk[(a.id, fever.id)] == "generic_word" and bulk[(a.id, head.id)] == ""
+        # re-upserting the edge does not touch its flag; set_flags clears it
+        store.upsert_relations([Relation(a.id, ind, fever.id, "cmekg", "适应症")])
+        assert flags()["发热"] == "generic_word"
+        store.set_flags([Relation(a.id, ind, fever.id, "cmekg", "适应症", "")])
+        assert set(flags().values()) == {""}
+
+    def test_flag_given_on_insert_is_stored(self, store: GraphStore, small: dict[str, Entity]) -> None:
+        a, gi = small["ibu"], small["gi"]
+        store.upsert_relations([Relation(a.id, RelType.ADVERSE_REACTION, gi.id, "jsonl", "不良反应", "lab_analyte")])
+        [fact] = store.facts(a.id, [RelType.ADVERSE_REACTION])
+        assert (fact.target_name, fact.flag) == ("胃肠道反应", "lab_analyte")
+
+    def test_property_sources_roundtrip_and_merge(self, store: GraphStore) -> None:
+        e = _drug("非布司他片", properties={"药品监管分级": ["麻醉药品", "处方药"], "简介": "抑制尿酸生成"},
+                  property_sources={"药品监管分级": [PropSource("a", "f", "麻醉药品"), PropSource("b", "g", "处方药")],
+                                    "简介": [PropSource("a", "gaishu_info.desc")]})
+        store.upsert_entities([e])
+        assert store.get_entity(e.id) == e
+        other = _drug("非布司他片", properties={"用法用量": "口服"},
+                      property_sources={"用法用量": [PropSource("c", "用法用量")]})
+        store.upsert_entities([other])
+        got = store.get_entity(e.id)
+        assert got == e.merge(other)
+        assert got is not None and got.datasets_of("用法用量") == ["c"]
+        assert got.conflicts() == {"药品监管分级": [PropSource("a", "f", "麻醉药品"), PropSource("b", "g", "处方药")]}
+        assert [x for batch in store.iter_entities() for x in batch] == [got]
+
+    def test_cleaning_pass(self, store: GraphStore, small: dict[str, Entity]) -> None:
+        from kg.cleaning import clean
+
+        a = small["asp"]
+        noise = _symptom("双盲")
+        store.upsert_entities([noise])
+        store.upsert_relations([Relation(a.id, RelType.INDICATED_FOR, noise.id, "cmekg", "适应症")])
+        first = clean(store)
+        assert first.changed == 1 and first.flagged == {"INDICATED_FOR": {"trial_design": 1}}
+        snap = store.snapshot()
+        assert {f.target_name: f.flag for f in store.facts(a.id, [RelType.INDICATED_FOR])}["双盲"] == "trial_design"
+        again = clean(store)
+        assert again.changed == 0 and store.snapshot() == snap
