@@ -207,7 +207,8 @@ class LadybugStore(GraphStore):
             if not self.path.exists():
                 raise StoreUnavailable(f"no graph at {self.path}; run `qizhen kg ingest` first")
             db, conn = open_read_only(ladybug, self.path)
-            self._legacy = "prov" not in _columns_of(conn, "Entity")
+            columns = _columns_of(conn, "Entity")
+            self._legacy = bool(columns) and "prov" not in columns
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             copy = WorkingCopy(self.path)
@@ -610,7 +611,11 @@ class LadybugStore(GraphStore):
 
 
 def _columns_of(conn: Any, table: str) -> set[str]:
-    return {row[0] for row in conn.execute(Q.TABLE_COLUMNS.format(table=table)).get_all()}
+    """The table's column names; empty when the table does not exist (a graph with no schema yet)."""
+    try:
+        return {row[0] for row in conn.execute(Q.TABLE_COLUMNS.format(table=table)).get_all()}
+    except RuntimeError:
+        return set()
 
 
 class _TempParquet:
