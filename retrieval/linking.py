@@ -57,6 +57,7 @@ MAX_SUGGESTIONS = 5
 MAX_TYPO_RUNS = 64
 MAX_COMPONENT_SPAN = 40
 _DRUGLIKE = (NodeType.DRUG, NodeType.INGREDIENT)
+_FORMS = frozenset(DOSAGE_FORMS)
 
 
 @dataclass
@@ -228,13 +229,15 @@ class EntityLinker:
                     current = []
                 i += 1
                 continue
-            if owner[i] >= 0:
+            if owner[i] >= 0 and chosen[owner[i]][2] not in _FORMS:
                 start, end, key = chosen[owner[i]]
                 current.append(Token(start, end, norm[start:end], key, self._is_drug(key)))
                 i = end
                 continue
+            # unknown characters (a dosage form known as an entity, "颗粒", counts as unknown text)
             j = i
-            while j < len(norm) and owner[j] == -1 and norm[j] not in JOINERS:
+            while j < len(norm) and ((owner[j] == -1 and norm[j] not in JOINERS)
+                                     or (owner[j] >= 0 and chosen[owner[j]][2] in _FORMS)):
                 j += 1
             current.append(Token(i, j, norm[i:j]))
             i = j

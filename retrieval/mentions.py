@@ -32,6 +32,8 @@ DISEASE_HEADS: tuple[str, ...] = ("综合征", "综合症", "病变", "病", "�
 MODIFIER_ENDS = frozenset("性型样状形")
 #: Prefixes that belong to the drug name after them (复方甘草片 ≠ 甘草).
 DRUG_PREFIXES: tuple[str, ...] = ("复方", "注射用", "小儿", *SALT_PREFIXES)
+_LEADING_MODIFIERS = frozenset("性型样状")
+_NOT_MODIFIERS = ("性别", "性生活", "性价比", "性能", "性格", "型号", "样子", "样本", "状况", "状态")
 _FORMS = frozenset(DOSAGE_FORMS)
 _FORM_LENGTHS = sorted({len(f) for f in DOSAGE_FORMS}, reverse=True)
 _NUMERALS = frozenset("一二三四五六七八九十两几半多数0123456789")
@@ -103,13 +105,15 @@ def looks_like_a_name(text: str) -> bool:
     return bool(head) and len(text) - len(head) >= 2 and not (set(text[: -len(head)]) & _NUMERALS)
 
 
-def _glued(a: Token, b: Token, b_is_last: bool) -> bool:
-    """Do two adjacent tokens of a run belong to one name?"""
+def _glued(a: Token, b: Token, b_is_last: bool, inside: bool) -> bool:
+    """Do two adjacent tokens of a run belong to one name? `inside`: `a` already continues a span."""
     if a.text[-1:] in MODIFIER_ENDS and (a.known or len(a.text) == 1 or b.known):
         return True  # 慢性 + 胃炎, 珊瑚状 + 肾炎, 2型 + 糖尿病
     if b.known:
         if a.known:
             return a.drug and b.drug  # 美林 + 洛芬: two drug names written as one
+        if inside:
+            return True  # 过敏 + 性云纹 + 鼻炎: unknown characters between two parts of one name
         # unknown characters before a drug name: a one-character prefix (卡兰索拉唑) or a salt/复方
         return b.drug and (len(a.text) == 1 or a.text.endswith(DRUG_PREFIXES))
     # b is unknown, a known
@@ -117,6 +121,8 @@ def _glued(a: Token, b: Token, b_is_last: bool) -> bool:
         return True  # 头孢呋辛 + 坦丁片, 缬沙坦 + 钠片, 布洛芬 + 片
     if disease_head(b.text) and not (set(b.text) & _NUMERALS):
         return True  # 胃炎 + 病, 肾炎 + 综合征
+    if b.text[:1] in _LEADING_MODIFIERS and not b.text.startswith(_NOT_MODIFIERS):
+        return True  # 过敏 + 性云纹, 哮喘 + 型斑点: the modifier turns the name into part of a longer one
     return b.text[-1:] in MODIFIER_ENDS and (len(b.text) == 1 or not b_is_last)
 
 
@@ -127,17 +133,15 @@ def glue(tokens: list[Token]) -> list[list[Token]]:
     groups: list[list[Token]] = [[tokens[0]]]
     for i in range(1, len(tokens)):
         a, b = tokens[i - 1], tokens[i]
-        if _glued(a, b, i == len(tokens) - 1):
+        inside = len(groups[-1]) >= 2 and not a.known
+        if _glued(a, b, i == len(tokens) - 1, inside):
             groups[-1].append(b)
         else:
             groups.append([b])
-    # a product name ("沙库巴曲缬沙坦钠片") owns the unknown characters written right before it
-    merged: list[list[Token]] = []
-    for group in groups:
+    # a product name ("沙库巴曲缬沙坦钠片") owns everything written right before it in the run
+    for i in range(len(groups) - 1, 0, -1):
+        group = groups[i]
         text = "".join(t.text for t in group)
-        if (merged and len(group) > 1 and ends_with_form(text) and any(t.known for t in group)
-                and len(merged[-1]) == 1 and not merged[-1][0].known):
-            merged[-1] = merged[-1] + group
-        else:
-            merged.append(group)
-    return merged
+        if len(group) > 1 and ends_with_form(text) and any(t.known for t in group):
+            return [[t for g in groups[: i + 1] for t in g], *groups[i + 1:]]
+    return groups
