@@ -88,6 +88,10 @@ def _normalize_with_map(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
+        if "\u4e00" <= ch <= "\u9fff":  # common CJK: unchanged by normalization (the fast path)
+            out.append(ch)
+            index.append(i)
+            continue
         piece = normalize_name(ch) if not ch.isspace() else ""
         if not piece and ch in "，。；：！？、,.;:!?…":  # keep punctuation as a separator
             piece = "|"

@@ -94,8 +94,9 @@ class TypoIndex:
                 if not sounds_same(w, key):
                     continue
                 score = 0.8
-            elif whole and len(key) >= LONG_NAME:
-                score = 0.7  # the whole written name is the graph's name ± one character
+            elif whole and len(key) >= LONG_NAME and not (w.startswith(key) or w.endswith(key)
+                                                          or key.startswith(w) or key.endswith(w)):
+                score = 0.7  # the whole written name is the graph's name ± one character inside it
             else:
                 continue
             if best is None or score > best[0]:
