@@ -290,8 +290,8 @@ def _lead_note(result: RetrievalResult) -> str:
         return COMPONENTS.format(name=parts[0].mention, parts=names)
     main = main_entity(result.entities)
     kg = [e for e in result.evidence if e.origin == "kg"]
-    if main is not None and kg and all(e.entity_id != main.id for e in kg) \
-            and any(SAME_INGREDIENT_LABEL in e.text for e in kg):
+    # the product's own facts come first; when the first item is another entry's, it had none
+    if main is not None and kg and kg[0].entity_id != main.id and SAME_INGREDIENT_LABEL in kg[0].text:
         return SAME_INGREDIENT.format(name=main.name, label=BY_NAME[result.intent.name].label)
     return ""
 

@@ -111,7 +111,9 @@ def _glued(a: Token, b: Token, b_is_last: bool, inside: bool) -> bool:
         return True  # 慢性 + 胃炎, 珊瑚状 + 肾炎, 2型 + 糖尿病
     if b.known:
         if a.known:
-            return a.drug and b.drug  # 美林 + 洛芬: two drug names written as one
+            # 美林 + 洛芬: two drug names written as one; but a complete product name after a
+            # maker's prefix ("999" + 感冒灵颗粒) is that product
+            return a.drug and b.drug and not form_suffix(b.text)
         if inside:
             return True  # 过敏 + 性云纹 + 鼻炎: unknown characters between two parts of one name
         # unknown characters before a drug name: a one-character prefix (卡兰索拉唑) or a salt/复方

@@ -26,6 +26,8 @@ NAMES = [
     ("头孢呋辛", "Drug", []),
     ("非布司他片", "Drug", []),
     ("氟罗沙星片", "Drug", []),
+    ("感冒灵颗粒", "Drug", []),
+    ("999", "Drug", []),  # a maker's name that is an entry of its own
     ("胃炎", "Disease", []),
     ("肾炎", "Disease", []),
     ("鼻炎", "Disease", []),
@@ -106,6 +108,7 @@ def test_unknown_name_gets_close_spellings(linker: EntityLinker) -> None:
     ("老公胃炎怎么治", "胃炎"),
     ("孕妇可以吃阿莫西林吗", "阿莫西林胶囊"),
     ("非布斯他片一天吃几次", "非布司他片"),  # a typo followed by ordinary words
+    ("999感冒灵颗粒能治什么", "感冒灵颗粒"),  # a complete product name after a maker's prefix
 ])
 def test_ordinary_words_next_to_a_name_do_not_make_it_partial(linker: EntityLinker, question: str,
                                                                  name: str) -> None:
