@@ -20,9 +20,9 @@ from kg.stores import open_store
 from kg.stores.base import GraphStore, StoreUnavailable
 from models.citations import verify
 from models.generators.base import GenerationRequest, Generator, Turn
-from models.types import Answer, EntityRef
+from models.types import Answer, EntityRef, Suggestion
 from retrieval.intents import BY_NAME
-from retrieval.retriever import LINK_THRESHOLD, Retriever, RetrieverConfig, main_entity
+from retrieval.retriever import LINK_THRESHOLD, SAME_INGREDIENT_LABEL, Retriever, RetrieverConfig, main_entity
 from retrieval.types import RetrievalResult
 
 log = logging.getLogger("qizhen.pipeline")
@@ -30,6 +30,16 @@ log = logging.getLogger("qizhen.pipeline")
 NO_ENTITY = "抱歉，知识库中没有找到与这个问题相关的药品或疾病，无法给出有依据的回答。请换一种说法，或直接写出药品/疾病的名称。"
 NO_FACTS = "知识库中没有找到{name}的{label}信息，无法给出有依据的回答。"
 NOT_SUPPORTED = "生成的回答未能得到知识库证据的支持，已不予采用。"
+NEAR_MISS = "知识库中没有“{name}”这一条目，无法给出有依据的回答（不会用名称相近的其他条目代替回答）。"
+HISTORY_NEAR_MISS = "上文问到的“{name}”不在知识库中，无法给出有依据的回答。"
+SUGGEST = "名称中包含或拼写相近的已知条目：{names}。如需了解，请选择其一再问。"
+NOT_FOLLOW_UP = "这个问题没有提到药品或疾病，也不是对上文药品或疾病的医学追问，无法给出有依据的回答。"
+NOT_SUPPORTED_TYPE = "已在知识库中找到{names}，但暂不支持回答这一类问题，无法给出有依据的回答。可以分别询问其中每一项的适应症、不良反应、禁忌等。"
+COMPONENTS = "知识库中没有“{name}”这一复方制剂本身的条目；以下分别是其成分{parts}的信息。"
+SAME_INGREDIENT = "知识库中没有{name}本身的{label}信息；以下是同成分药品的{label}信息。"
+#: How each linking method is reported on the answer's entities (`EntityRef.match`).
+MATCH = {"exact": "exact", "alias": "alias", "variant": "variant", "typo": "typo", "fuzzy": "typo",
+         "components": "components", "history": "history"}
 
 
 class StreamEvent(BaseModel):
@@ -170,7 +180,7 @@ class QAService:
         if abstain is not None:
             yield StreamEvent(event="token", data={"text": abstain})
             yield StreamEvent(event="citations", data={"citations": []})
-            answer = Answer(answer=abstain, grounded=False, citations=[], **base,
+            answer = Answer(answer=abstain, grounded=False, citations=[], suggestions=_suggestions(result), **base,
                             timings_ms={**result.timings_ms, "total_ms": _ms(t0)})
             yield StreamEvent(event="done", data=answer.model_dump())
             return
@@ -179,6 +189,10 @@ class QAService:
                                     intent=result.intent, entities=result.entities,
                                     max_new_tokens=self.settings.max_new_tokens)
         pieces: list[str] = []
+        note = _lead_note(result)
+        if note:  # what happened comes first: a combination answered per component, a generic fallback
+            pieces.append(note)
+            yield StreamEvent(event="token", data={"text": note})
         for piece in gen.stream(request):
             if piece:
                 pieces.append(piece)
@@ -195,12 +209,22 @@ class QAService:
 
     @staticmethod
     def _abstention(result: RetrievalResult) -> str | None:
+        """The message that says what happened, or None when there is evidence to answer from."""
+        if result.near_misses:
+            miss = result.near_misses[0]
+            template = HISTORY_NEAR_MISS if result.refusal == "history_near_miss" else NEAR_MISS
+            text = template.format(name=miss.mention)
+            names = [s.name for m in result.near_misses for s in m.suggestions]
+            return text + (SUGGEST.format(names="、".join(dict.fromkeys(names))) if names else "")
         main = main_entity(result.entities)
         if main is None:
-            return NO_ENTITY
-        if not result.evidence and result.intent.method == "default":
-            return NO_ENTITY
+            return NOT_FOLLOW_UP if result.refusal == "not_follow_up" else NO_ENTITY
         if not result.evidence:
+            several = _linked_names(result)
+            if len(several) >= 2:  # e.g. a comparison of two drugs: found, but not a supported question type
+                return NOT_SUPPORTED_TYPE.format(names="、".join(several))
+            if result.intent.method == "default":
+                return NO_ENTITY
             return NO_FACTS.format(name=main.name, label=BY_NAME[result.intent.name].label)
         return None
 
@@ -236,8 +260,37 @@ def _entity_refs(result: RetrievalResult) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     for e in result.entities:
         if e.score >= LINK_THRESHOLD and all(r["id"] != e.id for r in out):
-            out.append(EntityRef(id=e.id, name=e.name, type=e.type).model_dump())
+            out.append(EntityRef(id=e.id, name=e.name, type=e.type, match=MATCH.get(e.method, e.method)).model_dump())
     return out
+
+
+def _linked_names(result: RetrievalResult) -> list[str]:
+    """Distinct drug/disease entities linked in the question itself (not inherited)."""
+    names = [e.name for e in result.entities
+             if e.score >= LINK_THRESHOLD and e.method != "history" and e.type in ("Drug", "Disease")]
+    return list(dict.fromkeys(names))
+
+
+def _suggestions(result: RetrievalResult) -> list[Suggestion]:
+    out: dict[str, Suggestion] = {}
+    for miss in result.near_misses:
+        for s in miss.suggestions:
+            out.setdefault(s.id, Suggestion(id=s.id, name=s.name, type=s.type, why=s.why))
+    return list(out.values())
+
+
+def _lead_note(result: RetrievalResult) -> str:
+    """A first sentence when the answer is not simply about the asked entity's own facts."""
+    parts = [e for e in result.entities if e.method == "components"]
+    if parts:
+        names = "、".join(dict.fromkeys(e.name for e in parts))
+        return COMPONENTS.format(name=parts[0].mention, parts=names)
+    main = main_entity(result.entities)
+    kg = [e for e in result.evidence if e.origin == "kg"]
+    # the product's own facts come first; when the first item is another entry's, it had none
+    if main is not None and kg and kg[0].entity_id != main.id and SAME_INGREDIENT_LABEL in kg[0].text:
+        return SAME_INGREDIENT.format(name=main.name, label=BY_NAME[result.intent.name].label)
+    return ""
 
 
 def _ms(t: float) -> float:

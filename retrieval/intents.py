@@ -94,10 +94,18 @@ INTENTS: tuple[IntentSpec, ...] = (
         "早期", "信号", "特征", "病症"),
         {D: _DISEASE_SYMPTOMS, S: _f((R.HAS_SYMPTOM, IN), reverse=True)},
         ("得了这个病身体会怎样", "患病以后有什么感觉", "有哪些临床表现")),
+    # "how can I tell whether I have X": the symptoms first, then the checks that confirm it
+    IntentSpec("self_check", "症状和检查", (
+        "如何知道", "怎么知道", "怎样知道", "咋知道", "如何判断", "怎么判断", "怎样判断", "可以判断", "能判断",
+        "判断自己", "判断是不是", "如何确定", "怎么确定", "怎样确定", "如何发现", "怎么发现", "自查", "自测",
+        "有没有得", "是不是得了", "是否得了", "是不是患了", "是否患有", "如何识别", "怎么识别", "怎么看出"),
+        {D: _f((R.HAS_SYMPTOM, OUT), (R.NEEDS_CHECK, OUT),
+               props=(*_DISEASE_SYMPTOMS.properties, "检查_截断", "检查"))},
+        ("怎么知道自己是不是得了这个病", "有什么表现可以判断", "如何判断自己有没有这个病")),
     IntentSpec("check", "检查", (
         "检查", "化验", "检验", "查什么", "查哪些", "诊断", "确诊", "筛查", "测什么", "拍片", "做什么项目", "去查"),
         {D: _f((R.NEEDS_CHECK, OUT), props=("检查_截断", "检查")), S: _f((R.NEEDS_CHECK, OUT), props=("检查",))},
-        ("去医院要做哪些项目", "怎么知道是不是得了这个病")),
+        ("去医院要做哪些项目", "需要做什么检查才能确诊")),
     IntentSpec("drug", "治疗药物", (
         "什么药", "哪些药", "吃药", "用药", "药物治疗", "治疗药物", "哪种药", "药物", "服什么", "吃啥药", "常用药",
         "的药物", "药物有", "的药有", "药有哪些",
@@ -232,3 +240,24 @@ def implied_types(question: str, classifier: IntentClassifier) -> list[NodeType]
             if t not in out:
                 out.append(t)
     return out
+
+
+#: Words that make a turn without a name of its own a medical follow-up besides the intent cues
+#: (the population asked about, severity, contagion …).
+FOLLOW_UP_CUES: tuple[str, ...] = (
+    "孕妇", "怀孕", "哺乳", "喂奶", "儿童", "小孩", "孩子", "宝宝", "婴儿", "老人", "老年", "肝肾", "过敏",
+    "严重吗", "要紧吗", "危险吗", "传染", "遗传", "会死", "能好", "好得了", "复发", "手术", "能吃吗", "能用吗",
+    "能喝吗", "吃多久", "用多久", "多久", "停药", "过量", "漏服", "饭前", "饭后", "空腹", "喝酒", "饮酒")
+
+
+def is_follow_up(question: str, classifier: IntentClassifier) -> bool:
+    """Does a turn that names nothing ask a medical question about what came before?
+
+    An intent cue (副作用, 禁忌, 怎么用, 吃多少 …) or a follow-up cue (孕妇能用吗, 严重吗); an
+    off-topic turn ("帮我订一张机票") has none, and is refused instead of inheriting."""
+    if any(cue in question for cue in FOLLOW_UP_CUES):
+        return True
+    if any(name != "overview" for name, _, _ in classifier.rule_candidates(question)):
+        return True
+    intent = classifier._by_embedding(question, None)
+    return intent is not None and intent.name != "overview"

@@ -1,22 +1,46 @@
-"""Entity linking: every KG entity a question mentions, by name, alias, variant or small typo.
+"""Entity linking: the KG entity a question names *as a whole*, or a near miss with suggestions.
 
 An Aho-Corasick automaton holds every normalized surface form (names, aliases, and the
 dosage-form/salt-stripped variants of drug names); matches are resolved longest-first without
-overlap. A fuzzy pass (rapidfuzz over a character-bigram candidate set) only runs when exact
-matching found no confident entity, and is strict on purpose: an unknown drug must come back
-as "nothing found", not as a look-alike.
+overlap. `retrieval.mentions` then cuts the question into medical-term spans; a span links only
+when it is exactly a known name (`exact`, `alias`), a known name with its dosage form or salt
+removed or added (`variant`), a pinyin-input typo of one (`typo`, via `retrieval.typos`), or a
+combination that splits exactly into generic drug names (`components`). A known name that covers
+only part of a span (头孢呋辛 in 头孢呋辛坦丁片, 美林 in 美林洛芬片) is never linked: the span is a
+near miss, and the names it contains and close spellings become suggestions.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from kg.normalize import DOSAGE_FORMS, MAX_NAME_LEN, core_name, normalize_name, strip_dosage_form
+from kg.normalize import (
+    DOSAGE_FORMS,
+    MAX_NAME_LEN,
+    SALT_SUFFIXES,
+    core_name,
+    normalize_name,
+    strip_dosage_form,
+)
 from kg.schema import NodeType
-from retrieval.types import LinkedEntity
+from retrieval.mentions import (
+    CONTEXT_WORDS,
+    JOINERS,
+    MODIFIER_ENDS,
+    Token,
+    disease_head,
+    ends_with_form,
+    form_suffix,
+    glue,
+    looks_like_a_name,
+    strip_salts,
+)
+from retrieval.types import LinkedEntity, NearMiss, SuggestedEntity
+from retrieval.typos import MIN_TYPO_LEN, TypoIndex
 
 #: Words that are entity names somewhere in a noisy KG but, inside a question, are just the
 #: vocabulary of asking. They never produce a link on their own.
@@ -29,12 +53,26 @@ QUESTION_VOCABULARY: frozenset[str] = frozenset(
     感觉 反应 身体 儿童 孕妇 老人 老年人 小孩 宝宝 男性 女性 不适 疼痛 治疗方法 方法 影响 危害 好处 效果 能治
     一下 一般 需要 应该 注意 常见 主要 其他 以及 还有 哪个 这个 那个 有没有 吃什么 什么药 这种药 这个药 该药 此药
     正常 异常 原理 机制 诊断 鉴别 分类 类型 区别 作用机制 说明书 说明 发作 复发 护理 预后 传染 传播
-    用于 引起 导致 出现 发生 患有 得了 怀疑 确诊 服用 使用 吃了 用了 开了 不良 情况下
+    用于 引起 导致 出现 发生 患有 得了 怀疑 确诊 服用 使用 吃了 用了 开了 不良 情况下 判断 知道 自己 表现
     """.split()
 )
 
-#: Characters that may touch a mention without making it part of a longer unknown name.
-_JOINERS = set("的是有能吃用和与跟及得了患治疗会什么哪怎可以请问我你他她它这那对于关服该应在后前时中要想让给被把就都也还又或者及其之呢吗吧啊呀嘛么？?，,。.！!、 ：:；;（）()“”\"'")
+WHY_CONTAINED = "名称中包含的已知条目"
+WHY_CLOSE = "拼写相近"
+MAX_SUGGESTIONS = 5
+#: Spans of unknown characters tried as typos per text: bounds the work on long junk input.
+MAX_TYPO_RUNS = 64
+MAX_COMPONENT_SPAN = 40
+_DRUGLIKE = (NodeType.DRUG, NodeType.INGREDIENT)
+_FORMS = frozenset(DOSAGE_FORMS)
+
+
+@dataclass
+class Linking:
+    """What one text names: whole mentions (best first) and near misses."""
+
+    entities: list[LinkedEntity] = field(default_factory=list)
+    near_misses: list[NearMiss] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +95,10 @@ def _normalize_with_map(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
+        if "\u4e00" <= ch <= "\u9fff":  # common CJK: unchanged by normalization (the fast path)
+            out.append(ch)
+            index.append(i)
+            continue
         piece = normalize_name(ch) if not ch.isspace() else ""
         if not piece and ch in "，。；：！？、,.;:!?…":  # keep punctuation as a separator
             piece = "|"
@@ -79,6 +121,7 @@ class EntityLinker:
 
         self._by_id: dict[str, NameEntry] = {}
         keys: dict[str, list[_Candidate]] = defaultdict(list)
+        component_keys: set[str] = set()
         for eid, etype, name, aliases in entries:
             try:
                 ntype = NodeType(etype)
@@ -88,12 +131,14 @@ class EntityLinker:
             self._by_id[eid] = entry
             forms: list[tuple[str, str, float]] = [(name, "exact", 1.0)]
             forms += [(a, "alias", 0.97) for a in aliases]
-            if ntype in (NodeType.DRUG, NodeType.INGREDIENT):
+            if ntype in _DRUGLIKE:
                 for base, score in [(name, 0.9), *((a, 0.85) for a in aliases)]:
                     nb = normalize_name(base)
                     for variant in {strip_dosage_form(nb), core_name(nb)}:
                         if variant != nb:
                             forms.append((variant, "variant", score))
+                if not _is_brand(name, aliases):
+                    component_keys |= _component_forms(name)
             for form, method, score in forms:
                 key = normalize_name(form)
                 if len(key) < min_key_len or len(key) > MAX_NAME_LEN or key in QUESTION_VOCABULARY:
@@ -107,12 +152,15 @@ class EntityLinker:
         self._automaton = ahocorasick.Automaton()
         for key in self._keys:
             self._automaton.add_word(key, key)
-        for word in QUESTION_VOCABULARY:  # blockers: occupy their span, link nothing
+        for word in QUESTION_VOCABULARY | CONTEXT_WORDS:  # blockers: occupy their span, link nothing
             if word not in self._keys and len(word) >= 2:
                 self._automaton.add_word(word, word)
         self._automaton.make_automaton()
-        self._fuzzy_names: dict[str, list[NameEntry]] | None = None
-        self._bigrams: dict[str, set[str]] | None = None
+        # generic drug names a combination may be written from (坎地沙坦 + 氢氯噻嗪)
+        self._component_keys = {k for k in component_keys if k in self._keys and len(k) >= 3}
+        self._component_max = max((len(k) for k in self._component_keys), default=0)
+        self._typo_index: TypoIndex | None = None
+        self._typo_lock = threading.Lock()
 
     # -- construction helpers ----------------------------------------------------------------
     @staticmethod
@@ -149,8 +197,24 @@ class EntityLinker:
 
     # -- linking -----------------------------------------------------------------------------
     def link(self, text: str, prefer: Sequence[NodeType] = (), fuzzy: bool = True) -> list[LinkedEntity]:
-        """Mentions in `text`, best first. `prefer` breaks ties between same-name entities."""
+        """Mentions in `text` that name an entity as a whole, best first."""
+        return self.analyse(text, prefer, fuzzy).entities
+
+    def analyse(self, text: str, prefer: Sequence[NodeType] = (), fuzzy: bool = True) -> Linking:
+        """Whole mentions (exact, alias, variant, typo, components) and near misses of `text`.
+
+        Linear in the text: one automaton pass, then per run a bounded amount of work."""
         norm, index = _normalize_with_map(text)
+        out = Linking()
+        typo_budget = [MAX_TYPO_RUNS if fuzzy else 0]
+        for run in self._runs(norm):
+            for group in glue(run):
+                self._resolve(text, norm, index, group, prefer, typo_budget, out)
+        out.entities.sort(key=lambda r: (-r.score, -(r.end - r.start), r.start))
+        return out
+
+    def _runs(self, norm: str) -> list[list[Token]]:
+        """Maximal runs of name-or-unknown characters, as tokens (known names longest first)."""
         spans: list[tuple[int, int, str]] = []
         for end, key in self._automaton.iter(norm):
             spans.append((end - len(key) + 1, end + 1, key))
@@ -158,42 +222,172 @@ class EntityLinker:
         # mention-only node ("治疗消化性溃疡") cannot swallow the disease inside it
         spans.sort(key=lambda s: (s[2] in self._keys and not self._keys[s[2]][0].entry.described,
                                   -(s[1] - s[0]), s[0]))
-        taken = [False] * len(norm)
+        owner: list[int] = [-1] * len(norm)  # -1 free, -2 separator, else index into chosen
         chosen: list[tuple[int, int, str]] = []
         for start, end, key in spans:
-            if any(taken[start:end]):
+            if any(o != -1 for o in owner[start:end]):
                 continue
-            for i in range(start, end):
-                taken[i] = True
+            mark = len(chosen) if key in self._keys else -2
+            owner[start:end] = [mark] * (end - start)
             chosen.append((start, end, key))
-        chosen.sort()
-        results: list[LinkedEntity] = []
-        for start, end, key in chosen:
-            if key not in self._keys:
-                continue  # question vocabulary
-            cands = self._keys[key]
-            form = _form_after(norm, end)
-            if form and cands[0].method == "variant":
-                # "二甲双胍片": the question names the dosage form too — prefer that form, and
-                # treat a form the KG lacks as the same ingredient with lower confidence
-                same_form = [c for c in cands if normalize_name(c.entry.name).endswith(key + form)]
-                if same_form:
-                    cands, end = same_form, end + len(form)
-                    taken[end - len(form):end] = [True] * len(form)
-                    factor = 1.0
-                else:
-                    factor = 0.75
-            else:
-                factor = self._containment(norm, start, end)
-            cand = self._pick(cands, prefer)
-            score = cand.score * factor * (1.0 if cand.entry.described else 0.75)
-            o_start, o_end = index[start], index[end - 1] + 1
-            results.append(LinkedEntity(id=cand.entry.id, name=cand.entry.name, type=cand.entry.type.value,
-                                        mention=text[o_start:o_end], score=round(score, 4), method=cand.method,
-                                        start=o_start, end=o_end))
-        if fuzzy and not any(r.score >= 0.8 and r.type in (NodeType.DRUG, NodeType.DISEASE) for r in results):
-            results += self._fuzzy(text, norm, taken)
-        return sorted(results, key=lambda r: (-r.score, -(r.end - r.start), r.start))
+        runs: list[list[Token]] = []
+        current: list[Token] = []
+        i = 0
+        while i <= len(norm):
+            if i == len(norm) or owner[i] == -2 or (owner[i] == -1 and norm[i] in JOINERS):
+                if current:
+                    runs.append(current)
+                    current = []
+                i += 1
+                continue
+            if owner[i] >= 0 and chosen[owner[i]][2] not in _FORMS:
+                start, end, key = chosen[owner[i]]
+                current.append(Token(start, end, norm[start:end], key, self._is_drug(key)))
+                i = end
+                continue
+            # unknown characters (a dosage form known as an entity, "颗粒", counts as unknown text)
+            j = i
+            while j < len(norm) and ((owner[j] == -1 and norm[j] not in JOINERS)
+                                     or (owner[j] >= 0 and chosen[owner[j]][2] in _FORMS)):
+                j += 1
+            current.append(Token(i, j, norm[i:j]))
+            i = j
+        return runs
+
+    def _is_drug(self, key: str) -> bool:
+        return self._keys[key][0].entry.type in _DRUGLIKE
+
+    def _resolve(self, text: str, norm: str, index: list[int], group: list[Token], prefer: Sequence[NodeType],
+                 typo_budget: list[int], out: Linking) -> None:
+        """One medical-term span: a whole link, or a near miss with suggestions, or nothing."""
+        start, end = group[0].start, group[-1].end
+        span = norm[start:end]
+        o_start, o_end = index[start], index[end - 1] + 1
+        mention = text[o_start:o_end]
+
+        def linked(entry: NameEntry, method: str, score: float) -> LinkedEntity:
+            return LinkedEntity(id=entry.id, name=entry.name, type=entry.type.value, mention=mention,
+                                score=round(score, 4), method=method, start=o_start, end=o_end)
+
+        if len(group) == 1 and group[0].known:
+            cand = self._pick(self._keys[span], prefer)
+            out.entities.append(linked(cand.entry, cand.method, cand.score * _described(cand.entry)))
+            return
+        knowns = [t for t in group if t.known]
+        if knowns:
+            whole = self._variant(span, knowns, prefer)
+            if whole is not None:
+                cand, factor = whole
+                out.entities.append(linked(cand.entry, "variant", min(cand.score, 0.9) * factor
+                                           * _described(cand.entry)))
+                return
+            parts = self._components(span)
+            if parts:
+                for entry in parts:
+                    out.entities.append(linked(entry, "components", 0.9))  # one score: written order kept
+                return
+        elif not looks_like_a_name(span) and len(span) < MIN_TYPO_LEN:
+            return
+        typo = self._typo(span, typo_budget, alone=not knowns)
+        if typo is not None:
+            score, s, e, entry = typo
+            o_s, o_e = index[start + s], index[start + e - 1] + 1
+            out.entities.append(LinkedEntity(id=entry.id, name=entry.name, type=entry.type.value,
+                                             mention=text[o_s:o_e], score=score, method="typo", start=o_s, end=o_e))
+            return
+        if knowns or looks_like_a_name(span):
+            out.near_misses.append(NearMiss(mention=mention, start=o_start, end=o_end,
+                                            suggestions=self._suggest(span, knowns)))
+
+    def _variant(self, span: str, knowns: list[Token], prefer: Sequence[NodeType]) -> tuple[_Candidate, float] | None:
+        """The span minus its dosage form / salt is exactly a known drug name or alias
+        ("布洛芬片" → 布洛芬, "二甲双胍片" → 盐酸二甲双胍片, "高血压病" → 高血压)."""
+        if len(knowns) == 1:
+            key = knowns[0].key
+            assert key is not None
+            rest = span.replace(key, "", 1)
+            if rest in ("病", "症", "疾病") and self._keys[key][0].entry.type == NodeType.DISEASE:
+                return self._keys[key][0], 1.0
+        core = strip_salts(span)
+        cands = [c for c in self._keys.get(core, []) if c.entry.type in _DRUGLIKE]
+        if not cands or core == span:
+            return None
+        form = form_suffix(span)
+        if form:
+            # "二甲双胍片": prefer the entity of the written form; a form the KG lacks is the same
+            # ingredient with lower confidence
+            written = [c for c in cands if normalize_name(c.entry.name).endswith(core + form)]
+            if written:
+                return self._pick(written, prefer), 1.0
+            return self._pick(cands, prefer), 0.75
+        return self._pick(cands, prefer), 1.0
+
+    def _components(self, span: str) -> list[NameEntry]:
+        """"坎地沙坦氢氯噻嗪片" → [坎地沙坦, 氢氯噻嗪]: the span minus its form splits exactly into
+        two or more generic drug names (a salt suffix may follow each)."""
+        core = strip_salts(span)
+        n = len(core)
+        if n < 6 or n > MAX_COMPONENT_SPAN:
+            return []
+        # best[i]: a split of core[:i] into component keys (fewest parts), None if none
+        best: list[list[str] | None] = [None] * (n + 1)
+        best[0] = []
+        for i in range(n):
+            if best[i] is None:
+                continue
+            for j in range(i + 3, min(n, i + self._component_max) + 1):
+                key = core[i:j]
+                if key not in self._component_keys:
+                    continue
+                for k in (j, j + 1):
+                    if k > n or (k == j + 1 and core[j] not in SALT_SUFFIXES):
+                        continue
+                    cand = [*best[i], key]  # type: ignore[misc]
+                    if best[k] is None or len(cand) < len(best[k]):  # type: ignore[arg-type]
+                        best[k] = cand
+        parts = best[n]
+        if not parts or len(parts) < 2:
+            return []
+        return [self._keys[p][0].entry for p in dict.fromkeys(parts)]
+
+    def _typo(self, span: str, budget: list[int], alone: bool) -> tuple[float, int, int, NameEntry] | None:
+        """A pinyin-input typo of one graph name: the whole span, or (for a span of unknown
+        characters) a window at its start or end whose remainder is not part of the name."""
+        if budget[0] <= 0 or len(span) < MIN_TYPO_LEN:
+            return None
+        budget[0] -= 1
+        index = self._typos()
+        tries: list[tuple[int, int, bool]] = []
+        if len(span) <= index.max_len + 1:
+            tries.append((0, len(span), True))
+        if alone:
+            for length in range(min(len(span) - 1, index.max_len), MIN_TYPO_LEN - 1, -1):
+                if not _glues_after(span[length:]):
+                    tries.append((0, length, False))
+                if not _glues_before(span[:len(span) - length]):
+                    tries.append((len(span) - length, len(span), False))
+        for s, e, whole in tries:
+            hit = index.typo(span[s:e], whole)
+            if hit is not None:
+                score, key = hit
+                return score, s, e, index.entries(key)[0]  # type: ignore[return-value]
+        return None
+
+    def _suggest(self, span: str, knowns: list[Token]) -> list[SuggestedEntity]:
+        """Contained names (described entities, drugs and diseases first), then close spellings."""
+        out: dict[str, SuggestedEntity] = {}
+        contained: list[NameEntry] = []
+        for t in knowns:
+            assert t.key is not None
+            contained += [c.entry for c in self._keys[t.key] if c.entry.described][:2]
+        contained.sort(key=lambda e: -_TYPE_RANK.get(e.type, 0))
+        for e in contained:
+            out.setdefault(e.id, SuggestedEntity(id=e.id, name=e.name, type=e.type.value, why=WHY_CONTAINED))
+        index = self._typos()
+        for probe in dict.fromkeys((span, strip_salts(span))):
+            for e in index.close(probe):
+                out.setdefault(e.id, SuggestedEntity(id=e.id, name=e.name, type=e.type.value, why=WHY_CLOSE))
+        return list(out.values())[:MAX_SUGGESTIONS]
 
     @staticmethod
     def _pick(cands: list[_Candidate], prefer: Sequence[NodeType]) -> _Candidate:
@@ -204,120 +398,52 @@ class EntityLinker:
                     return c
         return cands[0]
 
-    @staticmethod
-    def _containment(norm: str, start: int, end: int) -> float:
-        """Penalty when the mention is glued to a following dosage form or 病/症 — the question
-        then names a longer entity the KG does not have (布洛芬 in 布洛芬凝露片)."""
-        glued = 0
-        if end < len(norm) and (_form_after(norm, end) or norm[end] in "病症炎癌瘤"):
-            glued = 1
-        return (1.0, 0.5)[glued]
+    # -- typo index ------------------------------------------------------------------------------
+    def _typos(self) -> TypoIndex:
+        if self._typo_index is None:
+            with self._typo_lock:
+                if self._typo_index is None:
+                    self._typo_index = TypoIndex(
+                        (normalize_name(e.name), e) for e in self._by_id.values()
+                        if e.described and e.type in (NodeType.DRUG, NodeType.DISEASE))
+        return self._typo_index
 
-    # -- fuzzy ---------------------------------------------------------------------------------
-    def _ensure_fuzzy(self) -> None:
-        if self._bigrams is not None:
-            return
-        names: dict[str, list[NameEntry]] = defaultdict(list)
-        bigrams: dict[str, set[str]] = defaultdict(set)
-        for entry in self._by_id.values():
-            if not entry.described or entry.type not in (NodeType.DRUG, NodeType.DISEASE):
-                continue
-            key = normalize_name(entry.name)
-            if len(key) < 4:
-                continue  # one edit in a 3-character name is a different name
-            names[key].append(entry)
-            for i in range(len(key) - 1):
-                bigrams[key[i:i + 2]].add(key)
-        self._fuzzy_names, self._bigrams = dict(names), dict(bigrams)
+    def warm_up(self) -> None:
+        """Build the typo index (and load pypinyin) now rather than on the first misspelled question."""
+        from retrieval.typos import sounds_same
 
-    def _fuzzy(self, text: str, norm: str, taken: list[bool]) -> list[LinkedEntity]:
-        """Typos only, the way they happen with pinyin input: substitutions must sound the same
-        (非布斯他片 → 非布司他片); a dropped or extra character is accepted only in long names.
-        A name that merely looks alike (瑞格列汀片 vs 瑞格列奈片) is a different drug: not linked."""
-        from rapidfuzz.distance import Levenshtein
-
-        self._ensure_fuzzy()
-        assert self._bigrams is not None and self._fuzzy_names is not None
-        best: tuple[float, int, int, NameEntry] | None = None
-        for seg_start, seg in _segments(norm):
-            if len(seg) < 4:
-                continue
-            votes: dict[str, int] = defaultdict(int)
-            for i in range(len(seg) - 1):
-                for key in self._bigrams.get(seg[i:i + 2], ()):
-                    votes[key] += 1
-            for key, v in votes.items():
-                if v < max(1, len(key) - 3):
-                    continue
-                for sub_start in range(0, max(1, len(seg) - len(key) + 2)):
-                    for length in (len(key) - 1, len(key), len(key) + 1):
-                        sub = seg[sub_start:sub_start + length]
-                        if len(sub) < 4 or sub == key:
-                            continue
-                        if Levenshtein.distance(sub, key, score_cutoff=1) != 1:
-                            continue
-                        if len(sub) == len(key):
-                            if not _sounds_same(sub, key):
-                                continue
-                            score = 0.8
-                        elif len(key) >= 6 and sub == seg:
-                            score = 0.7  # the whole written name is the graph's name ± one character
-                        else:
-                            continue
-                        s, e = seg_start + sub_start, seg_start + sub_start + len(sub)
-                        entries = self._fuzzy_names[key]
-                        if len(entries) == 1 and (best is None or score > best[0]
-                                                  or (score == best[0] and e - s > best[2] - best[1])):
-                            best = (score, s, e, entries[0])
-        if best is None:
-            return []
-        score, s, e, entry = best
-        _, index = _normalize_with_map(text)
-        o_start, o_end = index[s], index[e - 1] + 1
-        return [LinkedEntity(id=entry.id, name=entry.name, type=entry.type.value, mention=text[o_start:o_end],
-                             score=round(score, 4), method="fuzzy", start=o_start, end=o_end)]
+        self._typos()
+        sounds_same("预热", "预热")
 
 
-def _pinyin_key(syllable: str) -> str:
-    """Fold the confusions of pinyin typing: zh/z, ch/c, sh/s, -ng/-n, l/n."""
-    s = syllable
-    for a, b in (("zh", "z"), ("ch", "c"), ("sh", "s")):
-        if s.startswith(a):
-            s = b + s[2:]
-    if s.endswith("ng"):
-        s = s[:-1]
-    return "n" + s[1:] if s.startswith("l") else s
+def _described(entry: NameEntry) -> float:
+    return 1.0 if entry.described else 0.75
 
 
-def _sounds_same(a: str, b: str) -> bool:
-    from pypinyin import lazy_pinyin
-
-    pa, pb = lazy_pinyin(a), lazy_pinyin(b)
-    return len(pa) == len(pb) and all(_pinyin_key(x) == _pinyin_key(y) for x, y in zip(pa, pb, strict=True))
+def _glues_after(rest: str) -> bool:
+    """Would `rest`, written right after a name, make it part of a longer name?"""
+    return bool(rest) and (ends_with_form(rest) or bool(disease_head(rest)) or rest in SALT_SUFFIXES)
 
 
-def _form_after(norm: str, end: int) -> str:
-    """The dosage form the text continues with at `end` ("片" in "二甲双胍片怎么吃"), or ''."""
-    tail = norm[end:end + 6]
-    for form in DOSAGE_FORMS:  # longest first
-        if tail.startswith(form):
-            return form
-    return ""
+def _glues_before(rest: str) -> bool:
+    return bool(rest) and (rest[-1] in MODIFIER_ENDS or len(rest) == 1)
 
 
-def _segments(norm: str) -> Iterable[tuple[int, str]]:
-    """Maximal runs of non-separator characters, with question vocabulary cut out."""
-    for m in re.finditer(r"[^|]+", norm):
-        seg, base = m.group(), m.start()
-        # cut at the first question word so "非布斯他片的适应症" yields "非布斯他片"
-        cut = len(seg)
-        for w in ("的", "有什么", "是什么", "能治", "怎么", "有哪些", "吃什么", "需要", "可以", "会不会", "用于"):
-            pos = seg.find(w)
-            if 0 < pos < cut:
-                cut = pos
-        yield base, seg[:cut]
-        if cut < len(seg):
-            yield base + cut, seg[cut:]
+def _is_brand(name: str, aliases: Sequence[str]) -> bool:
+    """A brand entry (美林: aliases 布洛芬混悬滴剂): named without a form, an alias is a product of
+    another ingredient. Brands are not components of a combination name."""
+    n = normalize_name(name)
+    if form_suffix(n):
+        return False
+    return any(form_suffix(normalize_name(a)) and core_name(a) != core_name(n) for a in aliases)
+
+
+def _component_forms(name: str) -> set[str]:
+    """The generic names an entity contributes as a combination component: its own name without
+    a dosage form, and without salt."""
+    n = normalize_name(name)
+    return {k for k in (strip_dosage_form(n), core_name(n), strip_salts(n)) if k and not form_suffix(k)} \
+        if not re.search(r"[a-z0-9()]", n) else set()
 
 
 _TYPE_RANK = {NodeType.DISEASE: 7, NodeType.DRUG: 6, NodeType.SYMPTOM: 5, NodeType.CHECK: 4,

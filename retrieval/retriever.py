@@ -9,18 +9,19 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from kg.normalize import core_name
 from kg.schema import Direction, Entity, NodeType, RelType
 from kg.stores.base import GraphStore
 from retrieval.evidence import OVERVIEW_PROPS, OVERVIEW_RELS, facts_to_evidence, property_evidence
 from retrieval.fusion import rrf_merge
 from retrieval.graph_reader import GraphReader
-from retrieval.intents import BY_NAME, IntentClassifier, implied_types
+from retrieval.intents import BY_NAME, Fetch, IntentClassifier, implied_types, is_follow_up
 from retrieval.lexical import LexicalMatcher
 from retrieval.linking import EntityLinker
-from retrieval.types import Evidence, Intent, LinkedEntity, RetrievalResult
+from retrieval.types import Evidence, Intent, LinkedEntity, NearMiss, RetrievalResult
 
 #: Below this a mention is not treated as "the" entity of the question.
 LINK_THRESHOLD = 0.6
@@ -29,6 +30,20 @@ MAX_RELATED = 3
 #: Drug questions that get a short safety note (禁忌, main 不良反应) besides their answer.
 SAFETY_INTENTS = {"indication", "usage", "overview", "interaction", "ingredient"}
 SAFETY_TARGETS = 8
+#: Earlier turns a follow-up may reach back through (bounds the work on long histories).
+MAX_HISTORY_TURNS = 8
+#: How evidence of another entry of the same ingredient is labelled.
+SAME_INGREDIENT_LABEL = "（同成分）"
+
+
+@dataclass
+class Resolution:
+    """The outcome of linking one turn: its mentions, the entity it is about, or why none."""
+
+    entities: list[LinkedEntity]
+    main: LinkedEntity | None
+    near_misses: list[NearMiss] = field(default_factory=list)
+    refusal: str = ""
 
 
 @dataclass
@@ -61,6 +76,7 @@ class Retriever:
                 return
             names = self.store.name_index()
             self._linker = EntityLinker(names, self.store.described_ids())
+            self._linker.warm_up()
             self._snapshot = self.store.snapshot()
             self.lexical.add_words((name for _, _, name, _ in names), key=self._snapshot)
         self.lexical.warm_up()
@@ -79,27 +95,46 @@ class Retriever:
     # -- linking ---------------------------------------------------------------------------
     def link(self, question: str, history: Sequence[str] = ()) -> tuple[list[LinkedEntity], LinkedEntity | None]:
         """All mentions in the question, and the main entity (from history for follow-ups)."""
+        res = self.resolve(question, history)
+        return res.entities, res.main
+
+    def resolve(self, question: str, history: Sequence[str] = ()) -> Resolution:
+        """What the question is about, or why it cannot be answered.
+
+        A near miss (a name the graph does not have) refuses the turn. A turn inherits the entity of
+        an earlier one only when it names nothing itself *and* asks a medical follow-up
+        (副作用, 禁忌, 怎么用, 孕妇能吃吗 …); an earlier turn that named an unknown entity stops the
+        walk back, so "那氟美沙星片呢" is never answered with the drug before it."""
         prefer = implied_types(question, self.intents)
-        found = self.linker.link(question, prefer=prefer)
-        main = main_entity(found)
-        if main is None:
-            for turn in reversed(history):
-                earlier = main_entity(self.linker.link(turn, prefer=prefer))
-                if earlier is not None:
-                    main = earlier.model_copy(update={"method": "history", "start": -1, "end": -1})
-                    found = [main, *found]
-                    break
-        return found, main
+        own = self.linker.analyse(question, prefer=prefer)
+        if own.near_misses:
+            return Resolution(own.entities, None, own.near_misses, "near_miss")
+        main = main_entity(own.entities)
+        if main is not None:
+            return Resolution(own.entities, main)
+        if not is_follow_up(question, self.intents):
+            return Resolution(own.entities, None, refusal="not_follow_up" if history else "no_entity")
+        for turn in list(reversed(history))[:MAX_HISTORY_TURNS]:
+            earlier = self.linker.analyse(turn, prefer=prefer)
+            if earlier.near_misses:
+                return Resolution(own.entities, None, earlier.near_misses, "history_near_miss")
+            found = main_entity(earlier.entities)
+            if found is not None:
+                inherited = found.model_copy(update={"method": "history", "start": -1, "end": -1})
+                return Resolution([inherited, *own.entities], inherited)
+        return Resolution(own.entities, None, refusal="no_entity")
 
     # -- retrieval -------------------------------------------------------------------------
     def retrieve(self, question: str, history: Sequence[str] = (), top_k: int | None = None) -> RetrievalResult:
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
-        found, main = self.link(question, history)
+        res = self.resolve(question, history)
+        found, main = res.entities, res.main
         timings["link_ms"] = _ms(t0)
         if main is None:
             intent = self.intents.classify(question, None)
             return RetrievalResult(question=question, resolved_question=question, entities=found,
+                                   near_misses=res.near_misses, refusal=res.refusal,
                                    intent=intent, evidence=[], snapshot=self._snapshot, timings_ms=timings)
         t1 = time.perf_counter()
         mention = main.mention if main.method != "history" else ""
@@ -110,11 +145,15 @@ class Retriever:
             # nothing medical was asked and the name is a small part of the question
             # ("太阳系有几颗行星" mentions 太阳): not a question about that entity
             return RetrievalResult(question=question, resolved_question=question, entities=found,
-                                   intent=intent, evidence=[], snapshot=self._snapshot, timings_ms=timings)
+                                   refusal="not_medical", intent=intent, evidence=[], snapshot=self._snapshot,
+                                   timings_ms=timings)
 
         t2 = time.perf_counter()
         entity = self.graph.entity(main.id)
         kg_items = self._kg_evidence(entity, intent) if entity else []
+        if main.method == "components":  # one block of evidence per component, in the written order
+            for part in self.graph.entities([e.id for e in found if e.method == "components" and e.id != main.id]):
+                kg_items += self._kg_evidence(part, intent)
         timings["kg_ms"] = _ms(t2)
 
         t3 = time.perf_counter()
@@ -145,18 +184,45 @@ class Retriever:
             return self._overview(entity)
         items: list[Evidence] = []
         for subject in self._subjects(entity, intent.name):
-            by_direction: dict[Direction, list[RelType]] = {}
-            for rel, direction in plan.relations:
-                by_direction.setdefault(direction, []).append(rel)
-            for direction, rels in by_direction.items():  # one read per direction
-                facts = self.graph.facts(subject.id, rels, direction)
-                order = {r: i for i, r in enumerate(rels)}
-                items += facts_to_evidence(subject, sorted(facts, key=lambda f: order[f.relation]))
-            items += property_evidence(subject, plan.properties)
+            items += self._subject_evidence(entity, subject, plan)
+        if not items and intent.name != "ingredient":
+            # the product lacks the asked relation: the same ingredient's facts, labelled as its
+            for subject in self._same_ingredient(entity):
+                items += self._subject_evidence(entity, subject, plan)
         if items and entity.type == NodeType.DRUG and intent.name in SAFETY_INTENTS:
             safety = self.graph.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)
             items += facts_to_evidence(entity, safety, max_targets=SAFETY_TARGETS)
         return items
+
+    def _subject_evidence(self, entity: Entity, subject: Entity, plan: Fetch) -> list[Evidence]:
+        """The plan's facts and properties of one subject; another entry than the asked entity is
+        labelled as the same ingredient's ("阿莫西林（同成分）的禁忌：…"), never as the product's own."""
+        items: list[Evidence] = []
+        by_direction: dict[Direction, list[RelType]] = {}
+        for rel, direction in plan.relations:
+            by_direction.setdefault(direction, []).append(rel)
+        for direction, rels in by_direction.items():  # one read per direction
+            facts = self.graph.facts(subject.id, rels, direction)
+            order = {r: i for i, r in enumerate(rels)}
+            items += facts_to_evidence(subject, sorted(facts, key=lambda f: order[f.relation]))
+        items += property_evidence(subject, plan.properties)
+        if subject.id != entity.id:
+            for ev in items:
+                if ev.text.startswith(subject.name):
+                    ev.text = f"{subject.name}{SAME_INGREDIENT_LABEL}{ev.text[len(subject.name):]}"
+        return items
+
+    def _same_ingredient(self, entity: Entity) -> list[Entity]:
+        """Entries of the same ingredient not consulted yet: other dosage forms (阿莫西林胶囊 for
+        阿莫西林片) and a described ingredient entry whose name is the product's core name."""
+        if entity.type not in (NodeType.DRUG, NodeType.INGREDIENT):
+            return []
+        ids = [e.id for e in self.linker.same_ingredient(entity.name)]
+        core = core_name(entity.name)
+        for f in self.graph.facts(entity.id, [RelType.HAS_INGREDIENT], Direction.OUT):
+            if core_name(f.target_name) == core and f.target_id not in ids:
+                ids.append(f.target_id)
+        return [e for e in self.graph.entities(ids[:MAX_RELATED]) if e.described and e.id != entity.id]
 
     def _subjects(self, entity: Entity, intent: str) -> list[Entity]:
         """The entity, plus for drugs the same-ingredient entries: the handbook text linked at

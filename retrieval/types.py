@@ -11,9 +11,27 @@ class LinkedEntity(BaseModel):
     type: str
     mention: str = Field(description="the text span in the question (or history) that matched")
     score: float = Field(ge=0.0, le=1.0, description="linking confidence")
-    method: str = Field(default="exact", description="exact | alias | variant | fuzzy | history")
+    method: str = Field(default="exact", description="exact | alias | variant | typo | components | history")
     start: int = -1
     end: int = -1
+
+
+class SuggestedEntity(BaseModel):
+    """A KG entity offered instead of a name the graph does not have; the user chooses."""
+
+    id: str
+    name: str
+    type: str
+    why: str = Field(description="名称中包含的已知条目 | 拼写相近")
+
+
+class NearMiss(BaseModel):
+    """A medical-term span in the question that no KG entity matches as a whole."""
+
+    mention: str
+    start: int = -1
+    end: int = -1
+    suggestions: list[SuggestedEntity] = []
 
 
 class Intent(BaseModel):
@@ -43,7 +61,11 @@ class Evidence(BaseModel):
 class RetrievalResult(BaseModel):
     question: str
     resolved_question: str = Field(description="question with follow-up references resolved")
-    entities: list[LinkedEntity] = []
+    entities: list[LinkedEntity] = Field(default_factory=list, description="every linked mention; with ≥ 2 drugs "
+                                         "(comparisons, interactions) all of them, each with its method")
+    near_misses: list[NearMiss] = Field(default_factory=list, description="asked names the graph does not have")
+    refusal: str = Field(default="", description="why nothing was retrieved: near_miss | no_entity | "
+                         "not_follow_up | history_near_miss | not_medical | ''")
     intent: Intent
     evidence: list[Evidence] = []
     snapshot: str = ""

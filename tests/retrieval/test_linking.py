@@ -63,7 +63,7 @@ def test_mention_offsets_point_into_the_question(linker: EntityLinker) -> None:
 
 def test_small_typo_is_linked_fuzzily_with_lower_confidence(linker: EntityLinker) -> None:
     found = linker.link("非布斯他片的适应症是什么")
-    assert found[0].name == "非布司他片" and found[0].method == "fuzzy"
+    assert found[0].name == "非布司他片" and found[0].method == "typo"
     assert found[0].score < 0.9
 
 
@@ -84,10 +84,12 @@ def test_type_preference_breaks_same_name_ties(linker: EntityLinker) -> None:
     assert linker.link("头痛", prefer=[NodeType.DISEASE])[0].type == "Disease"
 
 
-def test_mention_glued_to_a_dosage_form_is_penalised(linker: EntityLinker) -> None:
-    # "布洛芬胶囊" is known, "痛风片" is not a drug in the KG: 痛风 followed by 片 is suspicious
-    found = linker.link("痛风片有什么副作用")
-    assert found and found[0].score < 0.6
+def test_mention_glued_to_a_dosage_form_is_a_near_miss(linker: EntityLinker) -> None:
+    # "布洛芬胶囊" is known, "痛风片" is not a drug in the KG: 痛风 followed by 片 is part of a longer name
+    result = linker.analyse("痛风片有什么副作用")
+    assert result.entities == []
+    assert [m.mention for m in result.near_misses] == ["痛风片"]
+    assert [s.name for s in result.near_misses[0].suggestions] == ["痛风"]
 
 
 @pytest.mark.parametrize(("question", "linked"), [
@@ -103,4 +105,5 @@ def test_fuzzy_accepts_only_sound_alike_typos(linker: EntityLinker, question: st
 def test_an_extra_leading_character_is_not_a_dropped_one(linker: EntityLinker) -> None:
     # "X兰索拉唑肠溶片": a window of the written name minus one character equals a graph name,
     # but the user wrote a different, longer name
-    assert all(e.score < 0.6 or e.method != "fuzzy" for e in linker.link("卡兰索拉唑肠溶片的适应症"))
+    result = linker.analyse("卡兰索拉唑肠溶片的适应症")
+    assert result.entities == [] and result.near_misses[0].mention == "卡兰索拉唑肠溶片"
