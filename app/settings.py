@@ -98,6 +98,8 @@ class Settings(BaseSettings):
                                   "health in the background and looks for a new graph snapshot")
     reload_graph: bool = Field(default=True, description="reopen the graph and rebuild the linker when a new "
                                "snapshot is written (e.g. after `qizhen kg ingest --reset`)")
+    answer_cache_size: int = Field(default=4096, description="finished extractive answers kept per worker, keyed "
+                                   "by snapshot, question and history (0 disables)")
     public_docs: bool = Field(default=False, description="serve /docs, /redoc and /openapi.json without the key")
     public_metrics: bool = Field(default=False, description="serve /metrics without the key")
     cors_origins: list[str] = []

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from app.api.cache import AnswerCache
 from app.api.errors import ApiError
 from app.api.executor import Pools
 from app.api.guards import key_matches
@@ -31,6 +32,7 @@ class Runtime:
     generators: list[str]
     pools: Pools
     monitor: ServiceMonitor
+    answers: AnswerCache
 
     def require_graph(self) -> None:
         """503 at once while the graph is down or still loading (no request waits on a connect)."""

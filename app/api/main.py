@@ -21,6 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.cache import AnswerCache
 from app.api.deps import Runtime
 from app.api.errors import install_error_handlers
 from app.api.executor import Pools
@@ -96,7 +97,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         pools = Pools(s.worker_threads, s.queue_limit, s.generator_threads)
         audit = AuditLog(s.audit_path)
         app.state.runtime = Runtime(settings=s, service=svc, audit=audit, metrics=app_metrics,
-                                    generators=enabled, pools=pools, monitor=monitor)
+                                    generators=enabled, pools=pools, monitor=monitor,
+                                    answers=AnswerCache(s.answer_cache_size))
         try:
             yield
         finally:

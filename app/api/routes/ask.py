@@ -104,16 +104,25 @@ async def ask(body: AskRequest, runtime: RuntimeDep) -> Answer:
     _check_generator(runtime, body.generator)
     started = time.perf_counter()
     deadline = Deadline(settings.request_timeout_s)
-    pool = runtime.pools.for_generator(body.generator or settings.generator)
+    name = body.generator or settings.generator
+    pool = runtime.pools.for_generator(name)
     if pool is runtime.pools.cpu:  # retrieval and a local answer in one hop
         runtime.require_graph()
-        call = partial(runtime.service.ask, body.question, body.history, generator=body.generator,
-                       top_k=body.top_k)
-        try:
-            answer = await pool.run(call, deadline)
-        except StoreUnavailable:
-            runtime.monitor.poke()
-            raise
+        key = (runtime.service.retriever.snapshot, body.question,
+               tuple((t.role, t.content) for t in body.history), name, body.top_k)
+        answer = runtime.answers.get(key)
+        if answer is not None:
+            answer = answer.model_copy(update={"timings_ms": {"cache_hit": 1.0, "total_ms": _ms(started)}})
+        else:
+            call = partial(runtime.service.ask, body.question, body.history, generator=body.generator,
+                           top_k=body.top_k)
+            try:
+                answer = await pool.run(call, deadline)
+            except StoreUnavailable:
+                runtime.monitor.poke()
+                raise
+            if name in runtime.pools.LOCAL:
+                runtime.answers.put(key, answer)
     else:
         events = await _retrieve(runtime, body, deadline)
         answer = await pool.run(partial(_final, events), deadline)
@@ -121,6 +130,10 @@ async def ask(body: AskRequest, runtime: RuntimeDep) -> Answer:
     runtime.metrics.observe_answer(answer.grounded, answer.generator, seconds)
     runtime.audit.log_answer(answer, body.question, seconds * 1000, "/ask")
     return answer
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
 
 
 def _sse(event: str, data: object) -> bytes:
