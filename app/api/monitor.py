@@ -26,6 +26,9 @@ from kg.stores.base import GraphStore
 
 log = logging.getLogger("qizhen.api")
 
+#: the snapshot of an empty embedded graph (kg.stores.ladybug: the empty hash-chain state)
+EMPTY_SNAPSHOT = "0" * 16
+
 
 @dataclass
 class CheckState:
@@ -142,6 +145,9 @@ class ServiceMonitor:
         old = svc.store
         fresh = svc.open_store()
         try:
+            if fresh.snapshot() == EMPTY_SNAPSHOT != snapshot:  # mid `--reset`: never trade data for nothing
+                fresh.close()
+                return "stale", snapshot
             swapped = svc.reload(fresh)
         except Exception as exc:  # noqa: BLE001 - e.g. recovery pending: keep serving the old one, retry
             log.warning("new graph not loaded yet: %s", redact(str(exc)))
