@@ -1,5 +1,9 @@
 """Audit trail: one structured JSON line per answer, with nothing about the user but a question hash.
 
+A stream that ends without its answer (the client went away, the deadline passed, a backend
+failed) is recorded too, with `outcome` saying why and `evidence_ids` listing every evidence item
+that was already sent: what the user saw must be traceable whether or not an answer followed.
+
 Each record is written with a single `write()` on a file opened in append mode, so lines from
 several threads or uvicorn workers never interleave (POSIX O_APPEND, lines well under PIPE_BUF).
 """
@@ -29,6 +33,8 @@ class AuditRecord(BaseModel):
     intent: str = ""
     grounded: bool = False
     latency_ms: float = 0.0
+    outcome: str = Field(default="answered", description="answered | abandoned (client left mid-stream) | timeout | "
+                         "busy | graph_unavailable | generator_unavailable | internal_error")
 
 
 def question_hash(question: str) -> str:
@@ -72,6 +78,21 @@ class AuditLog:
 
     def log_answer(self, answer: Answer, question: str, latency_ms: float, route: str) -> AuditRecord:
         record = record_for(answer, question, latency_ms, route)
+        self.write(record)
+        return record
+
+    def log_unfinished(self, evidence: list[dict[str, object]], question: str, latency_ms: float, route: str, *,
+                       outcome: str, snapshot: str = "", generator: str = "") -> AuditRecord:
+        """A stream that sent its evidence (the dumped Evidence items) but no final answer."""
+        entity_ids: list[str] = []
+        for e in evidence:
+            if str(e.get("entity_id", "")) not in entity_ids:
+                entity_ids.append(str(e.get("entity_id", "")))
+        record = AuditRecord(
+            ts=time.time(), route=route, question_sha256=question_hash(question), entity_ids=entity_ids,
+            evidence_ids=[f"{e.get('entity_id', '')}:{e.get('field', '')}:{e.get('index', '')}" for e in evidence],
+            snapshot=snapshot, generator=generator, latency_ms=round(latency_ms, 2), outcome=outcome,
+        )
         self.write(record)
         return record
 

@@ -7,12 +7,13 @@ workers can serve. Heavy state (linker, index, generator) loads once in `warm_up
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.settings import Settings
 from kg.schema import Entity, EntityCard
@@ -49,10 +50,22 @@ class StreamEvent(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
-    graph: str
+    graph: str = Field(description="ok | unavailable | starting | stale (a newer snapshot is being loaded) | "
+                                   "slow (did not answer the last check in time)")
     index: str
-    generator: str
+    generator: str = Field(description="ok | unavailable | busy | … (the configured generator, checked apart "
+                                       "from the graph)")
     snapshot: str = ""
+    checked_s_ago: float | None = Field(default=None, description="age of the checks (the API checks in the "
+                                        "background, so /health never waits on the graph or the generator)")
+
+
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@]+(?::[^/\s@]*)?@")
+
+
+def redact(text: str) -> str:
+    """Remove credentials from every URL in `text` (`http://user:pw@host` -> `http://***@host`)."""
+    return _USERINFO.sub(r"\1***@", text)
 
 
 def _turns(history: Sequence[Turn | str | dict[str, Any]]) -> list[Turn]:
@@ -76,44 +89,82 @@ class QAService:
         self._generators: dict[str, Generator] = {}
         self._retriever: Retriever | None = None
         self._index_status = "not loaded"
-        self._lock = threading.Lock()
+        self._embedders: tuple[object | None, object | None] | None = None  # (full, light), loaded once
+        self._lock = threading.Lock()  # the generator table; held only briefly
+        # builds (warm-up, reload) take seconds; request paths never wait on this lock
+        self._build_lock = threading.Lock()
 
     # -- construction ----------------------------------------------------------------------
+    def open_store(self) -> GraphStore:
+        """A new read-only handle on the configured graph (not yet connected)."""
+        return open_store(self.settings, read_only=True)
+
     @property
     def store(self) -> GraphStore:
         if self._store is None:
-            self._store = open_store(self.settings, read_only=True)
+            self._store = self.open_store()
         return self._store
+
+    @property
+    def ready(self) -> bool:
+        """True once the linker is built (a request will not start a multi-second build)."""
+        return self._retriever is not None
 
     def warm_up(self, *, full: bool = True) -> None:
         """Build the linker, load the index and the default generator, once. `full=False` (one-shot
         CLI calls) leaves the embedding model to load only if a question needs it."""
-        with self._lock:
+        with self._build_lock:
             if self._retriever is None:
-                embedder, index = self._load_dense()
-                retriever = Retriever(self.store, embedder=embedder, index=index,
-                                      config=RetrieverConfig(top_k=self.settings.top_k),
-                                      cache_dir=self.settings.home_dir / "cache")
-                retriever.warm_up()
-                self._retriever = retriever
+                self._retriever = self.build_retriever(self.store, full=False)
         if full:
             self._retriever.intents.warm_up()
         self.generator(None).warm_up()
 
-    def _load_dense(self) -> tuple[object | None, object | None]:
+    def build_retriever(self, store: GraphStore, *, full: bool = True,
+                        previous: Retriever | None = None) -> Retriever:
+        """A warmed retriever over `store` (seconds on a large graph). `previous` lends its intent
+        classifier, which does not depend on the graph, so a reload does not embed the examples again."""
+        embedder, index = self._load_dense(store)
+        retriever = Retriever(store, embedder=embedder, index=index,
+                              config=RetrieverConfig(top_k=self.settings.top_k),
+                              cache_dir=self.settings.home_dir / "cache")
+        if previous is not None and previous.embedder is embedder:
+            retriever.intents = previous.intents
+        retriever.warm_up()
+        if full:
+            retriever.intents.warm_up()
+        return retriever
+
+    def reload(self, store: GraphStore | None = None) -> bool:
+        """Rebuild the linker over a new graph snapshot and swap it in; False when the snapshot is
+        the one already served. Requests keep the old store and linker until the swap; the old
+        store is closed by the caller (`retire`) once no request can still be using it."""
+        with self._build_lock:
+            current = self._retriever
+            store = store or self.store
+            if current is not None and store.snapshot() == current.snapshot:
+                return False
+            retriever = self.build_retriever(store, previous=current)
+            self._store, self._retriever = store, retriever
+            return True
+
+    def _load_dense(self, store: GraphStore) -> tuple[object | None, object | None]:
         """The embedder (intent fallback, dense passages) and the FAISS index when usable."""
         try:
             from retrieval.embedders import make_embedder
             from retrieval.index import PassageIndex
-        except ImportError as exc:  # the dense extra is optional
-            self._index_status = f"unavailable ({exc})"
+        except ImportError:  # the dense extra is optional
+            self._index_status = "unavailable (dense extra not installed)"
             return None, None
         s = self.settings
-        embedder = make_embedder(s.embedding_model, s.models_root, backend=s.embedding_backend)
-        # without an index the model only embeds a question now and then (intent fallback): the
-        # plain torch path starts in seconds, where "auto" would first export an ONNX model
-        light = make_embedder(s.embedding_model, s.models_root, backend="torch") \
-            if s.embedding_backend == "auto" else embedder
+        if self._embedders is None:
+            embedder = make_embedder(s.embedding_model, s.models_root, backend=s.embedding_backend)
+            # without an index the model only embeds a question now and then (intent fallback): the
+            # plain torch path starts in seconds, where "auto" would first export an ONNX model
+            light = make_embedder(s.embedding_model, s.models_root, backend="torch") \
+                if s.embedding_backend == "auto" else embedder
+            self._embedders = (embedder, light)
+        embedder, light = self._embedders
         if not s.dense:
             self._index_status = "disabled"
             return light, None
@@ -121,9 +172,9 @@ class QAService:
             self._index_status = "missing (run `qizhen index build`)"
             return light, None
         try:
-            index = PassageIndex.open(s.index_dir, embedder, snapshot=self.store.snapshot())
+            index = PassageIndex.open(s.index_dir, embedder, snapshot=store.snapshot())
         except Exception as exc:  # stale / corrupt: report it, answer from the KG alone
-            self._index_status = f"not used: {exc}"
+            self._index_status = "not used (stale or unreadable; see the server log)"
             log.warning("dense index not used: %s", exc)
             return light, None
         self._index_status = "ok"
@@ -240,17 +291,30 @@ class QAService:
         ids = [e.id for e in linked if e.score >= LINK_THRESHOLD]
         return self.store.get_entities(ids[:5]) if ids else []
 
-    def health(self) -> Health:
-        graph, snapshot = "ok", ""
+    def graph_health(self) -> tuple[str, str]:
+        """('ok' | 'unavailable', snapshot). Says what failed without paths or URIs (those may hold
+        credentials or describe the host); the full reason goes to the server log."""
         try:
             self.store.ping(self.settings.store_timeout_s)
-            snapshot = self.store.snapshot()
+            return "ok", self.store.snapshot()
         except StoreUnavailable as exc:
-            graph = f"unavailable: {exc}"
+            log.warning("graph check failed: %s", redact(str(exc)))
+            return "unavailable", ""
+
+    def generator_health(self, name: str | None = None) -> str:
         try:
-            gen = self.generator(None).status()
+            return self.generator(name).status()
         except Exception as exc:  # a missing model must not break /health
-            gen = f"unavailable: {exc}"
+            log.warning("generator check failed: %s", redact(str(exc)))
+            return "unavailable"
+
+    @property
+    def index_status(self) -> str:
+        return self._index_status
+
+    def health(self) -> Health:
+        graph, snapshot = self.graph_health()
+        gen = self.generator_health()
         ok = graph == "ok" and gen == "ok"
         return Health(status="ok" if ok else "degraded", graph=graph, index=self._index_status, generator=gen,
                       snapshot=snapshot)

@@ -19,6 +19,13 @@ from app.settings import Settings
 UI_APP = Path(__file__).resolve().parents[1] / "ui" / "streamlit_app.py"
 
 
+#: uvicorn kills a worker that does not answer its supervisor's ping within this many seconds (default 5).
+#: The ping is answered by a thread of the worker, which needs the GIL: while a worker warms up (linker
+#: over 125k names, jieba, the embedding model) on a busy 2-core machine it can miss 5 s, and uvicorn then
+#: kills and restarts it for ever — `serve --workers 2` never came up under load (measured here).
+WORKER_HEALTHCHECK_S = 180
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, log_level: str = "info") -> None:
     """Run the REST API. Each worker builds its own service (opening the embedded graph read-only);
     with several workers, Prometheus metrics are aggregated through a shared multiprocess directory."""
@@ -27,7 +34,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, log_level
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="qizhen-metrics-")
     uvicorn.run("app.api.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, timeout_graceful_shutdown=10)
+                log_level=log_level, timeout_graceful_shutdown=10, timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
 
 
 def ui_command(host: str = "127.0.0.1", port: int = 8501, api_url: str | None = None) -> list[str]:

@@ -1,12 +1,33 @@
-"""The one Settings object (env prefix QIZHEN_), built by `get_settings()` and injected."""
+"""The one Settings object (env prefix QIZHEN_), built by `get_settings()` and injected.
+
+A `.env` file is read only from a fixed place — `$QIZHEN_ENV_FILE` when set, else `$QIZHEN_HOME/.env`
+(default `~/.qizhen/.env`) — never from whatever directory a command happens to start in, where
+anyone able to write a file could have changed the API key, the graph or the generator's URL.
+"""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+DEFAULT_HOME = "~/.qizhen"
+
+
+def env_file_path() -> Path:
+    """The only .env file Settings reads: $QIZHEN_ENV_FILE, else $QIZHEN_HOME/.env."""
+    explicit = os.environ.get("QIZHEN_ENV_FILE")
+    if explicit:
+        return Path(explicit).expanduser()
+    return Path(os.environ.get("QIZHEN_HOME") or DEFAULT_HOME).expanduser() / ".env"
 
 from models.generators.settings import GenerationParams
 
@@ -15,9 +36,21 @@ _SAMPLING = GenerationParams()
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="QIZHEN_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="QIZHEN_", extra="ignore")
 
-    home: Path = Field(default=Path("~/.qizhen"), description="graph, indexes and materialized models")
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        dotenv = DotEnvSettingsSource(settings_cls, env_file=env_file_path())
+        return init_settings, env_settings, dotenv, file_secret_settings
+
+    home: Path = Field(default=Path(DEFAULT_HOME), description="graph, indexes and materialized models")
     models_home: Path | None = Field(default=None, description="where materialized models live (models/ below it); "
                                      "default: home. Lets several homes share one converted embedding model")
 
@@ -59,6 +92,25 @@ class Settings(BaseSettings):
     # service
     api_key: SecretStr | None = None
     max_question_chars: int = 500
+    max_history_turns: int = Field(default=20, description="earlier turns a request may carry (more: 413)")
+    max_history_chars: int = Field(default=8000, description="total characters of all earlier turns (more: 413); "
+                                   "each user turn is also held to max_question_chars, since it is linked like one")
+    max_body_bytes: int = Field(default=256 * 1024, description="request bodies above this are refused with 413 "
+                                "before they are read")
+    request_timeout_s: float = Field(default=10.0, description="deadline of one request; past it: 504")
+    worker_threads: int = Field(default=4, description="threads answering questions (retrieval, extractive answers)")
+    queue_limit: int = Field(default=64, description="requests that may wait for a thread; more: 503 at once")
+    generator_threads: int = Field(default=8, description="concurrent calls per network/model generator (openai, hf)")
+    generator_timeout_s: float | None = Field(default=None, description="overall deadline of one generator call "
+                                              "(default: request_timeout_s)")
+    health_check_s: float = Field(default=3.0, gt=0, description="how often the API checks graph and generator "
+                                  "health in the background and looks for a new graph snapshot")
+    reload_graph: bool = Field(default=True, description="reopen the graph and rebuild the linker when a new "
+                               "snapshot is written (e.g. after `qizhen kg ingest --reset`)")
+    answer_cache_size: int = Field(default=4096, description="finished extractive answers kept per worker, keyed "
+                                   "by snapshot, question and history (0 disables)")
+    public_docs: bool = Field(default=False, description="serve /docs, /redoc and /openapi.json without the key")
+    public_metrics: bool = Field(default=False, description="serve /metrics without the key")
     cors_origins: list[str] = []
     store_timeout_s: float = 2.0
     audit_log: Path | None = Field(default=None, description="JSONL audit file (default: $QIZHEN_HOME/audit.jsonl)")

@@ -1,4 +1,4 @@
-"""Dependencies injected into the routes: settings, the warmed QA service, audit log, metrics, auth.
+"""Dependencies injected into the routes: settings, the warmed QA service, pools, audit log, metrics, auth.
 
 Everything lives on `app.state.runtime`, built once per worker process by the lifespan. The
 dependencies are `async def` although they do no I/O: FastAPI runs plain `def` dependencies in its
@@ -7,13 +7,16 @@ thread pool, one hop each per request, which dominated the latency of a fast ans
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from app.api.cache import AnswerCache
 from app.api.errors import ApiError
+from app.api.executor import Pools
+from app.api.guards import key_matches
+from app.api.monitor import ServiceMonitor
 from app.api.telemetry import Metrics
 from app.audit import AuditLog
 from app.pipeline import QAService
@@ -27,12 +30,21 @@ class Runtime:
     audit: AuditLog
     metrics: Metrics
     generators: list[str]
+    pools: Pools
+    monitor: ServiceMonitor
+    answers: AnswerCache
+
+    def require_graph(self) -> None:
+        """503 at once while the graph is down or still loading (no request waits on a connect)."""
+        if not self.monitor.graph_ready:
+            code = "graph_unavailable" if self.monitor.state.graph == "unavailable" else "graph_starting"
+            raise ApiError(503, code, {"Retry-After": "2"})
 
 
 async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime | None = getattr(request.app.state, "runtime", None)
     if runtime is None:  # the lifespan has not run (or failed)
-        raise ApiError(503, "starting", "the service is starting; retry shortly", {"Retry-After": "2"})
+        raise ApiError(503, "starting", {"Retry-After": "2"})
     return runtime
 
 
@@ -66,15 +78,15 @@ async def require_api_key(
     x_api_key: Annotated[str | None, Header(description="the API key (or send Authorization: Bearer …)")] = None,
     authorization: Annotated[str | None, Header()] = None,
 ) -> None:
-    """401 unless the key matches `QIZHEN_API_KEY` (when set); constant-time comparison."""
+    """401 unless the key matches `QIZHEN_API_KEY` (when set). `ApiKeyMiddleware` already refused such
+    requests before their body was read; this declares the header in the OpenAPI schema and guards
+    the route should the middleware ever be left out."""
     if settings.api_key is None or not settings.api_key.get_secret_value():
         return
-    expected = settings.api_key.get_secret_value().encode("utf-8")
     offered = x_api_key
     if offered is None and authorization:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() == "bearer":
             offered = token.strip()
-    if offered is None or not hmac.compare_digest(offered.encode("utf-8"), expected):
-        raise ApiError(401, "unauthorized", "a valid API key is required (X-API-Key or Authorization: Bearer)",
-                       {"WWW-Authenticate": "Bearer"})
+    if not key_matches(offered, settings.api_key.get_secret_value()):
+        raise ApiError(401, "unauthorized", {"WWW-Authenticate": "Bearer"})

@@ -2,6 +2,10 @@
 
 The QA service is built and warmed once per worker process in the lifespan (never per request).
 With several workers each process opens the embedded graph read-only, so they can share it.
+
+Request path, outermost first: metrics -> CORS -> API key (401 from the headers alone) -> body
+limit (413 before the body is read) -> FastAPI. Answering work runs in bounded pools under a
+per-request deadline (app.api.executor); /health answers from background checks (app.api.monitor).
 """
 
 from __future__ import annotations
@@ -17,16 +21,18 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.cache import AnswerCache
 from app.api.deps import Runtime
 from app.api.errors import install_error_handlers
+from app.api.executor import Pools
+from app.api.guards import ApiKeyMiddleware, BodyLimitMiddleware
+from app.api.monitor import ServiceMonitor
 from app.api.routes import ask, entities, health, metrics
 from app.api.routes.ask import HISTORY_CHARS_FACTOR
 from app.api.telemetry import Metrics
 from app.audit import AuditLog
-from app.pipeline import QAService
+from app.pipeline import QAService, redact
 from app.settings import Settings, get_settings
-from kg.stores.base import StoreUnavailable
-from models.generators.base import GeneratorError
 
 log = logging.getLogger("qizhen.api")
 
@@ -79,17 +85,26 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         s = resolved
         svc = service or build_service(s)
+        monitor = ServiceMonitor(svc, interval_s=s.health_check_s, reload=s.reload_graph,
+                                 grace_s=s.request_timeout_s + 5)
+        files = monitor.files()
         try:
             await run_in_threadpool(svc.warm_up)
-        except (StoreUnavailable, GeneratorError) as exc:  # start anyway: /health degraded, /ask 503
-            log.warning("starting degraded: %s", exc)
+        except Exception as exc:  # noqa: BLE001 - start anyway: /health degraded, /ask 503, retried in the background
+            log.warning("starting degraded: %s", redact(str(exc)))
+        await run_in_threadpool(monitor.check)
+        monitor.start(files)
+        pools = Pools(s.worker_threads, s.queue_limit, s.generator_threads)
         audit = AuditLog(s.audit_path)
         app.state.runtime = Runtime(settings=s, service=svc, audit=audit, metrics=app_metrics,
-                                    generators=enabled)
+                                    generators=enabled, pools=pools, monitor=monitor,
+                                    answers=AnswerCache(s.answer_cache_size))
         try:
             yield
         finally:
             app.state.runtime = None
+            monitor.stop()
+            pools.shutdown()
             audit.close()
             close = getattr(svc, "close", None)
             if callable(close):
@@ -104,12 +119,31 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     install_error_handlers(app)
     for router in (ask.router, entities.router, health.router, metrics.router):
         app.include_router(router)
+    # added innermost first
+    app.add_middleware(BodyLimitMiddleware, max_bytes=resolved.max_body_bytes)
+    key = resolved.api_key.get_secret_value() if resolved.api_key is not None else ""
+    if key:
+        app.add_middleware(ApiKeyMiddleware, key=key, public=public_paths(resolved))
     if resolved.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=resolved.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type", "Authorization", "X-API-Key"])
     app.add_middleware(MetricsMiddleware, metrics=app_metrics)
     _declare_deployment_limits(app, enabled, resolved)
     return app
+
+
+DOC_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+
+
+def public_paths(settings: Settings) -> frozenset[str]:
+    """Paths served without the key when one is set: /health (probes), and the docs and metrics only
+    when QIZHEN_PUBLIC_DOCS / QIZHEN_PUBLIC_METRICS say so (they describe the deployment)."""
+    public = {"/health"}
+    if settings.public_docs:
+        public |= DOC_PATHS
+    if settings.public_metrics:
+        public.add("/metrics")
+    return frozenset(public)
 
 
 def _declare_deployment_limits(app: FastAPI, enabled: list[str], settings: Settings) -> None:
@@ -124,6 +158,8 @@ def _declare_deployment_limits(app: FastAPI, enabled: list[str], settings: Setti
                                                                    {"type": "null"}]
         models["AskRequest"]["properties"]["question"]["maxLength"] = settings.max_question_chars
         models["Turn"]["properties"]["content"]["maxLength"] = settings.max_question_chars * HISTORY_CHARS_FACTOR
+        models["AskRequest"]["properties"]["history"]["maxItems"] = min(
+            settings.max_history_turns, models["AskRequest"]["properties"]["history"].get("maxItems", 10**6))
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -4,13 +4,26 @@ Talks ``POST {base_url}/chat/completions`` with httpx (no ``openai`` package nee
 the server-sent ``data:`` lines until ``data: [DONE]``. The messages are the grounded ones
 ``models.prompts.build_messages`` makes — the same text the ``chat`` prompt style renders locally.
 Every failure (server down, HTTP error, malformed reply) becomes a ``GeneratorError``.
+
+Bounded: at most ``max_concurrency`` calls are in flight (one more is refused at once with a
+``GeneratorError``, so a slow upstream cannot take every thread of the service), and each call has
+an overall deadline ``deadline_s`` besides the per-read timeout — a server trickling bytes cannot
+hold a call longer: at the deadline a watchdog shuts the call's socket down, which ends a blocked
+read at once. Closing a ``stream()`` iterator early (the client went away) closes its response.
+
+Secrets: the base URL is shown without its user-info (``http://***@host/v1``) and an upstream's
+error body is never put into an error message (it may hold a traceback or a password).
 """
 
 from __future__ import annotations
 
 import json
+import re
+import socket
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from models.generators.base import GenerationRequest, Generator, GeneratorError
@@ -21,6 +34,53 @@ if TYPE_CHECKING:
 
 #: any object with the QIZHEN_ settings' attributes (app.settings.Settings); models/ does not import app/
 SettingsLike = Any
+
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@]+(?::[^/\s@]*)?@")
+
+
+def safe_url(url: str) -> str:
+    """`url` without credentials: http://user:pw@host/v1 -> http://***@host/v1."""
+    return _USERINFO.sub(r"\1***@", url)
+
+
+class _Watchdog:
+    """Shuts a call's socket down at its deadline, which wakes a read blocked on it."""
+
+    def __init__(self, deadline_s: float) -> None:
+        self.started = time.monotonic()
+        self.deadline_s = deadline_s
+        self.fired = False
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(deadline_s, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def remaining(self) -> float:
+        return self.deadline_s - (time.monotonic() - self.started)
+
+    def watch(self, response: httpx.Response) -> None:
+        stream = response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        with self._lock:
+            self._sock = sock
+            if self.fired:
+                self._shutdown()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self._sock is not None:
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
 class OpenAIGenerator(Generator):
@@ -38,6 +98,8 @@ class OpenAIGenerator(Generator):
         system: str | None = None,
         timeout_s: float = 120.0,
         connect_timeout_s: float = 5.0,
+        deadline_s: float = 60.0,
+        max_concurrency: int = 8,
         extra_body: dict[str, Any] | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
@@ -48,9 +110,16 @@ class OpenAIGenerator(Generator):
         self.temperature, self.top_p, self.max_tokens = temperature, top_p, max_tokens
         self.system = system
         self.timeout_s, self.connect_timeout_s = timeout_s, connect_timeout_s
+        self.deadline_s = deadline_s
+        self.max_concurrency = max(1, max_concurrency)
         self.extra_body = dict(extra_body or {})
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(self.max_concurrency)
+
+    @property
+    def safe_base_url(self) -> str:
+        return safe_url(self.base_url)
 
     @classmethod
     def from_settings(cls, settings: SettingsLike, **overrides: Any) -> OpenAIGenerator:
@@ -61,6 +130,8 @@ class OpenAIGenerator(Generator):
             "temperature": settings.temperature,
             "top_p": settings.top_p,
             "max_tokens": settings.max_new_tokens,
+            "deadline_s": getattr(settings, "generator_timeout_s", None) or getattr(settings, "request_timeout_s", 60.0),
+            "max_concurrency": getattr(settings, "generator_threads", 8),
         }
         kw.update(overrides)
         return cls(**kw)
@@ -74,10 +145,12 @@ class OpenAIGenerator(Generator):
                 import httpx
 
                 headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+                read = min(self.timeout_s, self.deadline_s)
                 self._client = httpx.Client(
                     base_url=self.base_url,
                     headers=headers,
-                    timeout=httpx.Timeout(self.timeout_s, connect=self.connect_timeout_s),
+                    timeout=httpx.Timeout(read, connect=min(self.connect_timeout_s, self.deadline_s)),
+                    limits=httpx.Limits(max_connections=self.max_concurrency + 1),  # + the status probe
                 )
             return self._client
 
@@ -96,8 +169,8 @@ class OpenAIGenerator(Generator):
         try:
             r = self.client.get("/models", timeout=self.connect_timeout_s)
         except httpx.HTTPError as exc:
-            return f"openai server unreachable at {self.base_url}: {exc.__class__.__name__}"
-        return "ok" if r.status_code < 400 else f"openai server answered HTTP {r.status_code} on /models"
+            return f"unreachable ({exc.__class__.__name__})"
+        return "ok" if r.status_code < 400 else f"upstream answered HTTP {r.status_code}"
 
     # ------------------------------------------------------------------------------------ requests
 
@@ -116,36 +189,68 @@ class OpenAIGenerator(Generator):
         body.update(self.extra_body)
         return body
 
+    @contextmanager
+    def _call(self) -> Iterator[_Watchdog]:
+        """One bounded call: a concurrency slot (or GeneratorError at once) and a deadline watchdog."""
+        if not self._slots.acquire(blocking=False):
+            raise GeneratorError(f"openai generator busy: {self.max_concurrency} calls already in flight")
+        watchdog = _Watchdog(self.deadline_s)
+        try:
+            yield watchdog
+        finally:
+            watchdog.cancel()
+            self._slots.release()
+
     def generate(self, request: GenerationRequest) -> str:
+        """The non-streaming call, read through the same stream path so the deadline covers the body."""
         import httpx
 
-        try:
-            r = self.client.post("/chat/completions", json=self.payload(request, stream=False))
-        except httpx.HTTPError as exc:
-            raise self._unreachable(exc) from exc
-        self._check(r.status_code, r.text)
-        try:
-            content = r.json()["choices"][0]["message"]["content"]
-        except (ValueError, KeyError, IndexError, TypeError) as exc:
-            raise GeneratorError(f"openai server at {self.base_url} sent an unexpected reply: {r.text[:200]}") from exc
-        return (content or "").strip()
+        with self._call() as watchdog:
+            try:
+                with self.client.stream("POST", "/chat/completions", json=self.payload(request, stream=False)) as r:
+                    watchdog.watch(r)
+                    body = self._read_body(r, watchdog)
+            except httpx.HTTPError as exc:
+                raise self._failure(exc, watchdog) from exc
+            if watchdog.fired:  # a shut-down socket may read as a clean end
+                raise self._deadline()
+            self._check(r.status_code)
+            try:
+                content = json.loads(body)["choices"][0]["message"]["content"]
+            except (ValueError, KeyError, IndexError, TypeError) as exc:
+                raise GeneratorError(f"openai server at {self.safe_base_url} sent an unexpected reply") from exc
+            return (content or "").strip()
+
+    def _read_body(self, r: httpx.Response, watchdog: _Watchdog) -> bytes:
+        chunks: list[bytes] = []
+        for chunk in r.iter_bytes():
+            chunks.append(chunk)
+            if watchdog.remaining() <= 0:
+                raise self._deadline()
+        return b"".join(chunks)
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         import httpx
 
         started = False
-        try:
-            with self.client.stream("POST", "/chat/completions", json=self.payload(request, stream=True)) as r:
-                if r.status_code >= 400:
-                    self._check(r.status_code, r.read().decode("utf-8", "replace"))
-                for piece in self._sse_pieces(r.iter_lines()):
-                    if not started:
-                        piece = piece.lstrip()
-                        started = bool(piece)
-                    if piece:
-                        yield piece
-        except httpx.HTTPError as exc:
-            raise self._unreachable(exc) from exc
+        with self._call() as watchdog:
+            try:
+                with self.client.stream("POST", "/chat/completions", json=self.payload(request, stream=True)) as r:
+                    watchdog.watch(r)
+                    if r.status_code >= 400:
+                        self._check(r.status_code)
+                    for piece in self._sse_pieces(r.iter_lines()):
+                        if watchdog.remaining() <= 0:
+                            raise self._deadline()
+                        if not started:
+                            piece = piece.lstrip()
+                            started = bool(piece)
+                        if piece:
+                            yield piece
+            except httpx.HTTPError as exc:
+                raise self._failure(exc, watchdog) from exc
+            if watchdog.fired:
+                raise self._deadline()
 
     def _sse_pieces(self, lines: Iterator[str]) -> Iterator[str]:
         for line in lines:
@@ -157,17 +262,22 @@ class OpenAIGenerator(Generator):
             try:
                 event = json.loads(data)
             except json.JSONDecodeError as exc:
-                raise GeneratorError(f"openai server sent a malformed stream event: {data[:200]}") from exc
-            if "error" in event:
-                raise GeneratorError(f"openai server error: {event['error']}")
+                raise GeneratorError("openai server sent a malformed stream event") from exc
+            if "error" in event:  # the upstream's own text stays out of our messages
+                raise GeneratorError("openai server reported an error in the stream")
             for choice in event.get("choices") or []:
                 text = (choice.get("delta") or {}).get("content")
                 if text:
                     yield text
 
-    def _check(self, status: int, body: str) -> None:
+    def _check(self, status: int) -> None:
         if status >= 400:
-            raise GeneratorError(f"openai server at {self.base_url} answered HTTP {status}: {body[:300]}")
+            raise GeneratorError(f"openai server at {self.safe_base_url} answered HTTP {status}")
 
-    def _unreachable(self, exc: Exception) -> GeneratorError:
-        return GeneratorError(f"cannot reach the openai server at {self.base_url} ({exc.__class__.__name__}: {exc})")
+    def _deadline(self) -> GeneratorError:
+        return GeneratorError(f"openai server at {self.safe_base_url} did not finish within {self.deadline_s:g} s")
+
+    def _failure(self, exc: Exception, watchdog: _Watchdog) -> GeneratorError:
+        if watchdog.fired:
+            return self._deadline()
+        return GeneratorError(f"cannot reach the openai server at {self.safe_base_url} ({exc.__class__.__name__})")

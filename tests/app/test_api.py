@@ -107,6 +107,11 @@ def test_unknown_entity_and_route_are_json_404(client: TestClient) -> None:
         r = client.get(path)
         assert r.status_code == 404
         assert set(r.json()) == {"error", "message"}
+        assert _is_chinese(r.json()["message"])
+
+
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 @pytest.mark.parametrize(
@@ -124,7 +129,7 @@ def test_unknown_entity_and_route_are_json_404(client: TestClient) -> None:
 def test_invalid_bodies(client: TestClient, body: dict[str, object], status: int) -> None:
     r = client.post("/ask", json=body)
     assert r.status_code == status
-    assert set(r.json()) == {"error", "message"} and r.json()["message"]
+    assert set(r.json()) == {"error", "message"} and _is_chinese(r.json()["message"])
 
 
 def test_malformed_json_is_422(client: TestClient) -> None:
@@ -149,6 +154,17 @@ def test_api_key_required_when_set(graph_home: Path) -> None:
         assert c.post("/ask/stream", json={"question": QUESTION},
                       headers={"Authorization": "Bearer s3cret"}).status_code == 200
         assert c.get("/health").status_code == 200  # probes need no key
+        for path in ("/metrics", "/docs", "/redoc", "/openapi.json"):  # they describe the deployment
+            assert c.get(path).status_code == 401, path
+            assert c.get(path, headers={"X-API-Key": "s3cret"}).status_code == 200, path
+
+
+def test_docs_and_metrics_can_be_made_public(graph_home: Path) -> None:
+    settings = settings_for(graph_home, api_key="s3cret", public_docs=True, public_metrics=True)
+    with TestClient(create_app(settings)) as c:
+        for path in ("/metrics", "/docs", "/redoc", "/openapi.json"):
+            assert c.get(path).status_code == 200, path
+        assert c.post("/ask", json={"question": QUESTION}).status_code == 401
 
 
 class ExplodingService(QAService):
@@ -183,7 +199,8 @@ def test_every_answer_is_audited_without_the_question(tmp_path: Path, graph_home
     assert len(rec["evidence_ids"]) == len(answer["citations"]) and rec["snapshot"] == answer["snapshot"]
     assert rec["latency_ms"] > 0 and rec["grounded"] is True
     assert set(rec) == {"ts", "route", "question_sha256", "entity_ids", "evidence_ids", "snapshot", "generator",
-                        "intent", "grounded", "latency_ms"}
+                        "intent", "grounded", "latency_ms", "outcome"}
+    assert {r["outcome"] for r in records} == {"answered"}
 
 
 def test_health_and_metrics(client: TestClient) -> None:

@@ -156,3 +156,63 @@ def test_make_generator_from_settings(server) -> None:
 def test_bad_base_url_rejected() -> None:
     with pytest.raises(ValueError):
         OpenAIGenerator("127.0.0.1:8000", "tiny")
+
+
+# -- bounded calls (issue 12, finding 4): real local servers that sleep, trickle or fail ---------------
+
+def test_overall_deadline_on_an_upstream_that_never_answers() -> None:
+    from tests.app.hardening_helpers import slow_upstream
+
+    with slow_upstream("sleep", sleep_s=30) as url:
+        gen = OpenAIGenerator(url, "m", deadline_s=1.0)
+        t = time.perf_counter()
+        with pytest.raises(GeneratorError, match="did not finish"):
+            gen.generate(REQUEST)
+        took = time.perf_counter() - t
+    print(f"\nsleeping upstream: gave up after {took:.2f} s (deadline 1 s, upstream sleeps 30 s)")
+    assert took < 30  # ended by our deadline, not by the upstream
+
+
+def test_overall_deadline_on_a_trickling_stream() -> None:
+    """A token every 0.3 s for ever: the per-read timeout never fires; the overall deadline does."""
+    from tests.app.hardening_helpers import slow_upstream
+
+    with slow_upstream("trickle") as url:
+        gen = OpenAIGenerator(url, "m", deadline_s=1.0)
+        pieces: list[str] = []
+        t = time.perf_counter()
+        with pytest.raises(GeneratorError, match="did not finish"):
+            for piece in gen.stream(REQUEST):
+                pieces.append(piece)
+        print(f"\ntrickling upstream: {len(pieces)} pieces, cut after {time.perf_counter() - t:.2f} s")
+        assert pieces
+
+
+def test_calls_are_bounded_and_a_closed_stream_frees_its_slot() -> None:
+    from tests.app.hardening_helpers import slow_upstream
+
+    with slow_upstream("trickle") as url:
+        gen = OpenAIGenerator(url, "m", deadline_s=30.0, max_concurrency=1)
+        first = gen.stream(REQUEST)
+        assert next(first)
+        with pytest.raises(GeneratorError, match="busy"):  # refused at once, not queued
+            gen.generate(REQUEST)
+        first.close()  # the client went away: the response is closed, the slot comes back
+        second = gen.stream(REQUEST)
+        assert next(second)
+        second.close()
+
+
+def test_credentials_and_upstream_bodies_never_appear_in_errors() -> None:
+    from tests.app.hardening_helpers import slow_upstream
+
+    with slow_upstream("fail") as url:
+        gen = OpenAIGenerator(url.replace("http://", "http://svcuser:svcpass@"), "m")
+        for call in (gen.generate, lambda r: list(gen.stream(r))):
+            with pytest.raises(GeneratorError) as info:
+                call(REQUEST)
+            text = str(info.value)
+            assert "500" in text and "***@" in text
+            assert "svcpass" not in text and "svcuser" not in text and "hunter2" not in text
+    down = OpenAIGenerator(f"http://u:topsecret@127.0.0.1:{_free_port()}/v1", "m", connect_timeout_s=1.0)
+    assert "topsecret" not in down.status() and "unreachable" in down.status()

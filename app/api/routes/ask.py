@@ -1,20 +1,28 @@
-"""POST /ask and POST /ask/stream (Server-Sent Events)."""
+"""POST /ask and POST /ask/stream (Server-Sent Events).
+
+Every step that costs CPU or waits (linking, intent embedding, retrieval, generation) runs in the
+app's bounded pools under one per-request deadline (`QIZHEN_REQUEST_TIMEOUT_S`): the event loop
+only parses, dispatches and writes, so no question — however long or misspelled — can delay
+/health or any other request. Retrieval runs in the `cpu` pool; generation in its generator's own
+pool (the `cpu` pool for the extractive generator, which needs about a millisecond).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from functools import partial
 
 from fastapi import APIRouter, Depends
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from app.api.deps import AuditDep, MetricsDep, Runtime, RuntimeDep, ServiceDep, SettingsDep, require_api_key
-from app.api.errors import ApiError, error_responses
+from app.api.deps import Runtime, RuntimeDep, require_api_key
+from app.api.errors import ApiError, error_responses, message_for
+from app.api.executor import Busy, Deadline, DeadlineExceeded
 from app.api.schemas import AskRequest
+from app.pipeline import StreamEvent, redact
 from app.settings import Settings
 from kg.stores.base import StoreUnavailable
 from models.generators.base import GeneratorError
@@ -23,12 +31,13 @@ from models.types import Answer
 log = logging.getLogger("qizhen.api")
 router = APIRouter(tags=["ask"], dependencies=[Depends(require_api_key)])
 
-HISTORY_CHARS_FACTOR = 8  # one history turn may be this many times longer than a question (answers are)
+HISTORY_CHARS_FACTOR = 8  # one assistant turn may be this many times longer than a question (answers are)
 
 STREAM_DOC = """Server-Sent Events, in this order: one `evidence` event (`{"evidence": [...]}`, the numbered
 items the answer may cite), `token` events (`{"text": "..."}`) while generating, one `citations` event
 (`{"citations": [...]}`), then `done` with the final answer object (the same as `POST /ask`).
-An `error` event (`{"error": code, "message": ...}`) replaces the rest if the graph fails mid-stream."""
+An `error` event (`{"error": code, "message": ...}`) replaces the rest if the graph or the generator
+fails, or the deadline passes, mid-stream."""
 
 #: one event of the stream (OpenAPI < 3.2: the media type's schema describes each event)
 SSE_EVENT_SCHEMA: dict[str, object] = {
@@ -40,86 +49,182 @@ SSE_EVENT_SCHEMA: dict[str, object] = {
                  "description": "a JSON object: {evidence}, {text}, {citations}, the Answer, or {error, message}"},
     },
 }
+ERRORS = error_responses(401, 413, 422, 500, 503, 504)
 
 
-def _check_limits(body: AskRequest, settings: Settings) -> None:
+def check_limits(body: AskRequest, settings: Settings) -> None:
+    """413 for a question or history over the limits. A user turn is linked like a question, so it
+    is held to the question's limit: the linking work of a request is bounded by
+    (1 + max_history_turns) x max_question_chars, whatever the client sends."""
     limit = settings.max_question_chars
     if len(body.question) > limit:
-        raise ApiError(413, "question_too_long", f"the question has {len(body.question)} characters; "
-                       f"the limit is {limit}")
+        raise ApiError(413, "question_too_long", length=len(body.question), limit=limit)
+    if len(body.history) > settings.max_history_turns:
+        raise ApiError(413, "history_too_many_turns", turns=len(body.history), limit=settings.max_history_turns)
+    total = 0
     for turn in body.history:
-        if len(turn.content) > limit * HISTORY_CHARS_FACTOR:
-            raise ApiError(413, "history_too_long", f"a history turn is longer than {limit * HISTORY_CHARS_FACTOR} "
-                           "characters")
+        total += len(turn.content)
+        turn_limit = limit if turn.role == "user" else limit * HISTORY_CHARS_FACTOR
+        if len(turn.content) > turn_limit or total > settings.max_history_chars:
+            raise ApiError(413, "history_too_long", turn_limit=limit, limit=settings.max_history_chars)
 
 
 def _check_generator(runtime: Runtime, name: str | None) -> None:
     """Only the generators this deployment enables may be requested (the schema lists them as an enum)."""
     if name is not None and name not in runtime.generators:
-        raise ApiError(422, "unknown_generator", f"generator {name!r} is not enabled on this server; "
-                       f"choose one of {runtime.generators}")
+        raise ApiError(422, "unknown_generator", name=name[:64], enabled="、".join(runtime.generators))
 
 
-@router.post("/ask", response_model=Answer, responses=error_responses(401, 413, 422, 500, 503),
-             summary="Answer a question from the knowledge graph, citing every fact")
-async def ask(body: AskRequest, runtime: RuntimeDep, settings: SettingsDep, service: ServiceDep, audit: AuditDep,
-              metrics: MetricsDep) -> Answer:
-    _check_limits(body, settings)
-    _check_generator(runtime, body.generator)
-    started = time.perf_counter()
-    call = partial(service.ask, body.question, body.history, generator=body.generator, top_k=body.top_k)
-    answer = call() if _inline(settings, body.generator) else await run_in_threadpool(call)
-    seconds = time.perf_counter() - started
-    metrics.observe_answer(answer.grounded, answer.generator, seconds)
-    audit.log_answer(answer, body.question, seconds * 1000, "/ask")
+def _final(events: Iterator[StreamEvent]) -> Answer:
+    answer = None
+    for ev in events:
+        if ev.event == "done":
+            answer = Answer.model_validate(ev.data)
+    assert answer is not None, "the answer stream ended without a done event"
     return answer
 
 
-def _inline(settings: Settings, generator: str | None) -> bool:
-    """Answer on the event loop when it takes about a millisecond of CPU (extractive answers over
-    the embedded graph); anything that waits on a network or a model goes to the thread pool."""
-    return (generator or settings.generator) == "extractive" and settings.graph in ("embedded", "ladybug")
+async def _retrieve(runtime: Runtime, body: AskRequest, deadline: Deadline) -> Iterator[StreamEvent]:
+    """Linking, intent and retrieval in the cpu pool; the returned events generate lazily."""
+    runtime.require_graph()
+    call = partial(runtime.service.ask_stream, body.question, body.history, generator=body.generator,
+                   top_k=body.top_k)
+    try:
+        return await runtime.pools.cpu.run(call, deadline)
+    except StoreUnavailable:
+        runtime.monitor.poke()
+        raise
+
+
+@router.post("/ask", response_model=Answer, responses=ERRORS,
+             summary="Answer a question from the knowledge graph, citing every fact")
+async def ask(body: AskRequest, runtime: RuntimeDep) -> Answer:
+    settings = runtime.settings
+    check_limits(body, settings)
+    _check_generator(runtime, body.generator)
+    started = time.perf_counter()
+    deadline = Deadline(settings.request_timeout_s)
+    name = body.generator or settings.generator
+    pool = runtime.pools.for_generator(name)
+    if pool is runtime.pools.cpu:  # retrieval and a local answer in one hop
+        runtime.require_graph()
+        key = (runtime.service.retriever.snapshot, body.question,
+               tuple((t.role, t.content) for t in body.history), name, body.top_k)
+        answer = runtime.answers.get(key)
+        if answer is not None:
+            answer = answer.model_copy(update={"timings_ms": {"cache_hit": 1.0, "total_ms": _ms(started)}})
+        else:
+            call = partial(runtime.service.ask, body.question, body.history, generator=body.generator,
+                           top_k=body.top_k)
+            try:
+                answer = await pool.run(call, deadline)
+            except StoreUnavailable:
+                runtime.monitor.poke()
+                raise
+            if name in runtime.pools.LOCAL:
+                runtime.answers.put(key, answer)
+    else:
+        events = await _retrieve(runtime, body, deadline)
+        answer = await pool.run(partial(_final, events), deadline)
+    seconds = time.perf_counter() - started
+    runtime.metrics.observe_answer(answer.grounded, answer.generator, seconds)
+    runtime.audit.log_answer(answer, body.question, seconds * 1000, "/ask")
+    return answer
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
 
 
 def _sse(event: str, data: object) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
 
 
+def _error_event(code: str, **fmt: object) -> bytes:
+    return _sse("error", {"error": code, "message": message_for(code, **fmt)})
+
+
 @router.post(
     "/ask/stream",
     response_class=StreamingResponse,
     responses={200: {"description": STREAM_DOC, "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}}},
-               **error_responses(401, 413, 422, 500, 503)},
+               **ERRORS},
     summary="Answer a question, streaming evidence, tokens, citations and the final answer",
 )
-def ask_stream(body: AskRequest, runtime: RuntimeDep, settings: SettingsDep, service: ServiceDep,
-               audit: AuditDep, metrics: MetricsDep) -> StreamingResponse:
-    _check_limits(body, settings)
+async def ask_stream(body: AskRequest, runtime: RuntimeDep) -> StreamingResponse:
+    settings = runtime.settings
+    check_limits(body, settings)
     _check_generator(runtime, body.generator)
     started = time.perf_counter()
-    # retrieval runs before the first event: a graph failure still becomes a plain 503 here
-    events = service.ask_stream(body.question, body.history, generator=body.generator, top_k=body.top_k)
-    first = next(events)
+    deadline = Deadline(settings.request_timeout_s)
+    # retrieval runs before the first event: a graph failure, a full pool or the deadline is a plain HTTP error
+    events = await _retrieve(runtime, body, deadline)
+    snapshot = runtime.service.retriever.snapshot
+    first = next(events)  # the evidence event: a list already built
+    name = body.generator or settings.generator
+    pool = runtime.pools.for_generator(name)
+    local = pool is runtime.pools.cpu
 
-    def stream() -> Iterator[bytes]:
-        yield _sse(first.event, first.data)
+    async def stream() -> AsyncIterator[bytes]:
+        finished = False
+        outcome = "abandoned"  # the client went away after the evidence was sent
         try:
-            for ev in events:
+            yield _sse(first.event, first.data)
+            if local:  # a local answer: the rest in one hop
+                rest: list[StreamEvent] | None = await pool.run(partial(list, events), deadline)
+            while True:
+                if local:
+                    ev = rest.pop(0) if rest else None
+                else:
+                    ev = await pool.run(partial(next, events, None), deadline)
+                if ev is None:
+                    break
                 if ev.event == "done":
                     answer = Answer.model_validate(ev.data)
                     seconds = time.perf_counter() - started
-                    metrics.observe_answer(answer.grounded, answer.generator, seconds)
-                    audit.log_answer(answer, body.question, seconds * 1000, "/ask/stream")
+                    runtime.metrics.observe_answer(answer.grounded, answer.generator, seconds)
+                    runtime.audit.log_answer(answer, body.question, seconds * 1000, "/ask/stream")
+                    finished = True
                     yield _sse("done", answer.model_dump(mode="json"))
                 else:
                     yield _sse(ev.event, ev.data)
+        except DeadlineExceeded as exc:
+            outcome = "timeout"
+            yield _error_event("timeout", seconds=exc.seconds)
+        except Busy:
+            outcome = "busy"
+            yield _error_event("busy")
         except StoreUnavailable as exc:
-            yield _sse("error", {"error": "graph_unavailable", "message": f"the knowledge graph is unavailable: {exc}"})
+            outcome = "graph_unavailable"
+            runtime.monitor.poke()
+            log.warning("graph failed mid-stream: %s", redact(str(exc)))
+            yield _error_event("graph_unavailable")
         except GeneratorError as exc:
-            yield _sse("error", {"error": "generator_unavailable", "message": f"the answer generator is unavailable: {exc}"})
-        except Exception:  # headers are sent: report in-band, never a trace
-            log.exception("error while streaming an answer")
-            yield _sse("error", {"error": "internal_error", "message": "internal server error"})
+            outcome = "generator_unavailable"
+            log.warning("generator failed mid-stream: %s", redact(str(exc)))
+            yield _error_event("generator_unavailable")
+        except Exception as exc:  # headers are sent: report in-band, never a trace
+            outcome = "internal_error"
+            log.error("error while streaming an answer: %s", redact(repr(exc)))
+            yield _error_event("internal_error")
+        finally:
+            if not finished:  # its evidence was sent: the audit trail must show it
+                seconds = time.perf_counter() - started
+                runtime.audit.log_unfinished(first.data.get("evidence", []), body.question, seconds * 1000,
+                                             "/ask/stream", outcome=outcome, snapshot=snapshot,
+                                             generator=name)
+                _close_quietly(events)
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _close_quietly(events: Iterator[StreamEvent]) -> None:
+    """Stop generating for a stream nobody reads (closes the upstream response of a network generator).
+    A step still running in a pool thread cannot be interrupted from here; it ends by its own deadline."""
+    close = getattr(events, "close", None)
+    if callable(close):
+        try:
+            close()
+        except ValueError:  # "generator already executing" in a pool thread
+            pass

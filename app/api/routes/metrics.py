@@ -1,4 +1,4 @@
-"""GET /metrics — Prometheus text format."""
+"""GET /metrics — Prometheus text format (behind the API key when one is set, unless QIZHEN_PUBLIC_METRICS)."""
 
 from __future__ import annotations
 
@@ -15,5 +15,6 @@ router = APIRouter(tags=["metrics"])
             responses={200: {"description": "Prometheus exposition format",
                              "content": {"text/plain": {"schema": {"type": "string"}}}}},
             summary="request counts, latency histograms, grounded/abstained answers")
-def metrics(metrics: MetricsDep) -> Response:
+async def metrics(metrics: MetricsDep) -> Response:
+    # a few small files at most (multiprocess mode): cheaper inline than a thread hop
     return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
