@@ -16,6 +16,7 @@ from app.api.schemas import EntityCardOut as RawCardOut
 from app.api.schemas import card_out
 from kg.schema import REL_LABELS, Direction, Entity, EntityCard, Fact, NodeType, RelType
 from kg.stores.base import GraphStore
+from models.types import EntityRef
 from retrieval.evidence import INCOMING_LABELS, PROPERTY_SOURCES, SOURCE_LABELS
 
 #: How each node type reads in Chinese (the badge in the card header and on links).
@@ -133,6 +134,16 @@ def rank_items(items: Iterable[CardItem]) -> list[CardItem]:
 def load_card(store: GraphStore, entity_id: str) -> EntityCard | None:
     """The raw card with every fact (the store's default caps each relationship at 200 rows)."""
     return store.card(entity_id, limit_per_type=MAX_FACTS)
+
+
+def resolve_names(store: GraphStore, names: Iterable[str]) -> list[EntityRef]:
+    """The names that are graph entities (exact normalized name or alias), first match each, in order."""
+    out: list[EntityRef] = []
+    for name in dict.fromkeys(n.strip() for n in names):
+        found = store.find_by_name(name) if name else []
+        if found:
+            out.append(EntityRef(id=found[0].id, name=name, type=found[0].type.value))
+    return out
 
 
 def source_label(dataset: str) -> str:

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.deps import Runtime
 from app.api.errors import install_error_handlers
-from app.api.routes import ask, entities, health, metrics
+from app.api.routes import ask, entities, feedback, health, metrics
 from app.api.routes.ask import HISTORY_CHARS_FACTOR
 from app.api.telemetry import Metrics
 from app.audit import AuditLog
@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for router in (ask.router, entities.router, health.router, metrics.router):
+    for router in (ask.router, entities.router, feedback.router, health.router, metrics.router):
         app.include_router(router)
     if resolved.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=resolved.cors_origins, allow_methods=["GET", "POST"],
