@@ -10,13 +10,13 @@ retrieval.evidence.INCOMING_LABELS, app.cards).
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from app.cards import TOP_ITEMS, TYPE_LABELS, CardItem, CardSection, EntityCardOut, SourcedValue, SummaryRow
 from app.cards import source_label as dataset_label
+from app.feedback import FactRef
 from kg.schema import REL_LABELS, RelType
 from models.types import Answer, Citation, EntityRef
 from retrieval.evidence import INCOMING_LABELS
@@ -216,18 +216,33 @@ def _values_html(row: SummaryRow) -> str:
     return "、".join(fold_prose(v.text) for v in row.values)
 
 
-def _feedback_attr(card: EntityCardOut, section: CardSection, item: CardItem, rating: str) -> str:
-    key = f"{card.entity.id}:{section.key}:{item.id or item.name}"
-    value = {"rating": rating, "key": key, "entity_id": card.entity.id, "entity": card.entity.name,
-             "field": section.title, "text": f"{card.entity.name}的{section.title}：{item.name}",
-             "source": ",".join(item.datasets)}
-    return esc(json.dumps(value, ensure_ascii=False))
+def _feedback_attr(section: CardSection, item: CardItem, rating: str) -> str:
+    """Compact: 'rating|section key|item id or name' (card_item_fact turns it back into the fact)."""
+    return esc(f"{rating}|{section.key}|{item.id or item.name}")
+
+
+def card_item_fact(card: EntityCardOut, raw: str) -> tuple[str, FactRef] | None:
+    """The rating and the fact a card item's feedback click is about (None for a stale/unknown one)."""
+    rating, _, rest = raw.partition("|")
+    key, _, ref = rest.partition("|")
+    if rating not in ("up", "down", "wrong_fact"):
+        return None
+    for section in card.sections:
+        if section.key != key:
+            continue
+        for item in [*section.items, *section.low_confidence]:
+            if (item.id or item.name) == ref:
+                return rating, FactRef(key=f"{card.entity.id}:{section.key}:{ref}", entity_id=card.entity.id,
+                                       entity=card.entity.name, field=section.title,
+                                       text=f"{card.entity.name}的{section.title}：{item.name}",
+                                       source=",".join(item.datasets))
+    return None
 
 
 def _item_html(card: EntityCardOut, section: CardSection, item: CardItem) -> str:
     name = entity_link(EntityRef(id=item.id, name=item.name, type=item.type)) if item.id else esc(item.name)
     flag = f'<span class="qz-flag">{esc(item.flag)}</span>' if item.flag else ""
-    fb = "".join(f'<span class="qz-fb" role="button" data-feedback="{_feedback_attr(card, section, item, r)}" '
+    fb = "".join(f'<span class="qz-fb" role="button" data-feedback="{_feedback_attr(section, item, r)}" '
                  f'title="{t}">{i}</span>'
                  for r, i, t in (("up", "有用", "这一项有用"), ("down", "无用", "这一项没用"), ("wrong_fact", "报错", "报告错误事实")))
     return f'<li class="qz-item">{name}{_badges(item.datasets)}{flag}<span class="qz-fbs">{fb}</span></li>'

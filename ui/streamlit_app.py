@@ -9,7 +9,6 @@ at once. QIZHEN_UI_ADVANCED=1 adds a collapsed 高级设置 (API address, key, g
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -21,6 +20,7 @@ from typing import Any
 import streamlit as st
 
 from app.audit import question_hash
+from app.cards import EntityCardOut
 from app.feedback import FactRef, FeedbackIn
 from app.settings import get_settings
 from models.generators.base import Turn
@@ -30,6 +30,7 @@ from ui.components import qz_html
 from ui.render import (
     answer_html,
     card_html,
+    card_item_fact,
     citation_title,
     error_text,
     export_markdown,
@@ -163,16 +164,14 @@ def _answer_feedback(client: QAClient, msg: dict[str, Any], answer: Answer, rati
         evidence_ids=[f"{c.entity_id}:{c.field}:{c.index}" for c in answer.citations], facts=facts or []))
 
 
-def _card_item_feedback(client: QAClient, raw: str, snapshot: str) -> None:
-    try:
-        data = json.loads(raw)
-        fact = FactRef(key=data["key"], entity_id=data["entity_id"], entity=data["entity"], field=data["field"],
-                       text=data["text"], source=data["source"])
-    except (ValueError, KeyError, TypeError):
+def _card_item_feedback(client: QAClient, card: EntityCardOut, raw: str, snapshot: str) -> None:
+    found = card_item_fact(card, raw)
+    if found is None:
         return
-    _send_feedback(client, FeedbackIn(rating=data.get("rating", "wrong_fact"), target="card_item",
-                                      snapshot=snapshot, entity_ids=[fact.entity_id], evidence_ids=[fact.key],
-                                      facts=[fact] if data.get("rating") == "wrong_fact" else []))
+    rating, fact = found
+    _send_feedback(client, FeedbackIn(rating=rating, target="card_item", snapshot=snapshot,  # type: ignore[arg-type]
+                                      entity_ids=[fact.entity_id], evidence_ids=[fact.key],
+                                      facts=[fact] if rating == "wrong_fact" else []))
 
 
 # -- entity card -----------------------------------------------------------------------------------
@@ -198,7 +197,7 @@ def show_card(client: QAClient, snapshot: str) -> None:
         st.session_state.card_id = clicks.entity
         st.rerun(scope="fragment")
     if clicks.feedback:
-        _card_item_feedback(client, clicks.feedback, snapshot)
+        _card_item_feedback(client, card, clicks.feedback, snapshot)
 
 
 def open_card(client: QAClient, entity_id: str, snapshot: str) -> None:

@@ -242,7 +242,8 @@ def test_feedback_lands_in_audit_log(page: Any, stack: dict[str, Any]) -> None:
     expect(page.get_by_text("已记录您的反馈").first).to_be_visible()
     page.get_by_role("button", name="报告错误事实").click()
     report = page.get_by_role("dialog", name="报告错误事实")
-    report.get_by_role("checkbox").first.check()
+    report.get_by_text("[1]").first.click()  # the first evidence item's checkbox label
+    expect(report.get_by_role("checkbox").first).to_be_checked()
     report.get_by_role("button", name="提交").click()
     expect(page.get_by_text("已记录您的反馈")).not_to_have_count(0)
     page.keyboard.press("Escape")

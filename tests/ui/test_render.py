@@ -12,6 +12,7 @@ from ui.client.http import parse_sse
 from ui.render import (
     answer_html,
     card_html,
+    card_item_fact,
     error_text,
     export_markdown,
     field_label,
@@ -133,3 +134,16 @@ def test_parse_sse_blocks() -> None:
     items = list(parse_sse(lines))
     assert [i.event for i in items] == ["evidence", "token", "done"]
     assert items[1].data == {"text": "a"}
+
+
+def test_card_item_feedback_resolves_to_its_fact() -> None:
+    facts = [Fact(DRUG.id, DRUG.name, RelType.ADVERSE_REACTION, "e1", "恶心", NodeType.SYMPTOM, "cmekg")]
+    card = build_card(EntityCard(entity=DRUG, facts=facts))
+    assert 'data-feedback="wrong_fact|adverse_reaction|e1"' in card_html(card)
+    found = card_item_fact(card, "wrong_fact|adverse_reaction|e1")
+    assert found is not None
+    rating, fact = found
+    assert rating == "wrong_fact" and fact.text == "非布司他片的不良反应：恶心" and fact.source == "cmekg"
+    assert fact.key == f"{DRUG.id}:adverse_reaction:e1"
+    assert card_item_fact(card, "wrong_fact|adverse_reaction|nope") is None
+    assert card_item_fact(card, "hack|adverse_reaction|e1") is None
