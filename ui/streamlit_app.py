@@ -295,11 +295,7 @@ def _sidebar(messages: list[dict[str, Any]]) -> tuple[str | None, int | None]:
             messages.clear()
             st.session_state.pop("error", None)
             st.rerun()
-        turns = [(m["content"], None) if m["role"] == "user" else ("", Answer.model_validate(m["answer"]))
-                 for m in messages if m["role"] == "user" or m.get("answer")]
-        st.download_button("导出对话", export_markdown(turns).encode("utf-8"), file_name="qizhen-对话.md",
-                           mime="text/markdown", icon=":material/download:", width="stretch", disabled=not messages,
-                           on_click="ignore")
+        st.session_state.export_slot = st.empty()  # filled at the end of the run, with this run's answer
         if not ADVANCED:
             return None, None
         with st.expander("高级设置", expanded=False):
@@ -308,6 +304,14 @@ def _sidebar(messages: list[dict[str, Any]]) -> tuple[str | None, int | None]:
             gen = st.selectbox("生成器", GENERATORS, index=0)
             top_k = st.slider("证据条数", min_value=1, max_value=30, value=12)
         return (None if gen == GENERATORS[0] else gen), top_k
+
+
+def _export_button(messages: list[dict[str, Any]]) -> None:
+    turns = [(m["content"], None) if m["role"] == "user" else ("", Answer.model_validate(m["answer"]))
+             for m in messages if m["role"] == "user" or m.get("answer")]
+    st.session_state.export_slot.download_button(
+        "导出对话", export_markdown(turns).encode("utf-8"), file_name="qizhen-对话.md", mime="text/markdown",
+        icon=":material/download:", width="stretch", disabled=not messages, on_click="ignore")
 
 
 def _ask(client: QAClient, messages: list[dict[str, Any]], question: str, generator: str | None,
@@ -339,6 +343,13 @@ def main() -> None:
     st.set_page_config(page_title="启真医学问答", page_icon="⚕️", layout="wide")
     messages = _session_messages()
     generator, top_k = _sidebar(messages)
+    try:
+        _chat(messages, generator, top_k)
+    finally:
+        _export_button(messages)
+
+
+def _chat(messages: list[dict[str, Any]], generator: str | None, top_k: int | None) -> None:
     st.title("启真医学问答")
     st.caption(DISCLAIMER)
     limit = get_settings().max_question_chars
