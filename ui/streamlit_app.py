@@ -58,7 +58,14 @@ class Warmup:
         self.error: str = ""
         self.started = time.monotonic()
         self.thread = threading.Thread(target=self._run, name="qizhen-warmup", daemon=True)
-        self.thread.start()
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Idempotent; called once the page is drawn, so the warm-up does not compete with the first run."""
+        with self._lock:
+            if not self.thread.is_alive() and self.client is None and not self.error:
+                self.started = time.monotonic()
+                self.thread.start()
 
     def _run(self) -> None:
         """The linker first (enough to answer), then the rest (intent embedder) while the page is used."""
@@ -114,12 +121,16 @@ def _session_messages() -> list[dict[str, Any]]:
     return store[sid]
 
 
+def _api_url() -> str:
+    typed = (st.session_state.get("adv_url") or "").strip() if ADVANCED else ""
+    return typed or os.environ.get("QIZHEN_API_URL", "").strip()
+
+
 def _client() -> QAClient | None:
     """The REST client (URL and key from the server's environment, or 高级设置), else the warmed
     in-process one (None while it is still starting)."""
     env_url = os.environ.get("QIZHEN_API_URL", "").strip()
-    url = (st.session_state.get("adv_url") or "").strip() if ADVANCED else ""
-    url = url or env_url
+    url = _api_url()
     if url:
         # the server-side key only goes to the configured API, never to an address typed in the page
         key = os.environ.get("QIZHEN_UI_API_KEY", "") if url == env_url else ""
@@ -136,6 +147,7 @@ def _wait_for_client() -> QAClient:
     if client is not None:
         return client
     warm = _warmup()
+    warm.start()
     note = st.empty()
     while not warm.ready:
         note.caption(f"问答服务正在启动（已等待 {time.monotonic() - warm.started:.0f} 秒），完成后立即回答…")
@@ -347,6 +359,8 @@ def main() -> None:
         _chat(messages, generator, top_k)
     finally:
         _export_button(messages)
+        if not _api_url():
+            _warmup().start()
 
 
 def _chat(messages: list[dict[str, Any]], generator: str | None, top_k: int | None) -> None:
