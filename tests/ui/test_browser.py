@@ -234,36 +234,43 @@ def test_suggestion_button_asks_again(page: Any) -> None:
     expect(page.get_by_test_id("stChatMessage").nth(2)).to_contain_text(f"{DRUG}的适应症")
 
 
+def _feedback_records(home: Path, before: int, want: Any) -> list[dict[str, Any]]:
+    """Poll the audit log until a feedback record satisfies `want` (the page writes asynchronously)."""
+    deadline = time.monotonic() + 60
+    while True:
+        records = [r for r in _audit(home)[before:] if r.get("event") == "feedback"]
+        if any(want(r) for r in records) or time.monotonic() > deadline:
+            return records
+        time.sleep(0.3)
+
+
 def test_feedback_lands_in_audit_log(page: Any, stack: dict[str, Any]) -> None:
     home: Path = stack["home"]
     before = len(_audit(home))
     _ask(page, QUESTION, 0)
     page.get_by_role("radio", name="Thumbs up").click()  # 👍
-    expect(page.get_by_text("已记录您的反馈").first).to_be_visible()
+    records = _feedback_records(home, before, lambda r: r["rating"] == "up")
+    up = next(r for r in records if r["rating"] == "up")
+    assert up["target"] == "answer" and up["snapshot"] and up["evidence_ids"] and up["question_sha256"]
+
     page.get_by_role("button", name="报告错误事实").click()
-    report = page.get_by_role("dialog", name="报告错误事实")
-    report.get_by_text("[1]").first.click()  # the first evidence item's checkbox label
-    expect(report.get_by_role("checkbox").first).to_be_checked()
-    report.get_by_role("button", name="提交").click()
-    expect(page.get_by_text("已记录您的反馈")).not_to_have_count(0)
+    popover = page.get_by_role("dialog", name="报告错误事实")
+    popover.get_by_text("[1]").first.click()  # the first evidence item's checkbox label
+    expect(popover.get_by_role("checkbox").first).to_be_checked()
+    popover.get_by_role("button", name="提交").click()
+    records = _feedback_records(home, before, lambda r: r["rating"] == "wrong_fact" and r["target"] == "answer")
+    wrong = next((r for r in records if r["rating"] == "wrong_fact" and r["target"] == "answer"), None)
+    assert wrong is not None and wrong["facts"] and wrong["evidence_ids"], records
+    assert wrong["facts"][0]["key"] in wrong["evidence_ids"]
     page.keyboard.press("Escape")
+
     page.get_by_role("button", name=DRUG, exact=True).first.click()
     card = page.get_by_role("dialog").locator(".qz-card")
     card.locator(".qz-sec[data-key=adverse_reaction] .qz-item", has_text="恶心").locator(".qz-fb[title=报告错误事实]").click()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        feedback = [r for r in _audit(home)[before:] if r.get("event") == "feedback"]
-        if len(feedback) >= 3:
-            break
-        time.sleep(0.3)
+    records = _feedback_records(home, before, lambda r: r["target"] == "card_item")
     page.screenshot(path=str(ARTIFACTS / "ui_feedback.png"), full_page=True)
-    ratings = {r["rating"]: r for r in feedback}
-    assert {"wrong_fact", "up"} <= set(ratings), feedback
-    up = ratings["up"]
-    assert up["snapshot"] and up["evidence_ids"] and up["question_sha256"]
-    wrong = [r for r in feedback if r["rating"] == "wrong_fact"]
-    assert any(r["target"] == "answer" and r["facts"] and r["evidence_ids"] for r in wrong)
-    assert any(r["target"] == "card_item" and r["facts"][0]["text"].endswith("恶心") for r in wrong)
+    item = next((r for r in records if r["target"] == "card_item"), None)
+    assert item is not None and item["rating"] == "wrong_fact" and item["facts"][0]["text"].endswith("恶心"), records
 
     from app.cli import app
 
