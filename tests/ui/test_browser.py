@@ -253,8 +253,14 @@ def test_feedback_lands_in_audit_log(page: Any, stack: dict[str, Any]) -> None:
     up = next(r for r in records if r["rating"] == "up")
     assert up["target"] == "answer" and up["snapshot"] and up["evidence_ids"] and up["question_sha256"]
 
-    page.get_by_role("button", name="报告错误事实").click()
     popover = page.get_by_role("dialog", name="报告错误事实")
+    for _ in range(10):  # a rerun still drawing the page after 👍 closes a popover opened meanwhile
+        page.get_by_role("button", name="报告错误事实").click()
+        try:
+            expect(popover.get_by_role("checkbox").first).to_be_visible(timeout=3_000)
+            break
+        except AssertionError:
+            continue
     popover.get_by_text("[1]").first.click()  # the first evidence item's checkbox label
     expect(popover.get_by_role("checkbox").first).to_be_checked()
     popover.get_by_role("button", name="提交").click()
