@@ -231,17 +231,23 @@ def show_cmd(
     as_json: bool = typer.Option(False, "--json"),
     text_chars: int = typer.Option(300, "--text-chars", help="truncate long texts (not with --json); 0 = full"),
 ) -> None:
+    from app.cards import build_card, load_card
+
     try:
         with _store(get_settings(), graph, read_only=True) as store:
-            card = store.card_by_name(name)
+            found = store.find_by_name(name)
+            card = load_card(store, found[0].id) if found else None
     except StoreUnavailable as exc:
         raise _fail(f"graph store unavailable: {exc}") from None
     if card is None:
         raise _fail(f"no entity named {name!r} in the graph (try `qizhen kg stats` to see whether it is built)")
     data = card_json(card)
-    if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False))
+    view = build_card(card)
+    if as_json:  # the raw fields, plus the clinician layout (summary, sections in order) the UI shows
+        layout = view.model_dump(include={"type_label", "summary", "sections", "more"})
+        typer.echo(json.dumps({**data, **layout}, ensure_ascii=False))
         return
+    _print_view(view, text_chars)
     _print_card(data, text_chars)
 
 
@@ -249,7 +255,25 @@ def _clip(text: str, n: int) -> str:
     return text if n <= 0 or len(text) <= n else text[:n] + "…"
 
 
+def _print_view(view: Any, text_chars: int) -> None:
+    """The card as the UI shows it: summary table, then sections in clinical order with counts."""
+    e = view.entity
+    typer.secho(f"{e.name}  [{view.type_label}]  {e.id}  {'、'.join(view.source_labels)}", bold=True)
+    for row in view.summary:
+        typer.echo(f"  {row.label}: {_clip('、'.join(v.text for v in row.values), text_chars) or '—'}")
+    for sec in view.sections:
+        typer.secho(f"{sec.title} ({sec.total})", bold=True)
+        if sec.items:
+            typer.echo("  " + _clip("、".join(i.name for i in sec.items), text_chars))
+        for v in sec.texts:
+            typer.echo("  " + _clip(v.text, text_chars))
+        if sec.low_confidence:
+            typer.echo(f"  低置信度: {'、'.join(f'{i.name}（{i.flag}）' for i in sec.low_confidence)}")
+    typer.echo("")
+
+
 def _print_card(data: dict[str, Any], text_chars: int) -> None:
+    typer.secho("raw record:", bold=True)
     typer.secho(f"{data['name']}  [{data['type']}]  {data['id']}", bold=True)
     typer.echo(f"sources: {', '.join(data['sources'])}")
     if data["aliases"]:

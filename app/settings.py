@@ -19,6 +19,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from models.generators.settings import GenerationParams
+
 DEFAULT_HOME = "~/.qizhen"
 
 
@@ -29,7 +31,6 @@ def env_file_path() -> Path:
         return Path(explicit).expanduser()
     return Path(os.environ.get("QIZHEN_HOME") or DEFAULT_HOME).expanduser() / ".env"
 
-from models.generators.settings import GenerationParams
 
 #: the generation defaults live with the generators; settings only expose them
 _SAMPLING = GenerationParams()

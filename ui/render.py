@@ -1,166 +1,376 @@
 """Pure rendering helpers for the chat page (HTML/Markdown strings; no Streamlit calls, so testable).
 
 Answer text comes from a generator, so it is HTML-escaped before entity links and [n] markers are
-inserted; names and ids are escaped too.
+inserted; names, ids and evidence text are escaped too. Links and markers are plain elements with
+`data-entity` / `data-cite` / `data-feedback` attributes: ui/components.py turns clicks on them into
+Streamlit events (no page load). Labels come from the project's one table (kg.schema.REL_LABELS,
+retrieval.evidence.INCOMING_LABELS, app.cards).
 """
 
 from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urlencode
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from app.api.schemas import EntityCardOut, FactGroup
-from kg.schema import REL_LABELS
-from models.types import Answer, EntityRef
+from app.cards import TOP_ITEMS, TYPE_LABELS, CardItem, CardSection, EntityCardOut, SourcedValue, SummaryRow
+from app.cards import source_label as dataset_label
+from app.feedback import FactRef
+from kg.schema import REL_LABELS, RelType
+from models.types import Answer, Citation, EntityRef
+from retrieval.evidence import INCOMING_LABELS
+from retrieval.intents import BY_NAME
 
-RELATION_LABELS: dict[str, str] = {rel.value: label for rel, label in REL_LABELS.items()}
-INCOMING_LABELS: dict[str, str] = {
-    "INDICATED_FOR": "可用药物",
-    "ADVERSE_REACTION": "可引起该反应的药物",
-    "TREATED_BY": "可治疗的疾病",
-    "HAS_SYMPTOM": "相关疾病",
-    "NEEDS_CHECK": "相关疾病",
-    "COMPLICATION": "原发疾病",
-}
-TYPE_LABELS: dict[str, str] = {
-    "Drug": "药品", "Disease": "疾病", "Symptom": "症状", "Check": "检查", "Department": "科室",
-    "Ingredient": "成份", "Food": "食物", "Category": "分类", "Cause": "病因", "Concept": "概念",
-}
-SUMMARY_KEYS = ("简介", "desc", "概述", "适应证")
-
-CSS = """
-<style>
-.qz-answer { line-height: 1.8; }
-.qz-answer a.qz-entity { color: #0b6bcb; text-decoration: none; border-bottom: 1px dashed #0b6bcb; }
-.qz-answer sup.qz-cite { color: #8a5a00; font-size: 0.75em; cursor: help; }
-</style>
-"""
-
-_MARKER = r"\[(\d{1,3})\]"
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+_SENTENCE = re.compile(r"(?<=[。！？!?；;])")
+_MORE = re.compile(r"等\d+项$")
+#: prose longer than this is folded after its first sentences
+FOLD_CHARS = 120
 
 
-def relation_label(group: FactGroup) -> str:
-    if group.direction == "in":
-        return INCOMING_LABELS.get(group.relation, f"{RELATION_LABELS.get(group.relation, group.relation)}（反向）")
-    return RELATION_LABELS.get(group.relation, group.relation)
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
 
 
-def entity_href(entity_id: str, sid: str | None = None) -> str:
-    params = {"sid": sid, "entity": entity_id} if sid else {"entity": entity_id}
-    return "?" + urlencode(params)
+def field_label(field: str, entity: str) -> str:
+    """A citation's field in Chinese: 适应症, 可用于治疗痛风的药物, or the property's own name."""
+    incoming = field.endswith("<-")
+    code = field.removesuffix("<-")
+    try:
+        rel = RelType(code)
+    except ValueError:
+        return field.replace("_截断", "（原文名称不全）")
+    return INCOMING_LABELS[rel].format(name=entity) if incoming else REL_LABELS[rel]
 
 
-def linkable_entities(answer: Answer) -> list[EntityRef]:
-    """Entities to link in the text: those linked in the question, then every cited one (unique by id)."""
-    seen: dict[str, EntityRef] = {}
-    for e in answer.entities:
-        seen.setdefault(e.id, e)
+def sources_text(source: str) -> str:
+    return "、".join(dataset_label(s.strip()) for s in source.split(",") if s.strip())
+
+
+def citation_title(c: Citation) -> str:
+    return f"{c.entity} · {field_label(c.field, c.entity)}"
+
+
+def evidence_items(text: str) -> list[str]:
+    """The list items of an evidence text ('X的适应症：痛风、高尿酸血症等12项' → 痛风, 高尿酸血症)."""
+    _, sep, rest = text.partition("：")
+    if not sep or len(rest) > 2000:
+        return []
+    out = []
+    for part in rest.split("、"):
+        name = _MORE.sub("", part.strip()).strip()
+        if 0 < len(name) <= 40:
+            out.append(name)
+    return out
+
+
+def link_candidates(answer: Answer) -> list[str]:
+    """Names worth resolving to graph entities: cited entities and cited list items the answer names."""
+    names: list[str] = [e.name for e in answer.entities]
     for c in answer.citations:
-        if c.entity_id and c.entity_id not in seen:
-            seen[c.entity_id] = EntityRef(id=c.entity_id, name=c.entity, type=c.entity_type)
-    return list(seen.values())
+        names.append(c.entity)
+        names.extend(n for n in evidence_items(c.text) if n in answer.answer)
+    if answer.comparison:
+        names.extend(e.name for e in answer.comparison.entities)
+    return list(dict.fromkeys(n for n in names if n))
 
 
-def learn_more(answer: Answer) -> list[EntityRef]:
-    """The "了解更多" row: cited entities in citation order, then the other linked ones."""
-    cited: dict[str, EntityRef] = {}
-    for c in answer.citations:
-        if c.entity_id and c.entity_id not in cited:
-            cited[c.entity_id] = EntityRef(id=c.entity_id, name=c.entity, type=c.entity_type)
+def known_refs(answer: Answer, resolved: Iterable[EntityRef] = ()) -> list[EntityRef]:
+    """Every entity the answer can link: linked ones, cited ones, comparison ones, then resolved names."""
+    out: dict[str, EntityRef] = {}
     for e in answer.entities:
-        cited.setdefault(e.id, e)
-    return list(cited.values())
+        out.setdefault(e.name, e)
+    for c in answer.citations:
+        if c.entity_id:
+            out.setdefault(c.entity, EntityRef(id=c.entity_id, name=c.entity, type=c.entity_type))
+    if answer.comparison:
+        for e in answer.comparison.entities:
+            out.setdefault(e.name, e)
+    for r in resolved:
+        out.setdefault(r.name, r)
+    return list(out.values())
 
 
-def _cite_titles(answer: Answer) -> dict[int, str]:
-    return {c.index: f"{c.entity}·{c.field}（{c.source}）：{c.text}" for c in answer.citations}
+def learn_more(answer: Answer, refs: Sequence[EntityRef] = ()) -> list[EntityRef]:
+    """The "了解更多" row: every cited entity once, ranked by how many citations name it, then by first
+    appearance in the answer; the question's own entities first."""
+    if not answer.grounded:
+        return []
+    refs = known_refs(answer, refs)
+    text = answer.answer
+    own = {e.id for e in answer.entities}
+
+    def cited(ref: EntityRef) -> int:
+        return sum(1 for c in answer.citations if c.entity_id == ref.id or ref.name in evidence_items(c.text))
+
+    ranked = [r for r in refs if r.id in own or cited(r)]
+    pos = {r.id: (text.find(r.name) if r.name in text else len(text)) for r in ranked}
+    ranked.sort(key=lambda r: (r.id not in own, -cited(r), pos[r.id], r.name))
+    return list({r.id: r for r in ranked}.values())
 
 
-def markers_html(text: str, titles: dict[int, str] | None = None) -> str:
-    """Escape `text` and turn [n] into superscript markers (for text still streaming)."""
-    titles = titles or {}
-
-    def sup(m: re.Match[str]) -> str:
-        n = int(m.group(1))
-        title = html.escape(titles.get(n, f"证据 {n}"), quote=True)
-        return f'<sup class="qz-cite" title="{title}">[{n}]</sup>'
-
-    return re.sub(_MARKER, sup, html.escape(text, quote=False))
+def _marker(n: int) -> str:
+    return f'<span class="qz-cite" data-cite="{n}" role="button" tabindex="0" title="查看证据 {n}">[{n}]</span>'
 
 
-def answer_html(answer: Answer, sid: str | None = None) -> str:
-    """The answer text with entity mentions as card links and [n] as superscript citation markers."""
-    titles = _cite_titles(answer)
-    entities = [e for e in linkable_entities(answer) if e.name]
-    by_name = {html.escape(e.name, quote=False): e for e in sorted(entities, key=lambda e: -len(e.name))}
+def markers_html(text: str) -> str:
+    """Escape `text` and turn [n] into citation markers (for text still streaming)."""
+    return _MARKER.sub(lambda m: _marker(int(m.group(1))), html.escape(text, quote=False))
+
+
+def entity_link(ref: EntityRef, label: str | None = None) -> str:
+    kind = esc(TYPE_LABELS.get(ref.type, ref.type))
+    return (f'<a class="qz-entity" href="#" data-entity="{esc(ref.id)}" title="{kind}：查看实体卡片">'
+            f"{esc(label or ref.name)}</a>")
+
+
+def linked_text(text: str, refs: Sequence[EntityRef], cites: set[int]) -> str:
+    """Escaped text with each entity's first mention linked and valid [n] as markers."""
+    by_name = {html.escape(r.name, quote=False): r for r in sorted(refs, key=lambda r: -len(r.name)) if r.name}
     names = "|".join(re.escape(n) for n in by_name)
-    pattern = re.compile(f"{_MARKER}|({names})" if names else _MARKER)
+    pattern = re.compile(f"{_MARKER.pattern}|({names})" if names else _MARKER.pattern)
     linked: set[str] = set()
 
     def sub(m: re.Match[str]) -> str:
         if m.group(1) is not None:
             n = int(m.group(1))
-            title = html.escape(titles.get(n, f"证据 {n}"), quote=True)
-            return f'<sup class="qz-cite" title="{title}">[{n}]</sup>'
-        name = m.group(0)
-        e = by_name[name]
-        if e.id in linked:  # link the first mention only; the rest stay plain text
-            return name
-        linked.add(e.id)
-        href = html.escape(entity_href(e.id, sid), quote=True)
-        kind = html.escape(TYPE_LABELS.get(e.type, e.type), quote=True)
-        return f'<a class="qz-entity" href="{href}" target="_self" title="{kind}：查看实体卡片">{name}</a>'
+            return _marker(n) if n in cites else m.group(0)
+        ref = by_name[m.group(0)]
+        if ref.id in linked:
+            return m.group(0)
+        linked.add(ref.id)
+        return entity_link(ref, html.unescape(m.group(0)))
 
-    body = pattern.sub(sub, html.escape(answer.answer, quote=False)).replace("\n", "<br>")
-    return f'<div class="qz-answer">{body}</div>'
+    return pattern.sub(sub, html.escape(text, quote=False)).replace("\n", "<br>")
 
 
-def citations_markdown(answer: Answer) -> str:
-    lines = []
-    for c in answer.citations:
-        lines.append(f"{c.index}. **{_md(c.entity)}** · {_md(c.field)}：{_md(c.text)} <small>（来源：{_md(c.source)}）</small>")
-    return "\n".join(lines)
+def _evidence_body(c: Citation, refs: Sequence[EntityRef]) -> str:
+    ref = next((r for r in refs if r.id == c.entity_id), None) if c.entity_id else None
+    card = f'<div class="qz-pop-link">{entity_link(ref, f"查看「{c.entity}」的卡片")}</div>' if ref else ""
+    items = [r for r in refs if r.name in evidence_items(c.text)]
+    return (f'<div class="qz-ev-head"><b>[{c.index}] {esc(citation_title(c))}</b>'
+            f'<span class="qz-badge qz-src">{esc(sources_text(c.source))}</span></div>'
+            f'<div class="qz-ev-text">{linked_text(c.text, items, set())}</div>{card}')
 
 
-def card_summary(card: EntityCardOut) -> str:
-    for key in SUMMARY_KEYS:
-        value = card.entity.properties.get(key)
-        if value:
-            return value if isinstance(value, str) else "；".join(value)
+def comparison_html(answer: Answer, refs: Sequence[EntityRef], cites: set[int]) -> str:
+    comp = answer.comparison
+    if comp is None or not comp.entities:
+        return ""
+    head = "".join(f"<th>{entity_link(e)}</th>" for e in comp.entities)
+    rows = []
+    for row in comp.rows:
+        cells = []
+        for i, cell in enumerate(row.cells):
+            marks = "".join(_marker(n) for n in (row.citations[i] if i < len(row.citations) else []) if n in cites)
+            cells.append(f"<td>{linked_text(cell, refs, set()) or '—'}{marks}</td>")
+        rows.append(f"<tr><th>{esc(row.label)}</th>{''.join(cells)}</tr>")
+    return f'<table class="qz-compare"><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def answer_html(answer: Answer, resolved: Sequence[EntityRef] = ()) -> str:
+    """The answer: linked entities, [n] markers that open their evidence in place, a comparison table
+    when there is one, and the numbered evidence list with the same labels."""
+    refs = known_refs(answer, resolved)
+    cites = {c.index for c in answer.citations}
+    body = linked_text(answer.answer, refs, cites)
+    pops = "".join(f'<div class="qz-pop" data-pop="{c.index}" hidden>'
+                   f'<span class="qz-pop-close" role="button" title="关闭">×</span>{_evidence_body(c, refs)}</div>'
+                   for c in answer.citations)
+    evidence = ""
+    if answer.citations:
+        items = "".join(f'<li class="qz-ev" data-ev="{c.index}">{_evidence_body(c, refs)}</li>' for c in answer.citations)
+        evidence = (f'<details class="qz-evidence"><summary>证据（{len(answer.citations)} 条）</summary>'
+                    f"<ol>{items}</ol></details>")
+    return (f'<div class="qz-answer"><div class="qz-text">{body}</div>{comparison_html(answer, refs, cites)}'
+            f"{pops}{evidence}</div>")
+
+
+# -- the entity card ---------------------------------------------------------------------------
+
+def _badges(datasets: Iterable[str]) -> str:
+    return "".join(f'<span class="qz-badge qz-src">{esc(dataset_label(d))}</span>' for d in datasets)
+
+
+def fold_prose(text: str) -> str:
+    """The first sentences of a long text, the rest folded under 展开全文."""
+    if len(text) <= FOLD_CHARS:
+        return esc(text).replace("\n", "<br>")
+    head, rest = "", text
+    for part in _SENTENCE.split(text):
+        if head and len(head) + len(part) > FOLD_CHARS:
+            break
+        head += part
+    head = head if head and len(head) <= FOLD_CHARS * 2 else text[:FOLD_CHARS]
+    rest = text[len(head):]
+    return (f'{esc(head).replace(chr(10), "<br>")}<details class="qz-fold"><summary>展开全文</summary>'
+            f'{esc(rest).replace(chr(10), "<br>")}</details>')
+
+
+def _values_html(row: SummaryRow) -> str:
+    if not row.values:
+        return '<span class="qz-none">—</span>'
+    if row.disagree:  # each source's value, so a clinician sees the disagreement
+        return "".join(f'<div class="qz-variant">{fold_prose(v.text)}{_badges(v.sources)}</div>' for v in row.values)
+    return "、".join(fold_prose(v.text) for v in row.values)
+
+
+def _feedback_attr(section: CardSection, item: CardItem, rating: str) -> str:
+    """Compact: 'rating|section key|item id or name' (card_item_fact turns it back into the fact)."""
+    return esc(f"{rating}|{section.key}|{item.id or item.name}")
+
+
+def card_item_fact(card: EntityCardOut, raw: str) -> tuple[str, FactRef] | None:
+    """The rating and the fact a card item's feedback click is about (None for a stale/unknown one)."""
+    rating, _, rest = raw.partition("|")
+    key, _, ref = rest.partition("|")
+    if rating not in ("up", "down", "wrong_fact"):
+        return None
+    for section in card.sections:
+        if section.key != key:
+            continue
+        for item in [*section.items, *section.low_confidence]:
+            if (item.id or item.name) == ref:
+                return rating, FactRef(key=f"{card.entity.id}:{section.key}:{ref}", entity_id=card.entity.id,
+                                       entity=card.entity.name, field=section.title,
+                                       text=f"{card.entity.name}的{section.title}：{item.name}",
+                                       source=",".join(item.datasets))
+    return None
+
+
+def _item_html(card: EntityCardOut, section: CardSection, item: CardItem) -> str:
+    name = entity_link(EntityRef(id=item.id, name=item.name, type=item.type)) if item.id else esc(item.name)
+    flag = f'<span class="qz-flag">{esc(item.flag)}</span>' if item.flag else ""
+    fb = "".join(f'<span class="qz-fb" role="button" data-feedback="{_feedback_attr(section, item, r)}" '
+                 f'title="{t}">{i}</span>'
+                 for r, i, t in (("up", "有用", "这一项有用"), ("down", "无用", "这一项没用"), ("wrong_fact", "报错", "报告错误事实")))
+    return f'<li class="qz-item">{name}{_badges(item.datasets)}{flag}<span class="qz-fbs">{fb}</span></li>'
+
+
+def section_html(card: EntityCardOut, section: CardSection) -> str:
+    parts = [f'<h4>{esc(section.title)}' + (f' <span class="qz-count">{section.total} 项</span>' if section.total else "")
+             + "</h4>"]
+    if section.items:
+        top, rest = section.items[:TOP_ITEMS], section.items[TOP_ITEMS:]
+        parts.append('<ul class="qz-items">' + "".join(_item_html(card, section, i) for i in top) + "</ul>")
+        if rest:
+            capped = f'<p class="qz-none">（仅列出前 {len(section.items)} 项）</p>' \
+                if section.total > len(section.items) else ""
+            parts.append(f'<details class="qz-all"><summary>展开全部 {section.total} 项</summary><ul class="qz-items">'
+                         + "".join(_item_html(card, section, i) for i in rest) + f"</ul>{capped}</details>")
+    for v in section.texts:
+        parts.append(f'<div class="qz-prose">{fold_prose(v.text)}{_badges(v.sources)}</div>')
+    if section.low_confidence:
+        low = "".join(_item_html(card, section, i) for i in section.low_confidence)
+        parts.append(f'<details class="qz-low"><summary>低置信度（{len(section.low_confidence)} 项）</summary>'
+                     f'<ul class="qz-items">{low}</ul></details>')
+    return f'<section class="qz-sec" data-key="{esc(section.key)}">{"".join(parts)}</section>'
+
+
+def card_html(card: EntityCardOut) -> str:
+    """QiZhen's preview layout: header, summary table, sections in clinical order, other properties."""
+    e = card.entity
+    head = (f'<div class="qz-head"><span class="qz-name">{esc(e.name)}</span>'
+            f'<span class="qz-badge qz-type">{esc(card.type_label)}</span>{_badges(e.sources)}</div>')
+    rows = "".join(f"<tr><th>{esc(r.label)}</th><td>{_values_html(r)}</td></tr>" for r in card.summary)
+    summary = f'<table class="qz-summary">{rows}</table>' if rows else ""
+    sections = "".join(section_html(card, s) for s in card.sections)
+    more = ""
+    if card.more:
+        rows = "".join(f"<tr><th>{esc(r.label)}</th><td>{_values_html(r)}</td></tr>" for r in card.more)
+        more = f'<details class="qz-moreinfo"><summary>更多信息（{len(card.more)} 项）</summary><table class="qz-summary">{rows}</table></details>'
+    return f'<div class="qz-card">{head}{summary}{sections}{more}</div>'
+
+
+# -- export and errors -------------------------------------------------------------------------
+
+def export_markdown(turns: Sequence[tuple[str, Answer | None]], now: datetime | None = None) -> str:
+    """The conversation as Markdown; each answer's [n] resolved to its evidence text below it."""
+    stamp = (now or datetime.now()).strftime("%Y-%m-%d %H:%M")
+    lines = [f"# 启真医学问答 · 对话记录（{stamp}）", "",
+             "> 本记录根据医学知识图谱生成，仅供医务人员参考，不能替代医生的诊断与处方。", ""]
+    for question, answer in turns:
+        if answer is None:
+            lines += [f"## 问：{question}", ""]
+            continue
+        lines += [f"**答：** {answer.answer}", ""]
+        if answer.comparison and answer.comparison.entities:
+            lines.append("| | " + " | ".join(e.name for e in answer.comparison.entities) + " |")
+            lines.append("|---" * (len(answer.comparison.entities) + 1) + "|")
+            lines += [f"| {r.label} | " + " | ".join(c.replace("|", "/") or "—" for c in r.cells) + " |"
+                      for r in answer.comparison.rows]
+            lines.append("")
+        for c in answer.citations:
+            lines.append(f"[{c.index}] {citation_title(c)}（来源：{sources_text(c.source)}）：{c.text}")
+        if answer.citations:
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+#: Chinese text for the API's machine-readable error codes (used when its message is not Chinese).
+ERROR_TEXTS: dict[str, str] = {
+    "question_too_long": "问题太长：最多 {limit} 个字，当前 {n} 个字。请精简后再提问。",
+    "history_too_long": "对话过长，请点击“新对话”后重新提问。",
+    "invalid_request": "请求无效，请检查问题内容后重试。",
+    "unauthorized": "问答服务拒绝了访问（密钥无效），请联系管理员。",
+    "graph_unavailable": "知识图谱暂时无法访问，请稍后重试。",
+    "generator_unavailable": "回答生成服务暂时不可用，请稍后重试。",
+    "starting": "问答服务正在启动，请稍后重试。",
+    "unreachable": "无法连接问答服务，请稍后重试或联系管理员。",
+    "rate_limited": "请求过于频繁，请稍后再试。",
+    "timeout": "回答超时，请稍后重试或换一种问法。",
+    "internal_error": "问答服务内部出错，请稍后重试。",
+    "entity_not_found": "知识图谱中没有这个实体。",
+}
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def error_text(code: str, message: str, *, limit: int = 0, n: int = 0) -> str:
+    """A clinician-facing Chinese message: the service's own when it is Chinese, else ours for the code."""
+    if message and _CJK.search(message):
+        return message
+    template = ERROR_TEXTS.get(code, "出错了，请稍后重试。")
+    return template.format(limit=limit or "规定", n=n or "过多")
+
+
+def not_grounded_note(answer: Answer) -> str:
+    """What happened when nothing was answered (a refusal is not 'use with caution')."""
+    if answer.suggestions:
+        return "知识图谱中没有找到问题中的名称。您是不是想问："
     return ""
 
 
-def card_markdown(card: EntityCardOut, max_facts: int = 30) -> str:
-    """Names, aliases, type, 简介, the grouped facts with their sources, then the other properties."""
-    e = card.entity
-    blocks = [f"### {_md(e.name)}", f"**类型**：{TYPE_LABELS.get(e.type, e.type)}"]
-    if e.aliases:
-        blocks.append(f"**别名**：{_md('、'.join(e.aliases))}")
-    summary = card_summary(card)
-    if summary:
-        blocks.append(f"**简介**：{_md(summary)}")
-    if e.sources:
-        blocks.append(f"**来源**：{_md('、'.join(e.sources))}")
-    for group in card.groups:
-        items = [f"- {_md(f.target_name)} <small>（{_md('、'.join(f.datasets))}）</small>"
-                 for f in group.facts[:max_facts]]
-        if len(group.facts) > max_facts:
-            items.append(f"- … 另有 {len(group.facts) - max_facts} 项")
-        blocks.append(f"#### {relation_label(group)}\n" + "\n".join(items))
-    extra = {k: v for k, v in e.properties.items() if k not in SUMMARY_KEYS and v}
-    if extra:
-        items = []
-        for k, v in extra.items():
-            text = v if isinstance(v, str) else "、".join(v)
-            items.append(f"- **{_md(k)}**：{_md(text[:300])}{'…' if len(text) > 300 else ''}")
-        blocks.append("#### 其他信息\n" + "\n".join(items))
-    return "\n\n".join(blocks)
+_JOINERS = set("和与跟及或、，,。？?！!的是吗呢了有")
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$])")
+def unknown_span(question: str, name: str) -> str:
+    """The part of the question the suggestion replaces: a window of the name's length that agrees with
+    it in at least half of the positions (a typo of it), with no joining word inside; "" when none."""
+    if len(name) < 2 or name in question:
+        return ""
+    best, best_score = "", 0
+    for i in range(0, len(question) - len(name) + 1):
+        window = question[i:i + len(name)]
+        if any(ch in _JOINERS for a, ch in zip(name, window, strict=True) if a != ch):
+            continue
+        score = sum(1 for a, b in zip(name, window, strict=True) if a == b)
+        if score > best_score:
+            best, best_score = window, score
+    return best if best_score * 2 >= len(name) else ""
 
 
-def _md(text: str) -> str:
-    """Escape Markdown/HTML specials in data shown through st.markdown."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+def suggestion_question(question: str, name: str, intent: str = "") -> str:
+    """The same question about the suggested entity: the unknown name replaced by `name`, or else
+    `name` with the question's intent words."""
+    span = unknown_span(question, name)
+    if span:
+        return question.replace(span, name, 1)
+    spec = BY_NAME.get(intent)
+    if spec is None or spec.name == "overview":
+        return f"{name}是什么？"
+    return f"{name}的{spec.label}是什么？"
+
+
+def values_text(values: Sequence[SourcedValue]) -> str:
+    return "、".join(v.text for v in values)

@@ -27,7 +27,7 @@ from app.api.errors import install_error_handlers
 from app.api.executor import Pools
 from app.api.guards import ApiKeyMiddleware, BodyLimitMiddleware
 from app.api.monitor import ServiceMonitor
-from app.api.routes import ask, entities, health, metrics
+from app.api.routes import ask, entities, feedback, health, metrics
 from app.api.routes.ask import HISTORY_CHARS_FACTOR
 from app.api.telemetry import Metrics
 from app.audit import AuditLog
@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for router in (ask.router, entities.router, health.router, metrics.router):
+    for router in (ask.router, entities.router, feedback.router, health.router, metrics.router):
         app.include_router(router)
     # added innermost first
     app.add_middleware(BodyLimitMiddleware, max_bytes=resolved.max_body_bytes)

@@ -1,20 +1,27 @@
 """The clinician UI in a real browser: Debian's chromium driven by Playwright (never its own download).
 
-Starts the API (uvicorn) and Streamlit on free loopback ports over a small real graph, asks a question,
-checks the citation marker, opens the entity card, asks a follow-up; screenshots go to artifacts/.
+Starts the API (uvicorn) and Streamlit on free loopback ports over a small real graph and drives each
+behaviour a clinician relies on: a marker opens its evidence, a list item opens its card without a page
+load, the card's layout, a too-long question, a suggestion button, feedback into the audit log, the
+Markdown export, and the in-process first page. Screenshots go to artifacts/; figures are printed.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 from tests.app.api_graph import DRUG, build_graph, free_port
 
@@ -23,11 +30,14 @@ REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+QUESTION = "非布司他片的适应症是什么？"
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (.ci/install_browser.sh)"),
 ]
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
 
 
 def _wait(url: str, proc: subprocess.Popen[bytes], timeout_s: float) -> None:
@@ -54,77 +64,265 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
+def _env(home: Path) -> dict[str, str]:
+    env = {**os.environ, "QIZHEN_HOME": str(home), "QIZHEN_GRAPH": "embedded", "QIZHEN_DENSE": "false",
+           "QIZHEN_GENERATOR": "extractive", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)}
+    for name in ("QIZHEN_API_KEY", "QIZHEN_API_URL", "QIZHEN_UI_API_KEY", "QIZHEN_UI_ADVANCED"):
+        env.pop(name, None)
+    return env
+
+
+def _streamlit(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO / "ui" / "streamlit_app.py"),
+                             "--server.address", "127.0.0.1", "--server.port", str(port),
+                             "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                             "--global.developmentMode", "false", "--server.fileWatcherType", "none",
+                             "--client.toolbarMode", "minimal"],
+                            cwd=REPO, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
 @pytest.fixture(scope="module")
-def ui_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """API (with near-miss suggestions) + UI in API mode; the API's audit log is home/audit.jsonl."""
     home = tmp_path_factory.mktemp("browser-home")
     build_graph(home)
-    env = {**os.environ, "QIZHEN_HOME": str(home), "QIZHEN_GRAPH": "embedded", "QIZHEN_DENSE": "false",
-           "QIZHEN_GENERATOR": "extractive", "HF_HUB_OFFLINE": "1"}
-    env.pop("QIZHEN_API_KEY", None)
+    env = _env(home)
     api_port, ui_port = free_port(), free_port()
     logs = tmp_path_factory.mktemp("browser-logs")
-    api = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "app.api.main:create_app",
+    api = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "tests.ui.suggesting_app:create_suggesting_app",
                             "--host", "127.0.0.1", "--port", str(api_port), "--log-level", "warning"],
                            cwd=REPO, env=env, stdout=(logs / "api.log").open("wb"), stderr=subprocess.STDOUT)
-    ui = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO / "ui" / "streamlit_app.py"),
-                           "--server.address", "127.0.0.1", "--server.port", str(ui_port),
-                           "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                           "--global.developmentMode", "false", "--server.fileWatcherType", "none",
-                           "--client.toolbarMode", "minimal"],
-                          cwd=REPO, env={**env, "QIZHEN_API_URL": f"http://127.0.0.1:{api_port}"},
-                          stdout=(logs / "ui.log").open("wb"), stderr=subprocess.STDOUT)
+    ui = _streamlit(ui_port, {**env, "QIZHEN_API_URL": f"http://127.0.0.1:{api_port}"}, logs / "ui.log")
     try:
-        _wait(f"http://127.0.0.1:{api_port}/health", api, 180)
+        _wait(f"http://127.0.0.1:{api_port}/health", api, 600)  # warm-up: slow on a busy 2-core box
         _wait(f"http://127.0.0.1:{ui_port}/_stcore/health", ui, 120)
-        yield f"http://127.0.0.1:{ui_port}"
+        yield {"url": f"http://127.0.0.1:{ui_port}", "home": home}
     finally:
         _stop(ui)
         _stop(api)
 
 
-def test_ask_cite_open_card_and_follow_up(ui_url: str) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    ARTIFACTS.mkdir(exist_ok=True)
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
-            page.set_default_timeout(60_000)
-            page.goto(ui_url)
-            expect = sync_api.expect
-
-            chat = page.get_by_test_id("stChatInputTextArea")
-            chat.fill("非布司他片的适应症是什么？")
-            chat.press("Enter")
-            first = page.locator(".qz-answer").first
-            expect(first.locator("sup.qz-cite").first).to_be_visible()
-            expect(first).to_contain_text("痛风")
-            expect(first.locator("a.qz-entity", has_text=DRUG)).to_be_visible()
-            expect(page.get_by_text("了解更多")).to_be_visible()
-            page.screenshot(path=str(ARTIFACTS / "ui_answer.png"), full_page=True)
-
-            page.get_by_role("button", name=DRUG).first.click()
-            dialog = page.get_by_role("dialog")
-            expect(dialog).to_contain_text("别名")
-            expect(dialog).to_contain_text("适应症")
-            expect(dialog).to_contain_text("高尿酸血症")
-            page.screenshot(path=str(ARTIFACTS / "ui_entity_card.png"), full_page=True)
-            page.keyboard.press("Escape")
-            expect(dialog).to_have_count(0)
-
-            chat.fill("有什么副作用")
-            chat.press("Enter")
-            second = page.locator(".qz-answer").nth(1)
-            expect(second).to_contain_text("肝功能异常")
-            expect(second.locator("sup.qz-cite").first).to_be_visible()
-            expect(second).to_contain_text(DRUG)
-            expect(page.get_by_text("了解更多")).to_have_count(2)  # the final render, not the stream
-            page.screenshot(path=str(ARTIFACTS / "ui_follow_up.png"), full_page=True)
-
-            # an entity link in the answer text opens the card too, and the conversation survives it
-            second.locator("a.qz-entity", has_text=DRUG).click()
-            expect(page.get_by_role("dialog")).to_contain_text("不良反应")
-            expect(page.locator(".qz-answer")).to_have_count(2)
-            page.screenshot(path=str(ARTIFACTS / "ui_link_card.png"), full_page=True)
+            yield b
         finally:
-            browser.close()
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Any, stack: dict[str, Any]) -> Iterator[Any]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN", accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    expect.set_options(timeout=60_000)
+    pg.goto(stack["url"])
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def _ask(page: Any, question: str, nth: int) -> float:
+    """Type, press Enter, wait for the nth rendered answer (its final form); seconds from Enter."""
+    chat = page.get_by_test_id("stChatInputTextArea")
+    chat.fill(question)
+    started = time.perf_counter()
+    chat.press("Enter")
+    expect(page.locator(".qz-answer")).to_have_count(nth + 1)
+    return time.perf_counter() - started
+
+
+def _audit(home: Path) -> list[dict[str, Any]]:
+    path = home / "audit.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+def test_marker_evidence_and_card_without_page_load(page: Any) -> None:
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar).to_contain_text("新对话")
+    expect(sidebar).not_to_contain_text("API 地址")  # clinician mode: no developer settings
+    timings = [_ask(page, QUESTION, 0)]
+    answer = page.locator(".qz-answer").first
+    expect(answer).to_contain_text("痛风")
+    page.screenshot(path=str(ARTIFACTS / "ui_answer.png"), full_page=True)
+
+    answer.locator(".qz-cite").first.click()
+    pop = answer.locator(".qz-pop:visible")
+    expect(pop).to_have_count(1)
+    expect(pop).to_contain_text("适应症")
+    expect(pop).not_to_contain_text("INDICATED_FOR")
+    expect(pop.locator("a.qz-entity")).not_to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "ui_marker_evidence.png"), full_page=True)
+    answer.locator(".qz-pop-close").first.click()
+    expect(answer.locator(".qz-pop:visible")).to_have_count(0)
+
+    evidence = answer.locator("details.qz-evidence")
+    evidence.locator("summary").click()
+    expect(evidence).to_contain_text("[1]")
+    expect(evidence).not_to_contain_text("ADVERSE_REACTION")
+
+    for q in ("有什么副作用", QUESTION, "有什么副作用", QUESTION):
+        timings.append(_ask(page, q, len(timings)))
+    print(f"\nEnter → rendered answer (API mode, {len(timings)} questions): median "
+          f"{statistics.median(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms")
+
+    page.evaluate("window.__qzNoReload = true")
+    first = page.locator(".qz-answer").first
+    first.scroll_into_view_if_needed()
+    scroll = page.evaluate("document.querySelector('[data-testid=stMain]')?.scrollTop ?? window.scrollY")
+    first.locator("a.qz-entity", has_text="高尿酸血症").first.click()  # a list item of the answer
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("高尿酸血症")
+    expect(dialog.locator(".qz-type")).to_have_text("疾病")
+    assert page.evaluate("window.__qzNoReload === true"), "opening a card reloaded the page"
+    page.screenshot(path=str(ARTIFACTS / "ui_list_item_card.png"), full_page=True)
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    after = page.evaluate("document.querySelector('[data-testid=stMain]')?.scrollTop ?? window.scrollY")
+    assert abs(after - scroll) < 50, (scroll, after)
+    expect(page.locator(".qz-answer")).to_have_count(len(timings))
+
+
+def test_card_sections_in_order_with_summary_table(page: Any) -> None:
+    _ask(page, QUESTION, 0)
+    page.get_by_role("button", name=DRUG, exact=True).first.click()  # the 了解更多 row
+    dialog = page.get_by_role("dialog")
+    card = dialog.locator(".qz-card")
+    expect(card.locator(".qz-name")).to_have_text(DRUG)
+    labels = card.locator("table.qz-summary").first.locator("th").all_inner_texts()
+    assert labels == ["通用名", "商品名", "英文名称", "药品类型/分类", "OTC/处方", "简介"]
+    expect(card.locator("table.qz-summary").first).to_contain_text("黄嘌呤氧化酶抑制剂")
+    titles = [t.split(" ")[0].strip() for t in card.locator(".qz-sec h4").all_inner_texts()]
+    order = [t for t in titles if t in ("适应症", "用法用量", "禁忌", "不良反应", "相互作用", "注意事项")]
+    assert order == ["适应症", "用法用量", "不良反应"], titles
+    expect(card.locator(".qz-sec[data-key=adverse_reaction] h4")).to_contain_text("3 项")
+    expect(card).not_to_contain_text("ADVERSE_REACTION")
+    page.screenshot(path=str(ARTIFACTS / "ui_entity_card.png"), full_page=True)
+    # an item of the card opens its own card in the same dialog
+    card.locator(".qz-sec[data-key=indication] a.qz-entity", has_text="痛风").click()
+    expect(dialog.locator(".qz-name")).to_have_text("痛风")
+    expect(dialog).to_contain_text("风湿免疫科")  # 科室 in the disease summary
+    page.screenshot(path=str(ARTIFACTS / "ui_disease_card.png"), full_page=True)
+
+
+def test_too_long_question_shows_chinese_error_and_keeps_text(page: Any) -> None:
+    text = "痛风" * 300
+    chat = page.get_by_test_id("stChatInputTextArea")
+    expect(chat).to_have_attribute("placeholder", re.compile("最多 500 字"))  # the limit is shown in the input
+    chat.fill(text)
+    chat.press("Enter")
+    alert = page.get_by_test_id("stAlert")
+    expect(alert).to_contain_text("问题太长")
+    expect(alert).not_to_contain_text("question_too_long")
+    expect(chat).to_have_value(text)
+    expect(page.get_by_text("正在检索知识图谱")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "ui_too_long.png"), full_page=True)
+
+
+def test_suggestion_button_asks_again(page: Any) -> None:
+    _ask(page, "瑞格列汀片的适应症是什么？", 0)
+    expect(page.get_by_text("您是不是想问")).to_be_visible()
+    expect(page.get_by_text("请谨慎参考")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "ui_suggestion.png"), full_page=True)
+    page.get_by_role("button", name=DRUG).first.click()
+    expect(page.locator(".qz-answer")).to_have_count(2)
+    expect(page.locator(".qz-answer").nth(1)).to_contain_text("痛风")
+    expect(page.get_by_test_id("stChatMessage").nth(2)).to_contain_text(f"{DRUG}的适应症")
+
+
+def _feedback_records(home: Path, before: int, want: Any) -> list[dict[str, Any]]:
+    """Poll the audit log until a feedback record satisfies `want` (the page writes asynchronously)."""
+    deadline = time.monotonic() + 60
+    while True:
+        records = [r for r in _audit(home)[before:] if r.get("event") == "feedback"]
+        if any(want(r) for r in records) or time.monotonic() > deadline:
+            return records
+        time.sleep(0.3)
+
+
+def test_feedback_lands_in_audit_log(page: Any, stack: dict[str, Any]) -> None:
+    home: Path = stack["home"]
+    before = len(_audit(home))
+    _ask(page, QUESTION, 0)
+    page.get_by_role("radio", name="Thumbs up").click()  # 👍
+    records = _feedback_records(home, before, lambda r: r["rating"] == "up")
+    up = next(r for r in records if r["rating"] == "up")
+    assert up["target"] == "answer" and up["snapshot"] and up["evidence_ids"] and up["question_sha256"]
+
+    popover = page.get_by_role("dialog", name="报告错误事实")
+    for _ in range(10):  # a rerun still drawing the page after 👍 closes a popover opened meanwhile
+        page.get_by_role("button", name="报告错误事实").click()
+        try:
+            expect(popover.get_by_role("checkbox").first).to_be_visible(timeout=3_000)
+            break
+        except AssertionError:
+            continue
+    popover.get_by_text("[1]").first.click()  # the first evidence item's checkbox label
+    expect(popover.get_by_role("checkbox").first).to_be_checked()
+    popover.get_by_role("button", name="提交").click()
+    records = _feedback_records(home, before, lambda r: r["rating"] == "wrong_fact" and r["target"] == "answer")
+    wrong = next((r for r in records if r["rating"] == "wrong_fact" and r["target"] == "answer"), None)
+    assert wrong is not None and wrong["facts"] and wrong["evidence_ids"], records
+    assert wrong["facts"][0]["key"] in wrong["evidence_ids"]
+    page.keyboard.press("Escape")
+
+    page.get_by_role("button", name=DRUG, exact=True).first.click()
+    card = page.get_by_role("dialog").locator(".qz-card")
+    card.locator(".qz-sec[data-key=adverse_reaction] .qz-item", has_text="恶心").locator(".qz-fb[title=报告错误事实]").click()
+    records = _feedback_records(home, before, lambda r: r["target"] == "card_item")
+    page.screenshot(path=str(ARTIFACTS / "ui_feedback.png"), full_page=True)
+    item = next((r for r in records if r["target"] == "card_item"), None)
+    assert item is not None and item["rating"] == "wrong_fact" and item["facts"][0]["text"].endswith("恶心"), records
+
+    from app.cli import app
+
+    res = CliRunner().invoke(app, ["feedback", "report", "--json", "--audit", str(home / "audit.jsonl")])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["up"] >= 1 and report["wrong_fact_reports"] >= 2
+    assert any(f["text"].endswith("恶心") and f["count"] >= 1 for f in report["facts"])
+
+
+def test_export_downloads_markdown_with_resolved_citations(page: Any) -> None:
+    _ask(page, QUESTION, 0)
+    with page.expect_download() as info:
+        page.get_by_test_id("stDownloadButton").locator("button").click()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    (ARTIFACTS / "ui_export.md").write_text(text, encoding="utf-8")
+    assert f"## 问：{QUESTION}" in text
+    assert "[1]" in text and f"[1] {DRUG} · 适应症" in text
+    assert "INDICATED_FOR" not in text
+
+
+def test_in_process_first_page_is_fast(browser: Any, tmp_path: Path) -> None:
+    """No API: the page and the input come at once while the service warms in the background."""
+    home = Path(os.environ.get("QIZHEN_TEST_UI_HOME") or tmp_path / "home")
+    if not (home / "graph").exists():
+        build_graph(home)
+    port = free_port()
+    ui = _streamlit(port, _env(home), tmp_path / "ui.log")
+    try:
+        _wait(f"http://127.0.0.1:{port}/_stcore/health", ui, 120)
+        context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+        pg = context.new_page()
+        pg.set_default_timeout(180_000)
+        started = time.perf_counter()
+        pg.goto(f"http://127.0.0.1:{port}")
+        expect(pg.get_by_test_id("stChatInputTextArea")).to_be_enabled(timeout=180_000)
+        first_page = time.perf_counter() - started
+        chat = pg.get_by_test_id("stChatInputTextArea")
+        chat.fill(QUESTION)
+        chat.press("Enter")
+        expect(pg.locator(".qz-answer")).to_have_count(1, timeout=300_000)
+        first_answer = time.perf_counter() - started
+        pg.screenshot(path=str(ARTIFACTS / "ui_in_process.png"), full_page=True)
+        expect(pg.get_by_text("正在后台启动")).to_have_count(0)  # no stale status line
+        print(f"\nin-process ({home}): input enabled after {first_page:.1f} s, first answer after "
+              f"{first_answer:.1f} s from opening the page")
+        context.close()
+    finally:
+        _stop(ui)

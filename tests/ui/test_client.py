@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.main import create_app
+from app.feedback import FactRef, FeedbackIn, feedback_report
 from app.pipeline import QAService
 from models.generators.base import Turn
 from tests.app.api_graph import DRUG, build_graph, entity_id_of
@@ -48,8 +49,20 @@ def test_cards(clients: dict[str, QAClient], kind: str) -> None:
     card = client.entity_card(entity_id_of(DRUG))
     assert card is not None and card.entity.name == DRUG
     assert client.entity_card("e0000000000000000") is None
+    assert card.sections[0].title == "适应症" and card.summary[0].label == "通用名"
     assert client.entity_by_name("非布司他") is not None
+    assert [r.name for r in client.resolve(["痛风", "没有这个病"])] == ["痛风"]
     assert client.health()["status"] == "ok"
+
+
+@pytest.mark.parametrize("kind", ["http", "inprocess"])
+def test_feedback_reaches_the_audit_log(clients: dict[str, QAClient], kind: str) -> None:
+    client = clients[kind]
+    fact = FactRef(key=f"k-{kind}", entity_id=entity_id_of(DRUG), entity=DRUG, field="INDICATED_FOR", text="t")
+    client.feedback(FeedbackIn(rating="wrong_fact", target="card_item", facts=[fact]))
+    inproc = clients["inprocess"]
+    assert isinstance(inproc, InProcessClient)
+    assert any(f.key == f"k-{kind}" for f in feedback_report(Path(inproc.audit.path)).facts)
 
 
 def test_http_errors_become_client_errors(clients: dict[str, QAClient]) -> None:

@@ -8,9 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from app.api.schemas import EntityCardOut
+from app.cards import EntityCardOut
+from app.feedback import FeedbackIn
 from models.generators.base import Turn
-from models.types import Answer
+from models.types import Answer, EntityRef
 
 
 class StreamItem(BaseModel):
@@ -44,6 +45,13 @@ class QAClient(ABC):
 
     @abstractmethod
     def entity_by_name(self, name: str) -> EntityCardOut | None: ...
+
+    @abstractmethod
+    def resolve(self, names: Sequence[str]) -> list[EntityRef]:
+        """Which names (from an answer's text) are graph entities, for links."""
+
+    @abstractmethod
+    def feedback(self, feedback: FeedbackIn) -> None: ...
 
     @abstractmethod
     def health(self) -> dict[str, str]: ...

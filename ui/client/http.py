@@ -7,9 +7,10 @@ from collections.abc import Iterator, Sequence
 
 import httpx
 
-from app.api.schemas import EntityCardOut
+from app.cards import EntityCardOut
+from app.feedback import FeedbackIn
 from models.generators.base import Turn
-from models.types import Answer
+from models.types import Answer, EntityRef
 from ui.client.base import ClientError, QAClient, StreamItem
 
 
@@ -52,7 +53,7 @@ class HttpClient(QAClient):
         try:
             resp = self._http.request(method, url, **kw)  # type: ignore[arg-type]
         except httpx.HTTPError as exc:
-            raise ClientError("unreachable", f"the QA service at {self._http.base_url} is unreachable: {exc}") from exc
+            raise ClientError("unreachable", str(exc)) from exc
         return resp
 
     @staticmethod
@@ -79,7 +80,7 @@ class HttpClient(QAClient):
                         raise ClientError(str(item.data.get("error")), str(item.data.get("message")), 200)
                     yield item
         except httpx.HTTPError as exc:
-            raise ClientError("unreachable", f"the QA service at {self._http.base_url} is unreachable: {exc}") from exc
+            raise ClientError("unreachable", str(exc)) from exc
 
     def entity_card(self, entity_id: str) -> EntityCardOut | None:
         resp = self._request("GET", f"/entities/{entity_id}")
@@ -94,6 +95,17 @@ class HttpClient(QAClient):
             return None
         self._raise_for(resp)
         return EntityCardOut.model_validate(resp.json())
+
+    def resolve(self, names: Sequence[str]) -> list[EntityRef]:
+        if not names:
+            return []
+        resp = self._request("POST", "/entities/resolve", json={"names": list(names)[:200]})
+        self._raise_for(resp)
+        return [EntityRef.model_validate(x) for x in resp.json()]
+
+    def feedback(self, feedback: FeedbackIn) -> None:
+        resp = self._request("POST", "/feedback", json=feedback.model_dump())
+        self._raise_for(resp)
 
     def health(self) -> dict[str, str]:
         resp = self._request("GET", "/health")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 
-from app.api.schemas import EntityCardOut, card_out
 from app.audit import AuditLog
+from app.cards import EntityCardOut, build_card, load_card, resolve_names
+from app.feedback import FeedbackIn, record_feedback
 from app.pipeline import QAService
 from app.settings import Settings, get_settings
 from kg.stores.base import StoreUnavailable
 from models.generators.base import Turn
-from models.types import Answer
+from models.types import Answer, EntityRef
 from ui.client.base import ClientError, QAClient, StreamItem
 
 
@@ -53,12 +54,19 @@ class InProcessClient(QAClient):
             raise ClientError("graph_unavailable", str(exc), 503) from exc
 
     def entity_card(self, entity_id: str) -> EntityCardOut | None:
-        card = self.service.entity_card(entity_id)
-        return card_out(card) if card else None
+        card = load_card(self.service.store, entity_id)
+        return build_card(card) if card else None
 
     def entity_by_name(self, name: str) -> EntityCardOut | None:
         found = self.service.find_entities(name)
         return self.entity_card(found[0].id) if found else None
+
+    def resolve(self, names: Sequence[str]) -> list[EntityRef]:
+        return resolve_names(self.service.store, list(names)[:200])
+
+    def feedback(self, feedback: FeedbackIn) -> None:
+        """Written directly to the audit log (route "ui")."""
+        record_feedback(self.audit, feedback, "ui")
 
     def health(self) -> dict[str, str]:
         return {k: str(v) for k, v in self.service.health().model_dump().items()}

@@ -1,0 +1,267 @@
+"""The entity card as a clinician reads it: header, summary table, sections in clinical order.
+
+One typed model used by the UI, `GET /entities/{id}` and `qizhen kg show`, so the three show the
+same sections in the same order with the same counts. Lists are ranked by `rank_items` (a simple
+rule; retrieval/ranking.py is meant to replace it behind the same function).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+
+from app.api.schemas import EntityCardOut as RawCardOut
+from app.api.schemas import card_out
+from kg.schema import REL_LABELS, Direction, Entity, EntityCard, Fact, NodeType, RelType
+from kg.stores.base import GraphStore
+from models.types import EntityRef
+from retrieval.evidence import INCOMING_LABELS, PROPERTY_SOURCES, SOURCE_LABELS
+
+#: How each node type reads in Chinese (the badge in the card header and on links).
+TYPE_LABELS: dict[str, str] = {
+    "Drug": "药品", "Disease": "疾病", "Symptom": "症状", "Check": "检查", "Department": "科室",
+    "Ingredient": "成份", "Food": "食物", "Category": "分类", "Cause": "病因", "Concept": "概念",
+}
+#: Items shown before "展开全部 N 项"; the JSON carries at most MAX_ITEMS per section (with the true N).
+TOP_ITEMS = 10
+MAX_ITEMS = 500
+#: Facts read per (relationship, direction): enough that N is the real count for any entity.
+MAX_FACTS = 50_000
+
+
+class SourcedValue(BaseModel):
+    text: str
+    sources: list[str] = Field(default=[], description="datasets that state this value")
+
+
+class SummaryRow(BaseModel):
+    label: str
+    values: list[SourcedValue] = Field(default=[], description="empty when the graph has nothing")
+    disagree: bool = Field(default=False, description="sources give different values: each is shown")
+
+
+class CardItem(BaseModel):
+    id: str = Field(default="", description="the item's entity id ('' for a name that matched no node)")
+    name: str
+    type: str = ""
+    datasets: list[str] = []
+    flag: str = Field(default="", description="cleaning reason: non-empty items are low-confidence")
+
+
+class CardSection(BaseModel):
+    key: str = Field(description="stable key, e.g. indication or HAS_CAUSE:out")
+    title: str
+    total: int = Field(description="N in '展开全部 N 项': every distinct usable item")
+    items: list[CardItem] = Field(default=[], description="ranked, at most MAX_ITEMS")
+    texts: list[SourcedValue] = Field(default=[], description="prose from the sources")
+    low_confidence: list[CardItem] = Field(default=[], description="items every source of which is flagged")
+
+
+class EntityCardOut(RawCardOut):
+    """The served card. Extends app.api.schemas.EntityCardOut (same name, so the API contract keeps its
+    schema name): `entity` and `groups` stay for API clients; the rest is the clinician layout."""
+
+    type_label: str = ""
+    source_labels: list[str] = []
+    summary: list[SummaryRow] = []
+    sections: list[CardSection] = []
+    more: list[SummaryRow] = Field(default=[], description="other properties, after the sections")
+
+
+@dataclass(frozen=True, slots=True)
+class SectionSpec:
+    key: str
+    title: str
+    rels: tuple[tuple[RelType, Direction], ...] = ()
+    props: tuple[str, ...] = ()
+
+
+OUT, IN = Direction.OUT, Direction.IN
+R = RelType
+
+SECTIONS: dict[str, tuple[SectionSpec, ...]] = {
+    NodeType.DRUG.value: (
+        SectionSpec("indication", "适应症", ((R.INDICATED_FOR, OUT), (R.TREATED_BY, IN)),
+                    ("适应证", "适应症", "功能主治", "主治")),
+        SectionSpec("usage", "用法用量", (), ("用法用量", "用法", "用量", "规格", "剂型")),
+        SectionSpec("contraindication", "禁忌", ((R.CONTRAINDICATED, OUT),), ("禁忌证", "禁忌")),
+        SectionSpec("adverse_reaction", "不良反应", ((R.ADVERSE_REACTION, OUT),), ("不良反应",)),
+        SectionSpec("interaction", "相互作用", ((R.INTERACTS_WITH, OUT), (R.INTERACTS_WITH, IN)),
+                    ("药物相互作用", "相互作用")),
+        SectionSpec("precautions", "注意事项", (), ("注意事项",)),
+        SectionSpec("ingredient", "成份", ((R.HAS_INGREDIENT, OUT),), ("成份", "组成")),
+    ),
+    NodeType.DISEASE.value: (
+        SectionSpec("symptom", "症状", ((R.HAS_SYMPTOM, OUT),), ("症状_截断", "症状详情", "临床表现", "典型症状")),
+        SectionSpec("check", "检查", ((R.NEEDS_CHECK, OUT),), ("检查_截断", "检查")),
+        SectionSpec("drug", "治疗药物", ((R.TREATED_BY, OUT), (R.INDICATED_FOR, IN)), ("常用药物_截断", "药物治疗")),
+        SectionSpec("complication", "并发症", ((R.COMPLICATION, OUT),), ("并发症_截断", "并发症")),
+        SectionSpec("prevention", "预防", (), ("预防",)),
+        SectionSpec("cause", "病因", ((R.HAS_CAUSE, OUT),), ("病因", "常见病因", "发病原因")),
+        SectionSpec("treatment", "治疗", (), ("治疗方式", "治疗", "治疗周期", "治愈率")),
+        SectionSpec("good_food", "宜吃食物", ((R.GOOD_FOOD, OUT),), ("宜吃食物_截断", "宜食", "推荐食谱")),
+        SectionSpec("avoid_food", "忌吃食物", ((R.AVOID_FOOD, OUT),), ("忌吃食物_截断", "忌食")),
+        SectionSpec("nursing", "护理", (), ("护理",)),
+    ),
+}
+
+SummarySpec = tuple[str, tuple[str, ...], tuple[RelType, ...]]  # label, property keys, relationships
+SUMMARY: dict[str, tuple[SummarySpec, ...]] = {
+    NodeType.DRUG.value: (
+        ("通用名", ("通用名",), ()),
+        ("商品名", ("商品名",), ()),
+        ("英文名称", ("英文名", "英文名称"), ()),
+        ("药品类型/分类", ("药品类型", "分类", "用途分类"), (R.IN_CATEGORY,)),
+        ("OTC/处方", ("OTC类型", "处方类型", "是否处方药"), ()),
+        ("简介", ("简介", "desc", "概述"), ()),
+    ),
+    NodeType.DISEASE.value: (
+        ("别名", (), ()),
+        ("科室", ("就诊科室", "科室", "科室_截断"), (R.IN_DEPARTMENT,)),
+        ("简介", ("简介", "desc", "概述"), ()),
+    ),
+}
+DEFAULT_SUMMARY: tuple[SummarySpec, ...] = (("别名", (), ()), ("简介", ("简介", "desc", "概述"), ()))
+
+
+def rank_items(items: Iterable[CardItem]) -> list[CardItem]:
+    """Items stated by more datasets first, then by name (stable, deterministic)."""
+    return sorted(items, key=lambda i: (-len(i.datasets), i.name))
+
+
+def load_card(store: GraphStore, entity_id: str) -> EntityCard | None:
+    """The raw card with every fact (the store's default caps each relationship at 200 rows)."""
+    return store.card(entity_id, limit_per_type=MAX_FACTS)
+
+
+def resolve_names(store: GraphStore, names: Iterable[str]) -> list[EntityRef]:
+    """The names that are graph entities (exact normalized name or alias), first match each, in order."""
+    out: list[EntityRef] = []
+    for name in dict.fromkeys(n.strip() for n in names):
+        found = store.find_by_name(name) if name else []
+        if found:
+            out.append(EntityRef(id=found[0].id, name=name, type=found[0].type.value))
+    return out
+
+
+def source_label(dataset: str) -> str:
+    return SOURCE_LABELS.get(dataset, dataset)
+
+
+def section_title(rel: RelType, direction: Direction, name: str) -> str:
+    return REL_LABELS[rel] if direction == OUT else INCOMING_LABELS[rel].format(name=name)
+
+
+def prop_sources(entity: Entity, prop: str) -> list[str]:
+    """The datasets that can have written `prop` on this entity (properties carry no per-value source)."""
+    writers = PROPERTY_SOURCES.get(prop.removesuffix("_截断"), ("cmekg", "jsonl"))
+    if prop.endswith("_截断"):
+        writers = ("xywy", "39health")
+    return [d for d in entity.sources if d in writers] or list(entity.sources)
+
+
+def _values(value: object) -> list[str]:
+    items = [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
+    out: list[str] = []
+    for v in items:
+        text = str(v).strip()
+        if text and text not in out:
+            out.append(text)
+    return out
+
+
+def _items(facts: Iterable[Fact]) -> tuple[list[CardItem], list[CardItem]]:
+    """Facts → one item per other end (datasets merged); (usable, low-confidence), each ranked."""
+    usable: dict[str, CardItem] = {}
+    flagged: dict[str, CardItem] = {}
+    for f in facts:
+        bucket = flagged if f.flag else usable
+        item = bucket.get(f.target_id)
+        if item is None:
+            bucket[f.target_id] = CardItem(id=f.target_id, name=f.target_name, type=f.target_type.value,
+                                           datasets=[f.dataset], flag=f.flag)
+        elif f.dataset not in item.datasets:
+            item.datasets.append(f.dataset)
+    low = [i for k, i in flagged.items() if k not in usable]  # a usable statement by any source wins
+    return rank_items(usable.values()), rank_items(low)
+
+
+class _Builder:
+    def __init__(self, card: EntityCard) -> None:
+        self.entity = card.entity
+        self.by_rel: dict[tuple[RelType, Direction], list[Fact]] = {}
+        for f in card.facts:
+            self.by_rel.setdefault((f.relation, f.direction), []).append(f)
+        self.used_props: set[str] = set()
+        self.used_rels: set[tuple[RelType, Direction]] = set()
+
+    def prop_values(self, keys: Sequence[str]) -> list[SourcedValue]:
+        out: list[SourcedValue] = []
+        for key in keys:
+            if key not in self.entity.properties:
+                continue
+            self.used_props.add(key)
+            sources = prop_sources(self.entity, key)
+            out.extend(SourcedValue(text=t, sources=sources) for t in _values(self.entity.properties[key]))
+        return out
+
+    def facts(self, rels: Sequence[tuple[RelType, Direction]]) -> list[Fact]:
+        out: list[Fact] = []
+        for key in rels:
+            self.used_rels.add(key)
+            out.extend(self.by_rel.get(key, []))
+        return out
+
+    def summary_row(self, label: str, props: Sequence[str], rels: Sequence[RelType]) -> SummaryRow:
+        e = self.entity
+        if label == "别名":
+            values = [SourcedValue(text="、".join(e.aliases), sources=list(e.sources))] if e.aliases else []
+        else:
+            values = self.prop_values(props)
+            items, _ = _items(self.facts([(r, OUT) for r in rels]))
+            known = {v.text for v in values}
+            values += [SourcedValue(text=i.name, sources=i.datasets) for i in items if i.name not in known]
+            if label == "通用名" and not values:
+                values = [SourcedValue(text=e.name, sources=list(e.sources))]
+        sources = {s for v in values for s in v.sources}
+        list_like = label in ("商品名", "英文名称", "科室")  # several values are a list, not a disagreement
+        return SummaryRow(label=label, values=values,
+                          disagree=not list_like and len(values) > 1 and len(sources) > 1)
+
+    def section(self, spec: SectionSpec) -> CardSection:
+        items, low = _items(self.facts(spec.rels))
+        truncated = [v for v in self.prop_values([p for p in spec.props if p.endswith("_截断")])]
+        names = {i.name for i in items}
+        items += [CardItem(name=v.text, datasets=v.sources) for v in truncated if v.text not in names]
+        texts = self.prop_values([p for p in spec.props if not p.endswith("_截断")])
+        return CardSection(key=spec.key, title=spec.title, total=len(items), items=items[:MAX_ITEMS], texts=texts,
+                           low_confidence=low[:MAX_ITEMS])
+
+    def remaining_sections(self) -> list[CardSection]:
+        out: list[CardSection] = []
+        order = {rel: i for i, rel in enumerate(RelType)}
+        rest = sorted((k for k in self.by_rel if k not in self.used_rels),
+                      key=lambda k: (k[1] == IN, order[k[0]]))
+        for rel, direction in rest:
+            items, low = _items(self.by_rel[(rel, direction)])
+            out.append(CardSection(key=f"{rel.value}:{direction.value}",
+                                   title=section_title(rel, direction, self.entity.name),
+                                   total=len(items), items=items[:MAX_ITEMS], low_confidence=low[:MAX_ITEMS]))
+        return out
+
+
+def build_card(card: EntityCard) -> EntityCardOut:
+    """The clinician layout of a raw card: summary, sections in clinical order, then the rest."""
+    b = _Builder(card)
+    kind = card.entity.type.value
+    summary = [b.summary_row(*spec) for spec in SUMMARY.get(kind, DEFAULT_SUMMARY)]
+    sections = [b.section(spec) for spec in SECTIONS.get(kind, ())]
+    sections = [s for s in sections if s.total or s.texts or s.low_confidence] + b.remaining_sections()
+    more = [SummaryRow(label=k.replace("_截断", "（原文名称不全）"), values=b.prop_values([k]))
+            for k in card.entity.properties if k not in b.used_props]
+    raw = card_out(card)
+    return EntityCardOut(entity=raw.entity, groups=raw.groups, type_label=TYPE_LABELS.get(kind, kind),
+                         source_labels=[source_label(s) for s in card.entity.sources], summary=summary,
+                         sections=sections, more=[m for m in more if m.values])
