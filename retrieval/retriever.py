@@ -6,20 +6,31 @@ matches (jieba over the entity's own texts) are merged by reciprocal-rank fusion
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.schema import Direction, Entity, NodeType, RelType
+from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import GraphStore
-from retrieval.evidence import OVERVIEW_PROPS, OVERVIEW_RELS, facts_to_evidence, property_evidence
+from retrieval.evidence import OVERVIEW_PROPS, OVERVIEW_RELS, facts_to_evidence, property_evidence, prose_of
 from retrieval.fusion import rrf_merge
 from retrieval.graph_reader import GraphReader
 from retrieval.intents import BY_NAME, IntentClassifier, implied_types
 from retrieval.lexical import LexicalMatcher
 from retrieval.linking import EntityLinker
+from retrieval.pairs import (
+    MAX_CLASS_MEMBERS,
+    MAX_CLASS_SCAN,
+    SYNONYMS,
+    ClassIndex,
+    comparison_evidence,
+    interaction_evidence,
+    other_terms,
+    sentences_naming,
+)
 from retrieval.types import Evidence, Intent, LinkedEntity, RetrievalResult
 
 #: Below this a mention is not treated as "the" entity of the question.
@@ -28,7 +39,12 @@ LINK_THRESHOLD = 0.6
 MAX_RELATED = 3
 #: Drug questions that get a short safety note (禁忌, main 不良反应) besides their answer.
 SAFETY_INTENTS = {"indication", "usage", "overview", "interaction", "ingredient"}
-SAFETY_TARGETS = 8
+#: Disease / symptom questions about what to do: drugs, plus checks and the department.
+CARE_INTENTS = {"treatment", "drug"}
+#: Intents a two-entity question (or a class question) can have.
+PAIR_INTENTS = {"interaction", "comparison", "contraindication"}
+#: "吃头孢能喝酒吗": a class question asks whether two things go together.
+CLASS_CUE = re.compile(r"能|可以|可不可以|一起|同时|吗")
 
 
 @dataclass
@@ -53,6 +69,7 @@ class Retriever:
         self._linker: EntityLinker | None = None
         self._snapshot = ""
         self._lock = threading.Lock()
+        self._classes: ClassIndex | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def warm_up(self) -> None:
@@ -61,6 +78,7 @@ class Retriever:
                 return
             names = self.store.name_index()
             self._linker = EntityLinker(names, self.store.described_ids())
+            self._classes = ClassIndex.build(names, self._linker)
             self._snapshot = self.store.snapshot()
             self.lexical.add_words((name for _, _, name, _ in names), key=self._snapshot)
         self.lexical.warm_up()
@@ -97,6 +115,10 @@ class Retriever:
         timings: dict[str, float] = {}
         found, main = self.link(question, history)
         timings["link_ms"] = _ms(t0)
+        paired = self._two_entities(question, found, timings)
+        if paired is not None:
+            paired.timings_ms["retrieve_ms"] = _ms(t0)
+            return paired
         if main is None:
             intent = self.intents.classify(question, None)
             return RetrievalResult(question=question, resolved_question=question, entities=found,
@@ -144,19 +166,105 @@ class Retriever:
         if plan is None:
             return self._overview(entity)
         items: list[Evidence] = []
-        for subject in self._subjects(entity, intent.name):
+        relations = plan.relations
+        care = entity.type in (NodeType.DISEASE, NodeType.SYMPTOM) and intent.name in CARE_INTENTS
+        if care and (RelType.INDICATED_FOR, Direction.IN) not in relations and \
+                (RelType.TREATED_BY, Direction.OUT) in relations:
+            relations = (*relations, (RelType.INDICATED_FOR, Direction.IN))  # both readings of "drugs for X"
+        subjects = self._subjects(entity, intent.name)
+        prose = prose_of(subjects, plan.properties)  # the drug's own words corroborate list items
+        for subject in subjects:
+            facts: list[Fact] = []
             by_direction: dict[Direction, list[RelType]] = {}
-            for rel, direction in plan.relations:
+            for rel, direction in relations:
                 by_direction.setdefault(direction, []).append(rel)
             for direction, rels in by_direction.items():  # one read per direction
-                facts = self.graph.facts(subject.id, rels, direction)
-                order = {r: i for i, r in enumerate(rels)}
-                items += facts_to_evidence(subject, sorted(facts, key=lambda f: order[f.relation]))
+                facts += self.graph.facts(subject.id, rels, direction)
+            order = {r: i for i, (r, _) in enumerate(relations)}
+            items += facts_to_evidence(subject, sorted(facts, key=lambda f: order.get(f.relation, 99)),
+                                       prose=prose, described=self._described)
             items += property_evidence(subject, plan.properties)
         if items and entity.type == NodeType.DRUG and intent.name in SAFETY_INTENTS:
             safety = self.graph.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)
-            items += facts_to_evidence(entity, safety, max_targets=SAFETY_TARGETS)
+            items += facts_to_evidence(entity, safety, prose=prose_of([entity], ("不良反应", "禁忌")))
+        if items and care:  # what to check and where to go, when the graph has them
+            more = self.graph.facts(entity.id, [RelType.NEEDS_CHECK, RelType.IN_DEPARTMENT], Direction.OUT)
+            items += facts_to_evidence(entity, more, prose=prose_of([entity], ("检查", "就诊科室")))
         return items
+
+    # -- two entities: interaction / comparison (retrieval.pairs) ----------------------------
+    def _two_entities(self, question: str, found: list[LinkedEntity], timings: dict[str, float]) -> RetrievalResult | None:
+        """X和Y能一起吃吗 / X和Y有什么区别 / 喝酒后能吃头孢吗: evidence about the pair, or None."""
+        linked = [e for e in found if e.score >= LINK_THRESHOLD and e.method != "history"]
+        drugs = list({e.id: e for e in linked if e.type == NodeType.DRUG.value}.values())
+        # a mention-only "drug" named like a class (他汀类) is the class, not a drug
+        drugs = [d for d in drugs if self._described(d.id) or not (self._classes and self._classes.find(d.mention))]
+        text = question
+        for e in linked:
+            text = text.replace(e.mention, "") if e.mention else text
+        # rules only: this check runs on every question and must not wake the embedding model
+        cands = [c for c in self.intents.rule_candidates(text) if BY_NAME[c[0]].plan(NodeType.DRUG) is not None]
+        name = max(cands, key=lambda c: (c[1], -c[2]))[0] if cands else ""
+        clinical = any(e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value) for e in linked)
+        if name not in PAIR_INTENTS and not (not drugs and not clinical and CLASS_CUE.search(text)):
+            return None
+        intent = Intent(name=name or "interaction", score=1.0, method="rule")
+        evidence: list[Evidence] = []
+        entities = found
+        if len(drugs) >= 2 and intent.name in ("interaction", "comparison"):
+            pair = self.graph.entities([drugs[0].id, drugs[1].id])
+            if len(pair) < 2:
+                return None
+            if intent.name == "comparison":
+                evidence = comparison_evidence(pair, self.graph.facts, self._described)
+            else:
+                evidence = interaction_evidence(pair[0], pair[1], self.graph.facts)
+                evidence += self._kg_evidence(pair[0], intent)
+        elif not drugs:
+            evidence, members = self._class_evidence(question, linked, drugs)
+            if not evidence:
+                return None
+            entities = [*members, *found]
+            intent = Intent(name="interaction", score=intent.score, method=intent.method)
+        else:
+            return None
+        if not evidence:
+            return None
+        evidence = _dedupe(evidence)[: self.config.top_k + 4]
+        for i, ev in enumerate(evidence, start=1):
+            ev.index = i
+        return RetrievalResult(question=question, resolved_question=question, entities=entities, intent=intent,
+                               evidence=evidence, snapshot=self._snapshot, timings_ms=timings)
+
+    def _class_evidence(self, question: str, linked: list[LinkedEntity],
+                        drugs: list[LinkedEntity]) -> tuple[list[Evidence], list[LinkedEntity]]:
+        """A drug class named in the question (头孢) against the other thing named (喝酒, or a drug)."""
+        classes = self._classes
+        if classes is None:
+            return [], []
+        hit = classes.find(question, [(e.start, e.end) for e in drugs if e.start >= 0])
+        if hit is None:
+            return [], []
+        stem, members, where = hit
+        terms = [t for e in linked if not (e.start <= where < e.end) for t in other_terms(e.mention or e.name)]
+        terms += [t for key, more in SYNONYMS.items() if key in question for t in (key, *more)]
+        if not terms:
+            return [], []
+        evidence: list[Evidence] = []
+        chosen: list[LinkedEntity] = []
+        for entity in self.store.get_entities([eid for eid, _ in members][:MAX_CLASS_SCAN]):
+            if len(chosen) >= MAX_CLASS_MEMBERS:
+                break
+            found = sentences_naming(entity, terms)
+            if found:
+                evidence += found[:1]
+                chosen.append(LinkedEntity(id=entity.id, name=entity.name, type=entity.type.value, mention=stem,
+                                           score=0.9, method="class"))
+        return evidence, chosen
+
+    def _described(self, entity_id: str) -> bool:
+        entry = self.linker.entry(entity_id)
+        return bool(entry and entry.described)
 
     def _subjects(self, entity: Entity, intent: str) -> list[Entity]:
         """The entity, plus for drugs the same-ingredient entries: the handbook text linked at
@@ -180,10 +288,11 @@ class Retriever:
         rels = OVERVIEW_RELS.get(entity.type, ())
         if rels:
             facts = self.graph.facts(entity.id, list(rels), Direction.OUT)
-            items += facts_to_evidence(entity, facts, max_targets=20)
+            items += facts_to_evidence(entity, facts, prose=prose_of([entity], OVERVIEW_PROPS),
+                                       described=self._described)
         if entity.type == NodeType.DRUG:
             safety = self.graph.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)
-            items += facts_to_evidence(entity, safety, max_targets=SAFETY_TARGETS)
+            items += facts_to_evidence(entity, safety, prose=prose_of([entity], ("不良反应", "禁忌")))
         return items
 
     def overview(self, entity_id: str) -> list[Evidence]:
@@ -200,6 +309,16 @@ class Retriever:
                          field=p.field, text=f"{p.entity_name}的{p.field}：{p.text}", source=p.source,
                          score=round(score, 4), origin="dense")
                 for p, score in index.search_entity(q, main.id, self.config.dense_k)]  # type: ignore[union-attr]
+
+
+def _dedupe(items: list[Evidence]) -> list[Evidence]:
+    seen: set[tuple[str, str]] = set()
+    out: list[Evidence] = []
+    for ev in items:
+        if (ev.entity_id, ev.text) not in seen:
+            seen.add((ev.entity_id, ev.text))
+            out.append(ev)
+    return out
 
 
 def _coverage(question: str, mention: str) -> float:

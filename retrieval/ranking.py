@@ -1,0 +1,149 @@
+"""Evidence-strength ranking of list answers (indications, adverse reactions, drugs for a disease …).
+
+A list item is believed more the more independent places state it: several datasets, both
+directions of one fact (drug→INDICATED_FOR→X and X→TREATED_BY→drug), the drug's own prose
+(适应证 / 功能主治 text of the entity or of its same-ingredient handbook entry), a curated
+"common drugs" list (xywy / 39health). Extraction noise is usually stated once, by one dataset,
+and not in the prose, so it falls below corroborated items even before the cleaning stage flags it.
+Near-duplicates (低钾 / 低钾血症) collapse into the more specific name, their support pooled.
+Flagged facts (`Fact.flag`) never become items; they are counted so the evidence can say so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from kg.schema import Direction, Fact, NodeType, RelType
+
+#: Two directions of one fact family read the same way; they are ranked as one list.
+FAMILY: dict[tuple[RelType, Direction], str] = {
+    (RelType.INDICATED_FOR, Direction.OUT): "treats",
+    (RelType.TREATED_BY, Direction.IN): "treats",
+    (RelType.TREATED_BY, Direction.OUT): "treated",
+    (RelType.INDICATED_FOR, Direction.IN): "treated",
+}
+
+#: Per (dataset, predicate) bonus for disease → drug lists: a clinician-curated list of common
+#: drugs, and CMeKG's 药物治疗 (generic names in a disease's treatment text), beat CMeKG's
+#: 主治 (materia medica entries: 一匹草, 一碗水 …), which only ever name herbs.
+SOURCE_WEIGHT: dict[tuple[str, str], float] = {
+    ("xywy", "common_drug"): 2.0, ("xywy", "recommand_drug"): 1.0, ("39health", "drug"): 2.0,
+    ("cmekg", "药物治疗"): 1.5, ("caregpt", "适应证"): 1.0, ("cmekg", "主治"): -1.5,
+}
+#: Target types that can be the item of each family; anything else is probably extraction noise.
+EXPECTED_TYPES: dict[str, frozenset[NodeType]] = {
+    "treats": frozenset({NodeType.DISEASE, NodeType.SYMPTOM}),
+    "treated": frozenset({NodeType.DRUG, NodeType.INGREDIENT}),
+    RelType.ADVERSE_REACTION.value: frozenset({NodeType.SYMPTOM, NodeType.DISEASE}),
+    RelType.NEEDS_CHECK.value: frozenset({NodeType.CHECK}),
+    RelType.HAS_SYMPTOM.value: frozenset({NodeType.SYMPTOM, NodeType.DISEASE}),
+}
+#: Suffixes that make a name the more specific form of a shorter one (低钾 → 低钾血症).
+_SPECIFIC_SUFFIX = re.compile(r"^(?:血症|症|病|综合征|症状|性疾病|燥|感染)$")
+_DOSAGE_FORM = re.compile(r"(?:片|胶囊|颗粒|注射液|丸|散|膏|口服液|糖浆|滴丸|合剂|软膏|乳膏|栓|气雾剂|冲剂|酊|茶)$")
+
+
+@dataclass(slots=True)
+class RankedItem:
+    name: str
+    target_id: str
+    target_type: NodeType
+    datasets: set[str] = field(default_factory=set)
+    directions: set[Direction] = field(default_factory=set)
+    sources: set[tuple[str, str]] = field(default_factory=set)  # (dataset, predicate)
+    in_prose: bool = False
+    merged: list[str] = field(default_factory=list)  # near-duplicate names folded into this one
+    score: float = 0.0
+
+
+@dataclass(slots=True)
+class RankedList:
+    items: list[RankedItem]
+    flagged: int = 0  # facts the cleaning stage keeps out of answers (countable, never shown as items)
+
+    @property
+    def names(self) -> list[str]:
+        return [i.name for i in self.items]
+
+
+def family_of(fact: Fact) -> str:
+    return FAMILY.get((fact.relation, fact.direction), fact.relation.value)
+
+
+def _near_duplicate(short: str, long: str) -> bool:
+    return long.startswith(short) and len(short) >= 2 and bool(_SPECIFIC_SUFFIX.match(long[len(short):]))
+
+
+def rank(facts: Iterable[Fact], *, prose: str = "", family: str = "",
+         described: Callable[[str], bool] | None = None) -> RankedList:
+    """Facts of one family (any datasets and directions) → unique items, strongest first."""
+    by_name: dict[str, RankedItem] = {}
+    flagged = 0
+    for f in facts:
+        if f.flag:
+            flagged += 1
+            continue
+        name = f.target_name.strip()
+        if not name:
+            continue
+        item = by_name.get(name)
+        if item is None:
+            item = by_name[name] = RankedItem(name, f.target_id, f.target_type)
+        item.datasets.add(f.dataset)
+        item.directions.add(f.direction)
+        item.sources.add((f.dataset, f.predicate))
+    items = _collapse(list(by_name.values()))
+    expected = EXPECTED_TYPES.get(family)
+    names = [i.name for i in items]
+    for it in items:
+        # a name found in the prose only as part of a longer listed item (尿酸 in 高尿酸血症) is
+        # not a mention of its own
+        it.in_prose = bool(prose) and it.name in prose and not any(
+            it.name != o and it.name in o and o in prose for o in names)
+        it.score = _score(it, expected, described)
+    items.sort(key=lambda i: (-i.score, len(i.name), i.name))
+    return RankedList(items, flagged)
+
+
+def _collapse(items: list[RankedItem]) -> list[RankedItem]:
+    """低钾 + 低钾血症 → 低钾血症 with the support of both."""
+    by_len = sorted(items, key=lambda i: -len(i.name))
+    kept: list[RankedItem] = []
+    for it in by_len:
+        into = next((k for k in kept if _near_duplicate(it.name, k.name)), None)
+        if into is None:
+            kept.append(it)
+            continue
+        into.datasets |= it.datasets
+        into.directions |= it.directions
+        into.sources |= it.sources
+        into.merged.append(it.name)
+    return kept
+
+
+def _score(it: RankedItem, expected: frozenset[NodeType] | None,
+           described: Callable[[str], bool] | None) -> float:
+    s = 1.0 * len(it.datasets) + 0.75 * (len(it.directions) - 1) + 0.25 * (len(it.sources) - 1)
+    weights = [SOURCE_WEIGHT.get(src, 0.0) for src in it.sources] or [0.0]
+    s += max(0.0, *weights)
+    if all(w < 0 for w in weights):  # stated only by a weak source
+        s += min(weights)
+    if it.in_prose:
+        s += 2.0
+    if expected is not None and it.target_type not in expected:
+        s -= 1.0
+    if len(it.name) <= 1:
+        s -= 1.0
+    if described is not None and described(it.target_id):
+        s += 0.5  # a source describes the item itself: a real disease, symptom, check or drug
+    if expected is not None and NodeType.DRUG in expected and _DOSAGE_FORM.search(it.name):
+        s += 0.25  # generic product names (…片, …胶囊) before bare brand names
+    return s
+
+
+def shown(ranked: RankedList | list[str], top: int = 8) -> tuple[list[str], int]:
+    """The items an answer lists and the total N for "等N项"."""
+    names = ranked.names if isinstance(ranked, RankedList) else ranked
+    return names[:top], len(names)
