@@ -202,6 +202,16 @@ class ClassIndex:
         return None
 
 
+_CONDITION_END = re.compile(r"(?:功能)?(?:不全|异常|衰竭|损害|损伤|障碍|不好|患者|病人|的人)$")
+
+
+def condition_terms(name: str) -> list[str]:
+    """How a drug's text names a condition: 肾功能不全 → 肾功能不全, 肾功能; 高血压 → 高血压."""
+    core = _CONDITION_END.sub("", name)
+    stem = core + "功能" if name.startswith(core + "功能") else core
+    return list(dict.fromkeys(t for t in (name, stem) if len(t) >= 2))
+
+
 def other_terms(mention: str) -> list[str]:
     """A non-drug mention as prose names it: 喝酒 → 喝酒, 酒."""
     bare = _VERB.sub("", mention)

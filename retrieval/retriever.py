@@ -27,6 +27,7 @@ from retrieval.pairs import (
     SYNONYMS,
     ClassIndex,
     comparison_evidence,
+    condition_terms,
     interaction_evidence,
     other_terms,
     sentences_naming,
@@ -44,6 +45,9 @@ CARE_INTENTS = {"treatment", "drug"}
 #: Intents a two-entity question (or a class question) can have.
 PAIR_INTENTS = {"interaction", "comparison", "contraindication"}
 #: "吃头孢能喝酒吗": a class question asks whether two things go together.
+#: Questions about a population, an organ, alcohol or diet: a drug's 注意事项 / 禁忌证 hold the answer.
+FOCUS_CUE = re.compile(r"孕|妊娠|哺乳|儿童|小儿|孩子|宝宝|老人|老年|肝|肾|酒|忌口|饮食|驾驶|开车")
+FOCUS_PROPS = ("注意事项", "禁忌证", "禁忌")
 CLASS_CUE = re.compile(r"能|可以|可不可以|一起|同时|吗")
 
 
@@ -136,7 +140,7 @@ class Retriever:
 
         t2 = time.perf_counter()
         entity = self.graph.entity(main.id)
-        kg_items = self._kg_evidence(entity, intent) if entity else []
+        kg_items = self._kg_evidence(entity, intent, question) if entity else []
         timings["kg_ms"] = _ms(t2)
 
         t3 = time.perf_counter()
@@ -160,7 +164,7 @@ class Retriever:
         return RetrievalResult(question=question, resolved_question=resolved, entities=found, intent=intent,
                                evidence=evidence, snapshot=self._snapshot, timings_ms=timings)
 
-    def _kg_evidence(self, entity: Entity, intent: Intent) -> list[Evidence]:
+    def _kg_evidence(self, entity: Entity, intent: Intent, question: str = "") -> list[Evidence]:
         spec = BY_NAME[intent.name]
         plan = spec.plan(entity.type)
         if plan is None:
@@ -187,6 +191,10 @@ class Retriever:
         if items and entity.type == NodeType.DRUG and intent.name in SAFETY_INTENTS:
             safety = self.graph.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)
             items += facts_to_evidence(entity, safety, prose=prose_of([entity], ("不良反应", "禁忌")))
+        if items and entity.type == NodeType.DRUG and FOCUS_CUE.search(question) and \
+                not any(k in plan.properties for k in FOCUS_PROPS):
+            # who may take it, with what: the sentences live in 注意事项 / 禁忌证 whatever the intent
+            items += property_evidence(entity, FOCUS_PROPS)
         if items and care:  # what to check and where to go, when the graph has them
             more = self.graph.facts(entity.id, [RelType.NEEDS_CHECK, RelType.IN_DEPARTMENT], Direction.OUT)
             items += facts_to_evidence(entity, more, prose=prose_of([entity], ("检查", "就诊科室")))
@@ -206,7 +214,8 @@ class Retriever:
         cands = [c for c in self.intents.rule_candidates(text) if BY_NAME[c[0]].plan(NodeType.DRUG) is not None]
         name = max(cands, key=lambda c: (c[1], -c[2]))[0] if cands else ""
         clinical = any(e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value) for e in linked)
-        if name not in PAIR_INTENTS and not (not drugs and not clinical and CLASS_CUE.search(text)):
+        if name not in PAIR_INTENTS and not (len(drugs) <= 1 and not clinical and CLASS_CUE.search(text)) \
+                and not (len(drugs) == 1 and clinical and CLASS_CUE.search(text)):
             return None
         intent = Intent(name=name or "interaction", score=1.0, method="rule")
         evidence: list[Evidence] = []
@@ -219,7 +228,25 @@ class Retriever:
                 evidence = comparison_evidence(pair, self.graph.facts, self._described)
             else:
                 evidence = interaction_evidence(pair[0], pair[1], self.graph.facts)
-                evidence += self._kg_evidence(pair[0], intent)
+                evidence += self._kg_evidence(pair[0], intent, question)
+        elif len(drugs) == 1 and len(linked) > 1:
+            # "肾功能不全能吃阿司匹林吗", "吃阿司匹林能喝酒吗": the drug's sentences naming the other thing
+            drug = self.graph.entity(drugs[0].id)
+            if drug is None:
+                return None
+            terms: list[str] = []
+            for e in linked:
+                if e.id == drug.id:
+                    continue
+                clinical_term = e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value)
+                terms += condition_terms(e.name) if clinical_term else other_terms(e.mention or e.name)
+            evidence = sentences_naming(drug, terms)
+            if not evidence:
+                return None
+            intent = Intent(name="contraindication" if intent.name == "interaction" and clinical else intent.name
+                            if intent.name in PAIR_INTENTS else "contraindication", score=1.0, method="rule")
+            evidence += self._kg_evidence(drug, intent, question)
+            entities = [drugs[0], *[e for e in found if e.id != drugs[0].id]]
         elif not drugs:
             evidence, members = self._class_evidence(question, linked, drugs)
             if not evidence:

@@ -100,7 +100,7 @@ class ExtractiveGenerator(Generator):
 
         focused: set[int] = set()
         if quals:  # the sentences that answer the question's qualifier, before anything else
-            for piece, index in self._focused(kg, quals):
+            for piece, index in self._focused([*kg, *passages], quals):
                 focused.add(index)
                 yield piece
         listy = {e.index for e in answer_items if _listy(e)}
@@ -154,6 +154,8 @@ class ExtractiveGenerator(Generator):
             if not sep:
                 continue
             if _listy(ev):
+                if not ev.field.startswith("CONTRAINDICATED"):
+                    continue  # a population qualifier selects who must not take a drug, not list items
                 names = [n for n in (ev.target_name or "").split("、") if any(q.match.search(n) for q in quals)]
                 if names:
                     yield f"{head}包括：{'、'.join(names[:TOP_ITEMS])}[{ev.index}]。", ev.index

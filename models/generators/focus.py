@@ -64,7 +64,8 @@ def sentences(text: str) -> list[str]:
         size = len(_CJK.findall(key))
         # a short value on its own ("1-6个月") is an answer; a short piece of a longer text, or a
         # "纵隔：支气管炎" list remnant, is a fragment
-        if (size < MIN_CHARS and len(parts) > 1) or ("：" in key and size < 10) or key in seen or _FEE.search(s):
+        numbered = key != s  # "3.孕妇；" is an item of a numbered list, not a fragment
+        if (size < MIN_CHARS and len(parts) > 1 and not numbered) or ("：" in key and size < 10) or key in seen or _FEE.search(s):
             continue
         seen.add(key)
         out.append(s)
