@@ -148,7 +148,9 @@ class ExtractiveGenerator(Generator):
 
     @staticmethod
     def _focused(items: list[Evidence], quals: list[Qualifier]) -> Iterator[tuple[str, int]]:
-        """Matching sentences of prose items, and matching entries of lists, one cited sentence each."""
+        """Matching sentences of prose items, and matching entries of lists, one cited sentence each;
+        a sentence already said (the same text reached twice) is not repeated."""
+        said: set[str] = set()
         for ev in items:
             head, sep, body = ev.text.partition("：")
             if not sep:
@@ -161,6 +163,8 @@ class ExtractiveGenerator(Generator):
                     yield f"{head}包括：{'、'.join(names[:TOP_ITEMS])}[{ev.index}]。", ev.index
                 continue
             hit, _ = select(body, quals)
+            hit = [h for h in hit if h.rstrip("。；;") not in said]
+            said.update(h.rstrip("。；;") for h in hit)
             if hit:
                 text, _ = clip(hit, FOCUS_CHARS)
                 yield f"{head}：{text}[{ev.index}]。", ev.index

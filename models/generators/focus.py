@@ -39,7 +39,8 @@ QUALIFIERS: tuple[Qualifier, ...] = (
 )
 
 _FEE = re.compile(r"费用|收费|\d\s*元|价格")
-_SPLIT = re.compile(r"(?<=[。；;！？!?])|(?=(?:\d{1,2}[.、．]|[（(]\d{1,2}[)）])(?!\d))")
+_SPLIT = re.compile(r"(?<=[。；;！？!?])|(?<!\d)(?=(?:\d{1,2}[.、．]|[（(]\d{1,2}[)）])(?!\d))")
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 _JOIN = re.compile(r"[。；;]\s*[、，,]+")
 _SPACE = re.compile(r"\s+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -54,7 +55,7 @@ def qualifiers(question: str) -> list[Qualifier]:
 def sentences(text: str) -> list[str]:
     """Clean sentences of a scraped text, in order: joins repaired, duplicates, fragments and fee lines
     dropped."""
-    text = _JOIN.sub("。", _SPACE.sub("", text)).replace("……", "")
+    text = _JOIN.sub("。", _SPACE.sub("", _CJK_GAP.sub("、", text.strip()))).replace("……", "")
     out: list[str] = []
     seen: set[str] = set()
     parts = [p.strip("，,、 ") for p in _SPLIT.split(text)]
