@@ -41,7 +41,8 @@ def rel_heading(rel: RelType, direction: Direction, name: str, predicate: str = 
 
 
 def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int | None = None, *,
-                      prose: str = "", described: Callable[[str], bool] | None = None) -> list[Evidence]:
+                      prose: str = "", described: Callable[[str], bool] | None = None,
+                      label: str = "") -> list[Evidence]:
     """One evidence item per fact family (a relationship, both of its readings, every dataset):
     the full list ranked by evidence strength (retrieval.ranking), citing every dataset that
     states it. Flagged facts are not items; the text says how many were held back."""
@@ -63,10 +64,12 @@ def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int | 
         out.append(Evidence(
             index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
             field=lead.relation.value if lead.direction == Direction.OUT else f"{lead.relation.value}<-",
-            text=f"{rel_heading(lead.relation, lead.direction, entity.name, pred)}：{body}{held}",
+            text=f"{rel_heading(lead.relation, lead.direction, label or entity.name, pred)}：{body}{held}",
             source=",".join(datasets),
             target_id=ranked.items[0].target_id if len(ranked.items) == 1 else None,
             target_name="、".join(names), target_type=ranked.items[0].target_type.value, origin="kg",
+            # for a ranked list: how many leading items are corroborated (answers show those first)
+            score=float(ranked.strong),
         ))
     return out
 

@@ -42,6 +42,8 @@ EXPECTED_TYPES: dict[str, frozenset[NodeType]] = {
 }
 #: Suffixes that make a name the more specific form of a shorter one (低钾 → 低钾血症).
 _SPECIFIC_SUFFIX = re.compile(r"^(?:血症|症|病|综合征|症状|性疾病|燥|感染)$")
+#: A name that starts like a clause (用于…, 也可用于…, 主治…) is a piece of a sentence, not an item.
+_CLAUSE = re.compile(r"^(?:也可|可|亦可|主要)?(?:用于|适用于|主治|治疗|症见|对|本品)")
 _DOSAGE_FORM = re.compile(r"(?:片|胶囊|颗粒|注射液|丸|散|膏|口服液|糖浆|滴丸|合剂|软膏|乳膏|栓|气雾剂|冲剂|酊|茶)$")
 
 
@@ -53,9 +55,22 @@ class RankedItem:
     datasets: set[str] = field(default_factory=set)
     directions: set[Direction] = field(default_factory=set)
     sources: set[tuple[str, str]] = field(default_factory=set)  # (dataset, predicate)
+    entries: set[str] = field(default_factory=set)  # the drugs (dosage forms) stating it
     in_prose: bool = False
     merged: list[str] = field(default_factory=list)  # near-duplicate names folded into this one
     score: float = 0.0
+    clause: bool = False  # named like a piece of a sentence (用于…)
+    curated: bool = True  # False: curated-list weights do not apply (not a disease → drugs list)
+
+    @property
+    def supports(self) -> int:
+        """Independent statements of the item: each dataset, the second reading of the fact, the
+        drug's own prose, a curated list. Dosage forms of one ingredient share their extraction
+        errors, so they do not count here (they only raise the score)."""
+        if self.clause:
+            return 0
+        curated = self.curated and any(SOURCE_WEIGHT.get(src, 0.0) >= 1.5 for src in self.sources)
+        return len(self.datasets) + (len(self.directions) > 1) + self.in_prose + curated
 
 
 @dataclass(slots=True)
@@ -66,6 +81,11 @@ class RankedList:
     @property
     def names(self) -> list[str]:
         return [i.name for i in self.items]
+
+    @property
+    def strong(self) -> int:
+        """How many items have two independent supports (see RankedItem.supports)."""
+        return sum(1 for i in self.items if i.supports >= 2)
 
 
 def family_of(fact: Fact) -> str:
@@ -94,6 +114,7 @@ def rank(facts: Iterable[Fact], *, prose: str = "", family: str = "",
         item.datasets.add(f.dataset)
         item.directions.add(f.direction)
         item.sources.add((f.dataset, f.predicate))
+        item.entries.add(f.entity_id)
     items = _collapse(list(by_name.values()))
     expected = EXPECTED_TYPES.get(family)
     names = [i.name for i in items]
@@ -102,8 +123,9 @@ def rank(facts: Iterable[Fact], *, prose: str = "", family: str = "",
         # not a mention of its own
         it.in_prose = bool(prose) and it.name in prose and not any(
             it.name != o and it.name in o and o in prose for o in names)
-        it.score = _score(it, expected, described)
-    items.sort(key=lambda i: (-i.score, len(i.name), i.name))
+        it.score = _score(it, expected, described, curated=family == "treated")
+    # corroborated items first (two independent supports), then by score
+    items.sort(key=lambda i: (i.supports < 2, -i.score, len(i.name), i.name))
     return RankedList(items, flagged)
 
 
@@ -119,23 +141,31 @@ def _collapse(items: list[RankedItem]) -> list[RankedItem]:
         into.datasets |= it.datasets
         into.directions |= it.directions
         into.sources |= it.sources
+        into.entries |= it.entries
         into.merged.append(it.name)
     return kept
 
 
 def _score(it: RankedItem, expected: frozenset[NodeType] | None,
-           described: Callable[[str], bool] | None) -> float:
+           described: Callable[[str], bool] | None, curated: bool = False) -> float:
     s = 1.0 * len(it.datasets) + 0.75 * (len(it.directions) - 1) + 0.25 * (len(it.sources) - 1)
-    weights = [SOURCE_WEIGHT.get(src, 0.0) for src in it.sources] or [0.0]
-    s += max(0.0, *weights)
-    if all(w < 0 for w in weights):  # stated only by a weak source
-        s += min(weights)
+    s += 0.5 * (len(it.entries) - 1)  # other dosage forms of the same ingredient say it too
+    if curated:  # disease → drugs: a clinician-curated list of common drugs counts most
+        weights = [SOURCE_WEIGHT.get(src, 0.0) for src in it.sources] or [0.0]
+        s += max(0.0, *weights)
+        if all(w < 0 for w in weights):  # stated only by a weak source
+            s += min(weights)
+    else:
+        it.curated = False
     if it.in_prose:
         s += 2.0
     if expected is not None and it.target_type not in expected:
         s -= 1.0
     if len(it.name) <= 1:
         s -= 1.0
+    if _CLAUSE.match(it.name):
+        it.clause = True
+        s -= 1.5
     if described is not None and described(it.target_id):
         s += 0.5  # a source describes the item itself: a real disease, symptom, check or drug
     if expected is not None and NodeType.DRUG in expected and _DOSAGE_FORM.search(it.name):

@@ -42,6 +42,8 @@ MAX_RELATED = 3
 SAFETY_INTENTS = {"indication", "usage", "overview", "interaction", "ingredient"}
 #: Disease / symptom questions about what to do: drugs, plus checks and the department.
 CARE_INTENTS = {"treatment", "drug"}
+#: Intents whose lists pool the same-ingredient entries into the asked drug's one ranked list.
+POOL_SUBJECTS = {"indication": True}
 #: Intents a two-entity question (or a class question) can have.
 PAIR_INTENTS = {"interaction", "comparison", "contraindication"}
 #: "吃头孢能喝酒吗": a class question asks whether two things go together.
@@ -177,16 +179,29 @@ class Retriever:
             relations = (*relations, (RelType.INDICATED_FOR, Direction.IN))  # both readings of "drugs for X"
         subjects = self._subjects(entity, intent.name)
         prose = prose_of(subjects, plan.properties)  # the drug's own words corroborate list items
+        by_direction: dict[Direction, list[RelType]] = {}
+        for rel, direction in relations:
+            by_direction.setdefault(direction, []).append(rel)
+        order = {r: i for i, (r, _) in enumerate(relations)}
+        own: list[Fact] = []
+        pooled: list[Fact] = []
         for subject in subjects:
             facts: list[Fact] = []
-            by_direction: dict[Direction, list[RelType]] = {}
-            for rel, direction in relations:
-                by_direction.setdefault(direction, []).append(rel)
             for direction, rels in by_direction.items():  # one read per direction
                 facts += self.graph.facts(subject.id, rels, direction)
-            order = {r: i for i, (r, _) in enumerate(relations)}
-            items += facts_to_evidence(subject, sorted(facts, key=lambda f: order.get(f.relation, 99)),
-                                       prose=prose, described=self._described)
+            facts.sort(key=lambda f: order.get(f.relation, 99))
+            if subject is entity:
+                own = facts
+            elif POOL_SUBJECTS.get(intent.name):
+                pooled += facts
+            else:
+                items += facts_to_evidence(subject, facts, prose=prose, described=self._described)
+        # other dosage forms of the same ingredient: their items corroborate the asked drug's list
+        # (one ranked list, labelled as such) instead of each adding a list of its own
+        others = "、".join(s.name for s in subjects if s is not entity)
+        label = f"{entity.name}（含同成分药品{others}）" if pooled else ""
+        items[:0] = facts_to_evidence(entity, own + pooled, prose=prose, described=self._described, label=label)
+        for subject in subjects:
             items += property_evidence(subject, plan.properties)
         if items and entity.type == NodeType.DRUG and intent.name in SAFETY_INTENTS:
             safety = self.graph.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)

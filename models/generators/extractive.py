@@ -26,6 +26,10 @@ TYPE_LABELS = {"Drug": "药品", "Disease": "疾病", "Symptom": "症状", "Chec
 #: How many list items an answer shows; the evidence keeps the full ranked list and the same N.
 TOP_ITEMS = 8
 SAFETY_TOP = 5
+MIN_STRONG = 2
+MIN_CUT = 4  # short lists (科室) are shown whole
+#: Corroborated items of the asked list shown after the top ones (the rest stays in the evidence).
+MORE_ITEMS = 24
 #: Characters of a prose text an answer quotes before pointing to the rest of the evidence.
 PROSE_CHARS = 120
 FOCUS_CHARS = 160
@@ -66,11 +70,14 @@ def _marks(indices: list[int]) -> str:
     return "".join(f"[{i}]" for i in indices)
 
 
-def _list_body(body: str, question: str, top: int) -> str:
-    """Top items of a ranked list, items the question names first, and "等N项" for the rest."""
+def _list_body(body: str, question: str, top: int, strong: int = 0) -> str:
+    """Top items of a ranked list, items the question names first, and "等N项" for the rest. When at
+    least MIN_STRONG leading items are corroborated (`strong`, from the evidence), only those are shown."""
     names = [n for n in body.split("、") if n]
     named = [n for n in names if len(n) >= 2 and n in question]
     ordered = named + [n for n in names if n not in named]
+    if strong >= MIN_STRONG and len(names) > MIN_CUT:
+        top = min(top, strong + len(named))
     shown = ordered[:top]
     more = f"等{len(names)}项" if len(names) > len(shown) else ""
     return "、".join(shown) + more
@@ -107,11 +114,16 @@ class ExtractiveGenerator(Generator):
         previous = answer_items[0].entity_id if answer_items else ""
         parallel = intent in PARALLEL_INTENTS  # entities side by side: no "此外"
         folded: list[int] = []
+        strong = {e.index: int(e.score) for e in answer_items if _listy(e)}
         for head, body, indices, entity_id in _merge_same_heading(answer_items):
             lead = "此外，" if entity_id != previous and not parallel else ""
             previous = entity_id
             if indices[0] in listy:
-                yield f"{lead}{head}包括：{_list_body(body, question, TOP_ITEMS)}{_marks(indices)}。"
+                cut = strong.get(indices[0], 0) if len(indices) == 1 else 0
+                yield f"{lead}{head}包括：{_list_body(body, question, TOP_ITEMS, cut)}{_marks(indices)}。"
+                more = [n for n in body.split("、") if n][TOP_ITEMS:cut][:MORE_ITEMS]
+                if more:  # further corroborated items of the asked list, after the direct answer
+                    yield f"其中有多个来源佐证的还有：{'、'.join(more)}{_marks(indices)}。"
                 continue
             if indices[0] in focused:
                 folded += indices
