@@ -206,7 +206,7 @@ class Retriever:
         if items and entity.type == NodeType.DRUG and intent.name in SAFETY_INTENTS:
             safety = self.graph.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)
             items += facts_to_evidence(entity, safety, prose=prose_of([entity], ("不良反应", "禁忌")))
-        if items and entity.type == NodeType.DRUG and FOCUS_CUE.search(question) and \
+        if items and entity.type == NodeType.DRUG and FOCUS_CUE.search(question.replace(entity.name, "")) and \
                 not any(k in plan.properties for k in FOCUS_PROPS):
             # who may take it, with what: the sentences live in 注意事项 / 禁忌证 whatever the intent
             items += property_evidence(entity, FOCUS_PROPS)

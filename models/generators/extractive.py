@@ -99,7 +99,10 @@ class ExtractiveGenerator(Generator):
             return
         intent = request.intent.name if request.intent else "overview"
         question = request.question
-        quals = qualifiers(question)
+        asked = question
+        for ent in request.entities:  # 小儿砷中毒 names a disease, not a population
+            asked = asked.replace(ent.mention, " ") if ent.mention else asked
+        quals = qualifiers(asked)
         kg = [e for e in evidence if e.origin == "kg"]
         passages = [e for e in evidence if e.origin != "kg"]
         answer_items = [e for e in kg if not (intent in SAFETY_INTENTS and _is_safety(e))]
@@ -112,6 +115,7 @@ class ExtractiveGenerator(Generator):
                 yield piece
         listy = {e.index for e in answer_items if _listy(e)}
         previous = answer_items[0].entity_id if answer_items else ""
+        main_id = previous
         parallel = intent in PARALLEL_INTENTS  # entities side by side: no "此外"
         folded: list[int] = []
         strong = {e.index: int(e.score) for e in answer_items if _listy(e)}
@@ -119,11 +123,16 @@ class ExtractiveGenerator(Generator):
             lead = "此外，" if entity_id != previous and not parallel else ""
             previous = entity_id
             if indices[0] in listy:
-                cut = strong.get(indices[0], 0) if len(indices) == 1 else 0
+                # indication lists carry the extraction noise: there only corroborated items lead
+                field = next(e.field for e in answer_items if e.index == indices[0])
+                cut = strong.get(indices[0], 0) if len(indices) == 1 and field in SAME_MEANING else 0
                 yield f"{lead}{head}包括：{_list_body(body, question, TOP_ITEMS, cut)}{_marks(indices)}。"
-                more = [n for n in body.split("、") if n][TOP_ITEMS:cut][:MORE_ITEMS]
+                rest = [n for n in body.split("、") if n]
+                more = (rest[TOP_ITEMS:cut] if cut >= MIN_STRONG and len(rest) > MIN_CUT else rest[TOP_ITEMS:])[:MORE_ITEMS]
+                if entity_id != main_id:
+                    more = []
                 if more:  # further corroborated items of the asked list, after the direct answer
-                    yield f"其中有多个来源佐证的还有：{'、'.join(more)}{_marks(indices)}。"
+                    yield f"其余还有：{'、'.join(more)}{_marks(indices)}。"
                 continue
             if indices[0] in focused:
                 folded += indices
