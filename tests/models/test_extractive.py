@@ -44,7 +44,9 @@ def test_long_lists_show_the_top_items_and_the_same_n() -> None:
     text = ExtractiveGenerator().generate(GenerationRequest(question="有什么副作用", evidence=ev,
                                                             intent=Intent(name="adverse_reaction")))
     assert text.startswith("非布司他片的不良反应包括：症状0、")  # no preamble: the answer comes first
-    assert "症状7等20项[1]" in text and "症状8" not in text
+    first = text.split("。")[0]
+    assert first.endswith("症状7等20项[1]") and "症状8" not in first
+    assert "其余还有：症状8、" in text  # the asked list continues after the direct answer
 
 
 def test_prose_answers_with_the_qualifier_sentence_first_and_folds_the_rest() -> None:
