@@ -39,3 +39,23 @@ def test_short_values_and_numbered_items_survive() -> None:
 def test_clip_keeps_whole_sentences() -> None:
     text, cut = clip(["第一句比较长的句子内容。", "第二句。"], 12)
     assert text == "第一句比较长的句子内容" and cut
+
+
+def test_real_handbook_texts_focus_and_clean(shared_data) -> None:  # noqa: ANN001 - pytest fixture
+    """On the real CareGPT handbook: pregnancy sentences are found where the text has them, and
+    no cleaned sentence is a bare fragment or carries a price."""
+    import json
+    import re
+
+    entries = json.loads((shared_data / "caregpt" / "drug.json").read_text(encoding="utf-8"))[:400]
+    quals = qualifiers("孕妇能用吗")
+    found = with_word = 0
+    for raw in entries:
+        text = next((ln.split(":", 1)[1] for ln in raw.split("\n") if ln.startswith("注意事项:")), "")
+        if "孕妇" not in text:
+            continue
+        with_word += 1
+        hit, _ = select(text, quals)
+        found += any("孕妇" in h for h in hit)
+        assert not any(re.search(r"\d\s*元", s) for s in sentences(text))
+    assert with_word > 20 and found / with_word > 0.95
