@@ -9,6 +9,7 @@ with a pointer to the rest of the cited evidence, then the safety note.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from models.generators.base import GenerationRequest, Generator
@@ -34,6 +35,7 @@ MORE_ITEMS = 24
 PROSE_CHARS = 120
 FOCUS_CHARS = 160
 FOLD = "其余内容见证据"
+_COUNT = re.compile(r"等\d+项$")
 PARALLEL_INTENTS = {"comparison", "interaction"}
 
 
@@ -83,6 +85,13 @@ def _list_body(body: str, question: str, top: int, strong: int = 0) -> str:
     return "、".join(shown) + more
 
 
+def _cited(items: str, marks: str) -> str:
+    """'A、B等9项' + '[1]' → 'A、B[1]等9项': the marker closes the listed items, so the count never
+    reads as part of the last item."""
+    m = _COUNT.search(items)
+    return f"{items[:m.start()]}{marks}{m.group()}" if m else f"{items}{marks}"
+
+
 def _is_safety(ev: Evidence) -> bool:
     return any(ev.field.startswith(f) for f in SAFETY_FIELDS)
 
@@ -126,7 +135,7 @@ class ExtractiveGenerator(Generator):
                 # indication lists carry the extraction noise: there only corroborated items lead
                 field = next(e.field for e in answer_items if e.index == indices[0])
                 cut = strong.get(indices[0], 0) if len(indices) == 1 and field in SAME_MEANING else 0
-                yield f"{lead}{head}包括：{_list_body(body, question, TOP_ITEMS, cut)}{_marks(indices)}。"
+                yield f"{lead}{head}包括：{_cited(_list_body(body, question, TOP_ITEMS, cut), _marks(indices))}。"
                 rest = [n for n in body.split("、") if n]
                 more = (rest[TOP_ITEMS:cut] if cut >= MIN_STRONG and len(rest) > MIN_CUT else rest[TOP_ITEMS:])[:MORE_ITEMS]
                 if entity_id != main_id:
@@ -160,11 +169,12 @@ class ExtractiveGenerator(Generator):
                 if indices[0] in focused:
                     continue
                 if any(e.index == indices[0] and _listy(e) for e in safety):
-                    body = _list_body(body, question, SAFETY_TOP)
+                    body = _cited(_list_body(body, question, SAFETY_TOP), _marks(indices))
                 else:
                     body, _ = clip(sentences(body), PROSE_CHARS // 2)
+                    body = f"{body}{_marks(indices)}" if body else ""
                 if body:
-                    yield f"{'' if i else '用药安全提示：'}{head}：{body}{_marks(indices)}。"
+                    yield f"{'' if i else '用药安全提示：'}{head}：{body}。"
         yield "以上内容来自知识库，仅供参考，具体诊疗请遵医嘱。"
 
     @staticmethod
