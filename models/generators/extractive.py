@@ -37,6 +37,7 @@ FOCUS_CHARS = 160
 FOLD = "其余内容见证据"
 _COUNT = re.compile(r"等\d+项$")
 PARALLEL_INTENTS = {"comparison", "interaction"}
+LIST_PROSE = ("适应证", "适应症", "功能主治", "主治")
 
 
 def _merge_same_heading(items: list[Evidence]) -> list[tuple[str, str, list[int], str]]:
@@ -109,7 +110,7 @@ class ExtractiveGenerator(Generator):
         intent = request.intent.name if request.intent else "overview"
         question = request.question
         asked = question
-        for ent in request.entities:  # 小儿砷中毒 names a disease, not a population
+        for ent in request.entities[:1]:  # 小儿砷中毒 names a disease, not a population
             asked = asked.replace(ent.mention, " ") if ent.mention else asked
         quals = qualifiers(asked)
         kg = [e for e in evidence if e.origin == "kg"]
@@ -128,6 +129,11 @@ class ExtractiveGenerator(Generator):
         parallel = intent in PARALLEL_INTENTS  # entities side by side: no "此外"
         folded: list[int] = []
         strong = {e.index: int(e.score) for e in answer_items if _listy(e)}
+        fields = {e.index: e.field for e in answer_items}
+        ev_field = fields.__getitem__
+        # an indication text is the source the ranked indication list is checked against: with the
+        # list in the answer, the text itself is folded (its clauses are not items)
+        listed = intent == "indication" and any(_listy(e) and e.field in SAME_MEANING for e in answer_items)
         for head, body, indices, entity_id in _merge_same_heading(answer_items):
             lead = "此外，" if entity_id != previous and not parallel else ""
             previous = entity_id
@@ -143,8 +149,8 @@ class ExtractiveGenerator(Generator):
                 if more:  # further corroborated items of the asked list, after the direct answer
                     yield f"其余还有：{'、'.join(more)}{_marks(indices)}。"
                 continue
-            if indices[0] in focused:
-                folded += indices
+            if indices[0] in focused or (listed and ev_field(indices[0]).startswith(LIST_PROSE)):
+                folded += indices  # said already, or summarized by the ranked list above
                 continue
             text, cut = clip([s for s in sentences(body)], PROSE_CHARS)
             if not text:
