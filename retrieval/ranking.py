@@ -41,7 +41,7 @@ EXPECTED_TYPES: dict[str, frozenset[NodeType]] = {
     RelType.HAS_SYMPTOM.value: frozenset({NodeType.SYMPTOM, NodeType.DISEASE}),
 }
 #: Suffixes that make a name the more specific form of a shorter one (低钾 → 低钾血症).
-_SPECIFIC_SUFFIX = re.compile(r"^(?:血症|症|病|综合征|症状|性疾病|燥|感染)$")
+SPECIFIC_SUFFIXES = ("血症", "症", "病", "综合征", "症状", "性疾病", "燥", "感染")
 #: A name that starts like a clause (用于…, 也可用于…, 主治…) is a piece of a sentence, not an item.
 _CLAUSE = re.compile(r"^(?:也可|可|亦可|主要)?(?:用于|适用于|主治|治疗|症见|对|本品)")
 _DOSAGE_FORM = re.compile(r"(?:片|胶囊|颗粒|注射液|丸|散|膏|口服液|糖浆|滴丸|合剂|软膏|乳膏|栓|气雾剂|冲剂|酊|茶)$")
@@ -92,10 +92,6 @@ def family_of(fact: Fact) -> str:
     return FAMILY.get((fact.relation, fact.direction), fact.relation.value)
 
 
-def _near_duplicate(short: str, long: str) -> bool:
-    return long.startswith(short) and len(short) >= 2 and bool(_SPECIFIC_SUFFIX.match(long[len(short):]))
-
-
 def rank(facts: Iterable[Fact], *, prose: str = "", family: str = "",
          described: Callable[[str], bool] | None = None) -> RankedList:
     """Facts of one family (any datasets and directions) → unique items, strongest first."""
@@ -130,13 +126,17 @@ def rank(facts: Iterable[Fact], *, prose: str = "", family: str = "",
 
 
 def _collapse(items: list[RankedItem]) -> list[RankedItem]:
-    """低钾 + 低钾血症 → 低钾血症 with the support of both."""
+    """低钾 + 低钾血症 → 低钾血症 with the support of both (linear: looks up name + suffix)."""
     by_len = sorted(items, key=lambda i: -len(i.name))
     kept: list[RankedItem] = []
+    by_name: dict[str, RankedItem] = {}
     for it in by_len:
-        into = next((k for k in kept if _near_duplicate(it.name, k.name)), None)
+        into = None
+        if len(it.name) >= 2:
+            into = next((by_name[it.name + x] for x in SPECIFIC_SUFFIXES if it.name + x in by_name), None)
         if into is None:
             kept.append(it)
+            by_name[it.name] = it
             continue
         into.datasets |= it.datasets
         into.directions |= it.directions
