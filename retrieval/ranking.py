@@ -65,12 +65,12 @@ class RankedItem:
     @property
     def supports(self) -> int:
         """Independent statements of the item: each dataset, the second reading of the fact, the
-        drug's own prose, a curated list. Dosage forms of one ingredient share their extraction
-        errors, so they do not count here (they only raise the score)."""
+        drug's own prose, a curated list, and the drug's own records agreeing across its dosage forms."""
         if self.clause:
             return 0
         curated = self.curated and any(SOURCE_WEIGHT.get(src, 0.0) >= 1.5 for src in self.sources)
-        return len(self.datasets) + (len(self.directions) > 1) + self.in_prose + curated
+        return (len(self.datasets) + (len(self.directions) > 1) + self.in_prose + curated
+                + (len(self.entries) > 1))
 
 
 @dataclass(slots=True)
@@ -150,6 +150,8 @@ def _score(it: RankedItem, expected: frozenset[NodeType] | None,
            described: Callable[[str], bool] | None, curated: bool = False) -> float:
     s = 1.0 * len(it.datasets) + 0.75 * (len(it.directions) - 1) + 0.25 * (len(it.sources) - 1)
     s += 0.5 * (len(it.entries) - 1)  # other dosage forms of the same ingredient say it too
+    if Direction.OUT in it.directions:
+        s += 0.5  # the subject's own record states it (not only the other end's page)
     if curated:  # disease → drugs: a clinician-curated list of common drugs counts most
         weights = [SOURCE_WEIGHT.get(src, 0.0) for src in it.sources] or [0.0]
         s += max(0.0, *weights)

@@ -55,7 +55,7 @@ def test_common_drug_lists_beat_herbal_entries_for_a_disease() -> None:
 
 
 def test_one_evidence_item_per_family_keeps_the_full_ranked_list() -> None:
-    facts = [fact(f"病{i:03d}") for i in range(30)] + [fact("痛风", "xywy", RelType.TREATED_BY, IN, "common_drug")]
+    facts = [fact(f"病{i:03d}") for i in range(30)] + [fact("痛风"), fact("痛风", "xywy", RelType.TREATED_BY, IN, "common_drug")]
     ev = facts_to_evidence(Entity.named("非布司他片", NodeType.DRUG), facts)
     assert len(ev) == 1 and ev[0].source == "cmekg,xywy"
     names = ev[0].target_name.split("、")
