@@ -20,6 +20,7 @@ from kg.schema import Entity, EntityCard
 from kg.stores import open_store
 from kg.stores.base import GraphStore, StoreUnavailable
 from models.citations import verify
+from models.comparison import comparison_from
 from models.generators.base import GenerationRequest, Generator, Turn
 from models.types import Answer, EntityRef, Suggestion
 from retrieval.intents import BY_NAME
@@ -254,7 +255,8 @@ class QAService:
         text = report.text if grounded else NOT_SUPPORTED
         yield StreamEvent(event="citations", data={"citations": [c.model_dump() for c in report.citations]})
         answer = Answer(answer=text, grounded=grounded, citations=report.citations, unsupported=report.unsupported,
-                        removed_markers=report.removed_markers, **base,
+                        removed_markers=report.removed_markers, comparison=comparison_from(result.evidence) if grounded
+                        else None, **base,
                         timings_ms={**result.timings_ms, "generate_ms": gen_ms, "total_ms": _ms(t0)})
         yield StreamEvent(event="done", data=answer.model_dump())
 

@@ -15,6 +15,8 @@ _NON_CONTENT = re.compile(r"[\s\W\d_a-zA-Z]+")
 #: Sentences that carry no medical claim (frames, disclaimers) and need no citation.
 _BOILERPLATE = ("知识库", "仅供参考", "遵医嘱", "请咨询", "补充资料", "用药安全提示", "如下", "以下")
 SUPPORT_THRESHOLD = 0.5
+#: A pointer to the rest of cited evidence ("其余内容见证据[2]"): no claim, but its markers resolve.
+_FOLD = "其余内容见证据"
 #: Connective frames an answer wraps facts in; they are not claims, so support ignores them.
 _FRAMES = re.compile(r"用药安全提示|补充资料|此外|另外|包括|主要有|有以下|根据|知识库中?|相关信息|的是|可以|可能|常见")
 
@@ -71,7 +73,8 @@ def verify(text: str, evidence: list[Evidence]) -> CitationReport:
         report.removed_markers += [n for n in bad if n not in report.removed_markers]
         good = [n for n in dict.fromkeys(refs) if n in by_index]
         bare = _MARKER.sub("", sentence)
-        if not _NON_CONTENT.sub("", bare) or (not good and any(b in bare for b in _BOILERPLATE)):
+        if (not _NON_CONTENT.sub("", bare) or (not good and any(b in bare for b in _BOILERPLATE))
+                or bare.strip().startswith(_FOLD)):
             cited.update(good)
             pieces.append(bare if not good else sentence if not bad else _rewrite(sentence, good))
             continue

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from kg.schema import REL_LABELS, Direction, Entity, Fact, NodeType, RelType
+from retrieval.ranking import family_of, rank
 from retrieval.types import Evidence
 
 #: How a relationship reads in Chinese, from the subject's side and from the object's side.
@@ -29,8 +30,6 @@ INCOMING_LABELS: dict[RelType, str] = {
 
 SOURCE_LABELS = {"cmekg": "CMeKG", "xywy": "寻医问药", "39health": "39健康", "caregpt": "药品手册", "jsonl": "用户数据"}
 
-#: Per-item cap inside one evidence entry; long lists are cut with a count of what was left out.
-MAX_TARGETS = 60
 MAX_PROP_CHARS = 600
 
 
@@ -41,28 +40,50 @@ def rel_heading(rel: RelType, direction: Direction, name: str, predicate: str = 
     return INCOMING_LABELS[rel].format(name=name)
 
 
-def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int = MAX_TARGETS) -> list[Evidence]:
-    """One evidence item per (relationship, direction, dataset): compact and fully citable."""
-    groups: dict[tuple[RelType, Direction, str, str], list[Fact]] = {}
+def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int | None = None, *,
+                      prose: str = "", described: Callable[[str], bool] | None = None,
+                      label: str = "") -> list[Evidence]:
+    """One evidence item per fact family (a relationship, both of its readings, every dataset):
+    the full list ranked by evidence strength (retrieval.ranking), citing every dataset that
+    states it. Flagged facts are not items; the text says how many were held back."""
+    groups: dict[tuple[str, str], list[Fact]] = {}
     for f in facts:
         pred = f.predicate if f.relation == RelType.RELATED_TO else ""
-        groups.setdefault((f.relation, f.direction, f.dataset, pred), []).append(f)
+        groups.setdefault((family_of(f), pred), []).append(f)
     out: list[Evidence] = []
-    for (rel, direction, dataset, pred), items in groups.items():
-        names: list[str] = []
-        for f in items:
-            if f.target_name not in names:
-                names.append(f.target_name)
-        shown = names[:max_targets]
-        more = f"等{len(names)}项" if len(names) > len(shown) else ""
+    for (family, pred), items in groups.items():
+        ranked = rank(items, prose=prose, family=family, described=described)
+        names = ranked.names[:max_targets] if max_targets else ranked.names
+        lead = next((f for f in items if f.direction == Direction.OUT), items[0])
+        datasets = sorted({f.dataset for f in items if not f.flag}) or sorted({f.dataset for f in items})
+        more = f"等{len(ranked.names)}项" if len(names) < len(ranked.names) else ""
+        held = f"（另有{ranked.flagged}项低置信度条目未列入）" if ranked.flagged else ""
+        if not names:
+            continue  # every fact of the family is flagged: nothing to answer with
+        body = "、".join(names) + more
         out.append(Evidence(
             index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
-            field=rel.value if direction == Direction.OUT else f"{rel.value}<-",
-            text=f"{rel_heading(rel, direction, entity.name, pred)}：{'、'.join(shown)}{more}",
-            source=dataset, target_id=items[0].target_id if len(items) == 1 else None,
-            target_name="、".join(shown), target_type=items[0].target_type.value, origin="kg",
+            field=lead.relation.value if lead.direction == Direction.OUT else f"{lead.relation.value}<-",
+            text=f"{rel_heading(lead.relation, lead.direction, label or entity.name, pred)}：{body}{held}",
+            source=",".join(datasets),
+            target_id=ranked.items[0].target_id if len(ranked.items) == 1 else None,
+            target_name="、".join(names), target_type=ranked.items[0].target_type.value, origin="kg",
+            # for a ranked list: how many leading items are corroborated (answers show those first)
+            score=float(ranked.strong),
         ))
     return out
+
+
+def prose_of(entities: Iterable[Entity], keys: Iterable[str]) -> str:
+    """The entities' long texts under `keys` (exact or prefixed keys), joined: what ranking checks
+    list items against."""
+    keys = tuple(keys)
+    parts: list[str] = []
+    for e in entities:
+        for prop, value in e.properties.items():
+            if any(prop == k or prop.startswith(k) for k in keys):
+                parts.append(value if isinstance(value, str) else "、".join(value))
+    return "\n".join(parts)
 
 
 def property_evidence(entity: Entity, keys: Iterable[str]) -> list[Evidence]:

@@ -86,6 +86,15 @@ INTENTS: tuple[IntentSpec, ...] = (
         {DR: _f((R.INTERACTS_WITH, BOTH), props=("药物相互作用", "相互作用")),
          NodeType.INGREDIENT: _f((R.INTERACTS_WITH, BOTH), props=("药物相互作用", "相互作用"))},
         ("和别的药一起吃有没有问题", "能不能和其他药同时服用")),
+    IntentSpec("comparison", "区别", (
+        "区别", "有什么区别", "有何区别", "不同", "有什么不同", "哪个好", "哪个更好", "哪个效果好", "比较", "差别",
+        "差异", "对比", "不一样", "哪种好"),
+        {DR: _f((R.IN_CATEGORY, OUT), (R.INDICATED_FOR, OUT), props=("药品类型", "适应证", "功能主治"))},
+        ("这两种药有什么不一样", "两个药哪个更好")),
+    IntentSpec("transmission", "传播途径", (
+        "传染", "传播", "会传", "传人", "遗传吗", "怎么传"),
+        {D: _f(props=("传播途径", "传染性", "易感人群"))},
+        ("会不会传给别人", "通过什么途径传播")),
     IntentSpec("ingredient", "成份", ("成份", "成分", "含有什么", "含什么", "组成", "主要成", "配方", "原料"),
         {DR: _f((R.HAS_INGREDIENT, OUT), props=("成份", "组成"))},
         ("里面有什么东西", "是由什么做的")),

@@ -6,6 +6,7 @@ matches (jieba over the entity's own texts) are merged by reciprocal-rank fusion
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -13,14 +14,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.normalize import core_name
-from kg.schema import Direction, Entity, NodeType, RelType
+from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import GraphStore
-from retrieval.evidence import OVERVIEW_PROPS, OVERVIEW_RELS, facts_to_evidence, property_evidence
+from retrieval.evidence import OVERVIEW_PROPS, OVERVIEW_RELS, facts_to_evidence, property_evidence, prose_of
 from retrieval.fusion import rrf_merge
 from retrieval.graph_reader import GraphReader
 from retrieval.intents import BY_NAME, Fetch, IntentClassifier, implied_types, is_follow_up
 from retrieval.lexical import LexicalMatcher
 from retrieval.linking import EntityLinker
+from retrieval.pairs import (
+    MAX_CLASS_MEMBERS,
+    MAX_CLASS_SCAN,
+    SYNONYMS,
+    ClassIndex,
+    comparison_evidence,
+    condition_terms,
+    interaction_evidence,
+    other_terms,
+    sentences_naming,
+)
 from retrieval.types import Evidence, Intent, LinkedEntity, NearMiss, RetrievalResult
 
 #: Below this a mention is not treated as "the" entity of the question.
@@ -29,7 +41,6 @@ LINK_THRESHOLD = 0.6
 MAX_RELATED = 3
 #: Drug questions that get a short safety note (禁忌, main 不良反应) besides their answer.
 SAFETY_INTENTS = {"indication", "usage", "overview", "interaction", "ingredient"}
-SAFETY_TARGETS = 8
 #: Earlier turns a follow-up may reach back through (bounds the work on long histories).
 MAX_HISTORY_TURNS = 8
 #: How evidence of another entry of the same ingredient is labelled.
@@ -44,6 +55,17 @@ class Resolution:
     main: LinkedEntity | None
     near_misses: list[NearMiss] = field(default_factory=list)
     refusal: str = ""
+#: Disease / symptom questions about what to do: drugs, plus checks and the department.
+CARE_INTENTS = {"treatment", "drug"}
+#: Intents whose lists pool the same-ingredient entries into the asked drug's one ranked list.
+POOL_SUBJECTS = {"indication": True}
+#: Intents a two-entity question (or a class question) can have.
+PAIR_INTENTS = {"interaction", "comparison", "contraindication"}
+#: "吃头孢能喝酒吗": a class question asks whether two things go together.
+#: Questions about a population, an organ, alcohol or diet: a drug's 注意事项 / 禁忌证 hold the answer.
+FOCUS_CUE = re.compile(r"孕|妊娠|哺乳|儿童|小儿|孩子|宝宝|老人|老年|肝|肾|酒|忌口|饮食|驾驶|开车")
+FOCUS_PROPS = ("注意事项", "禁忌证", "禁忌")
+CLASS_CUE = re.compile(r"能|可以|可不可以|一起|同时|吗")
 
 
 @dataclass
@@ -68,6 +90,7 @@ class Retriever:
         self._linker: EntityLinker | None = None
         self._snapshot = ""
         self._lock = threading.Lock()
+        self._classes: ClassIndex | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def warm_up(self) -> None:
@@ -77,6 +100,7 @@ class Retriever:
             names = self.store.name_index()
             self._linker = EntityLinker(names, self.store.described_ids())
             self._linker.warm_up()
+            self._classes = ClassIndex.build(names, self._linker)
             self._snapshot = self.store.snapshot()
             self.lexical.add_words((name for _, _, name, _ in names), key=self._snapshot)
         self.lexical.warm_up()
@@ -131,6 +155,11 @@ class Retriever:
         res = self.resolve(question, history)
         found, main = res.entities, res.main
         timings["link_ms"] = _ms(t0)
+        # a near miss (a name the graph does not have) is never answered through a pair or a class
+        paired = None if res.near_misses else self._two_entities(question, found, timings)
+        if paired is not None:
+            paired.timings_ms["retrieve_ms"] = _ms(t0)
+            return paired
         if main is None:
             intent = self.intents.classify(question, None)
             return RetrievalResult(question=question, resolved_question=question, entities=found,
@@ -150,10 +179,10 @@ class Retriever:
 
         t2 = time.perf_counter()
         entity = self.graph.entity(main.id)
-        kg_items = self._kg_evidence(entity, intent) if entity else []
+        kg_items = self._kg_evidence(entity, intent, question) if entity else []
         if main.method == "components":  # one block of evidence per component, in the written order
             for part in self.graph.entities([e.id for e in found if e.method == "components" and e.id != main.id]):
-                kg_items += self._kg_evidence(part, intent)
+                kg_items += self._kg_evidence(part, intent, question)
         timings["kg_ms"] = _ms(t2)
 
         t3 = time.perf_counter()
@@ -177,21 +206,61 @@ class Retriever:
         return RetrievalResult(question=question, resolved_question=resolved, entities=found, intent=intent,
                                evidence=evidence, snapshot=self._snapshot, timings_ms=timings)
 
-    def _kg_evidence(self, entity: Entity, intent: Intent) -> list[Evidence]:
+    def _kg_evidence(self, entity: Entity, intent: Intent, question: str = "") -> list[Evidence]:
         spec = BY_NAME[intent.name]
         plan = spec.plan(entity.type)
         if plan is None:
             return self._overview(entity)
         items: list[Evidence] = []
-        for subject in self._subjects(entity, intent.name):
-            items += self._subject_evidence(entity, subject, plan)
+        relations = plan.relations
+        care = entity.type in (NodeType.DISEASE, NodeType.SYMPTOM) and intent.name in CARE_INTENTS
+        if care and (RelType.INDICATED_FOR, Direction.IN) not in relations and \
+                (RelType.TREATED_BY, Direction.OUT) in relations:
+            relations = (*relations, (RelType.INDICATED_FOR, Direction.IN))  # both readings of "drugs for X"
+        subjects = self._subjects(entity, intent.name)
+        prose = prose_of(subjects, plan.properties)  # the drug's own words corroborate list items
+        by_direction: dict[Direction, list[RelType]] = {}
+        for rel, direction in relations:
+            by_direction.setdefault(direction, []).append(rel)
+        order = {r: i for i, (r, _) in enumerate(relations)}
+        own: list[Fact] = []
+        pooled: list[Fact] = []
+        for subject in subjects:
+            facts: list[Fact] = []
+            for direction, rels in by_direction.items():  # one read per direction
+                facts += self.graph.facts(subject.id, rels, direction)
+            facts.sort(key=lambda f: order.get(f.relation, 99))
+            if subject is entity:
+                own = facts
+            elif POOL_SUBJECTS.get(intent.name):
+                pooled += facts
+            else:
+                items += facts_to_evidence(subject, facts, prose=prose, described=self._described)
+        # other dosage forms of the same ingredient: their items corroborate the asked drug's list
+        # (one ranked list, labelled as such) instead of each adding a list of its own
+        others = "、".join(s.name for s in subjects if s is not entity)
+        label = f"{entity.name}（含同成分药品{others}）" if pooled else ""
+        items[:0] = facts_to_evidence(entity, own + pooled, prose=prose, described=self._described, label=label)
+        for subject in subjects:
+            items += property_evidence(subject, plan.properties)
+        for ev in items:  # another entry's facts read as that entry's, never as the asked product's
+            if ev.entity_id != entity.id and ev.text.startswith(ev.entity_name) and \
+                    not ev.text[len(ev.entity_name):].startswith(SAME_INGREDIENT_LABEL):
+                ev.text = f"{ev.entity_name}{SAME_INGREDIENT_LABEL}{ev.text[len(ev.entity_name):]}"
         if not items and intent.name != "ingredient":
             # the product lacks the asked relation: the same ingredient's facts, labelled as its
             for subject in self._same_ingredient(entity):
                 items += self._subject_evidence(entity, subject, plan)
         if items and entity.type == NodeType.DRUG and intent.name in SAFETY_INTENTS:
             safety = self.graph.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)
-            items += facts_to_evidence(entity, safety, max_targets=SAFETY_TARGETS)
+            items += facts_to_evidence(entity, safety, prose=prose_of([entity], ("不良反应", "禁忌")))
+        if items and entity.type == NodeType.DRUG and FOCUS_CUE.search(question.replace(entity.name, "")) and \
+                not any(k in plan.properties for k in FOCUS_PROPS):
+            # who may take it, with what: the sentences live in 注意事项 / 禁忌证 whatever the intent
+            items += property_evidence(entity, FOCUS_PROPS)
+        if items and care:  # what to check and where to go, when the graph has them
+            more = self.graph.facts(entity.id, [RelType.NEEDS_CHECK, RelType.IN_DEPARTMENT], Direction.OUT)
+            items += facts_to_evidence(entity, more, prose=prose_of([entity], ("检查", "就诊科室")))
         return items
 
     def _subject_evidence(self, entity: Entity, subject: Entity, plan: Fetch) -> list[Evidence]:
@@ -224,6 +293,99 @@ class Retriever:
                 ids.append(f.target_id)
         return [e for e in self.graph.entities(ids[:MAX_RELATED]) if e.described and e.id != entity.id]
 
+    # -- two entities: interaction / comparison (retrieval.pairs) ----------------------------
+    def _two_entities(self, question: str, found: list[LinkedEntity], timings: dict[str, float]) -> RetrievalResult | None:
+        """X和Y能一起吃吗 / X和Y有什么区别 / 喝酒后能吃头孢吗: evidence about the pair, or None."""
+        linked = [e for e in found if e.score >= LINK_THRESHOLD and e.method != "history"]
+        drugs = list({e.id: e for e in linked if e.type == NodeType.DRUG.value}.values())
+        # a mention-only "drug" named like a class (他汀类) is the class, not a drug
+        drugs = [d for d in drugs if self._described(d.id) or not (self._classes and self._classes.find(d.mention))]
+        text = question
+        for e in linked:
+            text = text.replace(e.mention, "") if e.mention else text
+        # rules only: this check runs on every question and must not wake the embedding model
+        cands = [c for c in self.intents.rule_candidates(text) if BY_NAME[c[0]].plan(NodeType.DRUG) is not None]
+        name = max(cands, key=lambda c: (c[1], -c[2]))[0] if cands else ""
+        clinical = any(e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value) for e in linked)
+        if name not in PAIR_INTENTS and not (len(drugs) <= 1 and not clinical and CLASS_CUE.search(text)) \
+                and not (len(drugs) == 1 and clinical and CLASS_CUE.search(text)):
+            return None
+        intent = Intent(name=name or "interaction", score=1.0, method="rule")
+        evidence: list[Evidence] = []
+        entities = found
+        if len(drugs) >= 2 and intent.name in ("interaction", "comparison"):
+            pair = self.graph.entities([drugs[0].id, drugs[1].id])
+            if len(pair) < 2:
+                return None
+            if intent.name == "comparison":
+                evidence = comparison_evidence(pair, self.graph.facts, self._described)
+            else:
+                evidence = interaction_evidence(pair[0], pair[1], self.graph.facts)
+                evidence += self._kg_evidence(pair[0], intent, question)
+        elif len(drugs) == 1 and len(linked) > 1:
+            # "肾功能不全能吃阿司匹林吗", "吃阿司匹林能喝酒吗": the drug's sentences naming the other thing
+            drug = self.graph.entity(drugs[0].id)
+            if drug is None:
+                return None
+            terms: list[str] = []
+            for e in linked:
+                if e.id == drug.id:
+                    continue
+                clinical_term = e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value)
+                terms += condition_terms(e.name) if clinical_term else other_terms(e.mention or e.name)
+            evidence = sentences_naming(drug, terms)
+            if not evidence:
+                return None
+            intent = Intent(name="contraindication" if intent.name == "interaction" and clinical else intent.name
+                            if intent.name in PAIR_INTENTS else "contraindication", score=1.0, method="rule")
+            evidence += self._kg_evidence(drug, intent, question)
+            entities = [drugs[0], *[e for e in found if e.id != drugs[0].id]]
+        elif not drugs:
+            evidence, members = self._class_evidence(question, linked, drugs)
+            if not evidence:
+                return None
+            entities = [*members, *found]
+            intent = Intent(name="interaction", score=intent.score, method=intent.method)
+        else:
+            return None
+        if not evidence:
+            return None
+        evidence = _dedupe(evidence)[: self.config.top_k + 4]
+        for i, ev in enumerate(evidence, start=1):
+            ev.index = i
+        return RetrievalResult(question=question, resolved_question=question, entities=entities, intent=intent,
+                               evidence=evidence, snapshot=self._snapshot, timings_ms=timings)
+
+    def _class_evidence(self, question: str, linked: list[LinkedEntity],
+                        drugs: list[LinkedEntity]) -> tuple[list[Evidence], list[LinkedEntity]]:
+        """A drug class named in the question (头孢) against the other thing named (喝酒, or a drug)."""
+        classes = self._classes
+        if classes is None:
+            return [], []
+        hit = classes.find(question, [(e.start, e.end) for e in drugs if e.start >= 0])
+        if hit is None:
+            return [], []
+        stem, members, where = hit
+        terms = [t for e in linked if not (e.start <= where < e.end) for t in other_terms(e.mention or e.name)]
+        terms += [t for key, more in SYNONYMS.items() if key in question for t in (key, *more)]
+        if not terms:
+            return [], []
+        evidence: list[Evidence] = []
+        chosen: list[LinkedEntity] = []
+        for entity in self.store.get_entities([eid for eid, _ in members][:MAX_CLASS_SCAN]):
+            if len(chosen) >= MAX_CLASS_MEMBERS:
+                break
+            found = sentences_naming(entity, terms)
+            if found:
+                evidence += found[:1]
+                chosen.append(LinkedEntity(id=entity.id, name=entity.name, type=entity.type.value, mention=stem,
+                                           score=0.9, method="class"))
+        return evidence, chosen
+
+    def _described(self, entity_id: str) -> bool:
+        entry = self.linker.entry(entity_id)
+        return bool(entry and entry.described)
+
     def _subjects(self, entity: Entity, intent: str) -> list[Entity]:
         """The entity, plus for drugs the same-ingredient entries: the handbook text linked at
         ingest (同成分) and, for indications, other dosage forms of the same ingredient."""
@@ -246,10 +408,11 @@ class Retriever:
         rels = OVERVIEW_RELS.get(entity.type, ())
         if rels:
             facts = self.graph.facts(entity.id, list(rels), Direction.OUT)
-            items += facts_to_evidence(entity, facts, max_targets=20)
+            items += facts_to_evidence(entity, facts, prose=prose_of([entity], OVERVIEW_PROPS),
+                                       described=self._described)
         if entity.type == NodeType.DRUG:
             safety = self.graph.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)
-            items += facts_to_evidence(entity, safety, max_targets=SAFETY_TARGETS)
+            items += facts_to_evidence(entity, safety, prose=prose_of([entity], ("不良反应", "禁忌")))
         return items
 
     def overview(self, entity_id: str) -> list[Evidence]:
@@ -266,6 +429,16 @@ class Retriever:
                          field=p.field, text=f"{p.entity_name}的{p.field}：{p.text}", source=p.source,
                          score=round(score, 4), origin="dense")
                 for p, score in index.search_entity(q, main.id, self.config.dense_k)]  # type: ignore[union-attr]
+
+
+def _dedupe(items: list[Evidence]) -> list[Evidence]:
+    seen: set[tuple[str, str]] = set()
+    out: list[Evidence] = []
+    for ev in items:
+        if (ev.entity_id, ev.text) not in seen:
+            seen.add((ev.entity_id, ev.text))
+            out.append(ev)
+    return out
 
 
 def _coverage(question: str, mention: str) -> float:

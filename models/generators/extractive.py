@@ -2,13 +2,18 @@
 
 Every sentence it writes restates one evidence item and cites it, so it is exact by
 construction; the citation check downstream still verifies it like any other generator.
+The direct answer comes first: sentences that match the question's qualifier (孕妇, 儿童, 剂量 …),
+then ranked lists cut to their top items ("等N项"), then prose clipped to its first sentences
+with a pointer to the rest of the cited evidence, then the safety note.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from models.generators.base import GenerationRequest, Generator
+from models.generators.focus import Qualifier, clip, is_fee, qualifiers, select, sentences
 from retrieval.types import Evidence
 
 #: Evidence fields that make up the drug safety note when the question is about something else.
@@ -19,6 +24,20 @@ SAFETY_INTENTS = {"indication", "usage", "overview", "interaction", "ingredient"
 SAME_MEANING = {"INDICATED_FOR": "treats", "TREATED_BY<-": "treats", "TREATED_BY": "treated", "INDICATED_FOR<-": "treated"}
 TYPE_LABELS = {"Drug": "药品", "Disease": "疾病", "Symptom": "症状", "Check": "检查", "Department": "科室",
                "Ingredient": "成分", "Food": "食物", "Category": "类别", "Cause": "病因", "Concept": "条目"}
+#: How many list items an answer shows; the evidence keeps the full ranked list and the same N.
+TOP_ITEMS = 8
+SAFETY_TOP = 5
+MIN_STRONG = 2
+MIN_CUT = 4  # short lists (科室) are shown whole
+#: Corroborated items of the asked list shown after the top ones (the rest stays in the evidence).
+MORE_ITEMS = 24
+#: Characters of a prose text an answer quotes before pointing to the rest of the evidence.
+PROSE_CHARS = 120
+FOCUS_CHARS = 160
+FOLD = "其余内容见证据"
+_COUNT = re.compile(r"等\d+项$")
+PARALLEL_INTENTS = {"comparison", "interaction"}
+LIST_PROSE = ("适应证", "适应症", "功能主治", "主治")
 
 
 def _merge_same_heading(items: list[Evidence]) -> list[tuple[str, str, list[int], str]]:
@@ -28,7 +47,9 @@ def _merge_same_heading(items: list[Evidence]) -> list[tuple[str, str, list[int]
     where: dict[tuple[str, str], int] = {}
     for ev in items:
         head, sep, body = ev.text.partition("：")
-        listy = ev.origin == "kg" and ev.target_name is not None and sep
+        listy = _listy(ev)
+        if listy:
+            body = ev.target_name or ""
         key = (ev.entity_id, SAME_MEANING.get(ev.field, head))
         if listy and key in where:
             h, b, idx, eid = out[where[key]]
@@ -44,12 +65,32 @@ def _merge_same_heading(items: list[Evidence]) -> list[tuple[str, str, list[int]
     return out
 
 
-def _render(head: str, body: str, indices: list[int], listy: bool, lead: str = "") -> str:
-    marks = "".join(f"[{i}]" for i in indices)
-    body = body.rstrip("。；; ")
-    if not head:
-        return f"{lead}{body}{marks}。"
-    return f"{lead}{head}{'包括' if listy else ''}：{body}{marks}。"
+def _listy(ev: Evidence) -> bool:
+    return ev.origin == "kg" and bool(ev.target_name) and "：" in ev.text
+
+
+def _marks(indices: list[int]) -> str:
+    return "".join(f"[{i}]" for i in indices)
+
+
+def _list_body(body: str, question: str, top: int, strong: int = 0) -> str:
+    """Top items of a ranked list, items the question names first, and "等N项" for the rest. When at
+    least MIN_STRONG leading items are corroborated (`strong`, from the evidence), only those are shown."""
+    names = [n for n in body.split("、") if n]
+    named = [n for n in names if len(n) >= 2 and n in question]
+    ordered = named + [n for n in names if n not in named]
+    if strong >= MIN_STRONG and len(names) > MIN_CUT:
+        top = min(top, strong + len(named))
+    shown = ordered[:top]
+    more = f"等{len(names)}项" if len(names) > len(shown) else ""
+    return "、".join(shown) + more
+
+
+def _cited(items: str, marks: str) -> str:
+    """'A、B等9项' + '[1]' → 'A、B[1]等9项': the marker closes the listed items, so the count never
+    reads as part of the last item."""
+    m = _COUNT.search(items)
+    return f"{items[:m.start()]}{marks}{m.group()}" if m else f"{items}{marks}"
 
 
 def _is_safety(ev: Evidence) -> bool:
@@ -67,26 +108,100 @@ class ExtractiveGenerator(Generator):
         if not evidence:
             return
         intent = request.intent.name if request.intent else "overview"
-        main = evidence[0]
-        type_label = TYPE_LABELS.get(main.entity_type, "")
+        question = request.question
+        asked = question
+        for ent in request.entities[:1]:  # 小儿砷中毒 names a disease, not a population
+            asked = asked.replace(ent.mention, " ") if ent.mention else asked
+        quals = qualifiers(asked)
         kg = [e for e in evidence if e.origin == "kg"]
         passages = [e for e in evidence if e.origin != "kg"]
         answer_items = [e for e in kg if not (intent in SAFETY_INTENTS and _is_safety(e))]
         safety = [e for e in kg if intent in SAFETY_INTENTS and _is_safety(e)]
 
-        if type_label:
-            yield f"关于{main.entity_name}（{type_label}），知识库中有以下信息。"
-        listy = {e.index for e in answer_items if e.origin == "kg" and e.target_name is not None}
-        previous = main.entity_id
+        focused: set[int] = set()
+        if quals:  # the sentences that answer the question's qualifier, before anything else
+            for piece, index in self._focused([*kg, *passages], quals):
+                focused.add(index)
+                yield piece
+        listy = {e.index for e in answer_items if _listy(e)}
+        previous = answer_items[0].entity_id if answer_items else ""
+        main_id = previous
+        parallel = intent in PARALLEL_INTENTS  # entities side by side: no "此外"
+        folded: list[int] = []
+        strong = {e.index: int(e.score) for e in answer_items if _listy(e)}
+        fields = {e.index: e.field for e in answer_items}
+        ev_field = fields.__getitem__
+        # an indication text is the source the ranked indication list is checked against: with the
+        # list in the answer, the text itself is folded (its clauses are not items)
+        listed = intent == "indication" and any(_listy(e) and e.field in SAME_MEANING for e in answer_items)
         for head, body, indices, entity_id in _merge_same_heading(answer_items):
-            lead = "此外，" if entity_id != previous else ""
+            lead = "此外，" if entity_id != previous and not parallel else ""
             previous = entity_id
-            yield _render(head, body, indices, indices[0] in listy, lead)
-        if passages:
-            for ev in passages[:3]:
-                head, sep, body = ev.text.partition("：")
-                yield _render(head if sep else "", body if sep else ev.text, [ev.index], False, "补充资料：")
+            if indices[0] in listy:
+                # indication lists carry the extraction noise: there only corroborated items lead
+                field = next(e.field for e in answer_items if e.index == indices[0])
+                cut = strong.get(indices[0], 0) if len(indices) == 1 and field in SAME_MEANING else 0
+                yield f"{lead}{head}包括：{_cited(_list_body(body, question, TOP_ITEMS, cut), _marks(indices))}。"
+                rest = [n for n in body.split("、") if n]
+                more = (rest[TOP_ITEMS:cut] if cut >= MIN_STRONG and len(rest) > MIN_CUT else rest[TOP_ITEMS:])[:MORE_ITEMS]
+                if entity_id != main_id:
+                    more = []
+                if more:  # further corroborated items of the asked list, after the direct answer
+                    yield f"其余还有：{'、'.join(more)}{_marks(indices)}。"
+                continue
+            if indices[0] in focused or (listed and ev_field(indices[0]).startswith(LIST_PROSE)):
+                folded += indices  # said already, or summarized by the ranked list above
+                continue
+            text, cut = clip([s for s in sentences(body)], PROSE_CHARS)
+            if not text:
+                if not is_fee(body) and body.strip():
+                    folded += indices
+                continue
+            yield f"{lead}{head}：{text}{_marks(indices)}。" if head else f"{lead}{text}{_marks(indices)}。"
+            if cut:
+                folded += indices
+        bodies = [e.text for e in kg]
+        for ev in passages[:3]:
+            head, sep, body = ev.text.partition("：")
+            if any((body or ev.text)[:40] in b for b in bodies):
+                continue  # the same text is already cited from the graph
+            text, _ = clip(sentences(body if sep else ev.text), PROSE_CHARS)
+            if text:
+                yield f"补充资料：{head + '：' if sep else ''}{text}[{ev.index}]。"
+        if folded:
+            yield f"{FOLD}{_marks(list(dict.fromkeys(folded)))}。"
         if safety:
             for i, (head, body, indices, _) in enumerate(_merge_same_heading(safety)):
-                yield _render(head, body, indices, True, "" if i else "用药安全提示：")
+                if indices[0] in focused:
+                    continue
+                if any(e.index == indices[0] and _listy(e) for e in safety):
+                    body = _cited(_list_body(body, question, SAFETY_TOP), _marks(indices))
+                else:
+                    body, _ = clip(sentences(body), PROSE_CHARS // 2)
+                    body = f"{body}{_marks(indices)}" if body else ""
+                if body:
+                    yield f"{'' if i else '用药安全提示：'}{head}：{body}。"
         yield "以上内容来自知识库，仅供参考，具体诊疗请遵医嘱。"
+
+    @staticmethod
+    def _focused(items: list[Evidence], quals: list[Qualifier]) -> Iterator[tuple[str, int]]:
+        """Matching sentences of prose items, and matching entries of lists, one cited sentence each;
+        a sentence already said (the same text reached twice) is not repeated."""
+        said: set[str] = set()
+        for ev in items:
+            head, sep, body = ev.text.partition("：")
+            if not sep:
+                continue
+            if _listy(ev):
+                if not ev.field.startswith("CONTRAINDICATED"):
+                    continue  # a population qualifier selects who must not take a drug, not list items
+                names = [n for n in (ev.target_name or "").split("、") if any(q.match.search(n) for q in quals)]
+                if names:
+                    yield f"{head}包括：{'、'.join(names[:TOP_ITEMS])}[{ev.index}]。", ev.index
+                continue
+            hit, _ = select(body, quals)
+            hit = [h for h in hit if h.rstrip("。；;") not in said]
+            said.update(h.rstrip("。；;") for h in hit)
+            if hit:
+                text, _ = clip(hit, FOCUS_CHARS)
+                yield f"{head}：{text}[{ev.index}]。", ev.index

@@ -36,3 +36,28 @@ def test_stream_joins_to_generate() -> None:
     req = GenerationRequest(question="q", evidence=ev, intent=Intent(name="adverse_reaction"))
     gen = ExtractiveGenerator()
     assert "".join(gen.stream(req)) == gen.generate(req)
+
+
+def test_long_lists_show_the_top_items_and_the_same_n() -> None:
+    names = "、".join(f"症状{i}" for i in range(20))
+    ev = [item(1, "ADVERSE_REACTION", f"非布司他片的不良反应：{names}")]
+    text = ExtractiveGenerator().generate(GenerationRequest(question="有什么副作用", evidence=ev,
+                                                            intent=Intent(name="adverse_reaction")))
+    assert text.startswith("非布司他片的不良反应包括：症状0、")  # no preamble: the answer comes first
+    first = text.split("。")[0]
+    assert first.endswith("症状7[1]等20项") and "症状8" not in first
+    assert "其余还有：症状8、" in text  # the asked list continues after the direct answer
+
+
+def test_prose_answers_with_the_qualifier_sentence_first_and_folds_the_rest() -> None:
+    contra = ("对本品过敏者禁用。有哮喘及其他过敏性反应时慎用。肝功能不全和肝硬化患者慎用。严重心功能不全者慎用。"
+              "治疗费用：约300元。长期大量用药时应定期检查血细胞比容、肝功能及血清水杨酸含量。本药易通过胎盘，孕妇禁用。")
+    ev = [item(1, "注意事项", f"阿司匹林的注意事项：{contra}", listy=False),
+          item(2, "CONTRAINDICATED", "阿司匹林的禁忌：过敏者、孕妇")]
+    text = ExtractiveGenerator().generate(GenerationRequest(question="孕妇可以吃阿司匹林吗", evidence=ev,
+                                                            intent=Intent(name="contraindication")))
+    assert text.index("孕妇禁用") < 150
+    assert "元" not in text and "其余内容见证据[1]" in text
+    report = verify(text, ev)
+    assert report.removed_markers == [] and report.unsupported == []
+    assert {c.index for c in report.citations} == {1, 2}

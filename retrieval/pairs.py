@@ -1,0 +1,218 @@
+"""Questions about two drugs (or a drug and a drug class, or a class and 酒): interaction and comparison.
+
+Interaction (X和Y能一起吃吗): the facts and prose sentences of each drug that name the other one —
+its name, its ingredient, or its class (the graph's IN_CATEGORY categories and 药品类型, e.g.
+抗血小板药 → "血小板") — come first, with the consequence the sentence states.
+Comparison (X和Y有什么区别): for each drug the same rows — class, main indications, main adverse
+reactions, contraindications — as evidence whose field is `对比·<row>`, so the generator writes
+parallel cited sentences and the answer can carry a table.
+Drug classes in questions (头孢, 他汀, 青霉素类) resolve by a prefix / suffix rule over the names of
+described drugs: a 2–3 character stem shared by at least CLASS_MIN drugs is a class.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from kg.normalize import core_name
+from kg.schema import Direction, Entity, Fact, NodeType, RelType
+from retrieval.evidence import _prop_source, facts_to_evidence, prose_of
+from retrieval.ranking import rank
+from retrieval.types import Evidence
+
+FactReader = Callable[[str, Sequence[RelType], Direction], list[Fact]]
+
+#: Prose of a drug that can state an interaction or a warning about another drug or about alcohol.
+INTERACTION_PROPS = ("药物相互作用", "相互作用", "注意事项", "禁忌证", "禁忌", "不良反应")
+CLASS_PROPS = ("药品类型", "分类", "用途分类")
+COMPARE_ROWS = ("分类", "主要适应症", "主要不良反应", "禁忌")
+COMPARE_FIELD = "对比·"
+CLASS_MIN = 5
+MAX_SENTENCES = 3
+MAX_CLASS_MEMBERS = 3
+MAX_CLASS_SCAN = 150  # members read to find those whose texts speak of the other thing
+_SENT = re.compile(r"(?<=[。；;！？])")
+_VERB = re.compile(r"^(?:喝|饮|吃|服|用|抽|吸)")
+_CAT_SPLIT = re.compile(r"[，,、；;/及和与]")
+#: Regulatory labels in 药品类型 / 分类 (医保, 处方药 …) say nothing about what the drug is.
+_REGULATORY = re.compile(r"医保|处方|OTC|基本药物|甲类|乙类|工伤|生育|国家|保险")
+#: Prose words for a non-drug thing a question names with its stem (酒 → 乙醇, 双硫仑样反应).
+SYNONYMS: dict[str, tuple[str, ...]] = {"酒": ("乙醇", "双硫仑", "酒精")}
+_CAT_END = re.compile(r"(?:药物|药|类|剂|制剂)$")
+
+
+def category_terms(categories: Iterable[str]) -> list[str]:
+    """Words by which prose names a drug's class: 抗凝溶栓及抗血小板药 → 抗凝溶栓, 抗血小板, 血小板."""
+    out: list[str] = []
+    for cat in categories:
+        for part in _CAT_SPLIT.split(cat):
+            part = part.strip()
+            if len(part) < 2 or part.startswith(("其它", "其他", "第")):
+                continue
+            core = _CAT_END.sub("", part)
+            for t in (part, core, core[1:] if core.startswith("抗") and len(core) >= 4 else ""):
+                if len(t) >= 2 and t not in out:
+                    out.append(t)
+    return out
+
+
+def terms_of(entity: Entity, facts: Iterable[Fact]) -> tuple[list[str], list[str]]:
+    """How a drug can be named in another drug's text: (name, ingredient, aliases; class words)."""
+    names = [entity.name, core_name(entity.name), *entity.aliases]
+    cats: list[str] = []
+    for f in facts:
+        if f.flag:
+            continue
+        if f.relation == RelType.HAS_INGREDIENT and len(f.target_name) >= 2:
+            names.append(f.target_name)
+        elif f.relation == RelType.IN_CATEGORY:
+            cats.append(f.target_name)
+    for key in CLASS_PROPS:
+        value = entity.properties.get(key)
+        if value:
+            cats += [value] if isinstance(value, str) else list(value)
+    out = [n for n in dict.fromkeys(names) if len(n) >= 2 and not n.isascii()]
+    return out, [t for t in category_terms(cats) if t not in out and not _REGULATORY.search(t)]
+
+
+def sentences_naming(entity: Entity, terms: Sequence[str], props: Sequence[str] = INTERACTION_PROPS,
+                     skip: set[str] | None = None) -> list[Evidence]:
+    """Per property, the sentences of the entity's prose that name one of `terms` (not in `skip`)."""
+    out: list[Evidence] = []
+    skip = set() if skip is None else skip
+    for prop in props:
+        value = entity.properties.get(prop)
+        if not value:
+            continue
+        text = value if isinstance(value, str) else "。".join(value)
+        hits = [s.strip() for s in _SENT.split(text) if any(t in s for t in terms)]
+        hits = list(dict.fromkeys(h for h in hits if h and h not in skip))[:MAX_SENTENCES]
+        skip.update(hits)
+        if hits:
+            out.append(Evidence(index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
+                                field=prop, text=f"{entity.name}的{prop}：{''.join(hits)}",
+                                source=_prop_source(entity, prop), origin="kg"))
+    return out
+
+
+def interaction_evidence(a: Entity, b: Entity, read: FactReader) -> list[Evidence]:
+    """What A's and B's facts and prose say about each other by name, then by class."""
+    terms = {e.id: terms_of(e, read(e.id, [RelType.HAS_INGREDIENT, RelType.IN_CATEGORY], Direction.OUT))
+             for e in (a, b)}
+    named: list[Evidence] = []
+    by_class: list[Evidence] = []
+    taken: set[str] = set()
+    for x, y in ((a, b), (b, a)):
+        names, classes = terms[y.id]
+        inter = [f for f in read(x.id, [RelType.INTERACTS_WITH], Direction.BOTH)
+                 if len(f.target_name) >= 2 and any(t in f.target_name or f.target_name in t for t in names)]
+        named += facts_to_evidence(x, inter)
+        named += sentences_naming(x, names, skip=taken)
+    for x, y in ((a, b), (b, a)):
+        by_class += sentences_naming(x, terms[y.id][1], skip=taken)
+    return named + by_class
+
+
+def comparison_evidence(drugs: Sequence[Entity], read: FactReader,
+                        described: Callable[[str], bool] | None = None) -> list[Evidence]:
+    """Rows × drugs, row-major so the answer reads in parallel."""
+    cells: dict[str, list[Evidence]] = defaultdict(list)
+    for d in drugs:
+        facts = read(d.id, [RelType.IN_CATEGORY, RelType.INDICATED_FOR, RelType.ADVERSE_REACTION,
+                            RelType.CONTRAINDICATED], Direction.OUT)
+        cats = [f.target_name for f in facts if f.relation == RelType.IN_CATEGORY and not f.flag]
+        kind = d.properties.get("药品类型")
+        kind_text = kind if isinstance(kind, str) else "、".join(kind or [])
+        kinds = [k for k in re.split(r"[，,、]", _first_clause(kind_text)) if k and not _REGULATORY.search(k)]
+        cls = "、".join(list(dict.fromkeys([*cats, *kinds]))[:3])
+        treats = rank([f for f in facts if f.relation == RelType.INDICATED_FOR],
+                      prose=prose_of([d], ("适应证", "适应症", "功能主治")), family="treats", described=described)
+        adr = rank([f for f in facts if f.relation == RelType.ADVERSE_REACTION],
+                   prose=prose_of([d], ("不良反应",)), family=RelType.ADVERSE_REACTION.value, described=described)
+        contra = rank([f for f in facts if f.relation == RelType.CONTRAINDICATED], family="contra")
+        values = {
+            "分类": cls,
+            "主要适应症": "、".join(treats.names[:4]) or _first_clause(_prop(d, ("适应证", "适应症", "功能主治"))),
+            "主要不良反应": "、".join(adr.names[:4]) or _first_clause(_prop(d, ("不良反应",))),
+            "禁忌": "、".join(contra.names[:3]) or _first_clause(_prop(d, ("禁忌证", "禁忌"))),
+        }
+        for row, value in values.items():
+            if value:
+                cells[row].append(Evidence(index=0, entity_id=d.id, entity_name=d.name, entity_type=d.type.value,
+                                           field=f"{COMPARE_FIELD}{row}", text=f"{d.name}的{row}：{value}",
+                                           source=",".join(d.sources), origin="kg"))
+    return [ev for row in COMPARE_ROWS for ev in cells.get(row, [])]
+
+
+def _prop(entity: Entity, keys: Sequence[str]) -> str:
+    for k in keys:
+        v = entity.properties.get(k)
+        if v:
+            return v if isinstance(v, str) else "、".join(v)
+    return ""
+
+
+def _first_clause(text: str, limit: int = 60) -> str:
+    first = _SENT.split(text.strip())[0].rstrip("。；; ") if text else ""
+    return first if len(first) <= limit else first[:limit].rstrip("，、") + "…"
+
+
+@dataclass
+class ClassIndex:
+    """Drug-class stems (头孢, 他汀 …) → described drugs whose core name starts or ends with them."""
+
+    members: dict[str, list[tuple[str, str]]]  # stem → [(id, name)]
+    names: set[str]
+
+    @classmethod
+    def build(cls, entries: Iterable[tuple[str, str, str, Sequence[str]]], linker: object | None = None) -> ClassIndex:
+        """From the name index; with a linker, only drugs a source describes (they have texts)."""
+        members: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        names: set[str] = set()
+        for eid, etype, name, _ in entries:
+            names.add(name)
+            if etype != NodeType.DRUG.value:
+                continue
+            entry = linker.entry(eid) if linker is not None else None  # type: ignore[attr-defined]
+            if linker is not None and not (entry and entry.described):
+                continue
+            core = core_name(name)
+            if len(core) < 4:
+                continue
+            for stem in {core[:2], core[:3], core[-2:]}:
+                members[stem].append((eid, name))
+        return cls({k: v for k, v in members.items() if len(v) >= CLASS_MIN}, names)
+
+    def find(self, question: str, skip: Sequence[tuple[int, int]] = ()) -> tuple[str, list[tuple[str, str]], int] | None:
+        """The longest class stem in the question outside the linked drug mentions: (stem, members, position)."""
+        best: tuple[str, list[tuple[str, str]], int] | None = None
+        for size in (3, 2):
+            for i in range(len(question) - size + 1):
+                if any(s <= i < e or s < i + size <= e for s, e in skip):
+                    continue
+                stem = question[i:i + size]
+                found = self.members.get(stem)
+                if found and (best is None or len(stem) > len(best[0])):
+                    best = (stem, found, i)
+            if best:
+                return best
+        return None
+
+
+_CONDITION_END = re.compile(r"(?:功能)?(?:不全|异常|衰竭|损害|损伤|障碍|不好|患者|病人|的人)$")
+
+
+def condition_terms(name: str) -> list[str]:
+    """How a drug's text names a condition: 肾功能不全 → 肾功能不全, 肾功能; 高血压 → 高血压."""
+    core = _CONDITION_END.sub("", name)
+    stem = core + "功能" if name.startswith(core + "功能") else core
+    return list(dict.fromkeys(t for t in (name, stem) if len(t) >= 2))
+
+
+def other_terms(mention: str) -> list[str]:
+    """A non-drug mention as prose names it: 喝酒 → 喝酒, 酒."""
+    bare = _VERB.sub("", mention)
+    return list(dict.fromkeys(t for t in (mention, bare, *SYNONYMS.get(bare, ())) if t))

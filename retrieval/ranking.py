@@ -1,0 +1,181 @@
+"""Evidence-strength ranking of list answers (indications, adverse reactions, drugs for a disease …).
+
+A list item is believed more the more independent places state it: several datasets, both
+directions of one fact (drug→INDICATED_FOR→X and X→TREATED_BY→drug), the drug's own prose
+(适应证 / 功能主治 text of the entity or of its same-ingredient handbook entry), a curated
+"common drugs" list (xywy / 39health). Extraction noise is usually stated once, by one dataset,
+and not in the prose, so it falls below corroborated items even before the cleaning stage flags it.
+Near-duplicates (低钾 / 低钾血症) collapse into the more specific name, their support pooled.
+Flagged facts (`Fact.flag`) never become items; they are counted so the evidence can say so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from kg.schema import Direction, Fact, NodeType, RelType
+
+#: Two directions of one fact family read the same way; they are ranked as one list.
+FAMILY: dict[tuple[RelType, Direction], str] = {
+    (RelType.INDICATED_FOR, Direction.OUT): "treats",
+    (RelType.TREATED_BY, Direction.IN): "treats",
+    (RelType.TREATED_BY, Direction.OUT): "treated",
+    (RelType.INDICATED_FOR, Direction.IN): "treated",
+}
+
+#: Per (dataset, predicate) bonus for disease → drug lists: a clinician-curated list of common
+#: drugs, and CMeKG's 药物治疗 (generic names in a disease's treatment text), beat CMeKG's
+#: 主治 (materia medica entries: 一匹草, 一碗水 …), which only ever name herbs.
+SOURCE_WEIGHT: dict[tuple[str, str], float] = {
+    ("xywy", "common_drug"): 2.0, ("xywy", "recommand_drug"): 1.0, ("39health", "drug"): 2.0,
+    ("cmekg", "药物治疗"): 1.5, ("caregpt", "适应证"): 1.0, ("cmekg", "主治"): -1.5,
+}
+#: Target types that can be the item of each family; anything else is probably extraction noise.
+EXPECTED_TYPES: dict[str, frozenset[NodeType]] = {
+    "treats": frozenset({NodeType.DISEASE, NodeType.SYMPTOM}),
+    "treated": frozenset({NodeType.DRUG, NodeType.INGREDIENT}),
+    RelType.ADVERSE_REACTION.value: frozenset({NodeType.SYMPTOM, NodeType.DISEASE}),
+    RelType.NEEDS_CHECK.value: frozenset({NodeType.CHECK}),
+    RelType.HAS_SYMPTOM.value: frozenset({NodeType.SYMPTOM, NodeType.DISEASE}),
+}
+#: Suffixes that make a name the more specific form of a shorter one (低钾 → 低钾血症).
+SPECIFIC_SUFFIXES = ("血症", "症", "病", "综合征", "症状", "性疾病", "燥", "感染")
+#: A name that starts like a clause (用于…, 也可用于…, 主治…) is a piece of a sentence, not an item.
+_CLAUSE = re.compile(r"^(?:也可|可|亦可|主要)?(?:用于|适用于|主治|治疗|症见|对|本品)")
+_DOSAGE_FORM = re.compile(r"(?:片|胶囊|颗粒|注射液|丸|散|膏|口服液|糖浆|滴丸|合剂|软膏|乳膏|栓|气雾剂|冲剂|酊|茶)$")
+
+
+@dataclass(slots=True)
+class RankedItem:
+    name: str
+    target_id: str
+    target_type: NodeType
+    datasets: set[str] = field(default_factory=set)
+    directions: set[Direction] = field(default_factory=set)
+    sources: set[tuple[str, str]] = field(default_factory=set)  # (dataset, predicate)
+    entries: set[str] = field(default_factory=set)  # the drugs (dosage forms) stating it
+    in_prose: bool = False
+    merged: list[str] = field(default_factory=list)  # near-duplicate names folded into this one
+    score: float = 0.0
+    clause: bool = False  # named like a piece of a sentence (用于…)
+    curated: bool = True  # False: curated-list weights do not apply (not a disease → drugs list)
+
+    @property
+    def supports(self) -> int:
+        """Independent statements of the item: each dataset, the second reading of the fact, the
+        drug's own prose, a curated list, and the drug's own records agreeing across its dosage forms."""
+        if self.clause:
+            return 0
+        curated = self.curated and any(SOURCE_WEIGHT.get(src, 0.0) >= 1.5 for src in self.sources)
+        return (len(self.datasets) + (len(self.directions) > 1) + self.in_prose + curated
+                + (len(self.entries) > 1))
+
+
+@dataclass(slots=True)
+class RankedList:
+    items: list[RankedItem]
+    flagged: int = 0  # facts the cleaning stage keeps out of answers (countable, never shown as items)
+
+    @property
+    def names(self) -> list[str]:
+        return [i.name for i in self.items]
+
+    @property
+    def strong(self) -> int:
+        """How many items have two independent supports (see RankedItem.supports)."""
+        return sum(1 for i in self.items if i.supports >= 2)
+
+
+def family_of(fact: Fact) -> str:
+    return FAMILY.get((fact.relation, fact.direction), fact.relation.value)
+
+
+def rank(facts: Iterable[Fact], *, prose: str = "", family: str = "",
+         described: Callable[[str], bool] | None = None) -> RankedList:
+    """Facts of one family (any datasets and directions) → unique items, strongest first."""
+    by_name: dict[str, RankedItem] = {}
+    flagged = 0
+    for f in facts:
+        if f.flag:
+            flagged += 1
+            continue
+        name = f.target_name.strip()
+        if not name:
+            continue
+        item = by_name.get(name)
+        if item is None:
+            item = by_name[name] = RankedItem(name, f.target_id, f.target_type)
+        item.datasets.add(f.dataset)
+        item.directions.add(f.direction)
+        item.sources.add((f.dataset, f.predicate))
+        item.entries.add(f.entity_id)
+    items = _collapse(list(by_name.values()))
+    expected = EXPECTED_TYPES.get(family)
+    names = [i.name for i in items]
+    for it in items:
+        # a name found in the prose only as part of a longer listed item (尿酸 in 高尿酸血症) is
+        # not a mention of its own
+        it.in_prose = bool(prose) and it.name in prose and not any(
+            it.name != o and it.name in o and o in prose for o in names)
+        it.score = _score(it, expected, described, curated=family == "treated")
+    # corroborated items first (two independent supports), then by score
+    items.sort(key=lambda i: (i.supports < 2, -i.score, len(i.name), i.name))
+    return RankedList(items, flagged)
+
+
+def _collapse(items: list[RankedItem]) -> list[RankedItem]:
+    """低钾 + 低钾血症 → 低钾血症 with the support of both (linear: looks up name + suffix)."""
+    by_len = sorted(items, key=lambda i: -len(i.name))
+    kept: list[RankedItem] = []
+    by_name: dict[str, RankedItem] = {}
+    for it in by_len:
+        into = None
+        if len(it.name) >= 2:
+            into = next((by_name[it.name + x] for x in SPECIFIC_SUFFIXES if it.name + x in by_name), None)
+        if into is None:
+            kept.append(it)
+            by_name[it.name] = it
+            continue
+        into.datasets |= it.datasets
+        into.directions |= it.directions
+        into.sources |= it.sources
+        into.entries |= it.entries
+        into.merged.append(it.name)
+    return kept
+
+
+def _score(it: RankedItem, expected: frozenset[NodeType] | None,
+           described: Callable[[str], bool] | None, curated: bool = False) -> float:
+    s = 1.0 * len(it.datasets) + 0.75 * (len(it.directions) - 1) + 0.25 * (len(it.sources) - 1)
+    s += 0.5 * (len(it.entries) - 1)  # other dosage forms of the same ingredient say it too
+    if Direction.OUT in it.directions:
+        s += 0.5  # the subject's own record states it (not only the other end's page)
+    if curated:  # disease → drugs: a clinician-curated list of common drugs counts most
+        weights = [SOURCE_WEIGHT.get(src, 0.0) for src in it.sources] or [0.0]
+        s += max(0.0, *weights)
+        if all(w < 0 for w in weights):  # stated only by a weak source
+            s += min(weights)
+    else:
+        it.curated = False
+    if it.in_prose:
+        s += 2.0
+    if expected is not None and it.target_type not in expected:
+        s -= 1.0
+    if len(it.name) <= 1:
+        s -= 1.0
+    if _CLAUSE.match(it.name):
+        it.clause = True
+        s -= 1.5
+    if described is not None and described(it.target_id):
+        s += 0.5  # a source describes the item itself: a real disease, symptom, check or drug
+    if expected is not None and NodeType.DRUG in expected and _DOSAGE_FORM.search(it.name):
+        s += 0.25  # generic product names (…片, …胶囊) before bare brand names
+    return s
+
+
+def shown(ranked: RankedList | list[str], top: int = 8) -> tuple[list[str], int]:
+    """The items an answer lists and the total N for "等N项"."""
+    names = ranked.names if isinstance(ranked, RankedList) else ranked
+    return names[:top], len(names)

@@ -1,0 +1,64 @@
+"""Evidence-strength ranking: corroborated items above single-source noise, near-duplicates collapsed,
+flagged facts counted but never listed."""
+
+from __future__ import annotations
+
+from kg.schema import Direction, Entity, Fact, NodeType, RelType
+from retrieval.evidence import facts_to_evidence
+from retrieval.ranking import rank, shown
+
+OUT, IN = Direction.OUT, Direction.IN
+
+
+def fact(target: str, ds: str = "cmekg", rel: RelType = RelType.INDICATED_FOR, direction: Direction = OUT,
+         pred: str = "适应症", t: NodeType = NodeType.DISEASE, flag: str = "") -> Fact:
+    return Fact("d1", "非布司他片", rel, f"id-{target}", target, t, ds, pred, direction, flag)
+
+
+def test_corroborated_and_prose_items_rank_above_noise() -> None:
+    facts = [fact("双盲", t=NodeType.CONCEPT), fact("关节炎"), fact("痛风"),
+             fact("痛风", "xywy", RelType.TREATED_BY, IN, "common_drug"), fact("高尿酸血症"),
+             fact("高尿酸血症", "caregpt", pred="适应证")]
+    ranked = rank(facts, prose="用于痛风患者高尿酸血症的长期治疗。", family="treats")
+    assert ranked.names[:2] == ["高尿酸血症", "痛风"] or ranked.names[:2] == ["痛风", "高尿酸血症"]
+    assert ranked.names[-1] == "双盲"  # one dataset, wrong kind of thing, not in the prose
+
+
+def test_substring_of_a_prose_item_gets_no_prose_credit() -> None:
+    ranked = rank([fact("尿酸", t=NodeType.SYMPTOM), fact("高尿酸血症")], prose="高尿酸血症的长期治疗", family="treats")
+    assert ranked.names == ["高尿酸血症", "尿酸"]
+    assert not ranked.items[1].in_prose
+
+
+def test_near_duplicates_collapse_into_the_specific_name() -> None:
+    facts = [fact(n, rel=RelType.ADVERSE_REACTION, pred="不良反应", t=NodeType.SYMPTOM)
+             for n in ("低钾", "低钾血症", "多汗", "多汗症", "头痛")]
+    ranked = rank(facts, family=RelType.ADVERSE_REACTION.value)
+    assert sorted(ranked.names) == ["低钾血症", "多汗症", "头痛"]
+    assert next(i for i in ranked.items if i.name == "低钾血症").merged == ["低钾"]
+
+
+def test_flagged_facts_are_counted_not_listed() -> None:
+    ranked = rank([fact("痛风"), fact("剂量", flag="noise_term")], family="treats")
+    assert ranked.names == ["痛风"] and ranked.flagged == 1
+    ev = facts_to_evidence(Entity.named("非布司他片", NodeType.DRUG), [fact("痛风"), fact("剂量", flag="noise_term")])
+    assert ev[0].target_name == "痛风" and "1项低置信度" in ev[0].text
+
+
+def test_common_drug_lists_beat_herbal_entries_for_a_disease() -> None:
+    drugs = [fact("一匹草", rel=RelType.INDICATED_FOR, direction=IN, pred="主治", t=NodeType.DRUG),
+             fact("一碗水", rel=RelType.INDICATED_FOR, direction=IN, pred="主治", t=NodeType.DRUG),
+             fact("氨茶碱片", "xywy", RelType.TREATED_BY, OUT, "common_drug", NodeType.DRUG),
+             fact("乙酰半胱氨酸片", rel=RelType.INDICATED_FOR, direction=IN, t=NodeType.DRUG)]
+    ranked = rank(drugs, family="treated")
+    assert ranked.names[0] == "氨茶碱片" and set(ranked.names[-2:]) == {"一匹草", "一碗水"}
+
+
+def test_one_evidence_item_per_family_keeps_the_full_ranked_list() -> None:
+    facts = [fact(f"病{i:03d}") for i in range(30)] + [fact("痛风"), fact("痛风", "xywy", RelType.TREATED_BY, IN, "common_drug")]
+    ev = facts_to_evidence(Entity.named("非布司他片", NodeType.DRUG), facts)
+    assert len(ev) == 1 and ev[0].source == "cmekg,xywy"
+    names = ev[0].target_name.split("、")
+    assert len(names) == 31 and names[0] == "痛风"
+    top, n = shown(names)
+    assert len(top) == 8 and n == 31
