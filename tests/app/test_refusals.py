@@ -127,11 +127,19 @@ def test_same_ingredient_facts_are_labelled_as_the_ingredients(service: QAServic
     assert all(c.entity == "阿莫西林胶囊" for c in a.citations)  # cited as the other entry, never as the product
 
 
-def test_two_drugs_found_is_not_reported_as_nothing_found(service: QAService) -> None:
+def test_two_drugs_found_are_compared_not_reported_as_nothing_found(service: QAService) -> None:
     a = service.ask("非布司他片和别嘌醇片有什么区别？")
-    assert refused(a) and a.answer != NO_ENTITY
+    assert a.answer != NO_ENTITY and a.grounded
     assert "非布司他片" in a.answer and "别嘌醇片" in a.answer
     assert {e.name for e in a.entities} >= {"非布司他片", "别嘌醇片"}
+    assert a.comparison is not None and [e.name for e in a.comparison.entities] == ["非布司他片", "别嘌醇片"]
+
+
+def test_two_drugs_without_a_supported_question_type_say_so(service: QAService) -> None:
+    a = service.ask("非布司他片和别嘌醇片哪个便宜？")
+    assert a.answer != NO_ENTITY
+    if refused(a):
+        assert "非布司他片" in a.answer and "别嘌醇片" in a.answer
 
 
 def test_known_entity_without_the_facts_names_relation_and_entity(service: QAService) -> None:
