@@ -14,16 +14,19 @@ from pydantic import BaseModel, Field
 
 from app.api.schemas import EntityCardOut as RawCardOut
 from app.api.schemas import card_out
-from kg.schema import REL_LABELS, Direction, Entity, EntityCard, Fact, NodeType, RelType
+from kg.schema import Direction, Entity, EntityCard, Fact, NodeType, RelType
 from kg.stores.base import GraphStore
+from kg.vocabulary import (
+    INCOMING_LABELS,
+    REL_LABELS,
+    SOURCE_LABELS,
+    TRUNCATED_LABEL,
+    TRUNCATED_SUFFIX,
+    TYPE_LABELS,
+)
 from models.types import EntityRef
-from retrieval.evidence import INCOMING_LABELS, PROPERTY_SOURCES, SOURCE_LABELS
+from retrieval.evidence import property_datasets
 
-#: How each node type reads in Chinese (the badge in the card header and on links).
-TYPE_LABELS: dict[str, str] = {
-    "Drug": "药品", "Disease": "疾病", "Symptom": "症状", "Check": "检查", "Department": "科室",
-    "Ingredient": "成份", "Food": "食物", "Category": "分类", "Cause": "病因", "Concept": "概念",
-}
 #: Items shown before "展开全部 N 项"; the JSON carries at most MAX_ITEMS per section (with the true N).
 TOP_ITEMS = 10
 MAX_ITEMS = 500
@@ -155,11 +158,9 @@ def section_title(rel: RelType, direction: Direction, name: str) -> str:
 
 
 def prop_sources(entity: Entity, prop: str) -> list[str]:
-    """The datasets that can have written `prop` on this entity (properties carry no per-value source)."""
-    writers = PROPERTY_SOURCES.get(prop.removesuffix("_截断"), ("cmekg", "jsonl"))
-    if prop.endswith("_截断"):
-        writers = ("xywy", "39health")
-    return [d for d in entity.sources if d in writers] or list(entity.sources)
+    """The datasets recorded as writing `prop` on this entity (a guess only for graphs built before
+    provenance was recorded)."""
+    return property_datasets(entity, prop)
 
 
 def _values(value: object) -> list[str]:
@@ -232,10 +233,10 @@ class _Builder:
 
     def section(self, spec: SectionSpec) -> CardSection:
         items, low = _items(self.facts(spec.rels))
-        truncated = [v for v in self.prop_values([p for p in spec.props if p.endswith("_截断")])]
+        truncated = [v for v in self.prop_values([p for p in spec.props if p.endswith(TRUNCATED_SUFFIX)])]
         names = {i.name for i in items}
         items += [CardItem(name=v.text, datasets=v.sources) for v in truncated if v.text not in names]
-        texts = self.prop_values([p for p in spec.props if not p.endswith("_截断")])
+        texts = self.prop_values([p for p in spec.props if not p.endswith(TRUNCATED_SUFFIX)])
         return CardSection(key=spec.key, title=spec.title, total=len(items), items=items[:MAX_ITEMS], texts=texts,
                            low_confidence=low[:MAX_ITEMS])
 
@@ -259,7 +260,7 @@ def build_card(card: EntityCard) -> EntityCardOut:
     summary = [b.summary_row(*spec) for spec in SUMMARY.get(kind, DEFAULT_SUMMARY)]
     sections = [b.section(spec) for spec in SECTIONS.get(kind, ())]
     sections = [s for s in sections if s.total or s.texts or s.low_confidence] + b.remaining_sections()
-    more = [SummaryRow(label=k.replace("_截断", "（原文名称不全）"), values=b.prop_values([k]))
+    more = [SummaryRow(label=k.replace(TRUNCATED_SUFFIX, TRUNCATED_LABEL), values=b.prop_values([k]))
             for k in card.entity.properties if k not in b.used_props]
     raw = card_out(card)
     return EntityCardOut(entity=raw.entity, groups=raw.groups, type_label=TYPE_LABELS.get(kind, kind),

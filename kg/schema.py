@@ -46,25 +46,6 @@ class RelType(StrEnum):
     RELATED_TO = "RELATED_TO"  # any other entity-valued source predicate (kept in `predicate`)
 
 
-#: How each relationship reads in Chinese from its subject's side ("非布司他片的适应症") — the one
-#: table that evidence text, prompts and the UI share.
-REL_LABELS: dict[RelType, str] = {
-    RelType.INDICATED_FOR: "适应症",
-    RelType.ADVERSE_REACTION: "不良反应",
-    RelType.CONTRAINDICATED: "禁忌",
-    RelType.INTERACTS_WITH: "相互作用",
-    RelType.HAS_INGREDIENT: "成份",
-    RelType.IN_CATEGORY: "分类",
-    RelType.HAS_SYMPTOM: "症状",
-    RelType.NEEDS_CHECK: "检查",
-    RelType.TREATED_BY: "治疗药物",
-    RelType.IN_DEPARTMENT: "就诊科室",
-    RelType.COMPLICATION: "并发症",
-    RelType.HAS_CAUSE: "病因",
-    RelType.GOOD_FOOD: "宜吃食物",
-    RelType.AVOID_FOOD: "忌吃食物",
-    RelType.RELATED_TO: "相关",
-}
 
 
 class Direction(StrEnum):

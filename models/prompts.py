@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from kg.errors import InvalidInput
-from kg.schema import REL_LABELS
+from kg.vocabulary import FIELD_LABELS
 from models.generators.base import Turn
 from retrieval.types import Evidence
 
@@ -41,8 +41,6 @@ GROUNDED_RULES = (
     f"如果这些事实都不能回答问题，请直接回答：“{NO_ANSWER_TEXT}”"
 )
 
-#: Chinese labels for the relationship types used in evidence lines (property names pass through).
-FIELD_LABELS: dict[str, str] = {rel.value: label for rel, label in REL_LABELS.items()}
 
 HistoryLike = Sequence[Turn] | Sequence[tuple[str, str]]
 

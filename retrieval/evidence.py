@@ -4,31 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from kg.schema import REL_LABELS, Direction, Entity, Fact, NodeType, RelType
+from kg.schema import Direction, Entity, Fact, NodeType, RelType
+from kg.vocabulary import INCOMING_LABELS, REL_LABELS, TRUNCATED_LABEL, TRUNCATED_SUFFIX, is_truncated_key
 from retrieval.ranking import family_of, rank
 from retrieval.types import Evidence
-
-#: How a relationship reads in Chinese, from the subject's side and from the object's side.
-#: How an incoming relationship reads from its object's side ("可用于治疗痛风的药物").
-INCOMING_LABELS: dict[RelType, str] = {
-    RelType.INDICATED_FOR: "可用于治疗{name}的药物",
-    RelType.ADVERSE_REACTION: "可引起{name}的药物",
-    RelType.CONTRAINDICATED: "以{name}为禁忌的药物",
-    RelType.INTERACTS_WITH: "与{name}有相互作用的药物",
-    RelType.HAS_INGREDIENT: "含有{name}的药物",
-    RelType.IN_CATEGORY: "属于{name}的药物",
-    RelType.HAS_SYMPTOM: "可出现{name}的疾病",
-    RelType.NEEDS_CHECK: "需做{name}的疾病",
-    RelType.TREATED_BY: "可用{name}治疗的疾病",
-    RelType.IN_DEPARTMENT: "在{name}就诊的疾病",
-    RelType.COMPLICATION: "可并发{name}的疾病",
-    RelType.HAS_CAUSE: "由{name}引起的疾病",
-    RelType.GOOD_FOOD: "宜吃{name}的疾病",
-    RelType.AVOID_FOOD: "忌吃{name}的疾病",
-    RelType.RELATED_TO: "与{name}相关的条目",
-}
-
-SOURCE_LABELS = {"cmekg": "CMeKG", "xywy": "寻医问药", "39health": "39健康", "caregpt": "药品手册", "jsonl": "用户数据"}
 
 MAX_PROP_CHARS = 600
 
@@ -92,7 +71,7 @@ def property_evidence(entity: Entity, keys: Iterable[str]) -> list[Evidence]:
     seen: set[str] = set()
     for key in keys:
         for prop, value in entity.properties.items():
-            if prop in seen or not (prop == key or (prop.startswith(key) and "_截断" not in prop)):
+            if prop in seen or not (prop == key or (prop.startswith(key) and not is_truncated_key(prop))):
                 continue
             text = value if isinstance(value, str) else "、".join(v for v in value if v)
             text = text.strip()
@@ -101,7 +80,7 @@ def property_evidence(entity: Entity, keys: Iterable[str]) -> list[Evidence]:
             seen.add(prop)
             if len(text) > MAX_PROP_CHARS:
                 text = text[:MAX_PROP_CHARS].rstrip() + "……"
-            label = prop.replace("_截断", "（原文名称不全）")
+            label = prop.replace(TRUNCATED_SUFFIX, TRUNCATED_LABEL)
             out.append(Evidence(
                 index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
                 field=prop, text=f"{entity.name}的{label}：{text}", source=_prop_source(entity, prop), origin="kg",
@@ -121,20 +100,23 @@ PROPERTY_SOURCES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _prop_source(entity: Entity, prop: str) -> str:
+def property_datasets(entity: Entity, prop: str) -> list[str]:
     """The dataset(s) a property came from: the provenance recorded at ingest; for graphs built
     before it was recorded, the entity's sources narrowed by which datasets write that key (a
     merged disease's 简介 is xywy's, its ICD10 CMeKG's)."""
     recorded = entity.datasets_of(prop)
     if recorded:
-        return ",".join(recorded)
-    writers = PROPERTY_SOURCES.get(prop.split("_截断")[0] if prop.endswith("_截断") else prop)
-    if prop.endswith("_截断"):
+        return recorded
+    writers = PROPERTY_SOURCES.get(prop.removesuffix(TRUNCATED_SUFFIX))
+    if is_truncated_key(prop):
         writers = ("xywy", "39health")
     if writers is None:
         writers = ("cmekg", "jsonl")
-    narrowed = [d for d in entity.sources if d in writers] or entity.sources
-    return ",".join(narrowed)
+    return [d for d in entity.sources if d in writers] or list(entity.sources)
+
+
+def _prop_source(entity: Entity, prop: str) -> str:
+    return ",".join(property_datasets(entity, prop))
 
 
 OVERVIEW_PROPS = ("简介", "desc", "概述", "药品类型", "分类", "用途分类", "适应证", "功能主治")

@@ -26,7 +26,7 @@ from kg.normalize import (
     normalize_name,
     strip_dosage_form,
 )
-from kg.schema import NodeType
+from kg.schema import TYPE_PRIORITY, NodeType
 from retrieval.mentions import (
     CONTEXT_WORDS,
     JOINERS,
@@ -173,7 +173,7 @@ class EntityLinker:
         # described entities first: a mere mention ("地屈孕酮" as an ingredient) must not beat the
         # drug a source describes ("地屈孕酮片", reached through its variant form)
         return sorted(best.values(), key=lambda c: (not c.entry.described, -c.score,
-                                                    -_TYPE_RANK.get(c.entry.type, 0),
+                                                    -TYPE_PRIORITY.get(c.entry.type, 0),
                                                     c.entry.name[-1:] not in _FORM_ENDINGS,  # generic first
                                                     len(c.entry.name), c.entry.id))
 
@@ -380,7 +380,7 @@ class EntityLinker:
         for t in knowns:
             assert t.key is not None
             contained += [c.entry for c in self._keys[t.key] if c.entry.described][:2]
-        contained.sort(key=lambda e: -_TYPE_RANK.get(e.type, 0))
+        contained.sort(key=lambda e: -TYPE_PRIORITY.get(e.type, 0))
         for e in contained:
             out.setdefault(e.id, SuggestedEntity(id=e.id, name=e.name, type=e.type.value, why=WHY_CONTAINED))
         index = self._typos()
@@ -446,6 +446,3 @@ def _component_forms(name: str) -> set[str]:
         if not re.search(r"[a-z0-9()]", n) else set()
 
 
-_TYPE_RANK = {NodeType.DISEASE: 7, NodeType.DRUG: 6, NodeType.SYMPTOM: 5, NodeType.CHECK: 4,
-              NodeType.INGREDIENT: 4, NodeType.FOOD: 3, NodeType.DEPARTMENT: 3, NodeType.CATEGORY: 2,
-              NodeType.CAUSE: 1, NodeType.CONCEPT: 0}

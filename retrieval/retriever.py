@@ -16,6 +16,7 @@ from pathlib import Path
 from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import GraphStore
+from kg.vocabulary import SAFETY_INTENTS
 from retrieval.evidence import OVERVIEW_PROPS, OVERVIEW_RELS, facts_to_evidence, property_evidence, prose_of
 from retrieval.fusion import rrf_merge
 from retrieval.graph_reader import GraphReader
@@ -40,7 +41,6 @@ LINK_THRESHOLD = 0.6
 #: Related entities (same ingredient, handbook entry) consulted for a drug.
 MAX_RELATED = 3
 #: Drug questions that get a short safety note (禁忌, main 不良反应) besides their answer.
-SAFETY_INTENTS = {"indication", "usage", "overview", "interaction", "ingredient"}
 #: Earlier turns a follow-up may reach back through (bounds the work on long histories).
 MAX_HISTORY_TURNS = 8
 #: How evidence of another entry of the same ingredient is labelled.

@@ -3,8 +3,8 @@
 Answer text comes from a generator, so it is HTML-escaped before entity links and [n] markers are
 inserted; names, ids and evidence text are escaped too. Links and markers are plain elements with
 `data-entity` / `data-cite` / `data-feedback` attributes: ui/components.py turns clicks on them into
-Streamlit events (no page load). Labels come from the project's one table (kg.schema.REL_LABELS,
-retrieval.evidence.INCOMING_LABELS, app.cards).
+Streamlit events (no page load). Labels come from the project's one vocabulary,
+kg.vocabulary (types, relationships both ways, datasets).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from app.cards import TOP_ITEMS, TYPE_LABELS, CardItem, CardSection, EntityCardOut, SourcedValue, SummaryRow
+from app.cards import TOP_ITEMS, CardItem, CardSection, EntityCardOut, SourcedValue, SummaryRow
 from app.cards import source_label as dataset_label
 from app.feedback import FactRef
-from kg.schema import REL_LABELS, RelType
+from kg.schema import RelType
+from kg.vocabulary import INCOMING_LABELS, REL_LABELS, TYPE_LABELS
 from models.types import Answer, Citation, EntityRef
-from retrieval.evidence import INCOMING_LABELS
 from retrieval.intents import BY_NAME
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")

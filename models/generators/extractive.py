@@ -12,18 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from kg.vocabulary import SAFETY_FIELDS, SAFETY_INTENTS
 from models.generators.base import GenerationRequest, Generator
 from models.generators.focus import Qualifier, clip, is_fee, qualifiers, select, sentences
 from retrieval.types import Evidence
 
 #: Evidence fields that make up the drug safety note when the question is about something else.
-SAFETY_FIELDS = ("CONTRAINDICATED", "禁忌", "禁忌证", "ADVERSE_REACTION", "不良反应")
-SAFETY_INTENTS = {"indication", "usage", "overview", "interaction", "ingredient"}
 #: Two directions of one fact family read the same way: a drug's 适应症 and the diseases that list
 #: it as treatment; a disease's 治疗药物 and the drugs indicated for it. Merged into one sentence.
 SAME_MEANING = {"INDICATED_FOR": "treats", "TREATED_BY<-": "treats", "TREATED_BY": "treated", "INDICATED_FOR<-": "treated"}
-TYPE_LABELS = {"Drug": "药品", "Disease": "疾病", "Symptom": "症状", "Check": "检查", "Department": "科室",
-               "Ingredient": "成分", "Food": "食物", "Category": "类别", "Cause": "病因", "Concept": "条目"}
 #: How many list items an answer shows; the evidence keeps the full ranked list and the same N.
 TOP_ITEMS = 8
 SAFETY_TOP = 5
