@@ -26,6 +26,7 @@ from kg.vocabulary import (
 )
 from models.types import EntityRef
 from retrieval.evidence import property_datasets
+from retrieval.ranking import family_of, rank
 
 #: Items shown before "展开全部 N 项"; the JSON carries at most MAX_ITEMS per section (with the true N).
 TOP_ITEMS = 10
@@ -130,7 +131,7 @@ DEFAULT_SUMMARY: tuple[SummarySpec, ...] = (("别名", (), ()), ("简介", ("简
 
 
 def rank_items(items: Iterable[CardItem]) -> list[CardItem]:
-    """Items stated by more datasets first, then by name (stable, deterministic)."""
+    """Low-confidence items: stated by more datasets first, then by name (stable, deterministic)."""
     return sorted(items, key=lambda i: (-len(i.datasets), i.name))
 
 
@@ -174,19 +175,25 @@ def _values(value: object) -> list[str]:
 
 
 def _items(facts: Iterable[Fact]) -> tuple[list[CardItem], list[CardItem]]:
-    """Facts → one item per other end (datasets merged); (usable, low-confidence), each ranked."""
-    usable: dict[str, CardItem] = {}
+    """Facts → one item per other end, ranked by the same rule as answers (retrieval.ranking: usable
+    facts only, near-duplicates folded, strongest first), so N is the same in the answer and the card;
+    (usable, low-confidence)."""
+    facts = list(facts)
+    if not facts:
+        return [], []
+    ranked = rank(facts, family=family_of(facts[0]))
+    usable = [CardItem(id=it.target_id, name=it.name, type=it.target_type.value, datasets=sorted(it.datasets))
+              for it in ranked.items]
+    shown = {n for it in ranked.items for n in (it.name, *it.merged)}
     flagged: dict[str, CardItem] = {}
     for f in facts:
-        bucket = flagged if f.flag else usable
-        item = bucket.get(f.target_id)
-        if item is None:
-            bucket[f.target_id] = CardItem(id=f.target_id, name=f.target_name, type=f.target_type.value,
-                                           datasets=[f.dataset], flag=f.flag)
-        elif f.dataset not in item.datasets:
+        if not f.flag or f.target_name in shown:
+            continue  # a usable statement by any source wins
+        item = flagged.setdefault(f.target_id, CardItem(id=f.target_id, name=f.target_name,
+                                                        type=f.target_type.value, flag=f.flag))
+        if f.dataset not in item.datasets:
             item.datasets.append(f.dataset)
-    low = [i for k, i in flagged.items() if k not in usable]  # a usable statement by any source wins
-    return rank_items(usable.values()), rank_items(low)
+    return usable, rank_items(flagged.values())
 
 
 class _Builder:
