@@ -10,6 +10,7 @@ a span is a *partial* match: the linker never answers with it (it becomes a sugg
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from kg.normalize import DOSAGE_FORMS, SALT_PREFIXES, SALT_SUFFIXES, normalize_name
@@ -105,6 +106,9 @@ def looks_like_a_name(text: str) -> bool:
     return bool(head) and len(text) - len(head) >= 2 and not (set(text[: -len(head)]) & _NUMERALS)
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
 def _glued(a: Token, b: Token, b_is_last: bool, inside: bool) -> bool:
     """Do two adjacent tokens of a run belong to one name? `inside`: `a` already continues a span."""
     if a.text[-1:] in MODIFIER_ENDS and (a.known or len(a.text) == 1 or b.known):
@@ -113,7 +117,9 @@ def _glued(a: Token, b: Token, b_is_last: bool, inside: bool) -> bool:
         if a.known:
             # 美林 + 洛芬: two drug names written as one; but a complete product name after a
             # maker's prefix ("999" + 感冒灵颗粒) is that product
-            return a.drug and b.drug and not form_suffix(b.text)
+            # (a prefix with no Chinese in it); two generic names before a form are a combination
+            # product (坎地沙坦 + 氢氯噻嗪片)
+            return a.drug and b.drug and (not form_suffix(b.text) or bool(_CJK.search(a.text)))
         if inside:
             return True  # 过敏 + 性云纹 + 鼻炎: unknown characters between two parts of one name
         # unknown characters before a drug name: a one-character prefix (卡兰索拉唑) or a salt/复方

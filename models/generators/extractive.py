@@ -94,6 +94,11 @@ def _is_safety(ev: Evidence) -> bool:
     return any(ev.field.startswith(f) for f in SAFETY_FIELDS)
 
 
+#: Subjects whose asked list continues after the top items ("其余还有…"): a disease's symptoms, checks
+#: and drugs come from curated source lists; a drug's extracted lists do not.
+CONTINUED_TYPES = frozenset({"Disease", "Symptom"})
+
+
 class ExtractiveGenerator(Generator):
     name = "extractive"
 
@@ -140,7 +145,12 @@ class ExtractiveGenerator(Generator):
                 cut = strong.get(indices[0], 0) if len(indices) == 1 and field in SAME_MEANING else 0
                 yield f"{lead}{head}包括：{_cited(_list_body(body, question, TOP_ITEMS, cut), _marks(indices))}。"
                 rest = [n for n in body.split("、") if n]
-                more = (rest[TOP_ITEMS:cut] if cut >= MIN_STRONG and len(rest) > MIN_CUT else rest[TOP_ITEMS:])[:MORE_ITEMS]
+                # a drug's lists continue only with further *corroborated* items (the rest stay in the
+                # evidence); a disease's asked list (symptoms, checks, drugs) continues with its next items
+                strong_only = cut >= MIN_STRONG and len(rest) > MIN_CUT
+                ev_type = next(e.entity_type for e in answer_items if e.index == indices[0])
+                more = (rest[TOP_ITEMS:cut] if strong_only
+                        else rest[TOP_ITEMS:] if ev_type in CONTINUED_TYPES else [])[:MORE_ITEMS]
                 if entity_id != main_id:
                     more = []
                 if more:  # further corroborated items of the asked list, after the direct answer

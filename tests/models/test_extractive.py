@@ -46,7 +46,7 @@ def test_long_lists_show_the_top_items_and_the_same_n() -> None:
     assert text.startswith("非布司他片的不良反应包括：症状0、")  # no preamble: the answer comes first
     first = text.split("。")[0]
     assert first.endswith("症状7[1]等20项") and "症状8" not in first
-    assert "其余还有：症状8、" in text  # the asked list continues after the direct answer
+    assert "症状8" not in text  # uncorroborated items stay in the evidence, not in the answer
 
 
 def test_prose_answers_with_the_qualifier_sentence_first_and_folds_the_rest() -> None:
