@@ -379,7 +379,9 @@ class EntityLinker:
         contained: list[NameEntry] = []
         for t in knowns:
             assert t.key is not None
-            contained += [c.entry for c in self._keys[t.key] if c.entry.described][:2]
+            cands = [c.entry for c in self._keys[t.key]]
+            # described entries first; a name the graph only mentions is still a real entity to offer
+            contained += ([e for e in cands if e.described] or cands)[:2]
         contained.sort(key=lambda e: -TYPE_PRIORITY.get(e.type, 0))
         for e in contained:
             out.setdefault(e.id, SuggestedEntity(id=e.id, name=e.name, type=e.type.value, why=WHY_CONTAINED))
