@@ -36,6 +36,8 @@ from retrieval.pairs import (
 )
 from retrieval.types import Evidence, Intent, LinkedEntity, NearMiss, RetrievalResult
 
+#: Passages (dense/lexical) that may follow the KG facts of a specific question.
+PASSAGES_AFTER_FACTS = 3
 #: Below this a mention is not treated as "the" entity of the question.
 LINK_THRESHOLD = 0.6
 #: Related entities (same ingredient, handbook entry) consulted for a drug.
@@ -198,7 +200,7 @@ class Retriever:
         timings["passages_ms"] = _ms(t3)
 
         evidence = kg_items[: self.config.max_kg_items]
-        room = max(0, k - len(evidence)) if intent.name == "overview" or not evidence else max(0, min(3, k - len(evidence)))
+        room = max(0, k - len(evidence)) if intent.name == "overview" or not evidence else max(0, min(PASSAGES_AFTER_FACTS, k - len(evidence)))
         evidence += extra[:room]
         for i, ev in enumerate(evidence, start=1):
             ev.index = i
@@ -415,9 +417,6 @@ class Retriever:
             items += facts_to_evidence(entity, safety, prose=prose_of([entity], ("不良反应", "禁忌")))
         return items
 
-    def overview(self, entity_id: str) -> list[Evidence]:
-        entity = self.graph.entity(entity_id)
-        return self._overview(entity) if entity else []
 
     def _dense(self, question: str, main: LinkedEntity) -> list[Evidence]:
         """The linked entity's own passages ranked by cosine similarity to the question."""

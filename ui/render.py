@@ -374,3 +374,15 @@ def suggestion_question(question: str, name: str, intent: str = "") -> str:
 
 def values_text(values: Sequence[SourcedValue]) -> str:
     return "、".join(v.text for v in values)
+
+
+#: the first choice of the generator picker: whatever the service is configured with
+DEFAULT_GENERATOR = "（服务默认）"
+
+
+def generator_choices() -> list[str]:
+    """The picker's choices: the service default, then every registered generator (a generator added
+    with one line in models.generators.GENERATORS appears here without editing ui/)."""
+    from models.generators import GENERATORS
+
+    return [DEFAULT_GENERATOR, *GENERATORS]

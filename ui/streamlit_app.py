@@ -28,12 +28,14 @@ from models.types import Answer, EntityRef
 from ui.client.base import ClientError, QAClient
 from ui.components import qz_html
 from ui.render import (
+    DEFAULT_GENERATOR,
     answer_html,
     card_html,
     card_item_fact,
     citation_title,
     error_text,
     export_markdown,
+    generator_choices,
     learn_more,
     link_candidates,
     markers_html,
@@ -44,7 +46,6 @@ DISCLAIMER = ("本系统根据医学知识图谱生成回答，仅供医务人�
               "用药请遵医嘱并以药品说明书为准。")
 ABOUT = "基于医学知识图谱（CMeKG、寻医问药、39健康、药品手册）回答药品与疾病问题，每条事实都标注出处。"
 NOT_GROUNDED = "知识图谱中没有找到依据，本次未作回答。"
-GENERATORS = ["（服务默认）", "extractive", "hf", "openai"]
 MAX_SESSIONS = 200
 log = logging.getLogger("qizhen.ui")
 ADVANCED = os.environ.get("QIZHEN_UI_ADVANCED", "") == "1"
@@ -313,9 +314,9 @@ def _sidebar(messages: list[dict[str, Any]]) -> tuple[str | None, int | None]:
         with st.expander("高级设置", expanded=False):
             st.text_input("API 地址", key="adv_url", placeholder=os.environ.get("QIZHEN_API_URL", "") or "留空：本进程内运行")
             st.text_input("API 密钥", key="adv_key", type="password", help="仅用于上面填写的地址")
-            gen = st.selectbox("生成器", GENERATORS, index=0)
+            gen = st.selectbox("生成器", generator_choices(), index=0)
             top_k = st.slider("证据条数", min_value=1, max_value=30, value=12)
-        return (None if gen == GENERATORS[0] else gen), top_k
+        return (None if gen == DEFAULT_GENERATOR else gen), top_k
 
 
 def _export_button(messages: list[dict[str, Any]]) -> None:

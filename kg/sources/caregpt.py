@@ -32,7 +32,6 @@ from kg.schema import Entity, NodeType, Relation, RelType, entity_id
 from kg.sources.base import KnownNames, Reject, Source, SourceRecord, usable_name
 
 DATASET = "caregpt"
-TEXT_FIELDS = ("适应证", "禁忌证", "注意事项", "不良反应", "用法用量", "药物相互作用", "剂型", "药品类型")
 SAME_INGREDIENT = "同成分"
 INDICATION_FIELD = "适应证"
 _FIELD = re.compile(r"^\s*([^:：\s]{1,12})\s*[:：]\s*(.*)$")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from kg.schema import RelType
 
-ENTITY_LABEL = "Entity"
 META_LABEL = "QizhenMeta"
 META_KEY = "graph"
 

@@ -27,13 +27,12 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from models.generators.base import GenerationRequest, Generator, GeneratorError
+from models.generators.settings import GeneratorSettings
 from models.prompts import build_messages
 
 if TYPE_CHECKING:
     import httpx
 
-#: any object with the QIZHEN_ settings' attributes (app.settings.Settings); models/ does not import app/
-SettingsLike = Any
 
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@]+(?::[^/\s@]*)?@")
 
@@ -122,7 +121,7 @@ class OpenAIGenerator(Generator):
         return safe_url(self.base_url)
 
     @classmethod
-    def from_settings(cls, settings: SettingsLike, **overrides: Any) -> OpenAIGenerator:
+    def from_settings(cls, settings: GeneratorSettings, **overrides: Any) -> OpenAIGenerator:
         kw: dict[str, Any] = {
             "base_url": settings.openai_base_url,
             "model": settings.openai_model,

@@ -147,3 +147,15 @@ def test_card_item_feedback_resolves_to_its_fact() -> None:
     assert fact.key == f"{DRUG.id}:adverse_reaction:e1"
     assert card_item_fact(card, "wrong_fact|adverse_reaction|nope") is None
     assert card_item_fact(card, "hack|adverse_reaction|e1") is None
+
+
+def test_generator_picker_lists_every_registered_generator() -> None:
+    from models.generators import GENERATORS, register_generator
+    from ui.render import DEFAULT_GENERATOR, generator_choices
+
+    register_generator("echo", "tests.models.test_generator_contract:EchoGenerator")
+    try:
+        choices = generator_choices()
+        assert choices[0] == DEFAULT_GENERATOR and "echo" in choices and "extractive" in choices
+    finally:
+        GENERATORS.pop("echo", None)
