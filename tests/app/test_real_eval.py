@@ -20,7 +20,12 @@ def service(real_home: Path) -> QAService:
 
 def test_drug_indications(service: QAService, shared_data: Path) -> None:
     s = evaluate(service, load_drug_cases(shared_data / "drug_indication_eval_dev.csv"))["overall"]
-    assert (s.standard1, s.standard2, s.standard3) >= (95, 90, 85) and s.standard2 >= 90 and s.standard3 >= 85
+    print(f"\ndrug indications: {s.standard1}/{s.standard2}/{s.standard3}")
+    # The dev references are the graph's own unfiltered CMeKG lists. Answers show the top 8 corroborated
+    # items (issue 11: precision against independent references), so standards 2/3 — half / two thirds
+    # of a long noisy list — are no longer reachable by design; standard 1 must not drop.
+    assert s.standard1 >= 95
+    assert s.standard2 >= 80 and s.standard3 >= 60  # a floor against a collapse of the ranked lists
 
 
 def test_disease_questions(service: QAService, shared_data: Path) -> None:
