@@ -83,7 +83,7 @@ def property_evidence(entity: Entity, keys: Iterable[str]) -> list[Evidence]:
             label = prop.replace(TRUNCATED_SUFFIX, TRUNCATED_LABEL)
             out.append(Evidence(
                 index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
-                field=prop, text=f"{entity.name}的{label}：{text}", source=_prop_source(entity, prop), origin="kg",
+                field=prop, text=f"{entity.name}的{label}：{text}", source=property_source(entity, prop), origin="kg",
             ))
     return out
 
@@ -115,7 +115,8 @@ def property_datasets(entity: Entity, prop: str) -> list[str]:
     return [d for d in entity.sources if d in writers] or list(entity.sources)
 
 
-def _prop_source(entity: Entity, prop: str) -> str:
+def property_source(entity: Entity, prop: str) -> str:
+    """`property_datasets` as the comma-joined text an Evidence.source carries."""
     return ",".join(property_datasets(entity, prop))
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
-from retrieval.evidence import _prop_source, facts_to_evidence, prose_of
+from retrieval.evidence import facts_to_evidence, property_source, prose_of
 from retrieval.ranking import rank
 from retrieval.types import Evidence
 
@@ -94,7 +94,7 @@ def sentences_naming(entity: Entity, terms: Sequence[str], props: Sequence[str] 
         if hits:
             out.append(Evidence(index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
                                 field=prop, text=f"{entity.name}的{prop}：{''.join(hits)}",
-                                source=_prop_source(entity, prop), origin="kg"))
+                                source=property_source(entity, prop), origin="kg"))
     return out
 
 
