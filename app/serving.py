@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from app.settings import Settings
+from app.workers import Supervisor, WorkerSpec, reuse_port_supported
 
 #: ui/ is a sibling package of app/ (source tree and site-packages alike); located, not imported
 UI_APP = Path(__file__).resolve().parents[1] / "ui" / "streamlit_app.py"
@@ -33,6 +34,16 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, log_level
 
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="qizhen-metrics-")
+    if workers > 1 and reuse_port_supported():
+        spec = WorkerSpec(app="app.api.main:create_app", host=host, port=port, log_level=log_level,
+                          config=(("timeout_graceful_shutdown", 10),))
+        try:
+            code = Supervisor(spec, workers).run()
+        except OSError as exc:  # the port is taken: one clear line, as uvicorn gives for one worker
+            raise SystemExit(f"cannot listen on {host}:{port}: {exc}") from None
+        if code:
+            raise SystemExit(code)
+        return
     uvicorn.run("app.api.main:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level, timeout_graceful_shutdown=10, timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
 
