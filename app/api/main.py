@@ -26,7 +26,7 @@ from app.api.deps import Runtime
 from app.api.errors import install_error_handlers
 from app.api.executor import Pools
 from app.api.guards import ApiKeyMiddleware, BodyLimitMiddleware
-from app.api.monitor import ServiceMonitor
+from app.api.monitor import ServiceMonitor, freeze_heap, thaw_heap
 from app.api.routes import ask, entities, feedback, health, metrics
 from app.api.routes.ask import HISTORY_CHARS_FACTOR
 from app.api.telemetry import Metrics
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         except Exception as exc:  # noqa: BLE001 - start anyway: /health degraded, /ask 503, retried in the background
             log.warning("starting degraded: %s", redact(str(exc)))
         await run_in_threadpool(monitor.check)
+        freeze_heap()  # before the first request: no full collection ever walks the warm service
         monitor.start(files)
         pools = Pools(s.worker_threads, s.queue_limit, s.generator_threads)
         audit = AuditLog(s.audit_path)
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
             yield
         finally:
             app.state.runtime = None
+            thaw_heap()  # an app built in a longer-lived process (tests, an embedding app) leaves nothing pinned
             monitor.stop()
             pools.shutdown()
             audit.close()
