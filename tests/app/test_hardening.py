@@ -363,29 +363,40 @@ def _jsonl_graph(path: Path) -> Path:
 
 
 def test_10_a_new_snapshot_is_served_after_ingest_reset(tmp_path: Path) -> None:
+    """While `kg ingest --reset` runs, the server answers from the old snapshot; afterwards from the
+    new one; never from anything in between (the ingest writes a private copy, published at once)."""
     home = tmp_path / "home"
     home.mkdir()
     build_graph(home)
-    settings = settings_for(home, health_check_s=0.5)
+    settings = settings_for(home, health_check_s=0.2)
     with TestClient(create_app(settings)) as c:
         before = c.get("/health").json()["snapshot"]
         assert not c.post("/ask", json={"question": "利可君片的适应症是什么？"}).json()["grounded"]
         env = {**os.environ, "QIZHEN_HOME": str(home), "QIZHEN_DENSE": "false"}
-        done = subprocess.run([sys.executable, "-m", "app.cli", "kg", "ingest", "--reset", "--source", "jsonl",
-                               str(_jsonl_graph(tmp_path / "new.jsonl"))], cwd=REPO, env=env,
-                              capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr[-2000:]
-        final = re.search(r"snapshot (\w+)", done.stdout + done.stderr).group(1)  # type: ignore[union-attr]
-        t0 = time.perf_counter()
-        seen = []
-        while time.perf_counter() - t0 < 120:  # intermediate states of the ingest may be served on the way
+        ingest = subprocess.Popen([sys.executable, "-m", "app.cli", "kg", "ingest", "--reset", "--source", "jsonl",
+                                   str(_jsonl_graph(tmp_path / "new.jsonl"))], cwd=REPO, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        seen: list[tuple[str, str]] = []
+        while ingest.poll() is None:  # during the ingest: only the old snapshot, answering as before
             h = c.get("/health").json()
-            seen.append((h["graph"], h["snapshot"]))
+            body = c.post("/ask", json={"question": QUESTION}).json()
+            seen.append((h["snapshot"], body["snapshot"]))
+            time.sleep(0.05)
+        out = ingest.stdout.read() if ingest.stdout else ""
+        assert ingest.returncode == 0, out[-2000:]
+        final = re.search(r"snapshot (\w+)", out).group(1)  # type: ignore[union-attr]
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < 120:
+            h = c.get("/health").json()
+            body = c.post("/ask", json={"question": "利可君片的适应症是什么？"}).json()
+            seen.append((h["snapshot"], body["snapshot"]))
             if h["snapshot"] == final and h["graph"] == "ok":
                 break
-            time.sleep(0.25)
-        print(f"\nnew snapshot served {time.perf_counter() - t0:.1f} s after the ingest; states seen: "
-              f"{list(dict.fromkeys(seen))}")
+            time.sleep(0.1)
+        print(f"\nnew snapshot served {time.perf_counter() - t0:.1f} s after the ingest; "
+              f"{len(seen)} checks, states seen: {list(dict.fromkeys(seen))}")
+        assert len(seen) > 3
+        assert {snap for pair in seen for snap in pair} <= {before, final}, seen
         assert h["snapshot"] == final != before
         body = c.post("/ask", json={"question": "利可君片的适应症是什么？"}).json()
         assert body["grounded"] and "白细胞减少症" in body["answer"] and body["snapshot"] == h["snapshot"]
