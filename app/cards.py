@@ -7,7 +7,7 @@ rule; retrieval/ranking.py is meant to replace it behind the same function).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
@@ -174,14 +174,14 @@ def _values(value: object) -> list[str]:
     return out
 
 
-def _items(facts: Iterable[Fact]) -> tuple[list[CardItem], list[CardItem]]:
+def _items(facts: Iterable[Fact], prevalence: Mapping[str, int] | None = None) -> tuple[list[CardItem], list[CardItem]]:
     """Facts → one item per other end, ranked by the same rule as answers (retrieval.ranking: usable
     facts only, near-duplicates folded, strongest first), so N is the same in the answer and the card;
     (usable, low-confidence)."""
     facts = list(facts)
     if not facts:
         return [], []
-    ranked = rank(facts, family=family_of(facts[0]))
+    ranked = rank(facts, family=family_of(facts[0]), prevalence=prevalence)
     usable = [CardItem(id=it.target_id, name=it.name, type=it.target_type.value, datasets=sorted(it.datasets))
               for it in ranked.items]
     shown = {n for it in ranked.items for n in (it.name, *it.merged)}
@@ -197,8 +197,9 @@ def _items(facts: Iterable[Fact]) -> tuple[list[CardItem], list[CardItem]]:
 
 
 class _Builder:
-    def __init__(self, card: EntityCard) -> None:
+    def __init__(self, card: EntityCard, prevalence: Mapping[str, int] | None = None) -> None:
         self.entity = card.entity
+        self.prevalence = prevalence
         self.by_rel: dict[tuple[RelType, Direction], list[Fact]] = {}
         for f in card.facts:
             self.by_rel.setdefault((f.relation, f.direction), []).append(f)
@@ -228,7 +229,7 @@ class _Builder:
             values = [SourcedValue(text="、".join(e.aliases), sources=list(e.sources))] if e.aliases else []
         else:
             values = self.prop_values(props)
-            items, _ = _items(self.facts([(r, OUT) for r in rels]))
+            items, _ = _items(self.facts([(r, OUT) for r in rels]), self.prevalence)
             known = {v.text for v in values}
             values += [SourcedValue(text=i.name, sources=i.datasets) for i in items if i.name not in known]
             if label == "通用名" and not values:
@@ -239,7 +240,7 @@ class _Builder:
                           disagree=not list_like and len(values) > 1 and len(sources) > 1)
 
     def section(self, spec: SectionSpec) -> CardSection:
-        items, low = _items(self.facts(spec.rels))
+        items, low = _items(self.facts(spec.rels), self.prevalence)
         truncated = [v for v in self.prop_values([p for p in spec.props if p.endswith(TRUNCATED_SUFFIX)])]
         names = {i.name for i in items}
         items += [CardItem(name=v.text, datasets=v.sources) for v in truncated if v.text not in names]
@@ -253,16 +254,17 @@ class _Builder:
         rest = sorted((k for k in self.by_rel if k not in self.used_rels),
                       key=lambda k: (k[1] == IN, order[k[0]]))
         for rel, direction in rest:
-            items, low = _items(self.by_rel[(rel, direction)])
+            items, low = _items(self.by_rel[(rel, direction)], self.prevalence)
             out.append(CardSection(key=f"{rel.value}:{direction.value}",
                                    title=section_title(rel, direction, self.entity.name),
                                    total=len(items), items=items[:MAX_ITEMS], low_confidence=low[:MAX_ITEMS]))
         return out
 
 
-def build_card(card: EntityCard) -> EntityCardOut:
-    """The clinician layout of a raw card: summary, sections in clinical order, then the rest."""
-    b = _Builder(card)
+def build_card(card: EntityCard, prevalence: Mapping[str, int] | None = None) -> EntityCardOut:
+    """The clinician layout of a raw card: summary, sections in clinical order, then the rest.
+    `prevalence` (retrieval.ranking.adverse_prevalence) orders adverse reactions as answers do."""
+    b = _Builder(card, prevalence)
     kind = card.entity.type.value
     summary = [b.summary_row(*spec) for spec in SUMMARY.get(kind, DEFAULT_SUMMARY)]
     sections = [b.section(spec) for spec in SECTIONS.get(kind, ())]

@@ -232,17 +232,19 @@ def show_cmd(
     text_chars: int = typer.Option(300, "--text-chars", help="truncate long texts (not with --json); 0 = full"),
 ) -> None:
     from app.cards import build_card, load_card
+    from retrieval.ranking import adverse_prevalence
 
     try:
         with _store(get_settings(), graph, read_only=True) as store:
             found = store.find_by_name(name)
             card = load_card(store, found[0].id) if found else None
+            prevalence = adverse_prevalence(store) if card is not None else None
     except StoreUnavailable as exc:
         raise _fail(f"graph store unavailable: {exc}") from None
     if card is None:
         raise _fail(f"no entity named {name!r} in the graph (try `qizhen kg stats` to see whether it is built)")
     data = card_json(card)
-    view = build_card(card)
+    view = build_card(card, prevalence)
     if as_json:  # the raw fields, plus the clinician layout (summary, sections in order) the UI shows
         layout = view.model_dump(include={"type_label", "summary", "sections", "more"})
         typer.echo(json.dumps({**data, **layout}, ensure_ascii=False))

@@ -119,6 +119,7 @@ class QAService:
                 self._retriever = self.build_retriever(self.store, full=False)
         if full:
             self._retriever.intents.warm_up()
+            self._retriever.prevalence  # noqa: B018 - computed now, not in the first request
         self.generator(None).warm_up()
 
     def build_retriever(self, store: GraphStore, *, full: bool = True,
@@ -134,6 +135,7 @@ class QAService:
         retriever.warm_up()
         if full:
             retriever.intents.warm_up()
+            retriever.prevalence  # noqa: B018 - computed now, not in the first request
         return retriever
 
     def reload(self, store: GraphStore | None = None) -> bool:

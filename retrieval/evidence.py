@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.vocabulary import INCOMING_LABELS, REL_LABELS, TRUNCATED_LABEL, TRUNCATED_SUFFIX, is_truncated_key
@@ -21,7 +21,7 @@ def rel_heading(rel: RelType, direction: Direction, name: str, predicate: str = 
 
 def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int | None = None, *,
                       prose: str = "", described: Callable[[str], bool] | None = None,
-                      label: str = "") -> list[Evidence]:
+                      label: str = "", prevalence: Mapping[str, int] | None = None) -> list[Evidence]:
     """One evidence item per fact family (a relationship, both of its readings, every dataset):
     the full list ranked by evidence strength (retrieval.ranking), citing every dataset that
     states it. Flagged facts are not items; the text says how many were held back."""
@@ -31,7 +31,7 @@ def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int | 
         groups.setdefault((family_of(f), pred), []).append(f)
     out: list[Evidence] = []
     for (family, pred), items in groups.items():
-        ranked = rank(items, prose=prose, family=family, described=described)
+        ranked = rank(items, prose=prose, family=family, described=described, prevalence=prevalence)
         names = ranked.names[:max_targets] if max_targets else ranked.names
         lead = next((f for f in items if f.direction == Direction.OUT), items[0])
         datasets = sorted({f.dataset for f in items if not f.flag}) or sorted({f.dataset for f in items})

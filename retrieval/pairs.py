@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kg.normalize import core_name
@@ -117,7 +117,8 @@ def interaction_evidence(a: Entity, b: Entity, read: FactReader) -> list[Evidenc
 
 
 def comparison_evidence(drugs: Sequence[Entity], read: FactReader,
-                        described: Callable[[str], bool] | None = None) -> list[Evidence]:
+                        described: Callable[[str], bool] | None = None,
+                        prevalence: Mapping[str, int] | None = None) -> list[Evidence]:
     """Rows × drugs, row-major so the answer reads in parallel."""
     cells: dict[str, list[Evidence]] = defaultdict(list)
     for d in drugs:
@@ -131,7 +132,8 @@ def comparison_evidence(drugs: Sequence[Entity], read: FactReader,
         treats = rank([f for f in facts if f.relation == RelType.INDICATED_FOR],
                       prose=prose_of([d], ("适应证", "适应症", "功能主治")), family="treats", described=described)
         adr = rank([f for f in facts if f.relation == RelType.ADVERSE_REACTION],
-                   prose=prose_of([d], ("不良反应",)), family=RelType.ADVERSE_REACTION.value, described=described)
+                   prose=prose_of([d], ("不良反应",)), family=RelType.ADVERSE_REACTION.value, described=described,
+                   prevalence=prevalence)
         contra = rank([f for f in facts if f.relation == RelType.CONTRAINDICATED], family="contra")
         values = {
             "分类": cls,

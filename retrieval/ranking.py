@@ -7,15 +7,24 @@ directions of one fact (drug→INDICATED_FOR→X and X→TREATED_BY→drug), the
 and not in the prose, so it falls below corroborated items even before the cleaning stage flags it.
 Near-duplicates (低钾 / 低钾血症) collapse into the more specific name, their support pooled.
 Flagged facts (`Fact.flag`) never become items; they are counted so the evidence can say so.
+
+Adverse reactions usually come from one dataset (CMeKG's lists, alphabetical, no frequencies), so
+support ties across hundreds of items. There the tie is broken by *prevalence*: how many drugs in
+the graph list the reaction. Class-typical reactions (恶心, 头痛, 皮疹) are listed for thousands of
+drugs, extraction debris (白血球, 钠增多) for a handful, so the shown top items are the ones a
+label most likely reports, not the first ones in code-point order. (Not used for indications or
+symptoms, where the common item — 发热, 感染 — is the least specific one.)
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from kg.schema import Direction, Fact, NodeType, RelType
+from kg.stores.base import GraphStore
 
 #: Two directions of one fact family read the same way; they are ranked as one list.
 FAMILY: dict[tuple[RelType, Direction], str] = {
@@ -92,9 +101,22 @@ def family_of(fact: Fact) -> str:
     return FAMILY.get((fact.relation, fact.direction), fact.relation.value)
 
 
+#: families whose ties are broken by graph-wide prevalence (see the module docstring)
+PREVALENCE_FAMILIES = frozenset({RelType.ADVERSE_REACTION.value})
+
+
+def adverse_prevalence(store: GraphStore) -> dict[str, int]:
+    """Adverse reaction id → how many drugs list it (unflagged edges): one scan of the edge type
+    (~0.7 s on the four-source graph); callers keep the result."""
+    pairs = {(r.source_id, r.target_id) for r in store.edge_rows(RelType.ADVERSE_REACTION) if not r.flag}
+    return dict(Counter(t for _, t in pairs))
+
+
 def rank(facts: Iterable[Fact], *, prose: str = "", family: str = "",
-         described: Callable[[str], bool] | None = None) -> RankedList:
-    """Facts of one family (any datasets and directions) → unique items, strongest first."""
+         described: Callable[[str], bool] | None = None,
+         prevalence: Mapping[str, int] | None = None) -> RankedList:
+    """Facts of one family (any datasets and directions) → unique items, strongest first.
+    `prevalence`: target id → how many subjects in the graph state that target (adverse reactions)."""
     by_name: dict[str, RankedItem] = {}
     flagged = 0
     for f in facts:
@@ -121,7 +143,8 @@ def rank(facts: Iterable[Fact], *, prose: str = "", family: str = "",
             it.name != o and it.name in o and o in prose for o in names)
         it.score = _score(it, expected, described, curated=family == "treated")
     # corroborated items first (two independent supports), then by score
-    items.sort(key=lambda i: (i.supports < 2, -i.score, len(i.name), i.name))
+    common = prevalence if prevalence is not None and family in PREVALENCE_FAMILIES else {}
+    items.sort(key=lambda i: (i.supports < 2, -i.score, -common.get(i.target_id, 0), len(i.name), i.name))
     return RankedList(items, flagged)
 
 

@@ -34,6 +34,7 @@ from retrieval.pairs import (
     other_terms,
     sentences_naming,
 )
+from retrieval.ranking import adverse_prevalence
 from retrieval.types import Evidence, Intent, LinkedEntity, NearMiss, RetrievalResult
 
 #: Passages (dense/lexical) that may follow the KG facts of a specific question.
@@ -93,6 +94,7 @@ class Retriever:
         self._snapshot = ""
         self._lock = threading.Lock()
         self._classes: ClassIndex | None = None
+        self._prevalence: dict[str, int] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def warm_up(self) -> None:
@@ -106,6 +108,16 @@ class Retriever:
             self._snapshot = self.store.snapshot()
             self.lexical.add_words((name for _, _, name, _ in names), key=self._snapshot)
         self.lexical.warm_up()
+
+    @property
+    def prevalence(self) -> dict[str, int]:
+        """The tie-breaker of adverse-reaction lists (retrieval.ranking.adverse_prevalence), read
+        once; `QAService.warm_up` takes it before the first request."""
+        if self._prevalence is None:
+            with self._lock:
+                if self._prevalence is None:
+                    self._prevalence = adverse_prevalence(self.store)
+        return self._prevalence
 
     @property
     def linker(self) -> EntityLinker:
@@ -237,12 +249,14 @@ class Retriever:
             elif POOL_SUBJECTS.get(intent.name):
                 pooled += facts
             else:
-                items += facts_to_evidence(subject, facts, prose=prose, described=self._described)
+                items += facts_to_evidence(subject, facts, prose=prose, described=self._described,
+                                           prevalence=self.prevalence)
         # other dosage forms of the same ingredient: their items corroborate the asked drug's list
         # (one ranked list, labelled as such) instead of each adding a list of its own
         others = "、".join(s.name for s in subjects if s is not entity)
         label = f"{entity.name}（含同成分药品{others}）" if pooled else ""
-        items[:0] = facts_to_evidence(entity, own + pooled, prose=prose, described=self._described, label=label)
+        items[:0] = facts_to_evidence(entity, own + pooled, prose=prose, described=self._described, label=label,
+                                      prevalence=self.prevalence)
         for subject in subjects:
             items += property_evidence(subject, plan.properties)
         for ev in items:  # another entry's facts read as that entry's, never as the asked product's
@@ -255,7 +269,8 @@ class Retriever:
                 items += self._subject_evidence(entity, subject, plan)
         if items and entity.type == NodeType.DRUG and intent.name in SAFETY_INTENTS:
             safety = self.graph.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)
-            items += facts_to_evidence(entity, safety, prose=prose_of([entity], ("不良反应", "禁忌")))
+            items += facts_to_evidence(entity, safety, prose=prose_of([entity], ("不良反应", "禁忌")),
+                                       prevalence=self.prevalence)
         if items and entity.type == NodeType.DRUG and FOCUS_CUE.search(question.replace(entity.name, "")) and \
                 not any(k in plan.properties for k in FOCUS_PROPS):
             # who may take it, with what: the sentences live in 注意事项 / 禁忌证 whatever the intent
@@ -320,7 +335,7 @@ class Retriever:
             if len(pair) < 2:
                 return None
             if intent.name == "comparison":
-                evidence = comparison_evidence(pair, self.graph.facts, self._described)
+                evidence = comparison_evidence(pair, self.graph.facts, self._described, self.prevalence)
             else:
                 evidence = interaction_evidence(pair[0], pair[1], self.graph.facts)
                 evidence += self._kg_evidence(pair[0], intent, question)
@@ -414,7 +429,8 @@ class Retriever:
                                        described=self._described)
         if entity.type == NodeType.DRUG:
             safety = self.graph.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)
-            items += facts_to_evidence(entity, safety, prose=prose_of([entity], ("不良反应", "禁忌")))
+            items += facts_to_evidence(entity, safety, prose=prose_of([entity], ("不良反应", "禁忌")),
+                                       prevalence=self.prevalence)
         return items
 
 

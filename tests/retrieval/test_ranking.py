@@ -62,3 +62,40 @@ def test_one_evidence_item_per_family_keeps_the_full_ranked_list() -> None:
     assert len(names) == 31 and names[0] == "痛风"
     top, n = shown(names)
     assert len(top) == 8 and n == 31
+
+
+def test_adverse_reactions_tied_on_support_go_by_how_many_drugs_list_them() -> None:
+    """CMeKG's lists are alphabetical: without a tie-breaker the shown items were the first by code
+    point (支气管炎, 便秘, 便血 …); the reactions most drugs list come first instead."""
+    names = ["便血", "咯血", "恶心", "皮疹", "白血球"]
+    facts = [fact(n, rel=RelType.ADVERSE_REACTION, pred="不良反应", t=NodeType.SYMPTOM) for n in names]
+    prevalence = {"id-恶心": 3000, "id-皮疹": 2500, "id-便血": 40, "id-咯血": 12, "id-白血球": 3}
+    ranked = rank(facts, family=RelType.ADVERSE_REACTION.value, prevalence=prevalence)
+    assert ranked.names == ["恶心", "皮疹", "便血", "咯血", "白血球"]
+    assert rank(facts, family=RelType.ADVERSE_REACTION.value).names[:2] == ["便血", "咯血"]  # code-point order
+    # support still comes first: a reaction the drug's own prose states beats a common one
+    assert rank(facts, family=RelType.ADVERSE_REACTION.value, prose="偶见咯血。",
+                prevalence=prevalence).names[0] == "咯血"
+    # indications never go by prevalence (the common item, 感染, is the least specific)
+    treats = [fact("感染"), fact("痛风")]
+    assert rank(treats, family="treats", prevalence={"id-痛风": 5000}).names == ["感染", "痛风"]
+
+
+def test_prevalence_counts_drugs_not_edges_and_skips_flagged(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from kg.schema import Relation
+    from kg.stores.ladybug import LadybugStore
+    from retrieval.ranking import adverse_prevalence
+
+    def ent(i: str, name: str, t: NodeType) -> Entity:
+        return Entity(id=i, name=name, type=t, sources=["cmekg"])
+
+    store = LadybugStore(Path(str(tmp_path)) / "g")
+    with store:
+        store.upsert_entities([ent("a", "甲片", NodeType.DRUG), ent("b", "乙片", NodeType.DRUG),
+                               ent("n", "恶心", NodeType.SYMPTOM), ent("x", "白血球", NodeType.SYMPTOM)])
+        ar = RelType.ADVERSE_REACTION
+        store.upsert_relations([Relation("a", ar, "n", "cmekg"), Relation("a", ar, "n", "caregpt"),
+                                Relation("b", ar, "n", "cmekg"), Relation("b", ar, "x", "cmekg", flag="lab_analyte")])
+        assert adverse_prevalence(store) == {"n": 2}

@@ -55,7 +55,7 @@ class InProcessClient(QAClient):
 
     def entity_card(self, entity_id: str) -> EntityCardOut | None:
         card = load_card(self.service.store, entity_id)
-        return build_card(card) if card else None
+        return build_card(card, self.service.retriever.prevalence) if card else None
 
     def entity_by_name(self, name: str) -> EntityCardOut | None:
         found = self.service.find_entities(name)

@@ -34,12 +34,12 @@ class ResolveIn(BaseModel):
 def _card_by_name(service: QAService, name: str) -> EntityCardOut | None:
     found = service.find_entities(name)
     card = load_card(service.store, found[0].id) if found else None
-    return build_card(card) if card is not None else None
+    return build_card(card, service.retriever.prevalence) if card is not None else None
 
 
 def _card_by_id(service: QAService, entity_id: str) -> EntityCardOut | None:
     card = load_card(service.store, entity_id)
-    return build_card(card) if card is not None else None
+    return build_card(card, service.retriever.prevalence) if card is not None else None
 
 
 async def _run(runtime: Runtime, fn: Callable[[], T]) -> T:
