@@ -208,7 +208,7 @@ class EntityLinker:
         out = Linking()
         typo_budget = [MAX_TYPO_RUNS if fuzzy else 0]
         for run in self._runs(norm):
-            for group in glue(run):
+            for group in glue(run, after=norm[run[-1].end:run[-1].end + 4]):
                 self._resolve(text, norm, index, group, prefer, typo_budget, out)
         out.entities.sort(key=lambda r: (-r.score, -(r.end - r.start), r.start))
         return out

@@ -38,6 +38,16 @@ _NOT_MODIFIERS = ("性别", "性生活", "性价比", "性能", "性格", "型�
 _FORMS = frozenset(DOSAGE_FORMS)
 _FORM_LENGTHS = sorted({len(f) for f in DOSAGE_FORMS}, reverse=True)
 _NUMERALS = frozenset("一二三四五六七八九十两几半多数0123456789")
+#: What follows the name a question asks about ("X的适应症", "X有什么副作用", "X是什么病").
+ASK_CUES: tuple[str, ...] = (
+    "有什么", "有哪些", "有啥", "有没有", "是什么", "是啥", "是治", "怎么", "如何", "能治", "治什么", "主治",
+    "适应", "用于", "有何", "的适应", "的副作用", "的不良", "的作用", "的功效", "的用法", "的用量", "的禁忌",
+    "的症状", "的表现", "的临床", "的治疗", "的病因", "的原因", "的检查", "的注意", "的成分", "的成份", "的主治",
+    "的疗效", "的说明", "的危害", "的并发", "的诊断", "的预防")
+#: First characters of a tail that is context, not more of the name (高血压后, 感冒药, 糖尿病人 …).
+_TAIL_STOP = frozenset("后时中上下内外前等期史好不多大小药人们者里处部方类型性化家科病症天年月次种个"
+                       "适相最具发所较很变没办法改难分及与")
+MAX_ASKED_TAIL = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,15 +144,26 @@ def _glued(a: Token, b: Token, b_is_last: bool, inside: bool) -> bool:
     return b.text[-1:] in MODIFIER_ENDS and (len(b.text) == 1 or not b_is_last)
 
 
-def glue(tokens: list[Token]) -> list[list[Token]]:
-    """Group a run's tokens into medical-term spans (single tokens stay alone)."""
+def asked_tail(a: Token, b: Token, after: str) -> bool:
+    """A known name followed by a few unknown characters, right where the question asks about its
+    subject ("痛风石有哪些症状", "头孢呋辛坦丁的适应症"): the unknown characters are more of the
+    name, so the known one covers only part of it (a partial match, never answered as the whole)."""
+    return (a.known and not b.known and 1 <= len(b.text) <= MAX_ASKED_TAIL
+            and all("\u4e00" <= ch <= "\u9fff" for ch in b.text) and b.text[0] not in _TAIL_STOP
+            and b.text not in CONTEXT_WORDS and after.startswith(ASK_CUES))
+
+
+def glue(tokens: list[Token], after: str = "") -> list[list[Token]]:
+    """Group a run's tokens into medical-term spans (single tokens stay alone); `after`: the text
+    right after the run."""
     if not tokens:
         return []
     groups: list[list[Token]] = [[tokens[0]]]
     for i in range(1, len(tokens)):
         a, b = tokens[i - 1], tokens[i]
         inside = len(groups[-1]) >= 2 and not a.known
-        if _glued(a, b, i == len(tokens) - 1, inside):
+        last = i == len(tokens) - 1
+        if _glued(a, b, last, inside) or (last and asked_tail(a, b, after)):
             groups[-1].append(b)
         else:
             groups.append([b])

@@ -92,6 +92,30 @@ def test_mention_glued_to_a_dosage_form_is_a_near_miss(linker: EntityLinker) -> 
     assert [s.name for s in result.near_misses[0].suggestions] == ["痛风"]
 
 
+@pytest.mark.parametrize(("question", "mention", "suggested"), [
+    ("痛风石有哪些症状", "痛风石", "痛风"),          # a longer disease name the graph lacks
+    ("非布司他坦丁的适应症是什么", "非布司他坦丁", None),  # a longer (invented) drug name
+    ("百日咳菌是什么", "百日咳菌", "百日咳"),
+])
+def test_unknown_characters_right_before_the_question_belong_to_the_name(
+        linker: EntityLinker, question: str, mention: str, suggested: str | None) -> None:
+    """The asked-about name is everything up to the question ("…有哪些", "…的适应症"): a known name
+    covering only part of it is a partial match, answered with a suggestion, never with its facts."""
+    result = linker.analyse(question)
+    assert result.entities == [], result.entities
+    assert [m.mention for m in result.near_misses] == [mention]
+    if suggested:
+        assert suggested in [s.name for s in result.near_misses[0].suggestions]
+
+
+@pytest.mark.parametrize("question", [
+    "痛风药有哪些", "痛风后有什么症状", "痛风人群的饮食", "痛风最明显的症状有哪些", "痛风发作怎么办",
+    "痛风相关的检查有哪些", "痛风一天吃几次药", "痛风患者的饮食", "痛风会有什么感觉",
+])
+def test_context_after_a_name_is_not_more_of_the_name(linker: EntityLinker, question: str) -> None:
+    assert top(linker, question)[0] == "痛风"
+
+
 @pytest.mark.parametrize(("question", "linked"), [
     ("菲布司他片的适应症", True),   # 菲/非 sound the same: a pinyin-input typo
     ("非布丁他片的适应症", False),  # 丁/司 do not: a different (invented) name
