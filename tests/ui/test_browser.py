@@ -83,13 +83,13 @@ def _streamlit(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[by
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """API (with near-miss suggestions) + UI in API mode; the API's audit log is home/audit.jsonl."""
+    """The real API + UI in API mode; the API's audit log is home/audit.jsonl."""
     home = tmp_path_factory.mktemp("browser-home")
     build_graph(home)
     env = _env(home)
     api_port, ui_port = free_port(), free_port()
     logs = tmp_path_factory.mktemp("browser-logs")
-    api = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "tests.ui.suggesting_app:create_suggesting_app",
+    api = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "app.api.main:create_app",
                             "--host", "127.0.0.1", "--port", str(api_port), "--log-level", "warning"],
                            cwd=REPO, env=env, stdout=(logs / "api.log").open("wb"), stderr=subprocess.STDOUT)
     ui = _streamlit(ui_port, {**env, "QIZHEN_API_URL": f"http://127.0.0.1:{api_port}"}, logs / "ui.log")
@@ -224,7 +224,7 @@ def test_too_long_question_shows_chinese_error_and_keeps_text(page: Any) -> None
 
 
 def test_suggestion_button_asks_again(page: Any) -> None:
-    _ask(page, "瑞格列汀片的适应症是什么？", 0)
+    _ask(page, "非布他片的适应症是什么？", 0)  # not in the graph; the linker suggests 非布司他片
     expect(page.get_by_text("您是不是想问")).to_be_visible()
     expect(page.get_by_text("请谨慎参考")).to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / "ui_suggestion.png"), full_page=True)
