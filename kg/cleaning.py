@@ -11,6 +11,9 @@ Rules, in order, per relationship type (`RULES`):
    (`trial_design`), a bare lab analyte or amino acid (`lab_analyte`), or a generic word /
    population word / too-vague indication (`generic_word`).
    A name that starts by referring back to the label (此类患者, 本品…) is a `generic_word` too.
+   An indication made only of traditional-medicine action + object pairs (清热, 化痰, 活血止痛) is a
+   `tcm_action`: a 功效 phrase from 功能主治 text, not a condition — unless a source describes the
+   target as a disease or symptom (壮热).
 2. **Wrong kind** (`wrong_type`), judged from what the graph itself knows about the target: the
    type a source *describes* it as (a source's own subject), and the roles it plays elsewhere
    (subject of 常见症状 → a disease; target of HAS_SYMPTOM → a symptom; target of NEEDS_CHECK → a
@@ -51,6 +54,7 @@ class Reason(StrEnum):
     GENERIC_WORD = "generic_word"
     WRONG_TYPE = "wrong_type"
     NEAR_DUPLICATE = "near_duplicate"
+    TCM_ACTION = "tcm_action"
 
 
 class Kind(StrEnum):
@@ -181,6 +185,16 @@ def judge_lexicon(rel: RelType, name: str) -> str:
     return found
 
 
+_TCM_ACTION = re.compile(f"^(?:[{lexicon.TCM_ACTION_VERBS}][{lexicon.TCM_ACTION_OBJECTS}]){{1,3}}$")
+
+
+def judge_action(rel: RelType, target_id: str, name: str, graph: GraphKnowledge) -> str:
+    """`tcm_action` for an indication that is an efficacy phrase (see the module docstring)."""
+    if rel != RelType.INDICATED_FOR or graph.described.get(target_id) in _CONDITION:
+        return ""
+    return Reason.TCM_ACTION.value if _TCM_ACTION.match(normalize_name(name)) else ""
+
+
 def judge_kind(rel: RelType, target_id: str, name: str, graph: GraphKnowledge) -> str:
     """`wrong_type` when the graph knows the target is another kind than `rel` wants."""
     rule = RULES.get(rel)
@@ -252,7 +266,8 @@ def compute_flags(relation: RelType, edges: list[EdgeRow], graph: GraphKnowledge
         reason = verdicts.get(e.target_id)
         if reason is None:
             name = graph.names.get(e.target_id, "")
-            reason = judge_lexicon(relation, name) or judge_kind(relation, e.target_id, name, graph)
+            reason = (judge_lexicon(relation, name) or judge_action(relation, e.target_id, name, graph)
+                      or judge_kind(relation, e.target_id, name, graph))
             verdicts[e.target_id] = reason
             keys[e.target_id] = normalize_name(name)
         flags.append(reason)

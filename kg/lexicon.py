@@ -65,6 +65,13 @@ POPULATIONS = _terms("""
 儿童 小儿 婴儿 婴幼儿 新生儿 成人 成年人 老年人 老人 孕妇 产妇 哺乳期妇女 乳母 妇女 女性 男性 青少年
 """)
 
+#: Traditional-medicine efficacy phrases (功效) are written as action + object pairs: 清热, 化痰,
+#: 活血止痛, 益气养血. CMeKG extracts them from 功能主治 text into the indication list, where they name
+#: what a medicine does, not a condition it treats. A target made only of such pairs is one
+#: (the rule in kg.cleaning keeps anything a source describes as a disease or symptom: 壮热, 温热).
+TCM_ACTION_VERBS = "清化止解补养益活祛散通利安宁理健和润温凉疏舒平降消生滋固收敛镇开醒行泻涩排透宣纳壮强调驱杀"
+TCM_ACTION_OBJECTS = "热痰咳毒血气风湿寒火肺脾肾肝胃心神阴阳津精表窍络瘀痛喘积食中经脉肌便尿暑燥虫淋疹"
+
 #: Fragments that refer back to the label's own text (此类患者, 本品过敏者): never an item.
 FRAGMENT_PREFIXES = ("此类", "该类", "本品", "上述", "以上")
 

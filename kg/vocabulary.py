@@ -66,6 +66,10 @@ SAFETY_FIELDS: tuple[str, ...] = ("CONTRAINDICATED", "禁忌", "禁忌证", "ADV
 SAFETY_INTENTS: frozenset[str] = frozenset({"indication", "usage", "overview", "interaction", "ingredient"})
 
 #: A property key ending in this holds list items a source cut off with "..." that match no node.
+#: why the cleaning stage flagged a fact (kg.cleaning.Reason), for people
+FLAG_LABELS: dict[str, str] = {"trial_design": "临床试验用语", "lab_analyte": "化验指标名称", "generic_word": "泛指词",
+                               "wrong_type": "类型不符", "near_duplicate": "重复条目", "tcm_action": "功效用语，非病症"}
+
 TRUNCATED_SUFFIX = "_截断"
 TRUNCATED_LABEL = "（原文名称不全）"
 

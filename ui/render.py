@@ -18,7 +18,7 @@ from app.cards import TOP_ITEMS, CardItem, CardSection, EntityCardOut, SourcedVa
 from app.cards import source_label as dataset_label
 from app.feedback import FactRef
 from kg.schema import RelType
-from kg.vocabulary import INCOMING_LABELS, REL_LABELS, TYPE_LABELS
+from kg.vocabulary import FLAG_LABELS, INCOMING_LABELS, REL_LABELS, TYPE_LABELS
 from models.types import Answer, Citation, EntityRef
 from retrieval.intents import BY_NAME
 
@@ -241,7 +241,7 @@ def card_item_fact(card: EntityCardOut, raw: str) -> tuple[str, FactRef] | None:
 
 def _item_html(card: EntityCardOut, section: CardSection, item: CardItem) -> str:
     name = entity_link(EntityRef(id=item.id, name=item.name, type=item.type)) if item.id else esc(item.name)
-    flag = f'<span class="qz-flag">{esc(item.flag)}</span>' if item.flag else ""
+    flag = f'<span class="qz-flag">{esc(FLAG_LABELS.get(item.flag, item.flag))}</span>' if item.flag else ""
     fb = "".join(f'<span class="qz-fb" role="button" data-feedback="{_feedback_attr(section, item, r)}" '
                  f'title="{t}">{i}</span>'
                  for r, i, t in (("up", "有用", "这一项有用"), ("down", "无用", "这一项没用"), ("wrong_fact", "报错", "报告错误事实")))

@@ -77,6 +77,19 @@ def test_amino_acid_checks_are_kept_for_amino_acid_disorders() -> None:
     assert compute_flags(CHECK, edges, g) == ["lab_analyte", "", ""]
 
 
+def test_efficacy_phrases_are_not_indications() -> None:
+    """CMeKG's 功能主治 puts 清热、化痰、活血止痛 beside the diseases a medicine treats."""
+    g = _graph(described={"壮热": Kind.DISEASE})
+    got = _flags(IND, _edges("感特灵片", "清热", "化痰", "清肺止咳", "活血止痛", "益气养血", "壮热", "咳嗽", "头痛",
+                             "燥咳", "消渴", "中风", "散光"), g)
+    assert got == {"清热": "tcm_action", "化痰": "tcm_action", "清肺止咳": "tcm_action", "活血止痛": "tcm_action",
+                   "益气养血": "tcm_action",
+                   "壮热": "",  # a source describes it as a disease (high fever)
+                   "咳嗽": "", "头痛": "", "燥咳": "", "消渴": "", "中风": "", "散光": ""}
+    # only indications: the same words elsewhere are judged by their own rules
+    assert _flags(AR, _edges("X片", "化痰"))["化痰"] == ""
+
+
 # -- rule 2: wrong kind, from the graph's own knowledge --------------------------------------
 def _graph(described: dict[str, Kind] | None = None, roles: dict[str, set[Kind]] | None = None) -> GraphKnowledge:
     g = GraphKnowledge()
