@@ -35,6 +35,7 @@ from retrieval.mentions import (
     disease_head,
     ends_with_form,
     form_suffix,
+    form_typos,
     glue,
     looks_like_a_name,
     strip_salts,
@@ -288,6 +289,10 @@ class EntityLinker:
                 return
         elif not looks_like_a_name(span) and len(span) < MIN_TYPO_LEN:
             return
+        form_typo = self._form_typo(group, prefer) if knowns else None
+        if form_typo is not None:
+            out.entities.append(linked(form_typo.entry, "typo", 0.8 * _described(form_typo.entry)))
+            return
         typo = self._typo(span, typo_budget, alone=not knowns)
         if typo is not None:
             score, s, e, entry = typo
@@ -349,6 +354,17 @@ class EntityLinker:
         if not parts or len(parts) < 2:
             return []
         return [self._keys[p][0].entry for p in dict.fromkeys(parts)]
+
+    def _form_typo(self, group: list[Token], prefer: Sequence[NodeType]) -> _Candidate | None:
+        """A drug name followed by a misspelled dosage form, one character off ("阿莫西林胶襄" →
+        阿莫西林胶囊): the graph's name with the intended form. Only when exactly one form fits."""
+        if len(group) != 2 or not group[0].known or group[1].known or not group[0].drug:
+            return None
+        name, tail = group[0].text, group[1].text
+        fits = [f for f in form_typos(tail) if (name + f) in self._keys]
+        if len(fits) != 1:
+            return None
+        return self._pick(self._keys[name + fits[0]], prefer)
 
     def _typo(self, span: str, budget: list[int], alone: bool) -> tuple[float, int, int, NameEntry] | None:
         """A pinyin-input typo of one graph name: the whole span, or (for a span of unknown

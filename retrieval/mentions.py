@@ -73,6 +73,16 @@ def form_suffix(text: str) -> str:
     return ""
 
 
+_FORMS_BY_LEN: dict[int, tuple[str, ...]] = {n: tuple(f for f in DOSAGE_FORMS if len(f) == n)
+                                             for n in {len(f) for f in DOSAGE_FORMS} if n >= 2}
+
+
+def form_typos(text: str) -> list[str]:
+    """Dosage forms of two or more characters that `text` misspells by one character (胶襄 → 胶囊)."""
+    return [f for f in _FORMS_BY_LEN.get(len(text), ()) if text not in _FORMS
+            and sum(a != b for a, b in zip(f, text, strict=True)) == 1]
+
+
 def ends_with_form(text: str) -> bool:
     """True for "坦丁片", "钠片" — but not for a quantity such as "三片" or "几粒"."""
     form = form_suffix(text)
@@ -137,6 +147,8 @@ def _glued(a: Token, b: Token, b_is_last: bool, inside: bool) -> bool:
     # b is unknown, a known
     if b.text in _FORMS or ends_with_form(b.text) or b.text in SALT_SUFFIXES:
         return True  # 头孢呋辛 + 坦丁片, 缬沙坦 + 钠片, 布洛芬 + 片
+    if a.drug and form_typos(b.text):
+        return True  # 阿莫西林 + 胶襄: a misspelled form is still the product's form
     if disease_head(b.text) and not (set(b.text) & _NUMERALS):
         return True  # 胃炎 + 病, 肾炎 + 综合征
     if b.text[:1] in _LEADING_MODIFIERS and not b.text.startswith(_NOT_MODIFIERS):

@@ -108,6 +108,17 @@ def test_unknown_characters_right_before_the_question_belong_to_the_name(
         assert suggested in [s.name for s in result.near_misses[0].suggestions]
 
 
+@pytest.mark.parametrize("question", ["布洛芬胶襄有什么副作用", "布洛芬胶襄孕妇能吃吗", "布洛芬交囊的用法"])
+def test_a_misspelled_dosage_form_links_the_product_of_the_intended_form(linker: EntityLinker,
+                                                                       question: str) -> None:
+    assert top(linker, question) == ("布洛芬胶囊", "typo")
+
+
+def test_a_misspelled_form_the_graph_lacks_for_that_drug_is_a_near_miss(linker: EntityLinker) -> None:
+    result = linker.analyse("非布司他胶襄有什么副作用")  # the graph has 非布司他片 only
+    assert result.entities == [] and result.near_misses[0].mention == "非布司他胶襄"
+
+
 @pytest.mark.parametrize("question", [
     "痛风药有哪些", "痛风后有什么症状", "痛风人群的饮食", "痛风最明显的症状有哪些", "痛风发作怎么办",
     "痛风相关的检查有哪些", "痛风一天吃几次药", "痛风患者的饮食", "痛风会有什么感觉",
