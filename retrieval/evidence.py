@@ -48,7 +48,7 @@ def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int | 
             target_id=ranked.items[0].target_id if len(ranked.items) == 1 else None,
             target_name="、".join(names), target_type=ranked.items[0].target_type.value, origin="kg",
             # for a ranked list: how many leading items are corroborated (answers show those first)
-            score=float(ranked.strong),
+            score=float(ranked.strong), reliable=ranked.reliable,
         ))
     return out
 

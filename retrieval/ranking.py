@@ -6,6 +6,10 @@ directions of one fact (drug→INDICATED_FOR→X and X→TREATED_BY→drug), the
 "common drugs" list (xywy / 39health). Extraction noise is usually stated once, by one dataset,
 and not in the prose, so it falls below corroborated items even before the cleaning stage flags it.
 Near-duplicates (低钾 / 低钾血症) collapse into the more specific name, their support pooled.
+Among a disease's items stated once, a site's curated list (xywy, 39health, your own JSONL) goes
+before a machine-extracted one (CMeKG, `kg.sources.SourceEntry.extracted`): 胃炎's CMeKG-only "symptoms"
+include 痴呆 and 没有恶性肿瘤的可疑特征. `RankedList.reliable` counts the leading items that are
+corroborated or curated: what an answer may list beyond its top items.
 Flagged facts (`Fact.flag`) never become items; they are counted so the evidence can say so.
 
 Adverse reactions usually come from one dataset (CMeKG's lists, alphabetical, no frequencies), so
@@ -24,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from kg.schema import Direction, Fact, NodeType, RelType
+from kg.sources import extracted_datasets
 from kg.stores.base import GraphStore
 
 #: Two directions of one fact family read the same way; they are ranked as one list.
@@ -70,6 +75,11 @@ class RankedItem:
     score: float = 0.0
     clause: bool = False  # named like a piece of a sentence (用于…)
     curated: bool = True  # False: curated-list weights do not apply (not a disease → drugs list)
+    extracted_only: bool = False  # stated only by machine-extracted datasets
+
+    @property
+    def reliable(self) -> bool:
+        return self.supports >= 2 or not self.extracted_only
 
     @property
     def supports(self) -> int:
@@ -88,6 +98,16 @@ class RankedList:
     flagged: int = 0  # facts the cleaning stage keeps out of answers (countable, never shown as items)
 
     @property
+    def reliable(self) -> int:
+        """How many leading items are corroborated or stated by a curated list."""
+        n = 0
+        for it in self.items:
+            if not it.reliable:
+                break
+            n += 1
+        return n
+
+    @property
     def names(self) -> list[str]:
         return [i.name for i in self.items]
 
@@ -101,6 +121,9 @@ def family_of(fact: Fact) -> str:
     return FAMILY.get((fact.relation, fact.direction), fact.relation.value)
 
 
+#: a drug's lists: every dataset stating them is extracted, except the reverse reading of a site's
+#: disease → drug list, which is no better evidence of an indication; no curated-first order there
+DRUG_FAMILIES = frozenset({"treats", "contra", RelType.ADVERSE_REACTION.value, RelType.CONTRAINDICATED.value})
 #: families whose ties are broken by graph-wide prevalence (see the module docstring)
 PREVALENCE_FAMILIES = frozenset({RelType.ADVERSE_REACTION.value})
 
@@ -119,6 +142,7 @@ def rank(facts: Iterable[Fact], *, prose: str = "", family: str = "",
     `prevalence`: target id → how many subjects in the graph state that target (adverse reactions)."""
     by_name: dict[str, RankedItem] = {}
     flagged = 0
+    extracted = extracted_datasets()
     for f in facts:
         if f.flag:
             flagged += 1
@@ -142,9 +166,12 @@ def rank(facts: Iterable[Fact], *, prose: str = "", family: str = "",
         it.in_prose = bool(prose) and it.name in prose and not any(
             it.name != o and it.name in o and o in prose for o in names)
         it.score = _score(it, expected, described, curated=family == "treated")
-    # corroborated items first (two independent supports), then by score
+        it.extracted_only = family not in DRUG_FAMILIES and it.datasets <= extracted
+    # corroborated items first (two independent supports), then curated lists before extracted
+    # ones (where the disease → drug weights do not already say so), then by score
     common = prevalence if prevalence is not None and family in PREVALENCE_FAMILIES else {}
-    items.sort(key=lambda i: (i.supports < 2, -i.score, -common.get(i.target_id, 0), len(i.name), i.name))
+    items.sort(key=lambda i: (i.supports < 2, i.extracted_only and not i.curated, -i.score,
+                              -common.get(i.target_id, 0), len(i.name), i.name))
     return RankedList(items, flagged)
 
 

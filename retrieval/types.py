@@ -52,6 +52,8 @@ class Evidence(BaseModel):
     text: str
     source: str = Field(description="dataset: cmekg | xywy | 39health | caregpt | jsonl")
     score: float = 0.0
+    reliable: int = Field(default=0, description="for a ranked list: how many leading items are corroborated "
+                          "or stated by a curated (not machine-extracted) source list")
     target_id: str | None = None
     target_name: str | None = None
     target_type: str | None = None

@@ -25,13 +25,17 @@ class SourceEntry:
     target: str  # "module:Class"; the class takes (path | paths, dataset=...)
     paths: Arity = "many"
     help: str = ""
+    #: its term lists are machine-extracted from prose (CMeKG's, and what this project parses out of
+    #: the CareGPT handbook), not a page's own curated list: one statement by it alone is weak evidence
+    extracted: bool = False
 
 
 SOURCES: dict[str, SourceEntry] = {
-    "cmekg": SourceEntry("kg.sources.cmekg:CMeKGSource", "optional", "the pickle; none = the PyCMeKG package"),
+    "cmekg": SourceEntry("kg.sources.cmekg:CMeKGSource", "optional", "the pickle; none = the PyCMeKG package",
+                         extracted=True),
     "xywy": SourceEntry("kg.sources.xywy:XywySource", "many", "medical_*.json files or their folder"),
     "39health": SourceEntry("kg.sources.health39:Health39Source", "many", "disease.csv (GB18030)"),
-    "caregpt": SourceEntry("kg.sources.caregpt:CareGPTSource", "one", "drug.json"),
+    "caregpt": SourceEntry("kg.sources.caregpt:CareGPTSource", "one", "drug.json", extracted=True),
     "jsonl": SourceEntry("kg.sources.jsonl:JsonlSource", "many", "canonical JSONL files"),
 }
 #: other spellings of a registered name
@@ -42,6 +46,11 @@ SOURCE_NAMES = tuple(SOURCES)
 def register_source(name: str, entry: SourceEntry) -> None:
     """Add a reader at run time (plugins, tests); the built-in ones are listed in `SOURCES`."""
     SOURCES[name] = entry
+
+
+def extracted_datasets() -> frozenset[str]:
+    """Dataset names whose term lists are machine-extracted (see SourceEntry.extracted)."""
+    return frozenset(name for name, entry in SOURCES.items() if entry.extracted)
 
 
 def make_source(spec: str, paths: Sequence[str | Path] = ()) -> Source:
@@ -68,5 +77,5 @@ def make_source(spec: str, paths: Sequence[str | Path] = ()) -> Source:
     return cls(paths, dataset=dataset)
 
 
-__all__ = ["ALIASES", "KnownNames", "Reject", "SOURCES", "SOURCE_NAMES", "Source", "SourceEntry",
+__all__ = ["ALIASES", "extracted_datasets", "KnownNames", "Reject", "SOURCES", "SOURCE_NAMES", "Source", "SourceEntry",
            "SourceRecord", "make_source", "register_source"]

@@ -94,8 +94,8 @@ def _is_safety(ev: Evidence) -> bool:
     return any(ev.field.startswith(f) for f in SAFETY_FIELDS)
 
 
-#: Subjects whose asked list continues after the top items ("其余还有…"): a disease's symptoms, checks
-#: and drugs come from curated source lists; a drug's extracted lists do not.
+#: Subjects whose asked list continues after the top items ("其余还有…") with its further reliable
+#: items (corroborated, or from a curated list: Evidence.reliable); a drug's extracted lists do not.
 CONTINUED_TYPES = frozenset({"Disease", "Symptom"})
 
 
@@ -131,6 +131,7 @@ class ExtractiveGenerator(Generator):
         parallel = intent in PARALLEL_INTENTS  # entities side by side: no "此外"
         folded: list[int] = []
         strong = {e.index: int(e.score) for e in answer_items if _listy(e)}
+        reliable = {e.index: e.reliable for e in answer_items}
         fields = {e.index: e.field for e in answer_items}
         ev_field = fields.__getitem__
         # an indication text is the source the ranked indication list is checked against: with the
@@ -150,7 +151,7 @@ class ExtractiveGenerator(Generator):
                 strong_only = cut >= MIN_STRONG and len(rest) > MIN_CUT
                 ev_type = next(e.entity_type for e in answer_items if e.index == indices[0])
                 more = (rest[TOP_ITEMS:cut] if strong_only
-                        else rest[TOP_ITEMS:] if ev_type in CONTINUED_TYPES else [])[:MORE_ITEMS]
+                        else rest[TOP_ITEMS:reliable[indices[0]]] if ev_type in CONTINUED_TYPES else [])[:MORE_ITEMS]
                 if entity_id != main_id:
                     more = []
                 if more:  # further corroborated items of the asked list, after the direct answer

@@ -61,3 +61,20 @@ def test_prose_answers_with_the_qualifier_sentence_first_and_folds_the_rest() ->
     report = verify(text, ev)
     assert report.removed_markers == [] and report.unsupported == []
     assert {c.index for c in report.citations} == {1, 2}
+
+
+def test_a_disease_list_continues_only_with_its_reliable_items() -> None:
+    """After the top 8, a disease's symptoms continue with items that are corroborated or from a
+    curated list (Evidence.reliable); the machine-extracted rest (胃炎 → 痴呆) stays in the evidence."""
+    names = [f"症状{i}" for i in range(12)] + ["痴呆", "没有恶性肿瘤的可疑特征"]
+    ev = Evidence(index=1, entity_id="g", entity_name="胃炎", entity_type="Disease", field="HAS_SYMPTOM",
+                  text=f"胃炎的症状：{'、'.join(names)}", source="xywy,cmekg", target_name="、".join(names),
+                  reliable=12)
+    text = ExtractiveGenerator().generate(GenerationRequest(question="胃炎有哪些症状", evidence=[ev],
+                                                            intent=Intent(name="symptom")))
+    assert "其余还有：症状8、症状9、症状10、症状11[1]。" in text
+    assert "痴呆" not in text and "恶性肿瘤" not in text
+    unreliable = ev.model_copy(update={"reliable": 3})
+    text = ExtractiveGenerator().generate(GenerationRequest(question="胃炎有哪些症状", evidence=[unreliable],
+                                                            intent=Intent(name="symptom")))
+    assert "其余还有" not in text

@@ -99,3 +99,16 @@ def test_prevalence_counts_drugs_not_edges_and_skips_flagged(tmp_path: object) -
         store.upsert_relations([Relation("a", ar, "n", "cmekg"), Relation("a", ar, "n", "caregpt"),
                                 Relation("b", ar, "n", "cmekg"), Relation("b", ar, "x", "cmekg", flag="lab_analyte")])
         assert adverse_prevalence(store) == {"n": 2}
+
+
+def test_a_diseases_curated_items_go_before_machine_extracted_ones() -> None:
+    sym = RelType.HAS_SYMPTOM
+    facts = [Fact("g", "胃炎", sym, f"id-{n}", n, NodeType.SYMPTOM, ds, "症状", OUT, "")
+             for n, ds in (("痴呆", "cmekg"), ("厌食", "xywy"), ("反酸", "xywy"), ("反酸", "39health"),
+                           ("口角炎", "cmekg"), ("肚子疼", "39health"))]
+    ranked = rank(facts, family=sym.value)
+    assert ranked.names == ["反酸", "厌食", "肚子疼", "痴呆", "口角炎"]
+    assert ranked.reliable == 3  # corroborated 反酸, then the curated single statements
+    # a drug's lists are all extracted: no such order, every item counts
+    ind = [fact("痛风"), fact("高尿酸血症", "xywy", RelType.TREATED_BY, IN, "common_drug")]
+    assert rank(ind, family="treats").reliable == 2
