@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from app.settings import Settings
+from kg.normalize import normalize_name
 from kg.schema import Entity, EntityCard
 from kg.stores import open_store
 from kg.stores.base import GraphStore, StoreUnavailable
@@ -39,6 +40,13 @@ NOT_FOLLOW_UP = "这个问题没有提到药品或疾病，也不是对上文药
 NOT_SUPPORTED_TYPE = "已在知识库中找到{names}，但暂不支持回答这一类问题，无法给出有依据的回答。可以分别询问其中每一项的适应症、不良反应、禁忌等。"
 COMPONENTS = "知识库中没有“{name}”这一复方制剂本身的条目；以下分别是其成分{parts}的信息。"
 SAME_INGREDIENT = "知识库中没有{name}本身的{label}信息；以下是同成分药品的{label}信息。"
+#: how the answered entity was matched, said after the answer (rule: say what happened)
+MATCH_NOTES: dict[str, str] = {
+    "typo": "注：问题中的“{mention}”按拼写相近的“{name}”回答；如不是您要问的，请核对名称。",
+    "variant": "注：问题中的“{mention}”按知识库条目“{name}”回答（剂型或盐名的写法不同）。",
+    "alias": "注：“{mention}”是知识库条目“{name}”的别名。",
+    "history": "注：本轮问题没有写出药品或疾病名称，按上文的“{name}”回答。",
+}
 #: How each linking method is reported on the answer's entities (`EntityRef.match`).
 MATCH = {"exact": "exact", "alias": "alias", "variant": "variant", "typo": "typo", "fuzzy": "typo",
          "components": "components", "history": "history"}
@@ -255,6 +263,10 @@ class QAService:
         report = verify("".join(pieces), result.evidence)
         grounded = bool(report.citations)
         text = report.text if grounded else NOT_SUPPORTED
+        match = _match_note(result) if grounded else ""
+        if match:  # after the answer (the answering fact stays first); not a claim to verify
+            text += match
+            yield StreamEvent(event="token", data={"text": match})
         yield StreamEvent(event="citations", data={"citations": [c.model_dump() for c in report.citations]})
         answer = Answer(answer=text, grounded=grounded, citations=report.citations, unsupported=report.unsupported,
                         removed_markers=report.removed_markers, comparison=comparison_from(result.evidence) if grounded
@@ -359,6 +371,16 @@ def _lead_note(result: RetrievalResult) -> str:
     if main is not None and kg and kg[0].entity_id != main.id and SAME_INGREDIENT_LABEL in kg[0].text:
         return SAME_INGREDIENT.format(name=main.name, label=BY_NAME[result.intent.name].label)
     return ""
+
+
+def _match_note(result: RetrievalResult) -> str:
+    """How the answered entity was found when the question did not name it exactly."""
+    main = main_entity(result.entities)
+    if main is None or main.method not in MATCH_NOTES:
+        return ""
+    if main.method in ("variant", "alias") and normalize_name(main.mention) == normalize_name(main.name):
+        return ""
+    return MATCH_NOTES[main.method].format(mention=main.mention.strip(), name=main.name)
 
 
 def _ms(t: float) -> float:

@@ -82,3 +82,18 @@ def test_entity_card_and_lookup(service: QAService) -> None:
 def test_health_reports_snapshot(service: QAService) -> None:
     h = service.health()
     assert h.status == "ok" and h.snapshot
+
+
+@pytest.mark.parametrize(("question", "history", "note"), [
+    ("菲布司他片的适应症是什么？", [], "注：问题中的“菲布司他片”按拼写相近的“非布司他片”回答"),
+    ("有什么副作用", ["非布司他片的适应症是什么？"], "注：本轮问题没有写出药品或疾病名称，按上文的“非布司他片”回答。"),
+    ("非布司他片的适应症是什么？", [], ""),
+])
+def test_the_answer_says_how_its_entity_was_matched(service: QAService, question: str, history: list[str],
+                                                    note: str) -> None:
+    a = service.ask(question, history)
+    assert a.grounded and a.unsupported == []
+    tail = a.answer.rsplit("。", 2)[-2] + "。" if "注：" in a.answer else ""
+    assert (note in a.answer) if note else "注：" not in a.answer
+    assert not note or tail.startswith("注：")  # after the answer: the fact stays first
+    assert not a.answer.startswith("注")
