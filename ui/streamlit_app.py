@@ -49,6 +49,10 @@ NOT_GROUNDED = "知识图谱中没有找到依据，本次未作回答。"
 MAX_SESSIONS = 200
 log = logging.getLogger("qizhen.ui")
 ADVANCED = os.environ.get("QIZHEN_UI_ADVANCED", "") == "1"
+#: Streamlit's own English chrome (the "Running… / Stop" status, the ⋮ menu with Rerun, Settings,
+#: Print …) is hidden for clinicians; the page says in Chinese what it is doing
+HIDE_CHROME = ('<style>[data-testid="stStatusWidget"], [data-testid="stToolbar"], [data-testid="stMainMenu"], '
+               '.stDeployButton { display: none !important; }</style>')
 
 
 class Warmup:
@@ -354,6 +358,8 @@ def _ask(client: QAClient, messages: list[dict[str, Any]], question: str, genera
 
 def main() -> None:
     st.set_page_config(page_title="启真医学问答", page_icon="⚕️", layout="wide")
+    if not ADVANCED:
+        st.markdown(HIDE_CHROME, unsafe_allow_html=True)
     messages = _session_messages()
     generator, top_k = _sidebar(messages)
     try:

@@ -167,6 +167,11 @@ def test_marker_evidence_and_card_without_page_load(page: Any) -> None:
 
     for q in ("有什么副作用", QUESTION, "有什么副作用", QUESTION):
         timings.append(_ask(page, q, len(timings)))
+    # no English chrome for clinicians: Streamlit's status ("Running…", "Stop") and its ⋮ menu are hidden
+    visible = page.inner_text("body")
+    assert not re.search(r"\b(?:Running|Stop|Deploy|Rerun)\b", visible), visible
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden()
+    expect(page.get_by_test_id("stMainMenu")).to_be_hidden()
     print(f"\nEnter → rendered answer (API mode, {len(timings)} questions): median "
           f"{statistics.median(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms")
 
