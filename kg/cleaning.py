@@ -9,7 +9,7 @@ Rules, in order, per relationship type (`RULES`):
 
 1. **Lexicon** (kg.lexicon): the whole normalized target name is a trial-design word
    (`trial_design`), a bare lab analyte or amino acid (`lab_analyte`), or a generic word /
-   population word / too-vague indication (`generic_word`).
+   population word / too-vague indication / bare body part (`generic_word`).
    A name that starts by referring back to the label (此类患者, 本品…) is a `generic_word` too.
    An indication made only of traditional-medicine action + object pairs (清热, 化痰, 活血止痛) is a
    `tcm_action`: a 功效 phrase from 功能主治 text, not a condition — unless a source describes the
@@ -86,13 +86,13 @@ _TRIAL = (lexicon.TRIAL_DESIGN, Reason.TRIAL_DESIGN)
 _LAB = (lexicon.LAB_ANALYTES | lexicon.AMINO_ACIDS, Reason.LAB_ANALYTE)
 _AMINO = (lexicon.AMINO_ACIDS, Reason.LAB_ANALYTE)
 _GENERIC = (lexicon.GENERIC_WORDS, Reason.GENERIC_WORD)
-_GENERIC_ALL = (lexicon.GENERIC_WORDS | lexicon.POPULATIONS, Reason.GENERIC_WORD)
+_GENERIC_ALL = (lexicon.GENERIC_WORDS | lexicon.POPULATIONS | lexicon.BODY_PARTS, Reason.GENERIC_WORD)
 _CONDITION = frozenset({Kind.DISEASE, Kind.SYMPTOM})
 
 RULES: dict[RelType, Rule] = {
     RelType.INDICATED_FOR: Rule(
-        (_TRIAL, _LAB, (lexicon.GENERIC_WORDS | lexicon.POPULATIONS | lexicon.VAGUE_INDICATIONS,
-                        Reason.GENERIC_WORD)), _CONDITION, use_roles=True),
+        (_TRIAL, _LAB, (lexicon.GENERIC_WORDS | lexicon.POPULATIONS | lexicon.VAGUE_INDICATIONS
+                        | lexicon.BODY_PARTS, Reason.GENERIC_WORD)), _CONDITION, use_roles=True),
     RelType.ADVERSE_REACTION: Rule((_TRIAL, _LAB, _GENERIC_ALL), _CONDITION, use_roles=True),
     RelType.HAS_SYMPTOM: Rule((_TRIAL, _LAB, _GENERIC_ALL), _CONDITION),
     # a bare analyte names what is measured, a fair check; a bare amino acid is not (except for

@@ -53,6 +53,14 @@ GENERIC_WORDS = _terms("""
 升高 降低 增高 减少 增加 下降 改善 缓解 加重 恢复 维持 控制 促进
 """)
 
+#: Organs and body parts alone: where a condition is, not the condition (达肝素 → 关节, from
+#: "关节置换术后"); an indication, adverse reaction or symptom names what happens there.
+BODY_PARTS = _terms("""
+关节 皮肤 头部 胸部 腹部 背部 腰部 颈部 四肢 上肢 下肢 肢体 手足 手指 足部 口腔 咽喉 牙齿 牙龈 心脏 肝脏 肾脏
+肺部 胃 胃部 肠道 胆 胆囊 胰腺 膀胱 尿道 子宫 卵巢 阴道 血管 静脉 动脉 神经 肌肉 骨骼 脊柱 大脑 淋巴结 黏膜
+粘膜 毛发 头发 指甲 呼吸道 消化道 泌尿道 生殖器
+""")
+
 #: Too vague to be an indication on its own (a drug "for 感染" says which infections elsewhere);
 #: as an adverse reaction or a contraindication the same word is a real finding, so it stays there.
 VAGUE_INDICATIONS = _terms("""

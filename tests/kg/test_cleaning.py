@@ -53,6 +53,12 @@ def test_lexicon_reasons_on_indications() -> None:
                    "孕妇": "generic_word", "此类患者": "generic_word", "痛风": ""}
 
 
+def test_a_bare_body_part_is_no_indication_or_reaction() -> None:
+    assert judge_lexicon(IND, "关节") == "generic_word" and judge_lexicon(AR, "肢体") == "generic_word"
+    assert judge_lexicon(IND, "关节炎") == "" and judge_lexicon(AR, "肢体麻木") == ""  # what happens there stays
+    assert judge_lexicon(CHECK, "肝脏") == ""  # a fair name for what is examined
+
+
 def test_lexicon_matches_whole_names_only() -> None:
     assert judge_lexicon(AR, "乳酸脱氢酶") == "lab_analyte"
     assert judge_lexicon(AR, "乳酸脱氢酶升高") == ""
