@@ -37,6 +37,8 @@ class IntentSpec:
     keywords: tuple[str, ...]
     fetch: dict[NodeType, Fetch]
     examples: tuple[str, ...] = field(default=())
+    #: False: only its keywords select it (a topic the graph has no data for is never guessed)
+    by_embedding: bool = True
 
     def plan(self, entity_type: NodeType) -> Fetch | None:
         return self.fetch.get(entity_type)
@@ -142,11 +144,32 @@ INTENTS: tuple[IntentSpec, ...] = (
         {D: _f((R.GOOD_FOOD, OUT), (R.AVOID_FOOD, OUT), props=("宜食", "忌食", "推荐食谱", "饮食", "宜吃食物_截断", "忌吃食物_截断"))},
         ("平时吃东西要注意什么", "吃什么对身体恢复有帮助")),
     IntentSpec("treatment", "治疗", (
-        "怎么治", "如何治", "治疗方法", "怎么办", "治疗方式", "治好", "治愈", "疗法", "怎样治", "如何治疗", "怎么治疗",
-        "治疗", "能治好", "根治", "治疗周期", "多久能好", "治愈率"),
+        "怎么治", "如何治", "治疗方法", "怎么办", "治疗方式", "治好", "疗法", "怎样治", "如何治疗", "怎么治疗",
+        "治疗"),
         {D: _f((R.TREATED_BY, OUT), props=("治疗方式", "治疗", "治疗周期", "治愈率", "药物治疗")),
          S: _f((R.INDICATED_FOR, IN), reverse=True)},
+        ("这个病怎么治", "有什么治疗办法")),
+    # whether and how fast it is cured: xywy's 治愈率 / 治疗周期 answer it, not the list of drugs
+    IntentSpec("prognosis", "治愈率与疗程", (
+        "能治愈", "可以治愈", "治愈吗", "治愈率", "能治好", "治得好", "能好吗", "会好吗", "好治吗", "能根治", "根治",
+        "治疗周期", "疗程", "多久能好", "多长时间能好", "多久好", "能痊愈", "痊愈", "能不能好", "预后"),
+        {D: _f(props=("治愈率", "治疗周期", "治疗方式"))},
         ("这个病能好吗", "需要多长时间恢复")),
+    IntentSpec("prevalence", "患病比例与易感人群", (
+        "发病率", "患病率", "患病比例", "多常见", "常见吗", "多少人得", "得的人多", "易感人群", "哪些人容易",
+        "什么人容易", "谁容易得", "高发人群", "好发人群", "容易得"),
+        {D: _f(props=("患病比例", "易感人群"))},
+        ("这个病常见吗", "什么样的人容易得")),
+    # questions the graph holds no data for: asked, they get an honest "not in the knowledge base"
+    # naming the entity and the topic, instead of some other list about the entity
+    IntentSpec("cost", "费用与医保", (
+        "多少钱", "费用", "花费", "花多少", "贵不贵", "贵吗", "价格", "价钱", "医保", "报销", "一盒多少"),
+        {D: _f(props=("治疗费用", "医保")), DR: _f(props=("价格", "医保")), NodeType.INGREDIENT: _f(props=("价格",))},
+        by_embedding=False),
+    IntentSpec("referral", "医院与医生推荐", (
+        "哪家医院", "哪个医院", "什么医院", "医院好", "好医院", "推荐医院", "医院推荐", "专家", "名医", "哪个医生好",
+        "推荐医生", "推荐一个医生", "挂谁的号", "哪里治", "去哪治", "去哪里治", "哪里看"),
+        {D: _f(props=("推荐医院",)), DR: _f(props=("推荐医院",)), S: _f(props=("推荐医院",))}, by_embedding=False),
     IntentSpec("disease_of_symptom", "相关疾病", (
         "哪些病", "什么病", "什么疾病", "哪些疾病", "是什么病", "哪种病", "啥病", "什么原因"),
         {S: _f((R.HAS_SYMPTOM, IN), reverse=True),
@@ -181,6 +204,8 @@ class IntentClassifier:
             return
         texts: list[str] = []
         for spec in (*INTENTS, OVERVIEW):
+            if not spec.by_embedding:
+                continue
             for ex in (*spec.examples, *spec.keywords[:6]):
                 texts.append(ex)
                 self._example_intents.append(spec.name)

@@ -41,6 +41,14 @@ CASES = [
     ("痛风不能吃什么", DISEASE, "diet"),
     ("高血压饮食要注意什么", DISEASE, "diet"),
     ("百日咳怎么治疗", DISEASE, "treatment"),
+    ("痛风能治愈吗", DISEASE, "prognosis"),
+    ("糖尿病多久能好", DISEASE, "prognosis"),
+    ("痛风的发病率是多少", DISEASE, "prevalence"),
+    ("哪些人容易得痛风", DISEASE, "prevalence"),
+    # topics the graph has no data for: chosen by keyword, answered with an honest "not in the graph"
+    ("非布司他片多少钱一盒", DRUG, "cost"),
+    ("痛风治疗费用大概多少", DISEASE, "cost"),
+    ("治疗痛风哪家医院最好", DISEASE, "referral"),
     # symptom questions are reversed to diseases / drugs
     ("哪些病会引起头痛", SYMPTOM, "disease_of_symptom"),
     ("咳嗽可能是什么病", SYMPTOM, "disease_of_symptom"),
