@@ -33,6 +33,8 @@ log = logging.getLogger("qizhen.pipeline")
 NO_ENTITY = "抱歉，知识库中没有找到与这个问题相关的药品或疾病，无法给出有依据的回答。请换一种说法，或直接写出药品/疾病的名称。"
 NO_FACTS = "知识库中没有找到{name}的{label}信息，无法给出有依据的回答。"
 NOT_SUPPORTED = "生成的回答未能得到知识库证据的支持，已不予采用。"
+NOT_ASKED = ("知识库中有“{name}”，但没有这个问题所问的信息，无法给出有依据的回答。知识库收录的是适应症、用法用量、"
+             "不良反应、禁忌、相互作用，以及症状、检查、治疗药物、病因、预防等。")
 NEAR_MISS = "知识库中没有“{name}”这一条目，无法给出有依据的回答（不会用名称相近的其他条目代替回答）。"
 HISTORY_NEAR_MISS = "上文问到的“{name}”不在知识库中，无法给出有依据的回答。"
 SUGGEST = "名称中包含或拼写相近的已知条目：{names}。如需了解，请选择其一再问。"
@@ -40,6 +42,8 @@ NOT_FOLLOW_UP = "这个问题没有提到药品或疾病，也不是对上文药
 NOT_SUPPORTED_TYPE = "已在知识库中找到{names}，但暂不支持回答这一类问题，无法给出有依据的回答。可以分别询问其中每一项的适应症、不良反应、禁忌等。"
 COMPONENTS = "知识库中没有“{name}”这一复方制剂本身的条目；以下分别是其成分{parts}的信息。"
 SAME_INGREDIENT = "知识库中没有{name}本身的{label}信息；以下是同成分药品的{label}信息。"
+#: entity types whose question the graph could have answered (a 太阳 in "太阳系有几颗行星" is not one)
+ASKABLE_TYPES = frozenset({"Drug", "Disease", "Ingredient"})
 #: how the answered entity was matched, said after the answer (rule: say what happened)
 MATCH_NOTES: dict[str, str] = {
     "typo": "注：问题中的“{mention}”按拼写相近的“{name}”回答；如不是您要问的，请核对名称。",
@@ -291,7 +295,9 @@ class QAService:
             if len(several) >= 2:  # e.g. a comparison of two drugs: found, but not a supported question type
                 return NOT_SUPPORTED_TYPE.format(names="、".join(several))
             if result.intent.method == "default":
-                return NO_ENTITY
+                # a drug or disease was named, but what was asked (生产厂家, 保质期 …) is not in the graph
+                asked_about = main.type in ASKABLE_TYPES and main.method != "history"
+                return NOT_ASKED.format(name=main.name) if asked_about else NO_ENTITY
             return NO_FACTS.format(name=main.name, label=BY_NAME[result.intent.name].label)
         return None
 

@@ -97,3 +97,15 @@ def test_the_answer_says_how_its_entity_was_matched(service: QAService, question
     assert (note in a.answer) if note else "注：" not in a.answer
     assert not note or tail.startswith("注：")  # after the answer: the fact stays first
     assert not a.answer.startswith("注")
+
+
+@pytest.mark.parametrize(("question", "says"), [
+    ("非布司他片的保质期是多久", "知识库中有“非布司他片”，但没有这个问题所问的信息"),
+    ("非布司他片多少钱一盒", "知识库中没有找到非布司他片的费用与医保信息"),
+    ("治疗痛风哪家医院最好", "知识库中没有找到痛风的医院与医生推荐信息"),
+])
+def test_unanswerable_questions_about_a_known_entity_say_what_is_missing(service: QAService, question: str,
+                                                                         says: str) -> None:
+    a = service.ask(question)
+    assert not a.grounded and not a.citations
+    assert a.answer.startswith(says)
