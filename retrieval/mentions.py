@@ -19,7 +19,7 @@ from kg.normalize import DOSAGE_FORMS, SALT_PREFIXES, SALT_SUFFIXES, normalize_n
 #: (Characters frequent inside drug and disease names — 他 in 非布司他, 前 in 前列腺, 中, 关, 于, 滴, 含 —
 #: are left out, so a misspelled name is not cut apart.)
 JOINERS = frozenset("的是有能吃用和与跟及得了患治疗会什么哪怎可以请问我你这那对服该应在要想让"
-                    "给被把就都也还又或者其之呢吗吧啊呀嘛么买打喝涂抹擦换停拿看|")
+                    "给被把就都也还又或者其之呢吗吧啊呀嘛么买打喝涂抹擦换停拿看到过些喂|")
 #: Everyday words that sit next to a name without being part of it ("阿莫西林一天吃几次").
 CONTEXT_WORDS: frozenset[str] = frozenset(normalize_name(w) for w in """
 一天 每天 每日 一日 每次 一次 两次 三次 几天 几次 早期 晚期 初期 中期 后期 末期 平时 平常 长期 短期 最近 现在 已经

@@ -127,6 +127,11 @@ def test_context_after_a_name_is_not_more_of_the_name(linker: EntityLinker, ques
     assert top(linker, question)[0] == "痛风"
 
 
+@pytest.mark.parametrize("question", ["哪里可以买到非布司他片", "吃过非布司他片的人", "给孩子喂些布洛芬胶囊"])
+def test_a_verb_or_particle_before_a_drug_name_is_not_part_of_it(linker: EntityLinker, question: str) -> None:
+    assert top(linker, question)[0] in ("非布司他片", "布洛芬胶囊")
+
+
 @pytest.mark.parametrize(("question", "linked"), [
     ("菲布司他片的适应症", True),   # 菲/非 sound the same: a pinyin-input typo
     ("非布丁他片的适应症", False),  # 丁/司 do not: a different (invented) name
