@@ -3,7 +3,8 @@
 Runs `qizhen ask --batch` exactly as the acceptance checks do and scores the output with the shared
 `score_answers.py refusal` tool. The sets are tests/data/near_miss_dev.jsonl (invented names that contain
 real drug, disease, brand and alias names; mid-conversation switches to invented names and to off-topic
-requests) and tests/data/link_positive_dev.jsonl (paraphrases, aliases, brands, typos, follow-ups).
+requests), tests/data/link_positive_dev.jsonl (paraphrases, aliases, brands, typos, follow-ups) and
+tests/data/unanswerable_dev.jsonl (topics no source holds, asked about known drugs and diseases).
 Set QIZHEN_TEST_REAL_HOME to a graph with all four sources to score them as intended.
 """
 
@@ -55,3 +56,13 @@ def test_near_misses_refused_and_positives_grounded(real_home: Path, shared_data
     assert (m - wrongly) / m >= 0.95
     assert all(e["match"] in {"exact", "alias", "variant", "typo", "components", "history"}
                for a in answers for e in a["entities"])
+
+
+def test_unanswerable_questions_refused(real_home: Path, shared_data: Path, tmp_path: Path) -> None:
+    """Price, maker, approval number, where to buy, hospital or doctor recommendations, chat requests:
+    topics no source holds, about known drugs and diseases too — refused, never answered with other facts."""
+    questions = DATA / "unanswerable_dev.jsonl"
+    _batch(real_home, questions, tmp_path / "unanswerable.jsonl")
+    refused, n = _refused(shared_data, questions, tmp_path / "unanswerable.jsonl")
+    print(f"\nunanswerable refused {refused}/{n}")
+    assert refused == n

@@ -100,8 +100,10 @@ def test_the_answer_says_how_its_entity_was_matched(service: QAService, question
 
 
 @pytest.mark.parametrize(("question", "says"), [
-    ("非布司他片的保质期是多久", "知识库中有“非布司他片”，但没有这个问题所问的信息"),
-    ("非布司他片多少钱一盒", "知识库中没有找到非布司他片的费用与医保信息"),
+    ("非布司他片的化学结构式", "知识库中有“非布司他片”，但没有这个问题所问的信息"),
+    ("痛风治疗费用大概多少", "知识库中没有找到痛风的费用信息"),
+    ("非布司他片多少钱一盒", "知识库中没有找到非布司他片的费用信息"),
+    ("非布司他片是哪个公司生产的", "知识库中没有找到非布司他片的生产厂家信息"),
     ("治疗痛风哪家医院最好", "知识库中没有找到痛风的医院与医生推荐信息"),
 ])
 def test_unanswerable_questions_about_a_known_entity_say_what_is_missing(service: QAService, question: str,

@@ -49,6 +49,10 @@ CASES = [
     ("非布司他片多少钱一盒", DRUG, "cost"),
     ("痛风治疗费用大概多少", DISEASE, "cost"),
     ("治疗痛风哪家医院最好", DISEASE, "referral"),
+    ("非布司他片医保能报销吗", DRUG, "insurance"),
+    ("非布司他片是哪个公司生产的", DRUG, "manufacturer"),
+    ("阿莫西林胶囊的批准文号", DRUG, "approval"),
+    ("非布司他片的保质期是多久", DRUG, "shelf_life"),
     # symptom questions are reversed to diseases / drugs
     ("哪些病会引起头痛", SYMPTOM, "disease_of_symptom"),
     ("咳嗽可能是什么病", SYMPTOM, "disease_of_symptom"),
