@@ -131,6 +131,8 @@ class Supervisor:
         return 0
 
     def _shutdown(self) -> None:
+        # SIGTERM to each worker; after a terminal's Ctrl-C (which reached the workers too) it does not
+        # cut their graceful shutdown short: uvicorn forces an exit only on a second SIGINT
         for proc, _ in self._procs:
             if proc.is_alive() and proc.pid is not None:
                 proc.terminate()
