@@ -92,9 +92,10 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
             await run_in_threadpool(svc.warm_up)
         except Exception as exc:  # noqa: BLE001 - start anyway: /health degraded, /ask 503, retried in the background
             log.warning("starting degraded: %s", redact(str(exc)))
+        monitor.loaded(files)
         await run_in_threadpool(monitor.check)
         freeze_heap()  # before the first request: no full collection ever walks the warm service
-        monitor.start(files)
+        monitor.start()
         pools = Pools(s.worker_threads, s.queue_limit, s.generator_threads)
         audit = AuditLog(s.audit_path)
         app.state.runtime = Runtime(settings=s, service=svc, audit=audit, metrics=app_metrics,

@@ -77,9 +77,15 @@ class ServiceMonitor:
         self._retired: list[_Retired] = []
 
     # -- lifecycle -------------------------------------------------------------------------
+    def loaded(self, files_at_load: tuple[tuple[int, int], ...] | None) -> None:
+        """The served store was loaded from these files (`files()` taken before it was opened); call
+        before the first `check()`, which would otherwise take the unchanged files for new ones."""
+        self._seen_files = files_at_load
+
     def start(self, files_at_load: tuple[tuple[int, int], ...] | None = None) -> None:
         """Start checking; `files_at_load`: `files()` taken before the served store was loaded."""
-        self._seen_files = files_at_load if files_at_load is not None else self.files()
+        if files_at_load is not None or self._seen_files is None:
+            self._seen_files = files_at_load if files_at_load is not None else self.files()
         self._thread = threading.Thread(target=self._loop, name="qizhen-monitor", daemon=True)
         self._thread.start()
 
