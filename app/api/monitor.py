@@ -45,6 +45,12 @@ def thaw_heap() -> None:
     gc.unfreeze()
 
 
+def refreeze_heap() -> None:
+    """After a reload: the previous linker's cycles become collectable, the new one is frozen."""
+    thaw_heap()
+    freeze_heap()
+
+
 @dataclass
 class CheckState:
     graph: str = "starting"  # ok | unavailable | starting | stale
@@ -155,8 +161,7 @@ class ServiceMonitor:
             if snapshot and snapshot != served:
                 log.info("graph snapshot changed (%s -> %s): rebuilding the linker", served, snapshot)
                 if svc.reload():
-                    thaw_heap()
-                    freeze_heap()
+                    refreeze_heap()
                     self.state.reloads += 1
                 return "ok", svc.retriever.snapshot
             return "ok", served
@@ -179,8 +184,7 @@ class ServiceMonitor:
             return "stale", snapshot
         self._seen_files, self._pending_files = files, None
         if swapped:
-            thaw_heap()  # the previous linker's cycles become collectable; the new one is frozen
-            freeze_heap()
+            refreeze_heap()
             self.state.reloads += 1
             self._retired.append(_Retired(old, time.monotonic() + self.grace_s))
             log.info("graph reloaded: snapshot %s", svc.retriever.snapshot)

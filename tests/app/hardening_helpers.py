@@ -1,15 +1,33 @@
-"""Servers for the hardening tests: the real app under uvicorn in a thread, and slow fake upstreams."""
+"""Servers for the API tests: the real app under uvicorn in a thread, slow fake upstreams, and waiting
+for a server started as a subprocess to say it is healthy."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
+
+
+def wait_ok(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 180) -> None:
+    """Poll `url`/health until it says ok; fail with the server's log if it exits or time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        assert proc.poll() is None, log.read_text()
+        try:
+            if httpx.get(f"{url}/health", timeout=2).json()["status"] == "ok":
+                return
+        except (httpx.HTTPError, ValueError):
+            pass
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.3)
 
 
 @contextmanager

@@ -14,17 +14,10 @@ from fastapi.testclient import TestClient
 from app.api.main import create_app
 from app.pipeline import QAService
 from app.settings import Settings
-from tests.app.api_graph import ALLOPURINOL, DRUG, build_graph, entity_id_of, settings_for
+from tests.app.api_graph import ALLOPURINOL, DRUG, entity_id_of, settings_for
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 QUESTION = "非布司他片的适应症是什么？"
-
-
-@pytest.fixture(scope="module")
-def graph_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("api-home")
-    build_graph(home)
-    return home
 
 
 @pytest.fixture(scope="module")

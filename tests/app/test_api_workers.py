@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.app.api_graph import build_graph, free_port
+from tests.app.hardening_helpers import wait_ok
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,16 +34,7 @@ def test_two_workers_share_the_graph_read_only(tmp_path: Path) -> None:
                             stdout=(tmp_path / "serve.log").open("wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None, (tmp_path / "serve.log").read_text()
-            try:
-                if httpx.get(f"{url}/health", timeout=2).json()["status"] == "ok":
-                    break
-            except (httpx.HTTPError, ValueError):
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.5)
+        wait_ok(url, proc, tmp_path / "serve.log")
         time.sleep(3)  # let the second worker finish warming up too
         with httpx.Client(base_url=url, timeout=30) as http:
             for _ in range(12):  # new connections: the kernel spreads them over both workers

@@ -25,18 +25,11 @@ from app.api.main import create_app
 from app.pipeline import QAService
 from app.settings import Settings
 from tests.app.api_graph import DRUG, build_graph, entity_id_of, free_port, settings_for
-from tests.app.hardening_helpers import serve_app, slow_upstream
+from tests.app.hardening_helpers import serve_app, slow_upstream, wait_ok
 
 REPO = Path(__file__).resolve().parents[2]
 QUESTION = "非布司他片的适应症是什么？"
 KEY = "s3cret-key"
-
-
-@pytest.fixture(scope="module")
-def graph_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("hardening-home")
-    build_graph(home)
-    return home
 
 
 def _rss_kib(pid: int) -> int:
@@ -44,19 +37,6 @@ def _rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError("no VmRSS")
-
-
-def _wait_ok(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 180
-    while True:
-        assert proc.poll() is None, log.read_text()
-        try:
-            if httpx.get(f"{url}/health", timeout=2).json()["status"] == "ok":
-                return
-        except (httpx.HTTPError, ValueError):
-            pass
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.3)
 
 
 def _send_big_body(port: int, path: str, size: int, headers: dict[str, str], chunked: bool) -> tuple[int | None, int]:
@@ -106,7 +86,7 @@ def test_1_big_bodies_are_refused_before_they_are_read(tmp_path: Path, graph_hom
                             cwd=REPO, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ok(url, proc, log)
+        wait_ok(url, proc, log)
         rss0 = _rss_kib(proc.pid)
         size = 50 * 1024 * 1024
         results = {}
