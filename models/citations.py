@@ -15,8 +15,8 @@ _NON_CONTENT = re.compile(r"[\s\W\d_a-zA-Z]+")
 #: Sentences that carry no medical claim (frames, disclaimers) and need no citation.
 _BOILERPLATE = ("知识库", "仅供参考", "遵医嘱", "请咨询", "补充资料", "用药安全提示", "如下", "以下")
 SUPPORT_THRESHOLD = 0.5
-#: A pointer to the rest of cited evidence ("其余内容见证据[2]"): no claim, but its markers resolve.
-_FOLD = "其余内容见证据"
+#: A pointer to the rest of cited evidence ("详见证据[2]"): no claim, but its markers resolve.
+_FOLD = ("详见证据", "其余内容见证据")
 #: Connective frames an answer wraps facts in; they are not claims, so support ignores them.
 _FRAMES = re.compile(r"用药安全提示|补充资料|此外|另外|包括|主要有|有以下|根据|知识库中?|相关信息|的是|可以|可能|常见")
 

@@ -31,7 +31,12 @@ MORE_ITEMS = 24
 #: Characters of a prose text an answer quotes before pointing to the rest of the evidence.
 PROSE_CHARS = 120
 FOCUS_CHARS = 160
-FOLD = "其余内容见证据"
+FOLD = "详见证据"
+#: Characters an answer says before pointing to the rest of its evidence: the bottom line first, in
+#: whole sentences; the card and the evidence hold the rest (the first section is always said whole).
+ANSWER_CHARS = 350
+CLOSING = "以上内容来自知识库，请结合临床判断并以药品说明书为准。"
+_MARK = re.compile(r"\[(\d+)\]")
 _COUNT = re.compile(r"等\d+项$")
 PARALLEL_INTENTS = {"comparison", "interaction"}
 LIST_PROSE = ("适应证", "适应症", "功能主治", "主治")
@@ -73,7 +78,7 @@ def _marks(indices: list[int]) -> str:
 def _list_body(body: str, question: str, top: int, strong: int = 0) -> str:
     """Top items of a ranked list, items the question names first, and "等N项" for the rest. When at
     least MIN_STRONG leading items are corroborated (`strong`, from the evidence), only those are shown."""
-    names = [n for n in body.split("、") if n]
+    names = _unique([n for n in body.split("、") if n])
     named = [n for n in names if len(n) >= 2 and n in question]
     ordered = named + [n for n in names if n not in named]
     if strong >= MIN_STRONG and len(names) > MIN_CUT:
@@ -81,6 +86,21 @@ def _list_body(body: str, question: str, top: int, strong: int = 0) -> str:
     shown = ordered[:top]
     more = f"等{len(names)}项" if len(names) > len(shown) else ""
     return "、".join(shown) + more
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Items once each: a repeat, or one written with other separators ("恶心，呕吐" beside 恶心 and
+    呕吐), is left out."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for n in names:
+        parts = [p for p in re.split(r"[，,；;/]", n) if p]
+        key = re.sub(r"\s+", "", n)
+        if key in seen or (len(parts) > 1 and all(p in seen for p in parts)):
+            continue
+        seen.add(key)
+        out.append(n)
+    return out
 
 
 def _cited(items: str, marks: str) -> str:
@@ -106,6 +126,33 @@ class ExtractiveGenerator(Generator):
         return "".join(self.stream(request))
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
+        """The answer's sections within ANSWER_CHARS: the first (the bottom line) always, then the
+        direct answer's further sections, the safety note, then supplementary passages, as long as
+        each fits whole; what does not fit is pointed to as 详见证据[n]."""
+        pieces = list(self._pieces(request))
+        if not pieces:
+            return
+        size = 0
+        kept: list[tuple[bool, int, str]] = []
+        rest: list[int] = []
+        order = sorted(range(len(pieces)), key=lambda i: (i > 0, pieces[i][0]))
+        for i in order:
+            kind, text = pieces[i]
+            n = len(_MARK.sub("", text))
+            if kind == "fold" or (kept and size + n > ANSWER_CHARS):
+                rest += [int(m) for m in _MARK.findall(text)]
+                continue
+            kept.append((kind == 2, i, text))
+            size += n
+        for _, _, text in sorted(kept):  # in their order, supplementary passages after the safety note
+            yield text
+        if rest:
+            yield f"{FOLD}{_marks(list(dict.fromkeys(rest)))}。"
+        yield CLOSING
+
+    def _pieces(self, request: GenerationRequest) -> Iterator[tuple[int, str]]:
+        """(priority, sentence): 0 the direct answer, 1 the safety note, 2 supplementary passages,
+        3 a fold pointer."""
         evidence = request.evidence
         if not evidence:
             return
@@ -124,7 +171,7 @@ class ExtractiveGenerator(Generator):
         if quals:  # the sentences that answer the question's qualifier, before anything else
             for piece, index in self._focused([*kg, *passages], quals):
                 focused.add(index)
-                yield piece
+                yield 0, piece
         listy = {e.index for e in answer_items if _listy(e)}
         previous = answer_items[0].entity_id if answer_items else ""
         main_id = previous
@@ -144,7 +191,7 @@ class ExtractiveGenerator(Generator):
                 # indication lists carry the extraction noise: there only corroborated items lead
                 field = next(e.field for e in answer_items if e.index == indices[0])
                 cut = strong.get(indices[0], 0) if len(indices) == 1 and field in SAME_MEANING else 0
-                yield f"{lead}{head}包括：{_cited(_list_body(body, question, TOP_ITEMS, cut), _marks(indices))}。"
+                yield 0, f"{lead}{head}包括：{_cited(_list_body(body, question, TOP_ITEMS, cut), _marks(indices))}。"
                 rest = [n for n in body.split("、") if n]
                 # a drug's lists continue only with further *corroborated* items (the rest stay in the
                 # evidence); a disease's asked list (symptoms, checks, drugs) continues with its next items
@@ -155,7 +202,7 @@ class ExtractiveGenerator(Generator):
                 if entity_id != main_id:
                     more = []
                 if more:  # further corroborated items of the asked list, after the direct answer
-                    yield f"其余还有：{'、'.join(more)}{_marks(indices)}。"
+                    yield 0, f"其余还有：{'、'.join(more)}{_marks(indices)}。"
                 continue
             if indices[0] in focused or (listed and ev_field(indices[0]).startswith(LIST_PROSE)):
                 folded += indices  # said already, or summarized by the ranked list above
@@ -165,7 +212,7 @@ class ExtractiveGenerator(Generator):
                 if not is_fee(body) and body.strip():
                     folded += indices
                 continue
-            yield f"{lead}{head}：{text}{_marks(indices)}。" if head else f"{lead}{text}{_marks(indices)}。"
+            yield 0, f"{lead}{head}：{text}{_marks(indices)}。" if head else f"{lead}{text}{_marks(indices)}。"
             if cut:
                 folded += indices
         bodies = [e.text for e in kg]
@@ -175,9 +222,9 @@ class ExtractiveGenerator(Generator):
                 continue  # the same text is already cited from the graph
             text, _ = clip(sentences(body if sep else ev.text), PROSE_CHARS)
             if text:
-                yield f"补充资料：{head + '：' if sep else ''}{text}[{ev.index}]。"
+                yield 2, f"补充资料：{head + '：' if sep else ''}{text}[{ev.index}]。"
         if folded:
-            yield f"{FOLD}{_marks(list(dict.fromkeys(folded)))}。"
+            yield 3, f"{FOLD}{_marks(list(dict.fromkeys(folded)))}。"
         if safety:
             for i, (head, body, indices, _) in enumerate(_merge_same_heading(safety)):
                 if indices[0] in focused:
@@ -188,8 +235,7 @@ class ExtractiveGenerator(Generator):
                     body, _ = clip(sentences(body), PROSE_CHARS // 2)
                     body = f"{body}{_marks(indices)}" if body else ""
                 if body:
-                    yield f"{'' if i else '用药安全提示：'}{head}：{body}。"
-        yield "以上内容来自知识库，仅供参考，具体诊疗请遵医嘱。"
+                    yield 1, f"{'' if i else '用药安全提示：'}{head}：{body}。"
 
     @staticmethod
     def _focused(items: list[Evidence], quals: list[Qualifier]) -> Iterator[tuple[str, int]]:

@@ -39,7 +39,9 @@ QUALIFIERS: tuple[Qualifier, ...] = (
 )
 
 _FEE = re.compile(r"费用|收费|\d\s*元|价格")
-_SPLIT = re.compile(r"(?<=[。；;！？!?])|(?<!\d)(?=(?:\d{1,2}[.、．]|[（(]\d{1,2}[)）])(?!\d))")
+#: Sentence ends, and numbered clauses ("1.", "2、", "（3）") — a number glued to a Latin token
+#: (PDE5., 维生素B6.) ends no clause.
+_SPLIT = re.compile(r"(?<=[。；;！？!?])|(?<![\dA-Za-z.．])(?=(?:\d{1,2}[.、．]|[（(]\d{1,2}[)）])(?!\d))")
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 _JOIN = re.compile(r"[。；;]\s*[、，,]+")
 _SPACE = re.compile(r"\s+")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from models.citations import verify
 from models.generators.base import GenerationRequest
 from models.generators.extractive import ExtractiveGenerator
@@ -57,7 +59,7 @@ def test_prose_answers_with_the_qualifier_sentence_first_and_folds_the_rest() ->
     text = ExtractiveGenerator().generate(GenerationRequest(question="孕妇可以吃阿司匹林吗", evidence=ev,
                                                             intent=Intent(name="contraindication")))
     assert text.index("孕妇禁用") < 150
-    assert "元" not in text and "其余内容见证据[1]" in text
+    assert "元" not in text and "详见证据[1]" in text
     report = verify(text, ev)
     assert report.removed_markers == [] and report.unsupported == []
     assert {c.index for c in report.citations} == {1, 2}
@@ -78,3 +80,32 @@ def test_a_disease_list_continues_only_with_its_reliable_items() -> None:
     text = ExtractiveGenerator().generate(GenerationRequest(question="胃炎有哪些症状", evidence=[unreliable],
                                                             intent=Intent(name="symptom")))
     assert "其余还有" not in text
+
+
+def test_an_answer_keeps_to_its_budget_in_whole_sentences_and_points_to_the_rest() -> None:
+    """Bottom line first, about ANSWER_CHARS characters: sections that do not fit whole are pointed
+    to (详见证据[n]), never cut mid-sentence; the safety note comes before supplementary passages."""
+    from models.generators.extractive import ANSWER_CHARS
+
+    long = "。".join(f"第{i}句说明本品在某种情况下的用法和需要注意的事项" for i in range(12)) + "。"
+    ev = [item(1, "INDICATED_FOR", "某药片的适应症：高血压、心绞痛"),
+          *[item(i, f"说明{i}", f"某药片的说明{i}：{long}", listy=False) for i in range(2, 7)],
+          item(7, "ADVERSE_REACTION", "某药片的不良反应：头痛、水肿")]
+    text = ExtractiveGenerator().generate(GenerationRequest(question="某药片是治什么的", evidence=ev,
+                                                            intent=Intent(name="indication")))
+    assert text.startswith("某药片的适应症包括：高血压、心绞痛[1]。")
+    body = text.split("以上内容来自知识库")[0]
+    assert len(re.sub(r"\[\d+\]", "", body)) <= ANSWER_CHARS + 30
+    assert "详见证据" in body and "[6]" in body.split("详见证据")[1]
+    report = verify(text, ev)
+    assert report.removed_markers == [] and report.unsupported == []
+
+
+def test_repeated_items_and_latin_numbers_are_not_split_or_repeated() -> None:
+    from models.generators.focus import sentences
+
+    assert sentences("本品可抑制PDE5.从而扩张血管。1.孕妇禁用；2、儿童慎用。")[0] == "本品可抑制PDE5.从而扩张血管。"
+    ev = [item(1, "ADVERSE_REACTION", "某药片的不良反应：恶心、呕吐、恶心，呕吐、7-10天、7-10天")]
+    text = ExtractiveGenerator().generate(GenerationRequest(question="有什么副作用", evidence=ev,
+                                                            intent=Intent(name="adverse_reaction")))
+    assert text.startswith("某药片的不良反应包括：恶心、呕吐、7-10天[1]。")
