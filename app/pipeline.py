@@ -7,7 +7,6 @@ workers can serve. Heavy state (linker, index, generator) loads once in `warm_up
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -16,7 +15,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from app.settings import Settings
+from kg.errors import InvalidInput
 from kg.normalize import normalize_name
+from kg.redaction import has_credentials, redact
 from kg.schema import Entity, EntityCard
 from kg.stores import open_store
 from kg.stores.base import GraphStore, StoreUnavailable
@@ -73,14 +74,6 @@ class Health(BaseModel):
                                         "background, so /health never waits on the graph or the generator)")
 
 
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@]+(?::[^/\s@]*)?@")
-
-
-def redact(text: str) -> str:
-    """Remove credentials from every URL in `text` (`http://user:pw@host` -> `http://***@host`)."""
-    return _USERINFO.sub(r"\1***@", text)
-
-
 def _turns(history: Sequence[Turn | str | dict[str, Any]]) -> list[Turn]:
     out: list[Turn] = []
     for t in history:
@@ -96,6 +89,10 @@ def _turns(history: Sequence[Turn | str | dict[str, Any]]) -> list[Turn]:
 class QAService:
     def __init__(self, settings: Settings, store: GraphStore | None = None,
                  generator: Generator | None = None) -> None:
+        if has_credentials(settings.openai_base_url):
+            # an error at startup, not a silent Basic header in place of the bearer key at the first call
+            raise InvalidInput(f"QIZHEN_OPENAI_BASE_URL carries credentials ({redact(settings.openai_base_url)}): "
+                               "put the key in QIZHEN_OPENAI_API_KEY, not in the URL")
         self.settings = settings
         self._store = store
         self._default_generator = generator

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.executor import Busy, DeadlineExceeded
-from app.pipeline import redact
+from kg.redaction import redact
 from kg.stores.base import StoreUnavailable
 from models.generators.base import GeneratorError
 

@@ -31,8 +31,9 @@ from app.api.routes import ask, entities, feedback, health, metrics
 from app.api.routes.ask import HISTORY_CHARS_FACTOR
 from app.api.telemetry import Metrics
 from app.audit import AuditLog
-from app.pipeline import QAService, redact
+from app.pipeline import QAService
 from app.settings import Settings, get_settings
+from kg.redaction import redact
 
 log = logging.getLogger("qizhen.api")
 

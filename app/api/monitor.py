@@ -22,7 +22,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.pipeline import Health, QAService, redact
+from app.pipeline import Health, QAService
+from kg.redaction import redact
 from kg.stores.base import GraphStore
 
 log = logging.getLogger("qizhen.api")

@@ -18,7 +18,6 @@ error body is never put into an error message (it may hold a traceback or a pass
 from __future__ import annotations
 
 import json
-import re
 import socket
 import threading
 import time
@@ -26,6 +25,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from kg.errors import InvalidInput
+from kg.redaction import has_credentials, redact
 from models.generators.base import GenerationRequest, Generator, GeneratorError
 from models.generators.settings import GeneratorSettings
 from models.prompts import build_messages
@@ -34,12 +35,9 @@ if TYPE_CHECKING:
     import httpx
 
 
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@]+(?::[^/\s@]*)?@")
-
-
 def safe_url(url: str) -> str:
-    """`url` without credentials: http://user:pw@host/v1 -> http://***@host/v1."""
-    return _USERINFO.sub(r"\1***@", url)
+    """`url` without credentials (kg.redaction: every URL shape)."""
+    return redact(url)
 
 
 class _Watchdog:
@@ -102,7 +100,11 @@ class OpenAIGenerator(Generator):
         extra_body: dict[str, Any] | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
+            raise InvalidInput(f"the generator's base URL must be an http(s) URL, got {redact(base_url)!r}")
+        if has_credentials(base_url):
+            # httpx would silently turn them into a Basic header in place of the bearer key
+            raise InvalidInput(f"the generator's base URL carries credentials ({redact(base_url)}): put the "
+                               "key in QIZHEN_OPENAI_API_KEY, not in the URL")
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.api_key = api_key

@@ -274,10 +274,10 @@ def test_4_slow_upstream_cannot_hang_other_routes(graph_home: Path) -> None:
 
 
 def test_5_no_secrets_or_internals_in_responses(graph_home: Path, caplog: pytest.LogCaptureFixture) -> None:
-    """Credentials in the upstream URL, an upstream error body with a password, graph paths: none of
-    them in /health, in error bodies or in the log."""
+    """A token in the upstream URL's query, an upstream error body with a password, graph paths: none
+    of them in /health, in error bodies or in the log."""
     with slow_upstream("fail") as upstream:
-        leaky = upstream.replace("http://", "http://svcuser:svcpass@")
+        leaky = f"{upstream}?api_key=svcpass"
         settings = settings_for(graph_home, generator="openai", openai_base_url=leaky, openai_model="m")
         with TestClient(create_app(settings), raise_server_exceptions=False) as c:
             health = c.get("/health").text
@@ -286,10 +286,22 @@ def test_5_no_secrets_or_internals_in_responses(graph_home: Path, caplog: pytest
     assert r.status_code == 503 and r.json()["error"] == "generator_unavailable"
     assert "event: error" in s.text and "generator_unavailable" in s.text
     for text in (health, r.text, s.text):
-        for secret in ("svcpass", "svcuser", "hunter2", "Traceback", str(graph_home)):
+        for secret in ("svcpass", "hunter2", "Traceback", str(graph_home)):
             assert secret not in text, (secret, text[:300])
-    for secret in ("svcpass", "svcuser", "hunter2"):  # the log may name paths, never credentials
+    for secret in ("svcpass", "hunter2"):  # the log may name paths, never credentials
         assert secret not in caplog.text
+
+
+def test_5_credentials_in_the_upstream_url_stop_the_start(graph_home: Path) -> None:
+    """user:password@ in QIZHEN_OPENAI_BASE_URL is an error at startup (httpx would silently send them
+    as a Basic header instead of the configured key), and the message does not repeat them."""
+    from kg.errors import InvalidInput
+
+    settings = settings_for(graph_home, generator="openai", openai_base_url="http://svcuser:svcpass@127.0.0.1:9/v1",
+                            openai_model="m")
+    with pytest.raises(InvalidInput) as info:
+        create_app(settings)
+    assert "svcpass" not in str(info.value) and "***@127.0.0.1" in str(info.value)
 
 
 def test_5_unopenable_graph_is_reported_without_its_path(tmp_path: Path) -> None:

@@ -22,8 +22,9 @@ from app.api.deps import Runtime, RuntimeDep, require_api_key
 from app.api.errors import ApiError, error_responses, message_for
 from app.api.executor import Busy, Deadline, DeadlineExceeded
 from app.api.schemas import AskRequest
-from app.pipeline import StreamEvent, redact
+from app.pipeline import StreamEvent
 from app.settings import Settings
+from kg.redaction import redact
 from kg.stores.base import StoreUnavailable
 from models.generators.base import GeneratorError
 from models.types import Answer
