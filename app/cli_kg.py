@@ -15,6 +15,7 @@ from kg.audit import AuditReport, audit
 from kg.cleaning import CleanSummary, clean
 from kg.errors import InvalidInput
 from kg.ingest import DEFAULT_BATCH_SIZE, IngestSummary, Progress, default_rejects_path, ingest
+from kg.name_audit import name_audit
 from kg.schema import EntityCard
 from kg.sources import SOURCE_NAMES, Source, make_source
 from kg.stores import open_store
@@ -169,15 +170,21 @@ def audit_cmd(
     as_json: bool = typer.Option(False, "--json"),
     examples: int = typer.Option(5, "--examples", min=0, help="flagged targets shown per reason"),
 ) -> None:
+    settings = get_settings()
     try:
-        with _store(get_settings(), graph, read_only=True) as store:
+        with _store(settings, graph, read_only=True) as store:
             report = audit(store, examples=examples)
     except StoreUnavailable as exc:
         raise _fail(f"graph store unavailable: {exc}") from None
+    names = name_audit(settings.home_dir / "rejects", examples=examples)
     if as_json:
-        typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
+        typer.echo(json.dumps({**report.as_json(), "names": names.as_json()}, ensure_ascii=False))
         return
     _print_audit(report)
+    for kind, data in names.as_json().items():
+        assert isinstance(data, dict)
+        shown = "、".join(f"{e['name']} ({e['where']})" for e in data["examples"])
+        typer.echo(f"names {kind}: {data['count']}{'  e.g. ' + shown if shown else ''}")
 
 
 def _print_audit(report: AuditReport) -> None:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from app.settings import Settings
 from kg.errors import InvalidInput
-from kg.normalize import normalize_name
+from kg.normalize import normalize_name, strip_format
 from kg.redaction import has_credentials, redact
 from kg.schema import Entity, EntityCard
 from kg.stores import open_store
@@ -230,6 +230,7 @@ class QAService:
         """Retrieval runs before this returns (so store failures raise here, not mid-stream)."""
         t0 = time.perf_counter()
         gen = self.generator(generator)
+        question = strip_format(question)  # what retrieval matched is what the generator reads
         result = self.retrieve(question, history, top_k=top_k)
         return self._stream(question, history, gen, result, t0)
 

@@ -23,6 +23,22 @@ _EDGE_PUNCT = ",.;:!?，。；：！？、…"
 MAX_NAME_LEN = 200
 #: C0/C1 control characters (newline, tab, NUL, …) and the Unicode line/paragraph separators.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: Unicode format characters (category Cf, Unicode 14): zero-width space/joiners, BOM, bidi controls,
+#: soft hyphen, tags. Invisible, so "非布司\u200b他片" would be a look-alike node of 非布司他片: they are
+#: removed from names at ingest and from questions before matching.
+FORMAT_CHARS = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
+
+
+#: A drug's code name written with digits only keeps its place as a name: 654-2 (山莨菪碱).
+_CODE_NAME = re.compile(r"\d{2,}\s*[-—－]\s*\d+")
+
+
+def strip_format(text: str) -> str:
+    """`text` without invisible format characters (FORMAT_CHARS)."""
+    return FORMAT_CHARS.sub("", text)
 
 
 def name_problem(name: str) -> str | None:
@@ -34,11 +50,14 @@ def name_problem(name: str) -> str | None:
     bad = _CONTROL.search(name)
     if bad is not None:
         return f"name contains control character U+{ord(bad.group()):04X} at position {bad.start()}"
+    if not any(ch.isalpha() for ch in name) and not _CODE_NAME.fullmatch(name):
+        # "1", "2", "3", "6.4%", "(+)": list numbering, figures and punctuation a scraper took for names
+        return "name has no letter or CJK character"
     return None
 
 
 def normalize_name(name: str) -> str:
-    s = unicodedata.normalize("NFKC", name).translate(_BRACKETS)
+    s = FORMAT_CHARS.sub("", unicodedata.normalize("NFKC", name)).translate(_BRACKETS)
     s = _SPACE.sub("", s).lower()  # whitespace is gone before the edges are stripped
     return s.strip(_EDGE_PUNCT)
 

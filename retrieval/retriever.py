@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.normalize import core_name
+from kg.normalize import core_name, strip_format
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import GraphStore
 from kg.vocabulary import SAFETY_INTENTS
@@ -143,6 +143,7 @@ class Retriever:
         an earlier one only when it names nothing itself *and* asks a medical follow-up
         (副作用, 禁忌, 怎么用, 孕妇能吃吗 …); an earlier turn that named an unknown entity stops the
         walk back, so "那氟美沙星片呢" is never answered with the drug before it."""
+        question, history = strip_format(question), [strip_format(t) for t in history]
         prefer = implied_types(question, self.intents)
         own = self.linker.analyse(question, prefer=prefer)
         if own.near_misses:
@@ -164,6 +165,9 @@ class Retriever:
 
     # -- retrieval -------------------------------------------------------------------------
     def retrieve(self, question: str, history: Sequence[str] = (), top_k: int | None = None) -> RetrievalResult:
+        # invisible format characters (a zero-width space pasted from a web page) never split a name:
+        # mention offsets refer to the question without them
+        question, history = strip_format(question), [strip_format(t) for t in history]
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         res = self.resolve(question, history)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from kg.normalize import name_problem, normalize_name
+from kg.normalize import FORMAT_CHARS, name_problem, normalize_name, strip_format
 from kg.schema import Entity, NodeType, Relation, entity_id
 
 RAW_LIMIT = 500
@@ -65,6 +65,10 @@ class Reject:
 Item = SourceRecord | Reject
 
 
+#: How a rejects-file line says a name was changed (kept), not dropped.
+NAME_CHANGED = "name changed:"
+
+
 class NameScreen:
     """Applied by the ingest to every record of one source: names and aliases that cannot be
     stored (`kg.normalize.name_problem`: control characters, over-long) are dropped with a
@@ -79,6 +83,9 @@ class NameScreen:
 
     def __call__(self, rec: SourceRecord) -> tuple[SourceRecord, list[Reject]]:
         rejects: list[Reject] = []
+        if any(FORMAT_CHARS.search(e.name) or any(FORMAT_CHARS.search(a) for a in e.aliases) for e in rec.entities):
+            rec = SourceRecord([self._visible(e, rec, rejects) for e in rec.entities], rec.relations, rec.file,
+                               rec.record)
         entities = rec.entities
         if any(name_problem(e.name) or any(name_problem(a) for a in e.aliases) for e in entities):
             entities = []
@@ -105,6 +112,19 @@ class NameScreen:
         if not rejects:
             return rec, []
         return SourceRecord(entities, relations, rec.file, rec.record), rejects
+
+    def _visible(self, e: Entity, rec: SourceRecord, notes: list[Reject]) -> Entity:
+        """The entity with invisible format characters removed from its name and aliases: its id
+        already comes from the normalized name, so a look-alike spelling merges into the real node.
+        Each change is written to the rejects file (``name changed: …``; `kg audit` lists them)."""
+        name = strip_format(e.name)
+        aliases = list(dict.fromkeys(a2 for a in e.aliases if (a2 := strip_format(a)) and a2 != name))
+        for raw in (e.name, *e.aliases):
+            if FORMAT_CHARS.search(raw):
+                codes = ", ".join(sorted({f"U+{ord(c):04X}" for c in FORMAT_CHARS.findall(raw)}))
+                notes.append(self._reject(rec, f"{NAME_CHANGED} format characters {codes} removed, stored as "
+                                               f"{strip_format(raw)!r}", raw))
+        return replace(e, name=name, aliases=aliases)
 
     def _reject(self, rec: SourceRecord, reason: str, raw: str) -> Reject:
         return Reject.of(self.source, rec.file, rec.record or "?", reason, ascii(raw[:RAW_LIMIT]))

@@ -63,11 +63,9 @@ class _Line(BaseModel):
     @field_validator("aliases", check_fields=False)
     @classmethod
     def _aliases(cls, v: list[str]) -> list[str]:
-        for a in v:
-            problem = name_problem(a.strip())
-            if problem is not None:
-                raise ValueError(f"alias {a[:40]!r}: {problem}")
-        return v
+        # an unusable alias is dropped alone by the ingest's NameScreen (a rejects line naming it and
+        # this line), never the whole entity line
+        return [a.strip() for a in v if a.strip()]
 
 
 class EntityLine(_Line):

@@ -173,7 +173,9 @@ def test_real_cmekg_and_xywy_acceptance(shared_data: Path, tmp_path: Path) -> No
         xywy_names |= {r["gaishu_info"]["name"] for r in json.loads(f.read_bytes()).values()}
     with LadybugStore(tmp_path / "graph") as store:
         cmekg = ingest(store, [make_source("cmekg")])
-        assert cmekg.nodes >= 100_000 and cmekg.relationships >= 500_000 and cmekg.rejected == 0
+        # the only rejects: ~40 figures and numbers CMeKG lists as names ("1", "6.4%", "38℃～40℃"), each
+        # with a line for the relations dropped with it in every record that mentions it (170 in all)
+        assert cmekg.nodes >= 100_000 and cmekg.relationships >= 500_000 and cmekg.rejected < 250
         ingest(store, [make_source("xywy", [shared_data / "xywy"])])
         found = {e.id: e for e in store.get_entities([entity_id(n) for n in xywy_names])}
         assert len(found) == len(xywy_names) >= 8_790

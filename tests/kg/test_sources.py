@@ -390,13 +390,14 @@ def test_jsonl_rejects_unsafe_names_with_their_line(tmp_path: Path) -> None:
         {"kind": "entity", "name": "病" * 200, "type": "Disease"},
     ]
     path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
-    ents, _, rejects = _collect(list(JsonlSource([path]).read()))
+    ents, _, rejects = _screened(list(JsonlSource([path]).read()), "jsonl")
     by_line = {int(r.record): r.reason for r in rejects}
     assert sorted(by_line) == [2, 3, 4, 5]
     assert "U+000A" in by_line[2] and "U+0009" in by_line[3] and "longer than 200" in by_line[4]
     assert "U+0000" in by_line[5]
+    assert "alias dropped" in by_line[3]  # the bad alias alone: 好药二片 itself is kept
     assert all(r.file == str(path) for r in rejects)
-    assert {e.name for e in ents.values()} == {"好药片", "病" * 200}
+    assert {e.name for e in ents.values()} == {"好药片", "好药二片", "病" * 200}
 
 
 def _screened(items: list[SourceRecord | Reject], source: str) -> tuple[dict[str, Entity], list[Relation],
