@@ -42,9 +42,12 @@ def register(app: typer.Typer) -> None:
         index: bool = typer.Option(True, "--index/--no-index",
                                    help="build the dense passage index on first run (tens of minutes on a CPU); "
                                         "--no-index answers from the graph alone"),
+        fetch: bool = typer.Option(False, "--fetch", help="first fetch the open sources not fetched yet (xywy, "
+                                                          "39health, caregpt, atc) and ingest them after CMeKG"),
     ) -> None:
         """Build what is missing (graph, embedder, index) on first run, then run the API and the UI."""
         from app.serving import run_demo
 
         settings = get_settings() if index else get_settings().model_copy(update={"dense": False})
-        raise typer.Exit(run_demo(settings, host=host, api_port=api_port, ui_port=ui_port, echo=typer.echo))
+        raise typer.Exit(run_demo(settings, host=host, api_port=api_port, ui_port=ui_port, echo=typer.echo,
+                                  fetch=fetch))

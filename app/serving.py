@@ -82,10 +82,31 @@ def wait_http(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | None =
     raise TimeoutError(f"{url} did not answer within {timeout_s:g} s")
 
 
-def prepare_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
-    """Build whatever is missing: the graph (CMeKG ingest), the materialized embedder and the index."""
+def prepare_demo(settings: Settings, echo: Callable[[str], None] = print, fetch: bool = False) -> None:
+    """Build whatever is missing: the graph (CMeKG ingest), the materialized embedder and the index;
+    with `fetch`, first the open sources not fetched yet (`qizhen data fetch`), ingested after CMeKG."""
+    from kg.fetch.catalog import FetchOptions, all_sources, fetch_source, record_ingested, select, status
     from kg.stores import EMBEDDED, open_store
 
+    missing = [s.name for s in status(settings.sources_dir) if not s.fetched]
+    if missing and fetch:
+        echo(f"fetching the open sources not fetched yet: {', '.join(missing)}…")
+        opts = FetchOptions(mirror=settings.data_mirror, timeout_s=settings.fetch_timeout_s)
+        for ds in select(missing, False):
+            echo(f"{ds.name}: licence {ds.licence}{' — research use only' if ds.research_only else ''}")
+            fetch_source(ds, settings.sources_dir, settings.home_dir / "cache" / "downloads", opts)
+        from kg.cleaning import clean
+        from kg.ingest import default_rejects_path, ingest
+
+        sources, names, _ = all_sources(settings.sources_dir)
+        with open_store(settings) as s:
+            summary = ingest(s, sources, rejects_path=default_rejects_path(settings.home_dir))
+            clean(s)
+            record_ingested(settings.sources_dir, names, s.snapshot())
+        echo(f"graph: {summary.nodes} nodes, {summary.relationships} relationships ({summary.seconds:.0f} s)")
+    elif missing:
+        echo(f"answers use CMeKG only until the other sources are fetched ({', '.join(missing)}): "
+             "`qizhen demo --fetch`, or `qizhen data fetch --all && qizhen kg ingest --all`")
     if settings.graph in EMBEDDED and not _graph_exists(settings):
         echo(f"first run: building the knowledge graph from CMeKG into {settings.graph_path} (a few minutes)…")
         from kg.ingest import default_rejects_path, ingest
@@ -111,10 +132,10 @@ def _graph_exists(settings: Settings) -> bool:
 
 
 def run_demo(settings: Settings, host: str = "127.0.0.1", api_port: int = 8000, ui_port: int = 8501,
-             echo: Callable[[str], None] = print) -> int:
+             echo: Callable[[str], None] = print, fetch: bool = False) -> int:
     """Prepare on first run, then run the API and the UI together until interrupted."""
     _require_streamlit()
-    prepare_demo(settings, echo)
+    prepare_demo(settings, echo, fetch=fetch)
     api_url = f"http://{host}:{api_port}"
     api = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "app.api.main:create_app",
                             "--host", host, "--port", str(api_port), "--log-level", "warning"])
