@@ -21,7 +21,7 @@ class InProcessClient(QAClient):
 
     def __init__(self, service: QAService, audit: AuditLog | None = None) -> None:
         self.service = service
-        self.audit = audit or AuditLog(service.settings.audit_path)
+        self.audit = audit or AuditLog.from_settings(service.settings)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> InProcessClient:
@@ -64,9 +64,9 @@ class InProcessClient(QAClient):
     def resolve(self, names: Sequence[str]) -> list[EntityRef]:
         return resolve_names(self.service.store, list(names)[:200])
 
-    def feedback(self, feedback: FeedbackIn) -> None:
+    def feedback(self, feedback: FeedbackIn, reporter: str = "") -> None:
         """Written directly to the audit log (route "ui")."""
-        record_feedback(self.audit, feedback, "ui")
+        record_feedback(self.audit, feedback, "ui", reporter=f"ui:{reporter}")
 
     def health(self) -> dict[str, str]:
         return {k: str(v) for k, v in self.service.health().model_dump().items()}
