@@ -9,12 +9,14 @@ several threads or uvicorn workers never interleave (POSIX O_APPEND, lines well 
 
 The file is rotated by size (audit.jsonl -> audit.jsonl.1 -> … -> audit.jsonl.N, the oldest deleted),
 so it never holds more than about `max_bytes * (keep + 1)`: a flood of posts cannot fill the disk.
-Rotation takes an flock on audit.jsonl.lock, so several workers rotate once between them; a worker
-whose file was rotated away notices on its next write (its file is then over the limit) and reopens.
+Each write holds an flock on audit.jsonl.lock for its size check, rotation and append, so several
+workers rotate once between them and never pass the limit together; a worker whose file was rotated
+away by another notices on its next write (the path names another file) and reopens.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import json
@@ -92,6 +94,7 @@ class AuditLog:
         self.keep = max(0, keep)
         self._lock = threading.Lock()
         self._fd: int | None = None
+        self._lock_fd: int | None = None
         self._secret: bytes | None = None
 
     @classmethod
@@ -104,33 +107,23 @@ class AuditLog:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         return self._fd
 
-    def _rotate(self, fd: int) -> None:
-        """Called with the thread lock held when this line would take our file past max_bytes."""
-        import fcntl
+    def _rotate(self) -> None:
+        """Shift audit.jsonl.N-1 -> .N … audit.jsonl -> .1 (the oldest deleted) and reopen; called with
+        both locks held."""
+        for n in range(self.keep, 0, -1):
+            src = self.path if n == 1 else self.path.with_name(f"{self.path.name}.{n - 1}")
+            if src.exists():
+                os.replace(src, self.path.with_name(f"{self.path.name}.{n}"))
+        if self.keep == 0:
+            self.path.unlink(missing_ok=True)
+        self.path.with_name(f"{self.path.name}.{self.keep + 1}").unlink(missing_ok=True)
+        self._reopen()
 
-        lock = os.open(self.path.with_name(self.path.name + ".lock"), os.O_WRONLY | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                current = os.stat(self.path)
-            except FileNotFoundError:
-                current = None
-            mine = os.fstat(fd)
-            if current is not None and (current.st_ino, current.st_dev) == (mine.st_ino, mine.st_dev):
-                # nobody rotated it before us: shift audit.jsonl.N-1 -> .N … audit.jsonl -> .1
-                for n in range(self.keep, 0, -1):
-                    src = self.path if n == 1 else self.path.with_name(f"{self.path.name}.{n - 1}")
-                    if src.exists():
-                        os.replace(src, self.path.with_name(f"{self.path.name}.{n}"))
-                if self.keep == 0:
-                    self.path.unlink(missing_ok=True)
-                stale = self.path.with_name(f"{self.path.name}.{self.keep + 1}")
-                stale.unlink(missing_ok=True)
-            os.close(fd)
+    def _reopen(self) -> int:
+        if self._fd is not None:
+            os.close(self._fd)
             self._fd = None
-            self._open()
-        finally:
-            os.close(lock)  # releases the flock
+        return self._open()
 
     def pseudonym(self, value: str) -> str:
         """A stable keyed hash of a client (API key, address, UI session): tells reporters apart in the
@@ -160,11 +153,27 @@ class AuditLog:
     def write(self, record: AuditRecord) -> None:
         line = (json.dumps(record.model_dump(), ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         with self._lock:
-            fd = self._open()
-            size = os.fstat(fd).st_size
-            if size and size + len(line) > self.max_bytes:
-                self._rotate(fd)
-            os.write(self._open(), line)
+            if self._lock_fd is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._lock_fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_WRONLY | os.O_CREAT,
+                                        0o600)
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)  # size check, rotation and append as one, across workers
+            try:
+                mine = os.fstat(self._open())
+                if not self._is_current(mine):  # another worker rotated our file away: follow it
+                    mine = os.fstat(self._reopen())
+                if mine.st_size and mine.st_size + len(line) > self.max_bytes:
+                    self._rotate()
+                os.write(self._open(), line)
+            finally:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def _is_current(self, mine: os.stat_result) -> bool:
+        try:
+            current = os.stat(self.path)
+        except FileNotFoundError:
+            return False
+        return (current.st_ino, current.st_dev) == (mine.st_ino, mine.st_dev)
 
     def log_answer(self, answer: Answer, question: str, latency_ms: float, route: str) -> AuditRecord:
         record = record_for(answer, question, latency_ms, route)
@@ -188,6 +197,7 @@ class AuditLog:
 
     def close(self) -> None:
         with self._lock:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
+            for fd in (self._fd, self._lock_fd):
+                if fd is not None:
+                    os.close(fd)
+            self._fd = self._lock_fd = None

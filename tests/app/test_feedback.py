@@ -161,3 +161,33 @@ def test_the_ui_session_header_tells_reporters_apart_only_with_the_api_key(tmp_p
         for session in ("a", "b", "c"):
             assert client.post("/feedback", json=body, headers={"X-QiZhen-Reporter": session}).status_code == 201
     assert [(f.count, f.reports) for f in feedback_report(base.audit_path).facts] == [(1, 3)]
+
+
+def _write_many(path: str, who: str, n: int) -> None:
+    log = AuditLog(Path(path), max_bytes=16384, keep=40)
+    for i in range(n):
+        record_feedback(log, FeedbackIn(rating="wrong_fact", target="answer", snapshot=f"{who}-{i}", facts=[FACT]),
+                        "/feedback", reporter=who)
+    log.close()
+
+
+def test_workers_rotating_one_audit_log_keep_whole_lines_and_the_bound(tmp_path: Path) -> None:
+    """Two processes append and rotate the same file (room for all their lines in keep + 1 files):
+    whatever the interleaving, every line is whole JSON, none is lost, and no file passes the limit."""
+    import multiprocessing
+
+    path = tmp_path / "audit.jsonl"
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_write_many, args=(str(path), who, 300)) for who in ("w1", "w2")]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    parts = [p for p in tmp_path.glob("audit.jsonl*") if p.suffix[1:].isdigit() or p.name == "audit.jsonl"]
+    assert 10 < len(parts) <= 41 and all(p.stat().st_size <= 16384 for p in parts)
+    for part in parts:
+        for line in part.read_text(encoding="utf-8").splitlines():
+            assert json.loads(line)["event"] == "feedback"
+    snapshots = {json.loads(x)["snapshot"] for p in parts for x in p.read_text(encoding="utf-8").splitlines()}
+    assert snapshots == {f"{who}-{i}" for who in ("w1", "w2") for i in range(300)}
