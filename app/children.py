@@ -34,7 +34,8 @@ class ChildProcesses:
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> ChildProcesses:
-        self._previous = {sig: signal.signal(sig, self._on_signal) for sig in SIGNALS}
+        if threading.current_thread() is threading.main_thread():  # only there can Python take signals
+            self._previous = {sig: signal.signal(sig, self._on_signal) for sig in SIGNALS}
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
