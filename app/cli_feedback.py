@@ -13,7 +13,8 @@ from app.settings import get_settings
 app = typer.Typer(no_args_is_help=True)
 
 
-@app.command("report", help="Facts reported as wrong (most reported first) and the 👍/👎 counts.")
+@app.command("report", help="Facts reported as wrong (by most distinct reporters first) and the 👍/👎 counts; "
+             "repeated posts by one reporter count once.")
 def report_cmd(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     audit: Annotated[Path | None, typer.Option("--audit", help="audit file (default: $QIZHEN_HOME/audit.jsonl)")] = None,
@@ -22,6 +23,7 @@ def report_cmd(
     if as_json:
         typer.echo(report.model_dump_json())
         return
-    typer.echo(f"👍 {report.up}  👎 {report.down}  reports of wrong facts: {report.wrong_fact_reports}")
+    typer.echo(f"👍 {report.up}  👎 {report.down}  reports of wrong facts: {report.wrong_fact_reports}  "
+               f"({report.reporters} reporters, {report.posts} posts)")
     for f in report.facts:
-        typer.echo(f"{f.count:>4}  {f.entity} · {f.field}: {f.text[:80]}  [{f.source}]  ({f.key})")
+        typer.echo(f"{f.count:>4}  {f.entity} · {f.field}: {f.text[:80]}  [{f.source}]  ({f.key}; {f.reports} posts)")

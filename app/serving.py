@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
+from app.children import ChildProcesses
 from app.settings import Settings
 from app.workers import Supervisor, WorkerSpec, reuse_port_supported
 
@@ -62,15 +63,25 @@ def ui_env(api_url: str | None) -> dict[str, str]:
 
 
 def run_ui(host: str = "127.0.0.1", port: int = 8501, api_url: str | None = None) -> int:
-    """Run the Streamlit UI in the foreground (talking to `api_url`, or in-process without one)."""
+    """Run the Streamlit UI in the foreground (talking to `api_url`, or in-process without one);
+    SIGINT/SIGTERM stop Streamlit before this returns."""
     _require_streamlit()
-    return subprocess.call(ui_command(host, port), env=ui_env(api_url))
+    with ChildProcesses() as children:
+        children.start(ui_command(host, port), env=ui_env(api_url))
+        return children.wait_any()
 
 
-def wait_http(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | None = None) -> None:
-    """Poll `url` until it answers (any status); raise if `proc` exits or time runs out."""
+class Stopped(RuntimeError):
+    """A signal asked us to stop while we waited."""
+
+
+def wait_http(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | None = None,
+              stop: threading.Event | None = None) -> None:
+    """Poll `url` until it answers (any status); raise if `proc` exits, `stop` is set or time runs out."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        if stop is not None and stop.is_set():
+            raise Stopped(url)
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"{proc.args[2] if isinstance(proc.args, list) else proc.args} exited "
                                f"with code {proc.returncode}")
@@ -137,29 +148,17 @@ def run_demo(settings: Settings, host: str = "127.0.0.1", api_port: int = 8000, 
     _require_streamlit()
     prepare_demo(settings, echo, fetch=fetch)
     api_url = f"http://{host}:{api_port}"
-    api = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "app.api.main:create_app",
-                            "--host", host, "--port", str(api_port), "--log-level", "warning"])
-    ui: subprocess.Popen[bytes] | None = None
-    try:
-        wait_http(f"{api_url}/health", 600, api)
-        ui = subprocess.Popen(ui_command(host, ui_port), env=ui_env(api_url))
-        wait_http(f"http://{host}:{ui_port}/_stcore/health", 120, ui)
+    with ChildProcesses() as children:
+        api = children.start([sys.executable, "-m", "uvicorn", "--factory", "app.api.main:create_app",
+                              "--host", host, "--port", str(api_port), "--log-level", "warning"])
+        try:
+            wait_http(f"{api_url}/health", 600, api, children.stopping)
+            ui = children.start(ui_command(host, ui_port), env=ui_env(api_url))
+            wait_http(f"http://{host}:{ui_port}/_stcore/health", 120, ui, children.stopping)
+        except Stopped:
+            return 0
         echo(f"QiZhen is ready: open http://{host}:{ui_port}  (API {api_url}, docs {api_url}/docs); Ctrl-C stops")
-        while api.poll() is None and ui.poll() is None:
-            time.sleep(0.5)
-        return api.returncode or (ui.returncode or 0)
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        for proc in (ui, api):
-            if proc is not None and proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
-        for proc in (ui, api):
-            if proc is not None:
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        return children.wait_any()
 
 
 def _require_streamlit() -> None:

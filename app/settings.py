@@ -121,6 +121,24 @@ class Settings(BaseSettings):
     store_timeout_s: float = 2.0
     audit_log: Path | None = Field(default=None, description="JSONL audit file (default: $QIZHEN_HOME/audit.jsonl)")
 
+    # feedback and audit retention
+    audit_max_bytes: int = Field(default=64 * 1024 * 1024, ge=4096, description="the audit file is rotated "
+                                 "(audit.jsonl.1, .2 …) when a line would take it past this size")
+    audit_keep: int = Field(default=5, ge=0, description="rotated audit files kept; older ones are deleted")
+    feedback_rate_per_min: float = Field(default=30.0, gt=0, description="POST /feedback per minute one client "
+                                         "(API key, else address) may send on average; past it: 429 + Retry-After")
+    feedback_burst: int = Field(default=20, ge=1, description="POST /feedback one client may send at once")
+
+    # UI conversations (kept on the UI server, bound to the browser by a cookie)
+    ui_session_max_age_s: float = Field(default=12 * 3600, gt=0, description="a conversation unused this long "
+                                        "is forgotten")
+    ui_session_max_messages: int = Field(default=40, ge=2, description="messages (questions and answers) one "
+                                         "conversation keeps; older ones are dropped")
+    ui_max_sessions: int = Field(default=2000, ge=1, description="conversations kept for reloads; past it a new "
+                                 "browser's conversation lives only as long as its page (nobody else's is evicted)")
+    ui_user_header: str = Field(default="", description="header naming the user signed in at a reverse proxy "
+                                "(e.g. X-Forwarded-User): conversations then also belong to that user")
+
     @property
     def home_dir(self) -> Path:
         return self.home.expanduser()

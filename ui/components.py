@@ -106,6 +106,29 @@ def _renderer():  # type: ignore[no-untyped-def]
     return st.components.v2.component("qizhen_html", css=CSS, js=JS)
 
 
+#: sets the conversation cookie (ui/sessions.py); the id comes from the server, never from the URL
+COOKIE_JS = """
+export default function(component) {
+  const cookie = component.data;
+  if (!cookie) return;
+  const secure = window.location.protocol === 'https:' ? '; Secure' : '';
+  if (!document.cookie.split('; ').includes(cookie.split(';')[0])) document.cookie = cookie + secure;
+}
+"""
+SESSION_COOKIE = "qz_session"
+
+
+@st.cache_resource
+def _cookie_setter():  # type: ignore[no-untyped-def]
+    return st.components.v2.component("qizhen_session", js=COOKIE_JS)
+
+
+def bind_session(sid: str, max_age_s: float) -> None:
+    """Give this browser the cookie of its conversation (path /, SameSite=Strict, for max_age_s)."""
+    _cookie_setter()(data=f"{SESSION_COOKIE}={sid}; Path=/; Max-Age={int(max_age_s)}; SameSite=Strict",
+                     key="qz-session")
+
+
 def _noop() -> None:
     """Trigger callbacks must exist for the trigger values to be reported."""
 

@@ -13,8 +13,6 @@ import logging
 import os
 import threading
 import time
-import uuid
-from collections import OrderedDict
 from typing import Any
 
 import streamlit as st
@@ -26,7 +24,7 @@ from app.settings import get_settings
 from models.generators.base import Turn
 from models.types import Answer, EntityRef
 from ui.client.base import ClientError, QAClient
-from ui.components import qz_html
+from ui.components import SESSION_COOKIE, bind_session, qz_html
 from ui.render import (
     DEFAULT_GENERATOR,
     answer_html,
@@ -41,12 +39,12 @@ from ui.render import (
     markers_html,
     suggestion_question,
 )
+from ui.sessions import Conversation, ConversationStore, reporter_of
 
 DISCLAIMER = ("本系统根据医学知识图谱生成回答，仅供医务人员参考，不能替代医生的诊断与处方。"
               "用药请遵医嘱并以药品说明书为准。")
 ABOUT = "基于医学知识图谱（CMeKG、寻医问药、39健康、药品手册）回答药品与疾病问题，每条事实都标注出处。"
 NOT_GROUNDED = "知识图谱中没有找到依据，本次未作回答。"
-MAX_SESSIONS = 200
 log = logging.getLogger("qizhen.ui")
 ADVANCED = os.environ.get("QIZHEN_UI_ADVANCED", "") == "1"
 #: Streamlit's own English chrome (the "Running… / Stop" status, the ⋮ menu with Rerun, Settings,
@@ -107,23 +105,27 @@ def _http_client(api_url: str, api_key: str) -> QAClient:
 
 
 @st.cache_resource
-def _conversations() -> OrderedDict[str, list[dict[str, Any]]]:
-    """Conversations by session id, so reloading the page keeps the chat."""
-    return OrderedDict()
+def _conversations() -> ConversationStore:
+    """Conversations by a server-made id bound to the browser by a cookie (ui/sessions.py), so
+    reloading the page keeps the chat; never selected by the URL."""
+    s = get_settings()
+    return ConversationStore(s.ui_session_max_age_s, s.ui_session_max_messages, s.ui_max_sessions)
 
 
-def _session_messages() -> list[dict[str, Any]]:
-    sid = st.query_params.get("sid")
-    if not sid:
-        sid = uuid.uuid4().hex[:16]
-        st.query_params["sid"] = sid
+def _conversation() -> Conversation:
     store = _conversations()
-    if sid not in store:
-        store[sid] = []
-        while len(store) > MAX_SESSIONS:
-            store.popitem(last=False)
-    st.session_state.sid = sid
-    return store[sid]
+    conv: Conversation | None = st.session_state.get("conversation")
+    if conv is None:
+        header = get_settings().ui_user_header
+        owner = (st.context.headers.get(header) or "") if header else ""
+        sid, conv = store.open(st.context.cookies.get(SESSION_COOKIE), owner)
+        st.session_state.sid = sid
+        # feedback is counted per signed-in user when there is one (a user can open many sessions)
+        st.session_state.reporter = reporter_of(f"user:{owner}" if owner else sid)
+        st.session_state.conversation = conv
+    else:
+        store.touch(st.session_state.sid, conv)
+    return conv
 
 
 def _api_url() -> str:
@@ -167,7 +169,7 @@ def _wait_for_client() -> QAClient:
 
 def _send_feedback(client: QAClient, fb: FeedbackIn) -> None:
     try:
-        client.feedback(fb)
+        client.feedback(fb, reporter=st.session_state.get("reporter", ""))
         st.toast("已记录您的反馈，谢谢。")
     except ClientError as exc:
         st.toast(error_text(exc.code, exc.message))
@@ -304,12 +306,12 @@ def _fail(question: str, message: str) -> None:
     st.rerun()
 
 
-def _sidebar(messages: list[dict[str, Any]]) -> tuple[str | None, int | None]:
+def _sidebar(conv: Conversation) -> tuple[str | None, int | None]:
     with st.sidebar:
         st.header("启真医学问答")
         st.caption(ABOUT)
         if st.button("新对话", icon=":material/add:", width="stretch"):
-            messages.clear()
+            conv.clear()
             st.session_state.pop("error", None)
             st.rerun()
         st.session_state.export_slot = st.empty()  # filled at the end of the run, with this run's answer
@@ -331,9 +333,9 @@ def _export_button(messages: list[dict[str, Any]]) -> None:
         icon=":material/download:", width="stretch", disabled=not messages, on_click="ignore")
 
 
-def _ask(client: QAClient, messages: list[dict[str, Any]], question: str, generator: str | None,
+def _ask(client: QAClient, conv: Conversation, question: str, generator: str | None,
          top_k: int | None) -> None:
-    history = _history(messages)
+    history = _history(conv.messages)
     with st.chat_message("user"):
         st.markdown(question)
     with st.chat_message("assistant"):
@@ -349,28 +351,29 @@ def _ask(client: QAClient, messages: list[dict[str, Any]], question: str, genera
             refs = client.resolve(link_candidates(answer))
         except ClientError:
             refs = []  # links are a convenience: the answer still shows
-        messages.append({"role": "user", "content": question})
         msg = {"role": "assistant", "content": answer.answer, "answer": answer.model_dump(mode="json"),
                "refs": [r.model_dump() for r in refs], "question": question, "qhash": question_hash(question)}
-        messages.append(msg)
-        render_answer(client, msg, key=str(len(messages) - 1))
+        conv.add({"role": "user", "content": question}, msg)
+        render_answer(client, msg, key=str(msg["n"]))
 
 
 def main() -> None:
     st.set_page_config(page_title="启真医学问答", page_icon="⚕️", layout="wide")
     if not ADVANCED:
         st.markdown(HIDE_CHROME, unsafe_allow_html=True)
-    messages = _session_messages()
-    generator, top_k = _sidebar(messages)
+    conv = _conversation()
+    generator, top_k = _sidebar(conv)
     try:
-        _chat(messages, generator, top_k)
+        _chat(conv, generator, top_k)
     finally:
-        _export_button(messages)
+        _export_button(conv.messages)
+        with st.sidebar:
+            bind_session(st.session_state.sid, get_settings().ui_session_max_age_s)
         if not _api_url():
             _warmup().start()
 
 
-def _chat(messages: list[dict[str, Any]], generator: str | None, top_k: int | None) -> None:
+def _chat(conv: Conversation, generator: str | None, top_k: int | None) -> None:
     st.title("启真医学问答")
     st.caption(DISCLAIMER)
     limit = get_settings().max_question_chars
@@ -383,10 +386,10 @@ def _chat(messages: list[dict[str, Any]], generator: str | None, top_k: int | No
     if client is None and not _warmup().error:
         starting.caption("问答服务正在后台启动，您现在就可以提问。")
 
-    for i, m in enumerate(messages):
+    for i, m in enumerate(conv.messages):
         with st.chat_message(m["role"]):
             if m.get("answer"):
-                render_answer(client, m, key=str(i))
+                render_answer(client, m, key=str(m.get("n", i)))
             else:
                 st.markdown(m["content"])
 
@@ -409,7 +412,7 @@ def _chat(messages: list[dict[str, Any]], generator: str | None, top_k: int | No
         _fail(question, exc.message)
         return
     starting.empty()
-    _ask(client, messages, question, generator, top_k)
+    _ask(client, conv, question, generator, top_k)
 
 
 main()

@@ -17,6 +17,7 @@ from app.api.errors import ApiError
 from app.api.executor import Pools
 from app.api.guards import key_matches
 from app.api.monitor import ServiceMonitor
+from app.api.ratelimit import TokenBucketLimiter
 from app.api.telemetry import Metrics
 from app.audit import AuditLog
 from app.pipeline import QAService
@@ -33,6 +34,7 @@ class Runtime:
     pools: Pools
     monitor: ServiceMonitor
     answers: AnswerCache
+    feedback_limiter: TokenBucketLimiter
 
     def require_graph(self) -> None:
         """503 at once while the graph is down or still loading (no request waits on a connect)."""

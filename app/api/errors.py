@@ -45,6 +45,7 @@ MESSAGES: dict[str, str] = {
     "starting": "服务正在启动，请稍后重试。",
     "generator_unavailable": "回答生成服务暂时无法使用，请稍后重试。",
     "busy": "服务繁忙，请稍后重试。",
+    "rate_limited": "提交过于频繁，请 {seconds} 秒后再试。",
     "timeout": "处理超时（超过 {seconds:g} 秒），请稍后重试或换一种更简短的问法。",
     "internal_error": "服务器内部错误，详情已记录在服务器日志中。",
     "http_error": "请求失败。",
@@ -87,6 +88,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
         404: "not found",
         413: "question, history or body too long",
         422: "invalid request",
+        429: "too many requests from this client (Retry-After says when to try again)",
         500: "internal error",
         503: "graph store or generator unavailable, service starting, or busy",
         504: "the request ran past its deadline",
@@ -95,7 +97,8 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
 
 
 _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                 405: "method_not_allowed", 406: "not_acceptable", 413: "body_too_large", 415: "unsupported_media_type"}
+                 405: "method_not_allowed", 406: "not_acceptable", 413: "body_too_large", 415: "unsupported_media_type",
+                 429: "rate_limited"}
 
 
 async def api_error_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -27,6 +27,7 @@ from app.api.errors import install_error_handlers
 from app.api.executor import Pools
 from app.api.guards import ApiKeyMiddleware, BodyLimitMiddleware
 from app.api.monitor import ServiceMonitor, freeze_heap, thaw_heap
+from app.api.ratelimit import TokenBucketLimiter
 from app.api.routes import ask, entities, feedback, health, metrics
 from app.api.routes.ask import HISTORY_CHARS_FACTOR
 from app.api.telemetry import Metrics
@@ -98,10 +99,11 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         freeze_heap()  # before the first request: no full collection ever walks the warm service
         monitor.start()
         pools = Pools(s.worker_threads, s.queue_limit, s.generator_threads)
-        audit = AuditLog(s.audit_path)
+        audit = AuditLog.from_settings(s)
         app.state.runtime = Runtime(settings=s, service=svc, audit=audit, metrics=app_metrics,
                                     generators=enabled, pools=pools, monitor=monitor,
-                                    answers=AnswerCache(s.answer_cache_size))
+                                    answers=AnswerCache(s.answer_cache_size),
+                                    feedback_limiter=TokenBucketLimiter(s.feedback_rate_per_min / 60, s.feedback_burst))
         try:
             yield
         finally:

@@ -303,6 +303,85 @@ def test_export_downloads_markdown_with_resolved_citations(page: Any) -> None:
     assert "INDICATED_FOR" not in text
 
 
+def _shown(pg: Any) -> None:
+    """The page's script has run: messages are drawn before the input, so they are on the page now."""
+    expect(pg.get_by_test_id("stChatInputTextArea")).to_be_visible()
+    expect(pg.get_by_test_id("stSidebar")).to_contain_text("新对话")
+
+
+def test_two_browsers_never_see_each_others_conversation(browser: Any, stack: dict[str, Any]) -> None:
+    """The attack of issue 18: a second browser opening the first one's URL, or naming its id in ?sid=,
+    saw the questions and answers. Now the id is the server's, bound to the browser by a cookie."""
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN") for _ in range(2)]
+    expect.set_options(timeout=60_000)
+    try:
+        a, b = (c.new_page() for c in contexts)
+        for pg in (a, b):
+            pg.set_default_timeout(60_000)
+        a.goto(stack["url"])
+        _ask(a, QUESTION, 0)
+        assert "sid=" not in a.url
+        sid = next(c["value"] for c in contexts[0].cookies() if c["name"] == "qz_session")
+        assert len(sid) >= 40  # 32 random bytes
+        a.reload()  # bound to this browser: a reload keeps the chat
+        _shown(a)
+        expect(a.locator(".qz-answer")).to_have_count(1)
+        for url in (a.url, f"{stack['url']}/?sid={sid}", f"{stack['url']}/?sid=0123456789abcdef"):
+            b.goto(url)
+            _shown(b)
+            expect(b.get_by_test_id("stChatMessage")).to_have_count(0)
+            expect(b.get_by_text(QUESTION)).to_have_count(0)
+        # a made-up cookie names no conversation: the server replaces it with an id of its own
+        contexts[1].add_cookies([{"name": "qz_session", "value": "forged", "url": stack["url"]}])
+        b.goto(stack["url"])
+        _shown(b)
+        expect(b.get_by_test_id("stChatMessage")).to_have_count(0)
+        b.wait_for_function("!document.cookie.includes('qz_session=forged')")
+        _ask(b, "别嘌醇片的适应症是什么？", 0)
+        a.reload()
+        _shown(a)
+        expect(a.get_by_test_id("stChatMessage")).to_have_count(2)  # its own question and answer only
+        expect(a.get_by_text("别嘌醇片的适应症是什么？")).to_have_count(0)
+    finally:
+        for c in contexts:
+            c.close()
+
+
+def test_signed_in_users_conversation_stays_theirs_even_with_its_cookie(browser: Any, tmp_path: Path) -> None:
+    """Behind a sign-in proxy (QIZHEN_UI_USER_HEADER) a conversation belongs to its user: another user
+    presenting the same cookie (a shared workstation, a copied cookie) gets a new, empty one."""
+    home = Path(os.environ.get("QIZHEN_TEST_UI_HOME") or tmp_path / "home")
+    if not (home / "graph").exists():
+        build_graph(home)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    ui = _streamlit(port, {**_env(home), "QIZHEN_UI_USER_HEADER": "X-Forwarded-User"}, tmp_path / "ui.log")
+    contexts = [browser.new_context(locale="zh-CN", extra_http_headers={"X-Forwarded-User": user})
+                for user in ("dr.wang", "dr.li")]
+    expect.set_options(timeout=300_000)  # the first answer waits for the in-process warm-up
+    try:
+        _wait(f"{url}/_stcore/health", ui, 120)
+        a, b = (c.new_page() for c in contexts)
+        for pg in (a, b):
+            pg.set_default_timeout(300_000)
+        a.goto(url)
+        _ask(a, QUESTION, 0)
+        cookie = next(c for c in contexts[0].cookies() if c["name"] == "qz_session")
+        a.reload()
+        _shown(a)
+        expect(a.get_by_test_id("stChatMessage")).to_have_count(2)  # the same user: the chat is kept
+        contexts[1].add_cookies([{"name": "qz_session", "value": cookie["value"], "url": url}])
+        b.goto(url)
+        _shown(b)
+        expect(b.get_by_test_id("stChatMessage")).to_have_count(0)
+        b.wait_for_function(f"!document.cookie.includes({json.dumps(cookie['value'])})")  # given its own id
+    finally:
+        expect.set_options(timeout=60_000)
+        for c in contexts:
+            c.close()
+        _stop(ui)
+
+
 def test_in_process_first_page_is_fast(browser: Any, tmp_path: Path) -> None:
     """No API: the page and the input come at once while the service warms in the background."""
     home = Path(os.environ.get("QIZHEN_TEST_UI_HOME") or tmp_path / "home")

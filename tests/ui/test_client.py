@@ -84,3 +84,14 @@ def test_unreachable_api_is_a_client_error() -> None:
     with pytest.raises(ClientError) as err:
         HttpClient("http://127.0.0.1:9", timeout_s=2).health()
     assert err.value.code == "unreachable"
+
+
+@pytest.mark.parametrize("kind", ["http", "inprocess"])
+def test_a_feedback_flood_is_refused_in_chinese(clients: dict[str, QAClient], kind: str) -> None:
+    """Both clients: past the burst (20) a reporter's posts are refused with rate_limited."""
+    client = clients[kind]
+    fact = FactRef(key=f"flood-{kind}", entity_id=entity_id_of(DRUG), entity=DRUG, field="INDICATED_FOR", text="t")
+    with pytest.raises(ClientError) as refused:
+        for _ in range(200):  # the bucket refills 0.5 per second: posts far faster than that empty it
+            client.feedback(FeedbackIn(rating="wrong_fact", target="card_item", facts=[fact]), reporter="flood")
+    assert refused.value.code == "rate_limited" and "秒后再试" in refused.value.message

@@ -51,7 +51,9 @@ class QAClient(ABC):
         """Which names (from an answer's text) are graph entities, for links."""
 
     @abstractmethod
-    def feedback(self, feedback: FeedbackIn) -> None: ...
+    def feedback(self, feedback: FeedbackIn, reporter: str = "") -> None:
+        """`reporter`: an opaque id of the UI session (a hash, never the session id), so the report
+        counts distinct clinicians; the API honours it only from a caller holding its key."""
 
     @abstractmethod
     def health(self) -> dict[str, str]: ...

@@ -103,8 +103,9 @@ class HttpClient(QAClient):
         self._raise_for(resp)
         return [EntityRef.model_validate(x) for x in resp.json()]
 
-    def feedback(self, feedback: FeedbackIn) -> None:
-        resp = self._request("POST", "/feedback", json=feedback.model_dump())
+    def feedback(self, feedback: FeedbackIn, reporter: str = "") -> None:
+        headers = {"X-QiZhen-Reporter": reporter[:64]} if reporter else None
+        resp = self._request("POST", "/feedback", json=feedback.model_dump(), headers=headers)
         self._raise_for(resp)
 
     def health(self) -> dict[str, str]:

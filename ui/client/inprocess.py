@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 
+from app.api.errors import message_for
+from app.api.ratelimit import TokenBucketLimiter, retry_after
 from app.audit import AuditLog
 from app.cards import EntityCardOut, build_card, load_card, resolve_names
 from app.feedback import FeedbackIn, record_feedback
@@ -21,7 +23,9 @@ class InProcessClient(QAClient):
 
     def __init__(self, service: QAService, audit: AuditLog | None = None) -> None:
         self.service = service
-        self.audit = audit or AuditLog(service.settings.audit_path)
+        self.audit = audit or AuditLog.from_settings(service.settings)
+        s = service.settings
+        self._feedback_limiter = TokenBucketLimiter(s.feedback_rate_per_min / 60, s.feedback_burst)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> InProcessClient:
@@ -64,9 +68,13 @@ class InProcessClient(QAClient):
     def resolve(self, names: Sequence[str]) -> list[EntityRef]:
         return resolve_names(self.service.store, list(names)[:200])
 
-    def feedback(self, feedback: FeedbackIn) -> None:
-        """Written directly to the audit log (route "ui")."""
-        record_feedback(self.audit, feedback, "ui")
+    def feedback(self, feedback: FeedbackIn, reporter: str = "") -> None:
+        """Written directly to the audit log (route "ui"), under the API's per-reporter rate limit."""
+        wait = self._feedback_limiter.take(reporter)
+        if wait > 0:
+            seconds = retry_after(wait)
+            raise ClientError("rate_limited", message_for("rate_limited", seconds=seconds), 429)
+        record_feedback(self.audit, feedback, "ui", reporter=f"ui:{reporter}")
 
     def health(self) -> dict[str, str]:
         return {k: str(v) for k, v in self.service.health().model_dump().items()}
