@@ -4,6 +4,8 @@ for a server started as a subprocess to say it is healthy."""
 from __future__ import annotations
 
 import json
+import select
+import socket
 import subprocess
 import threading
 import time
@@ -103,6 +105,93 @@ def slow_upstream(mode: str, sleep_s: float = 30.0) -> Iterator[str]:
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class ChatUpstream:
+    """A slow OpenAI-compatible chat server's record: calls in flight and calls whose client hung up.
+    Each stream sends a token every `token_s` (noticing a hang-up while it waits) for `stream_s` seconds, then a cited sentence and [DONE]
+    (set `stream_s` to 0 for answers at once)."""
+
+    def __init__(self, token_s: float, stream_s: float) -> None:
+        self.token_s, self.stream_s = token_s, stream_s
+        self.lock = threading.Lock()
+        self.idle = threading.Condition(self.lock)
+        self.active = self.streams = self.hung_up = 0
+        self.url = ""
+
+    def wait_idle(self, timeout_s: float) -> int:
+        """Wait (bounded) until no call is in flight; the number still in flight."""
+        with self.idle:
+            self.idle.wait_for(lambda: self.active == 0, timeout=timeout_s)
+            return self.active
+
+
+class _SlowChat(BaseHTTPRequestHandler):
+    seen: ChatUpstream
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _chunk(self, text: str) -> None:
+        event = json.dumps({"choices": [{"index": 0, "delta": {"content": text}}]}, ensure_ascii=False)
+        data = f"data: {event}\n\n".encode()
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def _client_left(self, wait_s: float) -> bool:
+        """Wait up to `wait_s`; whether the client closed the connection meanwhile (as a real server
+        notices a hang-up while its model is busy)."""
+        readable, _, _ = select.select([self.connection], [], [], wait_s)
+        try:
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        seen = self.seen
+        with seen.lock:
+            seen.active += 1
+            seen.streams += 1
+            until = time.monotonic() + seen.stream_s
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            while time.monotonic() < until:
+                if self._client_left(seen.token_s):  # a slow model: each token takes token_s
+                    raise ConnectionResetError
+                self._chunk("痛风")
+            self._chunk("非布司他片用于痛风[1]。")
+            data = b"data: [DONE]\n\n"
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            with seen.lock:
+                seen.hung_up += 1
+        finally:
+            with seen.idle:
+                seen.active -= 1
+                seen.idle.notify_all()
+
+
+@contextmanager
+def slow_chat_upstream(token_s: float = 0.2, stream_s: float = 60.0) -> Iterator[ChatUpstream]:
+    """A real local OpenAI-compatible server streaming slowly (only streams: the openai generator
+    streams); yields its record, `.url` the /v1 base URL."""
+    seen = ChatUpstream(token_s, stream_s)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_SlowChat,), {"seen": seen}))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    seen.url = f"http://127.0.0.1:{server.server_port}/v1"
+    try:
+        yield seen
     finally:
         server.shutdown()
         server.server_close()
