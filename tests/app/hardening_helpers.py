@@ -3,6 +3,7 @@ for a server started as a subprocess to say it is healthy."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import select
 import socket
@@ -195,3 +196,56 @@ def slow_chat_upstream(token_s: float = 0.2, stream_s: float = 60.0) -> Iterator
     finally:
         server.shutdown()
         server.server_close()
+
+
+class FreezableProxy:
+    """A TCP proxy on 127.0.0.1 in front of a real server. `freeze()` makes it look SIGSTOPped to its
+    clients: connections are still accepted and bytes still taken, nothing is relayed or answered;
+    `thaw()` resumes. (The test cannot stop a Bolt server it shares with other tests.)"""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.running = threading.Event()
+        self.running.set()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._listener.getsockname()[1])
+        self._socks: list[socket.socket] = []
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def freeze(self) -> None:
+        self.running.clear()
+
+    def thaw(self) -> None:
+        self.running.set()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                return
+            self._socks += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                self.running.wait()  # frozen: hold what arrived, answer nothing
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._closed = True
+        self.thaw()
+        self._listener.close()
+        for s in self._socks:
+            with contextlib.suppress(OSError):
+                s.close()
