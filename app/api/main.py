@@ -25,7 +25,7 @@ from app.api.cache import AnswerCache
 from app.api.deps import Runtime
 from app.api.errors import install_error_handlers
 from app.api.executor import Pools
-from app.api.guards import ApiKeyMiddleware, BodyLimitMiddleware
+from app.api.guards import ApiKeyMiddleware, BodyLimitMiddleware, BodyTimeoutMiddleware
 from app.api.monitor import ServiceMonitor, freeze_heap, thaw_heap
 from app.api.routes import ask, entities, feedback, health, metrics
 from app.api.routes.ask import HISTORY_CHARS_FACTOR
@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         app.include_router(router)
     # added innermost first
     app.add_middleware(BodyLimitMiddleware, max_bytes=resolved.max_body_bytes)
+    app.add_middleware(BodyTimeoutMiddleware, timeout_s=resolved.body_timeout_s)
     key = resolved.api_key.get_secret_value() if resolved.api_key is not None else ""
     if key:
         app.add_middleware(ApiKeyMiddleware, key=key, public=public_paths(resolved))
