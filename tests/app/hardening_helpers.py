@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import select
 import socket
 import subprocess
@@ -17,6 +18,20 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+
+
+def listening_pids(proc: subprocess.Popen[bytes], log: Path, event: str, want: int,
+                   timeout_s: float = 180) -> list[int]:
+    """Wait (bounded) for `want` of the worker supervisor's own `worker N <event>: pid P listening`
+    lines (app.workers; event: started | replaced) in `log`; their pids, in order."""
+    pattern = re.compile(rf"worker \d+ {event}: pid (\d+) listening")
+    deadline = time.monotonic() + timeout_s  # a cold spawn on a busy 2-core machine is slow
+    while True:
+        pids = [int(m) for m in pattern.findall(log.read_text(errors="replace"))]
+        if len(pids) >= want:
+            return pids
+        assert proc.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
+        time.sleep(0.1)
 
 
 def wait_ok(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 180) -> None:

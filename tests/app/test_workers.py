@@ -5,18 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
 import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.app.api_graph import free_port
+from tests.app.hardening_helpers import listening_pids
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"), reason="needs SO_REUSEPORT")
@@ -27,19 +26,6 @@ def _supervise(port: int, app: str, log: Path, workers: int = 2) -> subprocess.P
             f"sys.exit(Supervisor(WorkerSpec(app={app!r}, host='127.0.0.1', port={port}, log_level='info'), "
             f"{workers}).run())")
     return subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-
-
-def _listening_pids(proc: subprocess.Popen[bytes], log: Path, event: str, want: int,
-                    timeout_s: float = 180) -> list[int]:
-    """Wait (bounded) for the supervisor's own `worker N <event>: pid P listening` lines; their pids."""
-    pattern = re.compile(rf"worker \d+ {event}: pid (\d+) listening")
-    deadline = time.monotonic() + timeout_s  # a cold spawn on a busy 2-core machine is slow
-    while True:
-        pids = [int(m) for m in pattern.findall(log.read_text(errors="replace"))]
-        if len(pids) >= want:
-            return pids
-        assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-        time.sleep(0.1)
 
 
 def _listening_sockets(port: int) -> int:
@@ -86,14 +72,14 @@ def test_connections_opened_together_reach_every_worker_and_a_dead_worker_is_rep
     proc = _supervise(port, "tests.app.pid_app:create_app", log)
     url = f"http://127.0.0.1:{port}"
     try:
-        pids = _listening_pids(proc, log, "started", 2)
+        pids = listening_pids(proc, log, "started", 2)
         # one listening socket per worker: uvicorn's shared socket (one for all) gave all 16 connections
         # to one worker in 2 of 3 tries (an idle loop accepts the whole backlog)
         assert _listening_sockets(port) == 2
         assert _answering(port, set(pids)) == set(pids)
         victim = pids[0]
         os.kill(victim, signal.SIGKILL)
-        (new,) = _listening_pids(proc, log, "replaced", 1)
+        (new,) = listening_pids(proc, log, "replaced", 1)
         assert new not in pids and _listening_sockets(port) == 2
         assert _answering(port, {new, pids[1]}) == {new, pids[1]} and proc.poll() is None
     finally:
