@@ -23,7 +23,7 @@ from kg.stores import open_store
 from kg.stores.base import GraphStore, StoreUnavailable
 from models.citations import verify
 from models.comparison import comparison_from
-from models.generators.base import GenerationRequest, Generator, Turn
+from models.generators.base import Cancellation, GenerationRequest, Generator, Turn
 from models.types import Answer, EntityRef, Suggestion
 from retrieval.intents import BY_NAME
 from retrieval.retriever import LINK_THRESHOLD, SAME_INGREDIENT_LABEL, Retriever, RetrieverConfig, main_entity
@@ -86,13 +86,18 @@ def _turns(history: Sequence[Turn | str | dict[str, Any]]) -> list[Turn]:
     return out
 
 
+def check_settings(settings: Settings) -> None:
+    """Configuration errors that must stop the start rather than surface at the first request."""
+    if has_credentials(settings.openai_base_url):
+        # not a silent Basic header in place of the bearer key at the first call
+        raise InvalidInput(f"QIZHEN_OPENAI_BASE_URL carries credentials ({redact(settings.openai_base_url)}): "
+                           "put the key in QIZHEN_OPENAI_API_KEY, not in the URL")
+
+
 class QAService:
     def __init__(self, settings: Settings, store: GraphStore | None = None,
                  generator: Generator | None = None) -> None:
-        if has_credentials(settings.openai_base_url):
-            # an error at startup, not a silent Basic header in place of the bearer key at the first call
-            raise InvalidInput(f"QIZHEN_OPENAI_BASE_URL carries credentials ({redact(settings.openai_base_url)}): "
-                               "put the key in QIZHEN_OPENAI_API_KEY, not in the URL")
+        check_settings(settings)
         self.settings = settings
         self._store = store
         self._default_generator = generator
@@ -226,16 +231,17 @@ class QAService:
         return final
 
     def ask_stream(self, question: str, history: Sequence[Turn | str] = (), *, generator: str | None = None,
-                   top_k: int | None = None) -> Iterator[StreamEvent]:
-        """Retrieval runs before this returns (so store failures raise here, not mid-stream)."""
+                   top_k: int | None = None, cancel: Cancellation | None = None) -> Iterator[StreamEvent]:
+        """Retrieval runs before this returns (so store failures raise here, not mid-stream). Setting
+        `cancel` (from any thread) stops the generator's work: the events end without an answer."""
         t0 = time.perf_counter()
         gen = self.generator(generator)
         question = strip_format(question)  # what retrieval matched is what the generator reads
         result = self.retrieve(question, history, top_k=top_k)
-        return self._stream(question, history, gen, result, t0)
+        return self._stream(question, history, gen, result, t0, cancel)
 
     def _stream(self, question: str, history: Sequence[Turn | str], gen: Generator, result: RetrievalResult,
-                t0: float) -> Iterator[StreamEvent]:
+                t0: float, cancel: Cancellation | None = None) -> Iterator[StreamEvent]:
         yield StreamEvent(event="evidence", data={"evidence": [e.model_dump() for e in result.evidence]})
         entities = _entity_refs(result)
         base = {"intent": result.intent.name, "entities": entities, "snapshot": result.snapshot,
@@ -251,16 +257,20 @@ class QAService:
         t1 = time.perf_counter()
         request = GenerationRequest(question=question, history=_turns(history), evidence=result.evidence,
                                     intent=result.intent, entities=result.entities,
-                                    max_new_tokens=self.settings.max_new_tokens)
+                                    max_new_tokens=self.settings.max_new_tokens, cancel=cancel)
         pieces: list[str] = []
         note = _lead_note(result)
         if note:  # what happened comes first: a combination answered per component, a generic fallback
             pieces.append(note)
             yield StreamEvent(event="token", data={"text": note})
+        if cancel is not None and cancel.cancelled:  # given up before generation started: no call at all
+            return
         for piece in gen.stream(request):
             if piece:
                 pieces.append(piece)
                 yield StreamEvent(event="token", data={"text": piece})
+        if cancel is not None and cancel.cancelled:
+            return
         gen_ms = _ms(t1)
         report = verify("".join(pieces), result.evidence)
         grounded = bool(report.citations)

@@ -103,6 +103,8 @@ class Settings(BaseSettings):
                                    "each user turn is also held to max_question_chars, since it is linked like one")
     max_body_bytes: int = Field(default=256 * 1024, description="request bodies above this are refused with 413 "
                                 "before they are read")
+    body_timeout_s: float = Field(default=10.0, description="a request body must arrive within this many "
+                                  "seconds (slow senders: 408 and the connection closed)")
     request_timeout_s: float = Field(default=10.0, description="deadline of one request; past it: 504")
     worker_threads: int = Field(default=4, description="threads answering questions (retrieval, extractive answers)")
     queue_limit: int = Field(default=64, description="requests that may wait for a thread; more: 503 at once")

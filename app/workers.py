@@ -118,17 +118,32 @@ class Supervisor:
                 signal.signal(sig, handler)
 
     def _watch(self) -> int:
+        announced: set[int] = set()  # pids whose "listening" event was logged
+        replaced: set[int] = set()  # slots whose current worker replaces a dead one
         while not self._stop.wait(0.5):
             for i, (proc, started) in enumerate(self._procs):
                 if proc.is_alive():
+                    if started.value and proc.pid not in announced:
+                        announced.add(proc.pid or 0)
+                        self._announce(i, proc.pid or 0, i in replaced)
                     continue
                 code = proc.exitcode or 0
                 if not started.value:
                     log.error("a worker failed during startup (exit code %s): stopping", code)
                     return code or STARTUP_FAILURE
-                log.warning("worker %s exited with %s: restarting it", proc.pid, code)
+                log.warning("worker %d (pid %s) exited with %s: restarting it", i, proc.pid, code)
                 self._procs[i] = self._start_one()
+                replaced.add(i)
         return 0
+
+    @staticmethod
+    def _announce(slot: int, pid: int, replacement: bool) -> None:
+        """The supervisor's own signal that a worker accepts connections (its socket is listening):
+        operators see restarts, and tests wait on these lines instead of polling pids."""
+        if replacement:
+            log.warning("worker %d replaced: pid %d listening", slot, pid)
+        else:
+            log.info("worker %d started: pid %d listening", slot, pid)
 
     def _shutdown(self) -> None:
         # SIGTERM to each worker; after a terminal's Ctrl-C (which reached the workers too) it does not

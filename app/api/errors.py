@@ -39,6 +39,7 @@ MESSAGES: dict[str, str] = {
     "history_too_long": "对话历史过长（上限：用户每轮 {turn_limit} 个字，全部历史共 {limit} 个字）。请开始新对话。",
     "history_too_many_turns": "对话历史轮数过多：共 {turns} 轮，上限为 {limit} 轮。请开始新对话。",
     "body_too_large": "请求体过大（上限 {limit} 字节）。",
+    "body_timeout": "请求体发送过慢（须在 {seconds:g} 秒内发完），连接已关闭。",
     "unknown_generator": "该服务未启用生成器“{name}”，可选：{enabled}。",
     "graph_unavailable": "知识图谱暂时无法访问，请稍后重试。",
     "graph_starting": "服务正在加载知识图谱，请稍后重试。",

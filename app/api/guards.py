@@ -4,10 +4,14 @@
 server read a byte of its body. `BodyLimitMiddleware` refuses a declared Content-Length above the
 limit at once and counts the bytes of a streamed (chunked) body, answering 413 as soon as they pass
 the limit — the server never holds more than the limit of one request's body in memory.
+`BodyTimeoutMiddleware` gives the whole body a deadline (slowloris: a body trickled a byte a second
+would otherwise hold its connection for ever — uvicorn bounds only the idle time between requests):
+408 and the connection closed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 
@@ -17,6 +21,10 @@ from app.api.errors import message_for
 
 
 class _TooLarge(Exception):
+    pass
+
+
+class _TooSlow(Exception):
     pass
 
 
@@ -109,3 +117,50 @@ class BodyLimitMiddleware:
                 raise
         if too_large:
             await send_error(send, 413, "body_too_large", limit=self.max_bytes)
+
+
+class BodyTimeoutMiddleware:
+    """The request body must be complete within `timeout_s` of the request's start; past it the
+    app's receive() fails, its answer is replaced by 408 JSON with `Connection: close` (uvicorn then
+    closes the connection). Once the body is complete, receive() is passed through untouched: a
+    streaming response waits on it for the client's disconnect."""
+
+    def __init__(self, app: ASGIApp, timeout_s: float) -> None:
+        self.app = app
+        self.timeout_s = timeout_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.timeout_s <= 0:
+            await self.app(scope, receive, send)
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout_s
+        body_done = too_slow = started = False
+
+        async def timed_receive() -> Message:
+            nonlocal body_done, too_slow
+            if body_done:
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), timeout=max(0.0, deadline - loop.time()))
+            except TimeoutError:
+                too_slow = True
+                raise _TooSlow from None
+            body_done = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if not too_slow:  # once too slow, the app's own answer is dropped for the 408
+                started = started or message["type"] == "http.response.start"
+                await send(message)
+
+        try:
+            await self.app(scope, timed_receive, guarded_send)
+        except _TooSlow:
+            pass
+        except Exception:
+            if not too_slow:
+                raise
+        if too_slow and not started:
+            await send_error(send, 408, "body_timeout", seconds=self.timeout_s)

@@ -25,14 +25,14 @@ from app.api.cache import AnswerCache
 from app.api.deps import Runtime
 from app.api.errors import install_error_handlers
 from app.api.executor import Pools
-from app.api.guards import ApiKeyMiddleware, BodyLimitMiddleware
+from app.api.guards import ApiKeyMiddleware, BodyLimitMiddleware, BodyTimeoutMiddleware
 from app.api.monitor import ServiceMonitor, freeze_heap, thaw_heap
 from app.api.ratelimit import TokenBucketLimiter
 from app.api.routes import ask, entities, feedback, health, metrics
 from app.api.routes.ask import HISTORY_CHARS_FACTOR
 from app.api.telemetry import Metrics
 from app.audit import AuditLog
-from app.pipeline import QAService
+from app.pipeline import QAService, check_settings
 from app.settings import Settings, get_settings
 from kg.redaction import redact
 
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     so a request can never make the server load a model it was not set up for).
     """
     resolved = settings or get_settings()
+    check_settings(resolved)  # a configuration error stops the start, before any worker serves
     enabled = list(dict.fromkeys(generators or [resolved.generator]))
     app_metrics = Metrics()
 
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         app.include_router(router)
     # added innermost first
     app.add_middleware(BodyLimitMiddleware, max_bytes=resolved.max_body_bytes)
+    app.add_middleware(BodyTimeoutMiddleware, timeout_s=resolved.body_timeout_s)
     key = resolved.api_key.get_secret_value() if resolved.api_key is not None else ""
     if key:
         app.add_middleware(ApiKeyMiddleware, key=key, public=public_paths(resolved))

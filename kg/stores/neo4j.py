@@ -159,11 +159,16 @@ class Neo4jStore(GraphStore):
                 exc.ConnectionAcquisitionTimeoutError, OSError)
 
     def _guard(self, fn: Callable[[], T]) -> T:
-        """Run `fn`, turning 'server unreachable' failures into StoreUnavailable."""
+        """Run `fn`, turning 'server unreachable' failures (and a transaction the server ended at
+        its timeout) into StoreUnavailable."""
         try:
             return fn()
         except self._unavailable_errors() as exc:
             raise StoreUnavailable(f"graph server at {self.uri} unavailable: {exc}") from exc
+        except _import_neo4j().exceptions.ClientError as exc:
+            if "TransactionTimedOut" not in (exc.code or ""):
+                raise
+            raise StoreUnavailable(f"graph server at {self.uri} did not answer within {self.timeout_s:g} s") from exc
 
     def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
         """One write transaction; the driver retries transient errors (deadlocks, leader
@@ -177,13 +182,29 @@ class Neo4jStore(GraphStore):
         return self._guard(run)
 
     def _read(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        """A read of the whole graph (name index, stats: startup and maintenance), no time limit."""
+        return self._read_tx(query, params, None)
+
+    def _lookup(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        """A read that answers a request (an entity, its facts, the snapshot): one transaction with
+        the store budget as its timeout, so the server ends it instead of letting it run on after
+        the request has given up (a stopped server is caught by the callers' own wait: the API
+        waits on the same budget)."""
+        return self._read_tx(query, params, self.timeout_s)
+
+    def _read_tx(self, query: str, params: dict[str, Any], timeout_s: float | None) -> list[dict[str, Any]]:
         driver = self._ready()
 
         def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
             return [record.data() for record in tx.run(query, params)]
 
+        session_kw: dict[str, Any] = {"database": self.database}
+        if timeout_s is not None:  # and the driver's retries of transient errors stay within it too
+            work = _import_neo4j().unit_of_work(timeout=timeout_s)(work)
+            session_kw["max_transaction_retry_time"] = min(self.retry_s, timeout_s)
+
         def run() -> list[dict[str, Any]]:
-            with driver.session(database=self.database) as session:
+            with driver.session(**session_kw) as session:
                 return session.execute_read(work)
 
         return self._guard(run)
@@ -320,14 +341,14 @@ class Neo4jStore(GraphStore):
         wanted = list(dict.fromkeys(ids))
         out: list[Entity] = []
         for chunk in _chunks(wanted, READ_BATCH):
-            out.extend(_entity_from(row["e"]) for row in self._read(q.GET_ENTITIES, ids=list(chunk)))
+            out.extend(_entity_from(row["e"]) for row in self._lookup(q.GET_ENTITIES, ids=list(chunk)))
         return out
 
     def find_by_name(self, name: str, types: Sequence[NodeType] | None = None) -> list[Entity]:
         key = normalize_name(name)
         if not key:
             return []
-        found = [_entity_from(row["e"]) for row in self._read(q.FIND_BY_KEY, key=key)]
+        found = [_entity_from(row["e"]) for row in self._lookup(q.FIND_BY_KEY, key=key)]
         if types is not None:
             allowed = {NodeType(t) for t in types}
             found = [e for e in found if e.type in allowed]
@@ -341,7 +362,7 @@ class Neo4jStore(GraphStore):
         direction: Direction = Direction.OUT,
         limit: int | None = None,
     ) -> list[Fact]:
-        rows = self._read(q.ENTITY_NAME, id=entity_id)
+        rows = self._lookup(q.ENTITY_NAME, id=entity_id)
         if not rows:
             return []
         name = rows[0]["name"]
@@ -350,7 +371,7 @@ class Neo4jStore(GraphStore):
         out: list[Fact] = []
         for d in wanted:
             query = q.FACTS_OUT if d == Direction.OUT else q.FACTS_IN
-            for row in self._read(query, id=entity_id, types=types):
+            for row in self._lookup(query, id=entity_id, types=types):
                 out.append(Fact(
                     entity_id=entity_id, entity_name=name, relation=RelType(row["rel"]),
                     target_id=row["target_id"], target_name=row["target_name"],
@@ -411,7 +432,7 @@ class Neo4jStore(GraphStore):
         return GraphStats(nodes=nodes, relationships=rels, snapshot=self.snapshot())
 
     def snapshot(self) -> str:
-        rows = self._read(q.READ_META, key=q.META_KEY)
+        rows = self._lookup(q.READ_META, key=q.META_KEY)
         if not rows:
             return "neo4j-uninitialized"
         return f"neo4j-{rows[0]['epoch']}-{int(rows[0]['version'])}"

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import fields, replace
 from typing import Any
 
-from models.generators.base import GenerationRequest, Generator, GeneratorError
+from models.generators.base import Cancellation, GenerationRequest, Generator, GeneratorError
 from models.generators.settings import GenerationParams, GeneratorSettings
 from models.loading import LOAD_FIELDS, LoadSpec, ModelLoadError, load_model
 from models.prompts import PromptStyle, PromptTemplate, get_template, load_prompt_style
@@ -153,7 +153,8 @@ class HFGenerator(Generator):
         return self.generate_text(self.build_prompt(request), max_new_tokens=request.max_new_tokens)
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
-        yield from self.stream_text(self.build_prompt(request), max_new_tokens=request.max_new_tokens)
+        yield from self.stream_text(self.build_prompt(request), max_new_tokens=request.max_new_tokens,
+                                    cancel=request.cancel)
 
     def generate_text(self, prompt: str, *, max_new_tokens: int | None = None, **overrides: Any) -> str:
         """Continue a ready prompt; only the new text, cut at the template's stop strings."""
@@ -172,16 +173,21 @@ class HFGenerator(Generator):
         cut = cut_at_stop(text, self._stops())
         return (text if cut is None else cut).strip()
 
-    def stream_text(self, prompt: str, *, max_new_tokens: int | None = None, **overrides: Any) -> Iterator[str]:
+    def stream_text(self, prompt: str, *, max_new_tokens: int | None = None, cancel: Cancellation | None = None,
+                    **overrides: Any) -> Iterator[str]:
         """Yield new text as it is produced (``num_beams`` forced to 1); joined and stripped it equals
-        ``generate_text`` for greedy decoding."""
+        ``generate_text`` for greedy decoding. Once `cancel` is set, generation stops at the next token
+        (the model thread is freed, not left generating for nobody)."""
         self.warm_up()
-        from transformers import TextIteratorStreamer
+        from transformers import StoppingCriteriaList, TextIteratorStreamer
 
         inputs = self._encode(prompt)
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600)
         kwargs = self._generate_kwargs(inputs, max_new_tokens, overrides, streaming=True)
         kwargs["streamer"] = streamer
+        if cancel is not None:
+            kwargs["stopping_criteria"] = StoppingCriteriaList([*kwargs.get("stopping_criteria", []),
+                                                               _StopOnCancel(cancel)])
         errors: list[BaseException] = []
 
         def run() -> None:
@@ -201,6 +207,8 @@ class HFGenerator(Generator):
         started = False
         try:
             for piece in streamer:
+                if cancel is not None and cancel.cancelled:
+                    break
                 out = trimmer.feed(piece)
                 if not started:
                     out = out.lstrip()
@@ -209,7 +217,7 @@ class HFGenerator(Generator):
                     yield out
                 if trimmer.stopped:
                     break
-            tail = trimmer.flush()
+            tail = "" if cancel is not None and cancel.cancelled else trimmer.flush()
             tail = tail if started else tail.lstrip()
             if tail:
                 yield tail
@@ -271,6 +279,18 @@ class HFGenerator(Generator):
             import torch
 
             torch.manual_seed(self.seed)
+
+
+class _StopOnCancel:
+    """A transformers StoppingCriteria (duck-typed) that ends every row once the request is cancelled."""
+
+    def __init__(self, cancel: Cancellation) -> None:
+        self.cancel = cancel
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        return torch.full((input_ids.shape[0],), self.cancel.cancelled, dtype=torch.bool, device=input_ids.device)
 
 
 class _StopOnText:

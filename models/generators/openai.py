@@ -9,7 +9,9 @@ Bounded: at most ``max_concurrency`` calls are in flight (one more is refused at
 ``GeneratorError``, so a slow upstream cannot take every thread of the service), and each call has
 an overall deadline ``deadline_s`` besides the per-read timeout — a server trickling bytes cannot
 hold a call longer: at the deadline a watchdog shuts the call's socket down, which ends a blocked
-read at once. Closing a ``stream()`` iterator early (the client went away) closes its response.
+read at once. Closing a ``stream()`` iterator early (the client went away) closes its response; so
+does the request's ``Cancellation`` from any thread (the API sets it when its client went away while
+a pool thread is blocked reading the upstream): the socket is shut down, the call ends quietly.
 
 Secrets: the base URL is shown without its user-info (``http://***@host/v1``) and an upstream's
 error body is never put into an error message (it may hold a traceback or a password).
@@ -22,12 +24,12 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from kg.errors import InvalidInput
 from kg.redaction import has_credentials, redact
-from models.generators.base import GenerationRequest, Generator, GeneratorError
+from models.generators.base import Cancellation, GenerationRequest, Generator, GeneratorError
 from models.generators.settings import GeneratorSettings
 from models.prompts import build_messages
 
@@ -47,6 +49,7 @@ class _Watchdog:
         self.started = time.monotonic()
         self.deadline_s = deadline_s
         self.fired = False
+        self.interrupted = False  # the caller cancelled the call
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
         self._timer = threading.Timer(deadline_s, self._fire)
@@ -61,8 +64,14 @@ class _Watchdog:
         sock = stream.get_extra_info("socket") if stream is not None else None
         with self._lock:
             self._sock = sock
-            if self.fired:
+            if self.fired or self.interrupted:
                 self._shutdown()
+
+    def interrupt(self) -> None:
+        """The caller cancelled: shut the socket down now (or as soon as the response arrives)."""
+        with self._lock:
+            self.interrupted = True
+            self._shutdown()
 
     def _fire(self) -> None:
         with self._lock:
@@ -191,13 +200,15 @@ class OpenAIGenerator(Generator):
         return body
 
     @contextmanager
-    def _call(self) -> Iterator[_Watchdog]:
-        """One bounded call: a concurrency slot (or GeneratorError at once) and a deadline watchdog."""
+    def _call(self, cancel: Cancellation | None = None) -> Iterator[_Watchdog]:
+        """One bounded call: a concurrency slot (or GeneratorError at once), a deadline watchdog, and
+        the request's cancellation wired to the watchdog."""
         if not self._slots.acquire(blocking=False):
             raise GeneratorError(f"openai generator busy: {self.max_concurrency} calls already in flight")
         watchdog = _Watchdog(self.deadline_s)
         try:
-            yield watchdog
+            with cancel.on_cancel(watchdog.interrupt) if cancel is not None else nullcontext():
+                yield watchdog
         finally:
             watchdog.cancel()
             self._slots.release()
@@ -206,15 +217,15 @@ class OpenAIGenerator(Generator):
         """The non-streaming call, read through the same stream path so the deadline covers the body."""
         import httpx
 
-        with self._call() as watchdog:
+        with self._call(request.cancel) as watchdog:
             try:
                 with self.client.stream("POST", "/chat/completions", json=self.payload(request, stream=False)) as r:
                     watchdog.watch(r)
                     body = self._read_body(r, watchdog)
             except httpx.HTTPError as exc:
                 raise self._failure(exc, watchdog) from exc
-            if watchdog.fired:  # a shut-down socket may read as a clean end
-                raise self._deadline()
+            if watchdog.fired or watchdog.interrupted:  # a shut-down socket may read as a clean end
+                raise self._failure(None, watchdog)
             self._check(r.status_code)
             try:
                 content = json.loads(body)["choices"][0]["message"]["content"]
@@ -234,13 +245,15 @@ class OpenAIGenerator(Generator):
         import httpx
 
         started = False
-        with self._call() as watchdog:
+        with self._call(request.cancel) as watchdog:
             try:
                 with self.client.stream("POST", "/chat/completions", json=self.payload(request, stream=True)) as r:
                     watchdog.watch(r)
                     if r.status_code >= 400:
                         self._check(r.status_code)
                     for piece in self._sse_pieces(r.iter_lines()):
+                        if watchdog.interrupted:
+                            return
                         if watchdog.remaining() <= 0:
                             raise self._deadline()
                         if not started:
@@ -249,7 +262,15 @@ class OpenAIGenerator(Generator):
                         if piece:
                             yield piece
             except httpx.HTTPError as exc:
+                if watchdog.interrupted:  # nobody reads this answer any more: end quietly
+                    return
                 raise self._failure(exc, watchdog) from exc
+            except GeneratorError:  # e.g. a line cut in half by the shut-down socket
+                if watchdog.interrupted:
+                    return
+                raise
+            if watchdog.interrupted:
+                return
             if watchdog.fired:
                 raise self._deadline()
 
@@ -278,7 +299,9 @@ class OpenAIGenerator(Generator):
     def _deadline(self) -> GeneratorError:
         return GeneratorError(f"openai server at {self.safe_base_url} did not finish within {self.deadline_s:g} s")
 
-    def _failure(self, exc: Exception, watchdog: _Watchdog) -> GeneratorError:
+    def _failure(self, exc: Exception | None, watchdog: _Watchdog) -> GeneratorError:
+        if watchdog.interrupted:
+            return GeneratorError(f"the call to the openai server at {self.safe_base_url} was cancelled")
         if watchdog.fired:
             return self._deadline()
-        return GeneratorError(f"cannot reach the openai server at {self.safe_base_url} ({exc.__class__.__name__})")
+        return GeneratorError(f"cannot reach the openai server at {self.safe_base_url} ({type(exc).__name__})")

@@ -3,7 +3,11 @@ for a server started as a subprocess to say it is healthy."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+import select
+import socket
 import subprocess
 import threading
 import time
@@ -14,6 +18,20 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+
+
+def listening_pids(proc: subprocess.Popen[bytes], log: Path, event: str, want: int,
+                   timeout_s: float = 180) -> list[int]:
+    """Wait (bounded) for `want` of the worker supervisor's own `worker N <event>: pid P listening`
+    lines (app.workers; event: started | replaced) in `log`; their pids, in order."""
+    pattern = re.compile(rf"worker \d+ {event}: pid (\d+) listening")
+    deadline = time.monotonic() + timeout_s  # a cold spawn on a busy 2-core machine is slow
+    while True:
+        pids = [int(m) for m in pattern.findall(log.read_text(errors="replace"))]
+        if len(pids) >= want:
+            return pids
+        assert proc.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
+        time.sleep(0.1)
 
 
 def wait_ok(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 180) -> None:
@@ -38,7 +56,7 @@ def serve_app(app: FastAPI, port: int) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # a bound, not a budget: startup took over 120 s on a 2-core machine at load 19
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("test server did not start")
@@ -106,3 +124,143 @@ def slow_upstream(mode: str, sleep_s: float = 30.0) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class ChatUpstream:
+    """A slow OpenAI-compatible chat server's record: calls in flight and calls whose client hung up.
+    Each stream sends a token every `token_s` (noticing a hang-up while it waits) for `stream_s` seconds, then a cited sentence and [DONE]
+    (set `stream_s` to 0 for answers at once)."""
+
+    def __init__(self, token_s: float, stream_s: float) -> None:
+        self.token_s, self.stream_s = token_s, stream_s
+        self.lock = threading.Lock()
+        self.idle = threading.Condition(self.lock)
+        self.active = self.streams = self.hung_up = 0
+        self.url = ""
+
+    def wait_idle(self, timeout_s: float) -> int:
+        """Wait (bounded) until no call is in flight; the number still in flight."""
+        with self.idle:
+            self.idle.wait_for(lambda: self.active == 0, timeout=timeout_s)
+            return self.active
+
+
+class _SlowChat(BaseHTTPRequestHandler):
+    seen: ChatUpstream
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _chunk(self, text: str) -> None:
+        event = json.dumps({"choices": [{"index": 0, "delta": {"content": text}}]}, ensure_ascii=False)
+        data = f"data: {event}\n\n".encode()
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def _client_left(self, wait_s: float) -> bool:
+        """Wait up to `wait_s`; whether the client closed the connection meanwhile (as a real server
+        notices a hang-up while its model is busy)."""
+        readable, _, _ = select.select([self.connection], [], [], wait_s)
+        try:
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        seen = self.seen
+        with seen.lock:
+            seen.active += 1
+            seen.streams += 1
+            until = time.monotonic() + seen.stream_s
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            while time.monotonic() < until:
+                if self._client_left(seen.token_s):  # a slow model: each token takes token_s
+                    raise ConnectionResetError
+                self._chunk("痛风")
+            self._chunk("非布司他片用于痛风[1]。")
+            data = b"data: [DONE]\n\n"
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            with seen.lock:
+                seen.hung_up += 1
+        finally:
+            with seen.idle:
+                seen.active -= 1
+                seen.idle.notify_all()
+
+
+@contextmanager
+def slow_chat_upstream(token_s: float = 0.2, stream_s: float = 60.0) -> Iterator[ChatUpstream]:
+    """A real local OpenAI-compatible server streaming slowly (only streams: the openai generator
+    streams); yields its record, `.url` the /v1 base URL."""
+    seen = ChatUpstream(token_s, stream_s)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_SlowChat,), {"seen": seen}))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    seen.url = f"http://127.0.0.1:{server.server_port}/v1"
+    try:
+        yield seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class FreezableProxy:
+    """A TCP proxy on 127.0.0.1 in front of a real server. `freeze()` makes it look SIGSTOPped to its
+    clients: connections are still accepted and bytes still taken, nothing is relayed or answered;
+    `thaw()` resumes. (The test cannot stop a Bolt server it shares with other tests.)"""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.running = threading.Event()
+        self.running.set()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._listener.getsockname()[1])
+        self._socks: list[socket.socket] = []
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def freeze(self) -> None:
+        self.running.clear()
+
+    def thaw(self) -> None:
+        self.running.set()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                return
+            self._socks += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                self.running.wait()  # frozen: hold what arrived, answer nothing
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._closed = True
+        self.thaw()
+        self._listener.close()
+        for s in self._socks:
+            with contextlib.suppress(OSError):
+                s.close()

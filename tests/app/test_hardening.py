@@ -163,25 +163,42 @@ def test_history_limits_bound_the_work(graph_home: Path) -> None:
 
 
 class SlowService(QAService):
-    """The real service whose retrieval first burns `spin_s` of pure-Python CPU (holding the GIL the
-    way the old typo matcher did), standing in for a pathological question."""
+    """The real service whose retrieval of a question starting with 慢 burns pure-Python CPU (holding
+    the GIL the way the old typo matcher did), standing in for a pathological question, until the test
+    sets `release`; `spinning` counts the calls doing so (the test waits on them, not on sleeps)."""
 
-    spin_s = 3.0
+    release = threading.Event()
+    spinning = 0
+    _lock = threading.Condition()
 
     def retrieve(self, question, history=(), top_k=None):  # type: ignore[no-untyped-def]
         if question.startswith("慢"):
-            end = time.perf_counter() + self.spin_s
+            cls = type(self)
+            with cls._lock:
+                cls.spinning += 1
+                cls._lock.notify_all()
             n = 0
-            while time.perf_counter() < end:
+            while not cls.release.is_set():
                 n += 1
+            with cls._lock:
+                cls.spinning -= 1
+                cls._lock.notify_all()
         return super().retrieve(question, history, top_k=top_k)
+
+    @classmethod
+    def wait_spinning(cls, n: int, timeout_s: float = 120) -> int:
+        with cls._lock:
+            cls._lock.wait_for(lambda: cls.spinning == n, timeout=timeout_s)
+            return cls.spinning
 
 
 def test_2_heavy_requests_never_delay_health(graph_home: Path) -> None:
-    """6 heavy questions at once (2 threads, 2 waiting places, 1.5 s deadline): they get 504 or 503,
+    """6 heavy questions at once (2 threads, 2 waiting places, 5 s deadline): they get 504 or 503,
     each within about the deadline, and /health answers while they are still running."""
-    settings = settings_for(graph_home, request_timeout_s=1.5, worker_threads=2, queue_limit=2)
+    # the deadline is the window in which the 2 late requests must arrive to find the pool full
+    settings = settings_for(graph_home, request_timeout_s=5.0, worker_threads=2, queue_limit=2)
     app = create_app(settings, SlowService(settings))
+    SlowService.release.clear()
     with serve_app(app, free_port()) as url:
         results: list[tuple[int, float]] = []
 
@@ -191,22 +208,32 @@ def test_2_heavy_requests_never_delay_health(graph_home: Path) -> None:
             results.append((r.status_code, time.perf_counter() - t))
             assert r.json()["error"] in ("timeout", "busy") and r.json()["message"]
 
-        threads = [threading.Thread(target=heavy) for _ in range(6)]
-        for t in threads:
-            t.start()
-        time.sleep(0.3)
-        t0 = time.perf_counter()
-        health = httpx.get(f"{url}/health", timeout=30)
-        health_s = time.perf_counter() - t0
-        still_running = sum(t.is_alive() for t in threads)
-        for t in threads:
-            t.join()
-        print(f"\n/health {health_s * 1000:.1f} ms with {still_running} heavy requests running; "
+        try:
+            threads = [threading.Thread(target=heavy) for _ in range(4)]  # 2 running, 2 waiting
+            for t in threads:
+                t.start()
+            assert SlowService.wait_spinning(2) == 2  # both threads of the pool spin
+            pool = app.state.runtime.pools.cpu
+            deadline = time.monotonic() + 60
+            while pool.admitted < 4 and time.monotonic() < deadline:  # the 2 others wait for a thread
+                time.sleep(0.01)
+            late = [threading.Thread(target=heavy) for _ in range(2)]  # no room left: refused at once
+            for t in late:
+                t.start()
+            t0 = time.perf_counter()
+            health = httpx.get(f"{url}/health", timeout=30)
+            health_s = time.perf_counter() - t0
+            still_spinning = SlowService.spinning  # they spin until released: /health answered meanwhile
+            for t in threads + late:
+                t.join()
+        finally:
+            SlowService.release.set()  # the abandoned threads finish; the pool serves again
+        print(f"\n/health {health_s * 1000:.1f} ms with {still_spinning} heavy requests running; "
               f"heavy: {sorted((s, round(d, 2)) for s, d in results)}")
-        assert health.status_code == 200 and still_running > 0
+        assert health.status_code == 200 and still_spinning == 2
         statuses = sorted(s for s, _ in results)
         assert set(statuses) <= {503, 504} and 504 in statuses and 503 in statuses
-        time.sleep(SlowService.spin_s)  # the abandoned threads finish; the pool serves again
+        assert SlowService.wait_spinning(0) == 0
         assert httpx.post(f"{url}/ask", json={"question": QUESTION}, timeout=30).json()["grounded"]
 
 

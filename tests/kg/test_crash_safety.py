@@ -22,6 +22,7 @@ from kg.sources import make_source
 from kg.stores.base import StoreUnavailable
 from kg.stores.ladybug import LadybugStore
 from kg.stores.ladybug_files import sidecars
+from tests.kg.crash_runner import FAULT_SIGNAL
 
 REPO = Path(__file__).resolve().parents[2]
 FIX = Path(__file__).parent / "fixtures"
@@ -40,10 +41,13 @@ def _dataset(path: Path, n: int, tag: str) -> Path:
     return path
 
 
-def _spawn(graph: Path, data: Path, kill_at: tuple[str, int] | None) -> tuple[int, list[str]]:
-    """Run tests/kg/crash_runner.py; SIGKILL it when its `kill_at[1]`-th `kill_at[0]` marker appears."""
+def _spawn(graph: Path, data: Path, kill_at: tuple[str, int] | None,
+           fault: str | None = None) -> tuple[int, list[str]]:
+    """Run tests/kg/crash_runner.py; SIGKILL it when its `kill_at[1]`-th `kill_at[0]` marker appears,
+    or let it die at its named `fault` point."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "tests.kg.crash_runner", str(graph), str(data), str(BATCH)],
+    proc = subprocess.Popen([sys.executable, "-m", "tests.kg.crash_runner", str(graph), str(data), str(BATCH),
+                             *([fault] if fault else [])],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
     assert proc.stdout is not None and proc.stderr is not None
     seen: list[str] = []
@@ -54,7 +58,7 @@ def _spawn(graph: Path, data: Path, kill_at: tuple[str, int] | None) -> tuple[in
             break
     proc.wait(timeout=300)
     err = proc.stderr.read()
-    if kill_at is None:
+    if kill_at is None and fault is None:
         assert proc.returncode == 0, err
     return proc.returncode, seen
 
@@ -106,6 +110,21 @@ def test_sigkill_leaves_previous_or_new_snapshot(tmp_path: Path, datasets: tuple
         assert not list(tmp_path.glob("graph.lbug.writing*"))
 
 
+def test_a_writer_killed_inside_its_checkpoint_leaves_the_previous_snapshot(
+        tmp_path: Path, datasets: tuple[Path, Path], reference: dict[str, object]) -> None:
+    """The kill lands inside the checkpoint of the close every time (a fault point, not a race)."""
+    _, new = datasets
+    graph = tmp_path / "graph.lbug"
+    shutil.copyfile(str(reference["before_file"]), graph)
+    rc, seen = _spawn(graph, new, None, fault="checkpoint")
+    assert rc == -FAULT_SIGNAL and seen[-1] == "close"
+    assert list(tmp_path.glob("graph.lbug.writing*.shadow"))  # it died with the checkpoint's shadow file open
+    assert _state(graph) == reference["before"]
+    assert not sidecars(graph)
+    _spawn(graph, new, None)  # the next writer cleans up and publishes
+    assert _state(graph) == reference["after"] and not list(tmp_path.glob("graph.lbug.writing*"))
+
+
 def test_a_second_writer_is_refused_while_one_writes(tmp_path: Path) -> None:
     with LadybugStore(tmp_path / "g") as first:
         first.stats()
@@ -130,6 +149,7 @@ _IN_PLACE_WRITER = textwrap.dedent("""
     import ladybug
     import pyarrow as pa
     import pyarrow.parquet as pq
+    from tests.kg.crash_runner import die_at_next_file_growth
 
     path, n = sys.argv[1], int(sys.argv[2])
     pq.write_table(pa.table({"id": [f"k{i}" for i in range(n)], "v": [f"value {i} " * 5 for i in range(n)]}),
@@ -139,6 +159,7 @@ _IN_PLACE_WRITER = textwrap.dedent("""
     conn.execute("CREATE NODE TABLE T(id STRING, v STRING, PRIMARY KEY(id))")
     conn.execute(f"COPY T FROM '{path}.parquet'")
     print("close", flush=True)
+    die_at_next_file_growth()  # the fault point: the checkpoint's first write
     conn.close()
     db.close()
 """)
@@ -146,27 +167,18 @@ _IN_PLACE_WRITER = textwrap.dedent("""
 
 def test_reader_recovers_a_graph_killed_in_its_checkpoint(tmp_path: Path) -> None:
     """A writer that wrote the file in place, killed during the checkpoint of its close, leaves a
-    file every read-only open refuses ("checkpoint recovery is pending"): the store recovers it."""
+    file every read-only open refuses ("checkpoint recovery is pending"): the store recovers it.
+    The kill is injected at a named point (the checkpoint's first write), so it lands there every time."""
     import ladybug
 
     graph = tmp_path / "graph.lbug"
-    for _attempt in range(3):  # the kill must land inside the checkpoint (it takes ~0.5 s here)
-        for p in tmp_path.glob("graph.lbug*"):
-            p.unlink()
-        proc = subprocess.Popen([sys.executable, "-c", _IN_PLACE_WRITER, str(graph), "1000000"],
-                                stdout=subprocess.PIPE, text=True)
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith("close"):
-                proc.send_signal(signal.SIGKILL)
-                break
-        proc.wait(timeout=300)
-        if sidecars(graph):
-            break
-    assert sidecars(graph), "the kill never landed inside the checkpoint"
+    done = subprocess.run([sys.executable, "-c", _IN_PLACE_WRITER, str(graph), "100000"], cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=300)
+    assert done.returncode == -FAULT_SIGNAL and done.stdout.strip() == "close", done.stderr
+    assert sidecars(graph), "the kill landed outside the checkpoint"
 
     with pytest.raises(RuntimeError, match="recovery is pending"):
         ladybug.Database(str(graph), read_only=True)
     with LadybugStore(graph, read_only=True) as s:
-        assert s._rows("MATCH (t:T) RETURN count(*)") == [[1000000]]
+        assert s._rows("MATCH (t:T) RETURN count(*)") == [[100000]]
     assert not sidecars(graph)

@@ -14,7 +14,7 @@ from kg.schema import Entity, NodeType
 from kg.stores import StoreConfig, open_store
 from kg.stores.base import StoreUnavailable
 from kg.stores.neo4j import Neo4jStore
-from tests.kg.conftest import BoltServer
+from tests.conftest import BoltServer
 from tests.kg.store_contract import StoreContract
 
 

@@ -9,7 +9,7 @@ import torch
 
 from app.settings import Settings
 from models.generators import make_generator
-from models.generators.base import GenerationRequest, GeneratorError, Turn
+from models.generators.base import Cancellation, GenerationRequest, GeneratorError, Turn
 from models.generators.hf import HFGenerator, StopTrimmer, cut_at_stop
 from models.loading import ModelLoadError, load_model, make_spec, smollm2_gguf_path
 from models.prompts import AlpacaTemplate, ChatGLMTemplate, ChatTemplate
@@ -196,3 +196,15 @@ def test_smollm2_generates_through_gguf() -> None:
     assert text and gen.model.config.model_type == "llama"
     grounded = gen.build_prompt(REQUEST)
     assert "<|im_start|>user" in grounded and "[1] 非布司他片" in grounded
+
+
+def test_a_cancelled_stream_stops_generating(tiny_llama: Path, tiny_lora: Path) -> None:
+    """Issue 18, finding 5: once the request is cancelled the model stops at the next token (the
+    stopping criterion), the stream ends and its generation thread is joined."""
+    gen = _greedy(tiny_llama, tiny_lora, max_new_tokens=200)
+    cancel = Cancellation()
+    stream = gen.stream(REQUEST.model_copy(update={"cancel": cancel}))
+    first = next(stream)
+    cancel.cancel()
+    rest = list(stream)  # ends: generation stopped
+    assert first and len(first + "".join(rest)) < 200

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from app.settings import Settings
 from models.generators import make_generator
-from models.generators.base import GenerationRequest, GeneratorError, Turn
+from models.generators.base import Cancellation, GenerationRequest, GeneratorError, Turn
 from models.generators.hf import HFGenerator
 from models.generators.openai import OpenAIGenerator
 from retrieval.types import Evidence
@@ -225,3 +225,23 @@ def test_credentials_in_the_base_url_are_refused_at_construction(url: str) -> No
     with pytest.raises(InvalidInput) as info:
         OpenAIGenerator(url, "m")
     assert "svcpass" not in str(info.value) and "QIZHEN_OPENAI_API_KEY" in str(info.value)
+
+
+def test_cancel_closes_the_upstream_response_of_a_blocked_stream() -> None:
+    """Issue 18, finding 5: a stream blocked reading a slow upstream (a token every 20 s) ends at once
+    when its request is cancelled from another thread: the upstream sees the hang-up, the slot is free."""
+    from tests.app.hardening_helpers import slow_chat_upstream
+
+    with slow_chat_upstream(token_s=20, stream_s=60) as upstream:
+        gen = OpenAIGenerator(upstream.url, "m", deadline_s=60, max_concurrency=1)
+        cancel = Cancellation()
+        stream = gen.stream(REQUEST.model_copy(update={"cancel": cancel}))
+        assert next(stream) == "痛风"  # the first token; the next one is 20 s away
+        pieces: list[str] = []
+        reader = threading.Thread(target=lambda: pieces.extend(stream))
+        reader.start()
+        cancel.cancel()
+        reader.join(timeout=15)
+        assert not reader.is_alive() and pieces == []  # ended quietly, not by the deadline
+        assert upstream.wait_idle(timeout_s=15) == 0 and upstream.hung_up == 1
+        assert gen._slots.acquire(blocking=False)  # the call's concurrency slot was given back

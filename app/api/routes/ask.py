@@ -26,7 +26,7 @@ from app.pipeline import StreamEvent
 from app.settings import Settings
 from kg.redaction import redact
 from kg.stores.base import StoreUnavailable
-from models.generators.base import GeneratorError
+from models.generators.base import Cancellation, GeneratorError
 from models.types import Answer
 
 log = logging.getLogger("qizhen.api")
@@ -81,15 +81,18 @@ def _final(events: Iterator[StreamEvent]) -> Answer:
     for ev in events:
         if ev.event == "done":
             answer = Answer.model_validate(ev.data)
-    assert answer is not None, "the answer stream ended without a done event"
+    if answer is None:  # cancelled: the request has already given up
+        raise GeneratorError("the answer was cancelled")
     return answer
 
 
-async def _retrieve(runtime: Runtime, body: AskRequest, deadline: Deadline) -> Iterator[StreamEvent]:
-    """Linking, intent and retrieval in the cpu pool; the returned events generate lazily."""
+async def _retrieve(runtime: Runtime, body: AskRequest, deadline: Deadline,
+                    cancel: Cancellation) -> Iterator[StreamEvent]:
+    """Linking, intent and retrieval in the cpu pool; the returned events generate lazily, until
+    `cancel` is set (the request gave up: its generator call is closed, its thread freed)."""
     runtime.require_graph()
     call = partial(runtime.service.ask_stream, body.question, body.history, generator=body.generator,
-                   top_k=body.top_k)
+                   top_k=body.top_k, cancel=cancel)
     try:
         return await runtime.pools.cpu.run(call, deadline)
     except StoreUnavailable:
@@ -125,8 +128,13 @@ async def ask(body: AskRequest, runtime: RuntimeDep) -> Answer:
             if name in runtime.pools.LOCAL:
                 runtime.answers.put(key, answer)
     else:
-        events = await _retrieve(runtime, body, deadline)
-        answer = await pool.run(partial(_final, events), deadline)
+        cancel = Cancellation()
+        try:
+            events = await _retrieve(runtime, body, deadline, cancel)
+            answer = await pool.run(partial(_final, events), deadline)
+        except BaseException:  # deadline, or the client went away: stop the upstream call too
+            cancel.cancel()
+            raise
     seconds = time.perf_counter() - started
     runtime.metrics.observe_answer(answer.grounded, answer.generator, seconds)
     runtime.audit.log_answer(answer, body.question, seconds * 1000, "/ask")
@@ -159,7 +167,8 @@ async def ask_stream(body: AskRequest, runtime: RuntimeDep) -> StreamingResponse
     started = time.perf_counter()
     deadline = Deadline(settings.request_timeout_s)
     # retrieval runs before the first event: a graph failure, a full pool or the deadline is a plain HTTP error
-    events = await _retrieve(runtime, body, deadline)
+    cancel = Cancellation()
+    events = await _retrieve(runtime, body, deadline, cancel)
     snapshot = runtime.service.retriever.snapshot
     first = next(events)  # the evidence event: a list already built
     name = body.generator or settings.generator
@@ -210,6 +219,7 @@ async def ask_stream(body: AskRequest, runtime: RuntimeDep) -> StreamingResponse
             yield _error_event("internal_error")
         finally:
             if not finished:  # its evidence was sent: the audit trail must show it
+                cancel.cancel()  # first: a pool thread blocked on the upstream is woken and freed now
                 seconds = time.perf_counter() - started
                 runtime.audit.log_unfinished(first.data.get("evidence", []), body.question, seconds * 1000,
                                              "/ask/stream", outcome=outcome, snapshot=snapshot,
@@ -221,8 +231,8 @@ async def ask_stream(body: AskRequest, runtime: RuntimeDep) -> StreamingResponse
 
 
 def _close_quietly(events: Iterator[StreamEvent]) -> None:
-    """Stop generating for a stream nobody reads (closes the upstream response of a network generator).
-    A step still running in a pool thread cannot be interrupted from here; it ends by its own deadline."""
+    """Drop the events of a stream nobody reads. A step still running in a pool thread cannot be
+    closed from here ("generator already executing"): the Cancellation set before ends it."""
     close = getattr(events, "close", None)
     if callable(close):
         try:

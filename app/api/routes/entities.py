@@ -6,6 +6,7 @@ in anyio's shared pool that a slow generator could fill)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import partial
 from typing import Annotated, TypeVar
@@ -16,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import Runtime, RuntimeDep, require_api_key
 from app.api.errors import ApiError, error_responses
-from app.api.executor import Deadline
+from app.api.executor import Busy, Deadline, DeadlineExceeded
 from app.cards import EntityCardOut, build_card, load_card, resolve_names
 from app.pipeline import QAService
 from kg.stores.base import StoreUnavailable
@@ -43,12 +44,27 @@ def _card_by_id(service: QAService, entity_id: str) -> EntityCardOut | None:
 
 
 async def _run(runtime: Runtime, fn: Callable[[], T]) -> T:
+    """`fn` (graph reads only) within the store budget `QIZHEN_STORE_TIMEOUT_S`, not the request
+    deadline: a hung graph server is a 503 after that budget (the Neo4j store also gives each read
+    that timeout), and the health monitor is told at once. A call that never got a thread is `busy`."""
     runtime.require_graph()
+    settings = runtime.settings
+    started = threading.Event()
+
+    def call() -> T:
+        started.set()
+        return fn()
+
     try:
-        return await runtime.pools.cpu.run(fn, Deadline(runtime.settings.request_timeout_s))
+        return await runtime.pools.cpu.run(call, Deadline(min(settings.store_timeout_s, settings.request_timeout_s)))
     except StoreUnavailable:
         runtime.monitor.poke()
         raise
+    except DeadlineExceeded as exc:
+        if not started.is_set():
+            raise Busy(runtime.pools.cpu.name) from None
+        runtime.monitor.poke()
+        raise StoreUnavailable(f"the graph did not answer within {exc.seconds:g} s") from None
 
 
 async def _card(runtime: Runtime, fn: Callable[[], EntityCardOut | None]) -> EntityCardOut:
