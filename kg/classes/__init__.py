@@ -22,9 +22,10 @@ from kg.classes.stems import NAMED, STEMS, match_stem
 from kg.classes.synonyms import CLASS_SYNONYMS, TCM_CLASS, TERM_CODES
 from kg.classes.table import AtcTable, builtin_name
 from kg.normalize import SALT_SUFFIXES, normalize_name, strip_dosage_form, strip_salt
+from kg.schema import entity_id
 
 __all__ = ["AtcTable", "CLASS_SYNONYMS", "DERIVATION_DATASETS", "DrugClass", "DrugKind", "STEMS", "TCM_CLASS",
-           "class_name", "class_terms", "drug_kind", "generic_name", "is_tcm_patent", "name_variants",
+           "class_name", "class_node_id", "class_terms", "drug_kind", "generic_name", "is_tcm_patent", "name_variants",
            "resolve_class", "source_class", "stem_class", "table_classes"]
 
 #: derivation → the `dataset` (and predicate) of the IN_CLASS edge that records it
@@ -41,6 +42,18 @@ class DrugClass:
     @property
     def dataset(self) -> str:
         return DERIVATION_DATASETS[self.derivation]
+
+    @property
+    def node_id(self) -> str:
+        """The Category node of this class (see `class_node_id`)."""
+        return class_node_id(self.code) if self.code else entity_id(self.name)
+
+
+def class_node_id(code: str) -> str:
+    """An ATC class node is identified by its code, not its name: class names collide with
+    source nodes that are not that class (the substance 肝素 vs the class B01AB 肝素; CMeKG Drug
+    nodes named 大环内酯类), and the table's and the bundled names of one code must meet."""
+    return entity_id(f"ATC:{code}")
 
 
 def class_name(code: str, table: AtcTable | None = None) -> str:
