@@ -12,6 +12,7 @@ import typer
 from app.cli_boundary import fail as _fail
 from app.settings import Settings, get_settings
 from kg.audit import AuditReport, audit
+from kg.class_audit import ClassCoverage, class_coverage
 from kg.cleaning import CleanSummary, clean
 from kg.drug_classes import ClassSummary, assign_classes
 from kg.errors import InvalidInput
@@ -176,7 +177,7 @@ def clean_cmd(
         _print_classes(classes)
 
 
-@app.command("audit", help="Flagged facts per relationship type and reason, with examples.")
+@app.command("audit", help="Flagged facts per relationship type and reason, with examples; drug class coverage.")
 def audit_cmd(
     graph: str | None = typer.Option(None, "--graph", help="embedded | neo4j"),
     as_json: bool = typer.Option(False, "--json"),
@@ -185,12 +186,26 @@ def audit_cmd(
     try:
         with _store(get_settings(), graph, read_only=True) as store:
             report = audit(store, examples=examples)
+            coverage = class_coverage(store, examples=max(examples, 20))
     except StoreUnavailable as exc:
         raise _fail(f"graph store unavailable: {exc}") from None
     if as_json:
-        typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
+        typer.echo(json.dumps({**report.as_json(), "drug_classes": coverage.as_json()}, ensure_ascii=False))
         return
     _print_audit(report)
+    _print_coverage(coverage)
+
+
+def _print_coverage(c: ClassCoverage) -> None:
+    derived = "、".join(f"{k} {v}" for k, v in c.by_derivation.items())
+    typer.echo(f"drug classes: {c.drugs} drug nodes — " + "、".join(f"{k} {v}" for k, v in c.kinds.items()))
+    typer.echo(f"  Western single-ingredient with a generic name: {c.classified}/{c.denominator} have a class "
+               f"({c.coverage:.1%}; {derived}); without stem-only Western nodes {c.strict_classified}/"
+               f"{c.strict_denominator} ({c.strict_coverage:.1%})")
+    typer.echo(f"  left out: {c.combinations} combinations, {c.no_generic} without a generic name; "
+               f"TCM patent medicines marked 中成药: {c.tcm_marked}")
+    if c.unclassified:
+        typer.echo(f"  without a class, e.g.: {'、'.join(c.unclassified)}")
 
 
 def _print_audit(report: AuditReport) -> None:

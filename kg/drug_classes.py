@@ -23,9 +23,18 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from kg.classes import TCM_CLASS, DrugClass, DrugKind, class_node_id, drug_kind, source_class, stem_class
-from kg.schema import Entity, NodeType, Relation, RelType, entity_id
-from kg.stores.base import GraphStore
+from kg.classes import (
+    TCM_CLASS,
+    DrugClass,
+    DrugKind,
+    class_node_id,
+    drug_kind,
+    generic_name,
+    source_class,
+    stem_class,
+)
+from kg.schema import Entity, NodeType, Relation, RelType
+from kg.stores.base import EdgeRow, GraphStore
 
 ATC_DATASET = "atc"
 DERIVED = ("inn-stem", "source-class")
@@ -85,10 +94,12 @@ def assign_classes(store: GraphStore) -> ClassSummary:
     for e in store.edge_rows(RelType.IN_CATEGORY):
         if not e.flag and e.target_id in names:
             cats[e.source_id].append(names[e.target_id])
+    by_generic = _table_classes_by_generic(store, edges)
     summary = ClassSummary()
     kinds: Counter[str] = Counter()
     derived: Counter[str] = Counter({ATC_DATASET: len(with_atc)})
     wanted: dict[tuple[str, str, str], Relation] = {}
+    wanted_atc: list[Relation] = []
     nodes: dict[str, Entity] = {}
     for batch in store.iter_entities():
         for d in batch:
@@ -97,6 +108,14 @@ def assign_classes(store: GraphStore) -> ClassSummary:
             summary.drugs += 1
             if d.id in with_atc:
                 kinds[DrugKind.WESTERN.value] += 1
+                continue
+            same = by_generic.get(generic_name(generic_source(d)), ())
+            if same:  # a brand or another product of a substance the table has (喜宁 → 西替利嗪's class)
+                kinds[DrugKind.WESTERN.value] += 1
+                derived[ATC_DATASET] += 1
+                for cls in same:
+                    rel = Relation(d.id, RelType.IN_CLASS, cls, ATC_DATASET, ATC_DATASET)
+                    wanted_atc.append(rel)
                 continue
             kind, found = classify(d, cats.get(d.id, []))
             kinds[kind.value] += 1
@@ -114,6 +133,9 @@ def assign_classes(store: GraphStore) -> ClassSummary:
     if fresh:
         store.upsert_entities([n for n in nodes.values() if n.id in {r.target_id for r in fresh}])
         store.upsert_relations(fresh)
+    if wanted_atc:
+        store.upsert_relations(wanted_atc)
+        fresh += wanted_atc
     if flags:
         store.set_flags(flags)
     summary.written, summary.flagged = len(fresh), len(flags)
@@ -123,5 +145,16 @@ def assign_classes(store: GraphStore) -> ClassSummary:
     return summary
 
 
-def tcm_class_id() -> str:
-    return entity_id(TCM_CLASS)
+def _table_classes_by_generic(store: GraphStore, edges: list[EdgeRow]) -> dict[str, tuple[str, ...]]:
+    """Generic name → the ATC table classes of the drugs the `atc` source matched by that name, so a
+    brand (通用名) or another product of the same substance gets the table's class too."""
+    table = defaultdict(list)
+    for e in edges:
+        if e.dataset == ATC_DATASET and not e.flag:
+            table[e.source_id].append(e.target_id)
+    out: dict[str, tuple[str, ...]] = {}
+    for d in store.get_entities(sorted(table)) if table else []:
+        key = generic_name(generic_source(d))
+        if len(key) >= 2:
+            out.setdefault(key, tuple(dict.fromkeys(table[d.id])))
+    return out

@@ -13,6 +13,7 @@ A traditional Chinese patent medicine (中成药) gets no ATC class; `drug_kind`
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from kg.normalize import SALT_SUFFIXES, normalize_name, strip_dosage_form, strip
 from kg.schema import entity_id
 
 __all__ = ["AtcTable", "CLASS_SYNONYMS", "DERIVATION_DATASETS", "DrugClass", "DrugKind", "STEMS", "TCM_CLASS",
-           "class_name", "class_node_id", "class_terms", "drug_kind", "generic_name", "is_tcm_patent", "name_variants",
+           "bare_name", "class_label", "class_name", "class_node_id", "class_terms", "drug_kind", "generic_name", "is_tcm_patent", "name_variants",
            "resolve_class", "source_class", "stem_class", "table_classes"]
 
 #: derivation → the `dataset` (and predicate) of the IN_CLASS edge that records it
@@ -61,6 +62,16 @@ def class_name(code: str, table: AtcTable | None = None) -> str:
     return table.display_name(code) if table is not None else builtin_name(code)
 
 
+def bare_name(name: str, code: str) -> str:
+    """The class name without the code a duplicate display name carries (…，单方（C09CA） → …，单方)."""
+    return name[: -len(code) - 2] if code and name.endswith(f"（{code}）") else name
+
+
+def class_label(name: str, code: str) -> str:
+    """How a class reads on a card or in a comparison: '二氢吡啶衍生物（ATC C08CA）'."""
+    return f"{bare_name(name, code)}（ATC {code}）" if code else name
+
+
 def _atc_class(code: str, derivation: str, table: AtcTable | None) -> DrugClass | None:
     name = class_name(code, table)
     level = {1: 1, 3: 2, 4: 3, 5: 4, 7: 5}.get(len(code), 0)
@@ -76,12 +87,12 @@ ESTER_PREFIXES: tuple[str, ...] = tuple(sorted({
 }, key=len, reverse=True))
 #: salt words after the substance (阿仑膦酸钠, 地塞米松磷酸钠, 酮咯酸氨丁三醇)
 SALT_ENDINGS: tuple[str, ...] = tuple(sorted({
-    *SALT_SUFFIXES, "磷酸钠", "琥珀酸钠", "氨丁三醇", "葡甲胺", "二钠", "三钠", "钠盐", "钾盐", "水合物",
+    *SALT_SUFFIXES, "磷酸钠", "磷酸二钠", "琥珀酸钠", "氨丁三醇", "葡甲胺", "二钠", "三钠", "钠盐", "钾盐", "水合物",
     "醋酸酯", "丙酸酯", "磷酸酯",
 }, key=len, reverse=True))
 #: words that are neither substance nor dosage form (route, packaging, "本品")
 _ROUTE = ("吸入用", "吸入", "鼻用", "口服", "外用", "阴道", "眼用", "注射用", "滴眼", "复合", "小儿", "儿童")
-_EXTRA_FORMS = ("粉雾剂", "喷剂", "鼻喷剂", "微丸", "缓释", "控释", "肠溶", "无菌粉末", "冻干粉", "干粉",
+_EXTRA_FORMS = ("氯化钠", "葡萄糖", "粉雾剂", "喷剂", "鼻喷剂", "微丸", "缓释", "控释", "肠溶", "无菌粉末", "冻干粉", "干粉",
                 "注射剂", "喷雾", "溶液剂", "凝胶剂", "贴片", "涂剂", "膏剂", "片(", "咀嚼", "分散")
 _BRACKET = re.compile(r"\([^()]*\)")
 _BRAND_LEAD = re.compile(r"^[^()]{1,8}\((?P<inner>[^()]{2,})\)$")
@@ -103,7 +114,7 @@ def _strip_forms(n: str) -> str:
     return n
 
 
-def name_variants(name: str) -> list[str]:
+def name_variants(name: str, esters: bool = True) -> list[str]:
     """From the product name to the bare substance, least stripped first: 苯磺酸氨氯地平片 →
     [苯磺酸氨氯地平, 氨氯地平]. Brand in brackets, spec in brackets, dosage form, route, salt and
     ester prefixes, salt endings are removed one kind at a time."""
@@ -123,12 +134,16 @@ def name_variants(name: str) -> list[str]:
         if core.endswith(s) and len(core) - len(s) >= 2:
             out.append(core[: -len(s)])
             break
+    if esters and out[-1].endswith("酯") and len(out[-1]) >= 4:  # 达比加群酯 → 达比加群 (a prodrug ester)
+        out.append(out[-1][:-1])
     return [v for v in dict.fromkeys(out) if v]
 
 
 def generic_name(name: str) -> str:
     """苯磺酸氨氯地平片 → 氨氯地平: salt, ester, dosage form, route and bracketed brand/spec removed."""
-    variants = name_variants(name)
+    variants = name_variants(name, esters=False)
+    if len(variants) > 1 and len(variants[-1]) <= 2:  # 枸橼酸铋钾: 铋钾 is no substance
+        return variants[-2]
     return variants[-1] if variants else ""
 
 
@@ -140,7 +155,9 @@ def stem_class(name: str, table: AtcTable | None = None) -> DrugClass | None:
     if not variants:
         return None
     named = next((v for v in variants if v in NAMED), None)  # a member spelled with its salt: 硝酸甘油
-    hit = NAMED[named] if named is not None else match_stem(variants[-1])
+    hit = NAMED[named] if named is not None else None
+    for v in reversed(variants):  # the bare substance first: 达比加群酯 → 达比加群
+        hit = hit or match_stem(v)
     if hit is None or not hit[0]:
         return None
     return _atc_class(hit[0], "stem", table)
@@ -154,7 +171,11 @@ def source_class(text: str | Iterable[str], table: AtcTable | None = None) -> Dr
     Terms that join two words with a comma (磺胺类,脲衍生物) are looked for in the whole text first."""
     texts = [text] if isinstance(text, str) else list(text)
     whole = "、".join(texts)
-    codes: list[str] = [code for term, code in TERM_CODES.items() if ("," in term or "，" in term) and term in whole]
+    codes: list[str] = []
+    for term, code in TERM_CODES.items():
+        if ("," in term or "，" in term) and term in whole:
+            codes.append(code)
+            whole = whole.replace(term, "、")
     for part in _CLASS_SPLIT.split(whole):
         part = part.strip()
         code = TERM_CODES.get(part) or TERM_CODES.get(re.sub(r"(?:药物|药)$", "药", part))
@@ -162,7 +183,11 @@ def source_class(text: str | Iterable[str], table: AtcTable | None = None) -> Dr
             codes.append(code)
     if not codes:
         return None
-    return _atc_class(max(codes, key=len), "source", table)
+    best = max(codes, key=len)
+    for c in codes:  # two classes that are not one inside the other: only what they share
+        if not best.startswith(c):
+            best = os.path.commonprefix([best, c])
+    return _atc_class(best, "source", table) if len(best) >= 3 else None
 
 
 def resolve_class(name: str, *, english: str = "", source_text: str = "",
@@ -183,11 +208,11 @@ def table_classes(name: str, english: str, table: AtcTable) -> list[DrugClass]:
     return list(dict.fromkeys(c for c in out if c is not None))
 
 
-def class_terms(code: str, name: str = "") -> list[str]:
-    """How text names a class: its display name and the synonyms of it and its ancestors' level
-    (大环内酯类, PPI …). A drug in C10AA is named by 他汀类 and by 调血脂药."""
+def class_terms(code: str, name: str = "", min_len: int = 1) -> list[str]:
+    """How text names a class: its display name and the synonyms of it and its ancestors down to
+    codes of `min_len` characters (大环内酯类, PPI …). A drug in C10AA is named by 他汀类 and 调血脂药."""
     out = [name] if name else []
-    for k in range(len(code), 0, -1):
+    for k in range(len(code), min_len - 1, -1):
         out += CLASS_SYNONYMS.get(code[:k], ())
     return list(dict.fromkeys(t for t in out if t))
 
@@ -214,10 +239,21 @@ _FORM_WORDS = {"tablets", "tablet", "capsules", "capsule", "granules", "pills", 
                "oral", "liquid", "solution", "for", "ointment", "plaster", "powder", "tincture", "mixture"}
 
 
+#: dosage forms written in pinyin (Liuwei Dihuang Wan)
+_PINYIN_FORMS = {"wan", "pian", "keli", "jiaonang", "gao", "san", "dan", "koufuye", "heji", "chongji", "tang", "ye",
+                 "dihuang", "ruangao", "diwan", "shuiwan", "tiegao", "cha", "jiu", "lu"}
+
+
 def _pinyin_english(english: str) -> bool:
+    """'Shaoshang Zhitong Yaogao' is pinyin; 'Cetirizine' parses as pinyin too, so one word is
+    pinyin only with a pinyin dosage form beside it."""
     words = [w.lower() for w in re.findall(r"[A-Za-z]+", english)]
     words = [w for w in words if w not in _FORM_WORDS]
-    return len(words) >= 1 and all(_PINYIN.match(w) for w in words) and sum(len(w) for w in words) >= 6
+    if not words or not all(_PINYIN.match(w) for w in words):
+        return False
+    if len(words) == 1:  # RukangRuanjiaonang: written as one word
+        return len(words[0]) >= 12
+    return len(words) >= 3 or words[-1] in _PINYIN_FORMS or sum(map(len, words)) >= 10
 
 
 def _text(properties: Mapping[str, object], keys: Sequence[str]) -> str:
@@ -246,13 +282,13 @@ def drug_kind(name: str, properties: Mapping[str, object], categories: Sequence[
     pinyin = bool(english) and _pinyin_english(english)
     if any(p in properties for p in _HERB_PROPS) and (pinyin or not english.isascii() or not english):
         return DrugKind.TCM_HERB
-    western = (
-        (table is not None and bool(table.substance(variants, "" if pinyin else english)))
-        or stem_class(name) is not None
-        or len(variants) > 1 and variants[0] != variants[-1] and not pinyin
-        or (bool(english) and english.isascii() and not pinyin and bool(re.search(r"[A-Za-z]{4,}", english)))
+    if (table is not None and table.substance(variants, "" if pinyin else english)) or stem_class(name) is not None:
+        return DrugKind.WESTERN  # a known substance or an INN stem outranks every TCM signal
+    western = not pinyin and (
+        len(variants) > 1 and variants[0] != variants[-1]
+        or (bool(english) and english.isascii() and bool(re.search(r"[A-Za-z]{4,}", english)))
     )
-    if western and not pinyin:
+    if western:
         return DrugKind.WESTERN
     labels = _text(properties, ("药品类型", "分类", "用途分类")) + "、" + "、".join(categories)
     tcm = (pinyin or TCM_CLASS in labels or "中药" in labels or any(p in properties for p in _TCM_PROPS))

@@ -30,14 +30,16 @@ class Where(StrEnum):
 class Stem:
     text: str
     where: Where
-    code: str  # 4 characters = level 3 only; 5 = the stem fixes level 4
+    code: str  # 4 characters = level 3 only; 5 = the stem fixes level 4 (3 = a level-2 group word)
     english: str = ""  # the INN stem, for the record
     exceptions: dict[str, str] = field(default_factory=dict)
     members: tuple[str, ...] = ()
+    #: wins over longer stems (头孢 in 头孢哌酮舒巴坦: a cephalosporin combination, not a penicillin's)
+    priority: int = 0
 
     @property
     def level(self) -> int:
-        return 3 if len(self.code) == 4 else 4
+        return {3: 2, 4: 3}.get(len(self.code), 4)
 
     def matches(self, name: str) -> bool:
         if len(name) <= len(self.text) and self.where != Where.INFIX:
@@ -69,6 +71,7 @@ STEMS: tuple[Stem, ...] = (
     Stem("莫尼定", S, "S01EA", "-onidine (brimonidine)"),
     Stem("扎尼定", S, "M03BX", "-onidine (tizanidine)"),
     Stem("帕米", S, "C08DA", "-pamil"),
+    Stem("地尔硫", S, "C08DB", "-tiazem", members=("地尔硫", "地尔硫卓", "地尔硫䓬")),
     Stem("奈达隆", S, "C01BD", "-darone", members=("胺碘酮",)),
     Stem("高辛", S, "C01AA", "-oxin (digitalis)"),
     Stem("山梨酯", S, "C01DA", "nitrate esters", members=("硝酸甘油", "戊四硝酯")),
@@ -96,9 +99,22 @@ STEMS: tuple[Stem, ...] = (
     Stem("鲁肽", S, "A10B", "-glutide", exceptions={"替度鲁肽": "A16AX"}, members=("艾塞那肽", "利司那肽", "度拉糖肽")),
     Stem("胰岛素", IN, "A10A", "insulins", members=("胰岛素",)),
     Stem("去氧胆酸", S, "A05AA", "bile acids"),
+    Stem("莨菪碱", S, "A03B", "belladonna alkaloids", members=("阿托品", "颠茄")),
+    # -- group words, not INN stems: the Chinese name states the group (level 2/3 only) ----------
+    Stem("维生素", IN, "A11", "vitamins", exceptions={"维生素B12": "B03BA", "维生素K1": "B02BA", "维生素K": "B02BA",
+                                                       "维生素K3": "B02BA", "维生素K4": "B02BA"}),
+    Stem("疫苗", IN, "J07", "vaccines"),
+    Stem("卡介苗", IN, "J07", "BCG vaccine"),
+    Stem("铝镁", IN, "A02A", "antacids"),
+    Stem("氢氧化铝", IN, "A02A", "antacids"),
+    Stem("免疫球蛋白", IN, "J06B", "immunoglobulins"),
+    Stem("活菌", IN, "A07FA", "antidiarrheal micro-organisms", members=("乳酸菌素",)),
+    Stem("乳酸菌", IN, "A07FA", "antidiarrheal micro-organisms"),
+    Stem("芽孢杆菌", IN, "A07FA", "antidiarrheal micro-organisms"),
     # -- anti-infectives -----------------------------------------------------------------------
     Stem("沙星", S, "J01MA", "-oxacin"),
-    Stem("头孢", IN, "J01D", "cef-"),
+    Stem("头孢", IN, "J01D", "cef-", priority=1),
+    Stem("巴坦", S, "J01C", "-bactam (β-lactamase inhibitors, with a penicillin)"),
     Stem("培南", S, "J01D", "-penem"),
     Stem("西林", S, "J01C", "-cillin", exceptions={"呋喃西林": "D08AF"}, members=("青霉素", "青霉素V", "苄星青霉素")),
     Stem("红霉素", S, "J01FA", "-mycin (macrolide)", members=("红霉素", "阿奇霉素", "克拉霉素", "螺旋霉素", "乙酰螺旋霉素",
@@ -127,12 +143,12 @@ STEMS: tuple[Stem, ...] = (
     Stem("韦伦", S, "J05AG", "-virenz"),
     Stem("氨喹", S, "P01BA", "-quine", members=("氯喹", "羟氯喹")),
     Stem("青蒿", P, "P01BE", "artemisinins", members=("蒿甲醚", "双氢青蒿素", "青蒿琥酯")),
-    Stem("达唑", S, "P02CA", "-bendazole"),
+    Stem("达唑", S, "P02CA", "-bendazole", members=("甲苯咪唑",)),
     # -- antineoplastic and immunomodulating ---------------------------------------------------
     Stem("他滨", S, "L01BC", "-citabine", exceptions={"恩曲他滨": "J05AF", "扎西他滨": "J05AF"}),
     Stem("尿嘧啶", S, "L01BC", "fluorouracil", members=("替加氟", "卡莫氟")),
     Stem("替尼", S, "L01XE", "-tinib", exceptions={"托法替尼": "L04AA", "巴瑞替尼": "L04AA", "乌帕替尼": "L04AA",
-                                                   "非戈替尼": "L04AA"}),
+                                                   "非戈替尼": "L04AA"}, members=("托法替布",)),
     Stem("非尼", S, "L01XE", "-rafenib", exceptions={"莫达非尼": "N06BA", "阿屈非尼": "N06BX"}),
     Stem("妥昔单抗", S, "L01XC", "-tuximab"),
     Stem("妥珠单抗", S, "L01XC", "-tuzumab", exceptions={"培瑟妥珠单抗": "L04AB"}),
@@ -162,6 +178,9 @@ STEMS: tuple[Stem, ...] = (
     Stem("美辛", S, "M01AB", "-metacin"),
     Stem("芬那酸", S, "M01AG", "-fenamic acid"),
     Stem("膦酸", S, "M05BA", "-dronic acid"),
+    Stem("布司他", S, "M04AA", "-xostat (xanthine oxidase inhibitors)", members=("别嘌醇", "别嘌呤醇")),
+    Stem("溴马隆", S, "M04AB", "uricosurics", members=("丙磺舒",)),
+    Stem("秋水仙碱", S, "M04AC", "colchicine", members=("秋水仙碱",)),
     Stem("库铵", S, "M03AC", "-curium"),
     Stem("库溴铵", S, "M03AC", "-curonium"),
     Stem("库氯铵", S, "M03AC", "-curium"),
@@ -226,6 +245,10 @@ STEMS: tuple[Stem, ...] = (
     Stem("安西龙", S, "H02AB", "triamcinolone", members=("曲安奈德",)),
     Stem("卡松", S, "R03BA", "-casone", members=("布地奈德", "环索奈德")),
     Stem("倍他索", S, "D07AD", "clobetasol", members=("哈西奈德",)),
+    Stem("加压素", S, "H01BA", "-pressin", members=("加压素",)),
+    Stem("降钙素", S, "H05BA", "calcitonins", members=("降钙素",)),
+    Stem("司酮", S, "G03XB", "-pristone"),
+    Stem("前列酮", S, "G02AD", "-prost (dinoprostone)", exceptions={"乌诺前列酮": "S01EE"}),
     Stem("曲肽", S, "H01CB", "-reotide", members=("兰瑞肽", "生长抑素")),
     Stem("硫氧嘧啶", S, "H03BA", "thiouracils", exceptions={"甲巯咪唑": "H03BB", "卡比马唑": "H03BB"}),
     Stem("甲状腺素", S, "H03AA", "thyroid hormones", members=("甲状腺素", "碘塞罗宁")),
@@ -236,23 +259,23 @@ STEMS: tuple[Stem, ...] = (
     Stem("那非", S, "G04BE", "-afil", members=("他达拉非",)),
     Stem("雄胺", S, "G04CB", "-steride"),
     Stem("那新", S, "G04BD", "-fenacin", members=("托特罗定", "奥昔布宁", "非索罗定")),
-    Stem("索罗辛", S, "G04CA", "-osin (tamsulosin)", members=("坦洛新", "西洛多辛")),
+    Stem("索罗辛", S, "G04CA", "-osin (tamsulosin)", members=("坦洛新", "西洛多辛", "萘哌地尔", "阿夫唑嗪")),
     # -- eye -----------------------------------------------------------------------------------
     Stem("前列素", S, "S01EE", "-prost (ophthalmic -oprost)", exceptions={"伊洛前列素": "B01AC", "贝前列素": "B01AC",
                                                                        "恩前列素": "A02BB"}),
 )
 
-#: exception and member names → code ("" = deliberately no class)
 def _named() -> dict[str, tuple[str, Stem]]:
     out: dict[str, tuple[str, Stem]] = {}
     for stem in STEMS:
         for name in stem.members:
-            out.setdefault(name, (stem.code, stem))
+            out.setdefault(name.lower(), (stem.code, stem))
         for name, code in stem.exceptions.items():
-            out[name] = (code, stem)
+            out[name.lower()] = (code, stem)
     return out
 
 
+#: exception and member names (lower case, as kg.normalize leaves them) → (code, stem); "" = no class
 NAMED: dict[str, tuple[str, Stem]] = _named()
 _ORDER = {Where.SUFFIX: 0, Where.PREFIX: 1, Where.INFIX: 2}
 
@@ -266,9 +289,10 @@ def match_stem(generic: str) -> tuple[str, Stem] | None:
     found = [s for s in STEMS if s.matches(generic)]
     if not found:
         return None
-    best = min(found, key=lambda s: (-len(s.text), _ORDER[s.where]))
+    best = min(found, key=lambda s: (-s.priority, -len(s.text), _ORDER[s.where]))
     # a longer stem's exception covers names that also end with a shorter stem (长春西汀: 西汀 / 长春)
     for s in found:
-        if generic in s.exceptions:
-            return s.exceptions[generic], s
+        for name, code in s.exceptions.items():
+            if name.lower() == generic:
+                return code, s
     return best.code, best

@@ -13,6 +13,7 @@ CLASS_SYNONYMS: dict[str, tuple[str, ...]] = {
     "A02BC": ("质子泵抑制剂", "质子泵抑制药", "质子泵阻滞剂", "PPI", "PPIs", "拉唑类"),
     "A02BA": ("H2受体拮抗剂", "H2受体拮抗药", "H2-受体拮抗药类", "H2受体阻滞剂", "组胺H2受体拮抗剂", "替丁类"),
     "A02A": ("抗酸药", "抗酸剂", "制酸药"),
+    "A02BX": ("粘膜保护药", "黏膜保护药", "胃黏膜保护剂", "胃粘膜保护剂", "胃黏膜保护药"),
     "A03FA": ("胃肠动力药", "促胃肠动力药", "促动力药"),
     "A04AA": ("5-HT3受体拮抗剂", "5-HT3受体拮抗药", "司琼类"),
     "A06A": ("泻药", "轻泻药", "缓泻药"),
@@ -111,6 +112,10 @@ CLASS_SYNONYMS: dict[str, tuple[str, ...]] = {
     "R05D": ("镇咳药",),
     "R06A": ("抗组胺药", "H1受体拮抗剂", "H1受体拮抗药", "抗组胺药物"),
 }
+
+#: a term's class holds more than the term means: members whose generic name contains this text
+#: (头孢类 names the cephalosporins of J01D, not its carbapenems and monobactams)
+MEMBER_FILTER: dict[str, str] = {"J01D": "头孢"}
 
 #: "中成药": the marker class of a traditional Chinese patent medicine (no ATC code)
 TCM_CLASS = "中成药"
