@@ -87,22 +87,30 @@ ESTER_PREFIXES: tuple[str, ...] = tuple(sorted({
 }, key=len, reverse=True))
 #: salt words after the substance (阿仑膦酸钠, 地塞米松磷酸钠, 酮咯酸氨丁三醇)
 SALT_ENDINGS: tuple[str, ...] = tuple(sorted({
-    *SALT_SUFFIXES, "磷酸钠", "磷酸二钠", "琥珀酸钠", "氨丁三醇", "葡甲胺", "二钠", "三钠", "钠盐", "钾盐", "水合物",
+    *SALT_SUFFIXES, "磷酸钠", "磷酸二钠", "琥珀酸钠", "琥珀酸酯钠", "琥珀酸酯", "癸酸酯", "棕榈酸酯", "氨丁三醇", "葡甲胺", "二钠", "三钠", "钠盐", "钾盐", "水合物",
     "醋酸酯", "丙酸酯", "磷酸酯",
 }, key=len, reverse=True))
 #: words that are neither substance nor dosage form (route, packaging, "本品")
 _ROUTE = ("吸入用", "吸入", "鼻用", "口服", "外用", "阴道", "眼用", "注射用", "滴眼", "复合", "小儿", "儿童")
-_EXTRA_FORMS = ("氯化钠", "葡萄糖", "粉雾剂", "喷剂", "鼻喷剂", "微丸", "缓释", "控释", "肠溶", "无菌粉末", "冻干粉", "干粉",
+_EXTRA_FORMS = ("鼻", "滴剂", "灌肠液", "灌肠剂", "乳胶剂", "贴", "喷鼻剂", "滴眼剂", "粉雾剂", "喷剂", "鼻喷剂", "微丸", "缓释", "控释", "肠溶", "无菌粉末", "冻干粉", "干粉",
                 "注射剂", "喷雾", "溶液剂", "凝胶剂", "贴片", "涂剂", "膏剂", "片(", "咀嚼", "分散")
 _BRACKET = re.compile(r"\([^()]*\)")
 _BRAND_LEAD = re.compile(r"^[^()]{1,8}\((?P<inner>[^()]{2,})\)$")
 
 
+#: the carrier of an infusion (盐酸昂丹司琼氯化钠注射液): stripped only from an injection's name
+_CARRIERS = ("氯化钠", "葡萄糖")
+
+
 def _strip_forms(n: str) -> str:
+    infusion = n.endswith(("注射液", "输液"))
     prev = None
     while prev != n:
         prev = n
         n = strip_dosage_form(n)
+        for w in _CARRIERS if infusion else ():
+            if n.endswith(w) and len(n) - len(w) >= 2:
+                n = n[: -len(w)]
         for w in _EXTRA_FORMS:
             if n.endswith(w) and len(n) - len(w) >= 2:
                 n = n[: -len(w)]
@@ -240,7 +248,7 @@ _FORM_WORDS = {"tablets", "tablet", "capsules", "capsule", "granules", "pills", 
 
 
 #: dosage forms written in pinyin (Liuwei Dihuang Wan)
-_PINYIN_FORMS = {"wan", "pian", "keli", "jiaonang", "gao", "san", "dan", "koufuye", "heji", "chongji", "tang", "ye",
+_PINYIN_FORMS = {"wan", "pian", "keli", "jiaonang", "gao", "san", "dan", "koufuye", "heji", "chongji", "tang", "ye", "xiji", "xiye",
                  "dihuang", "ruangao", "diwan", "shuiwan", "tiegao", "cha", "jiu", "lu"}
 
 
@@ -252,8 +260,10 @@ def _pinyin_english(english: str) -> bool:
     if not words or not all(_PINYIN.match(w) for w in words):
         return False
     if len(words) == 1:  # RukangRuanjiaonang: written as one word
-        return len(words[0]) >= 12
-    return len(words) >= 3 or words[-1] in _PINYIN_FORMS or sum(map(len, words)) >= 10
+        w = words[0]
+        formed = len(w) >= 8 and (w.endswith(tuple(_PINYIN_FORMS)) or len(re.findall(r"[A-Za-z]+", english)) > 1)
+        return len(w) >= 12 or formed
+    return len(words) >= 3 or words[-1] in _PINYIN_FORMS or sum(map(len, words)) >= 8
 
 
 def _text(properties: Mapping[str, object], keys: Sequence[str]) -> str:
@@ -276,11 +286,11 @@ def drug_kind(name: str, properties: Mapping[str, object], categories: Sequence[
     苯磺酸氨氯地平片). TCM evidence: 功能主治/功效 text, herb properties, a pinyin English name,
     a 中成药 class, a traditional dosage form with no Western signal."""
     english = _text(properties, ("英文名", "英文名称", "外文名"))
-    variants = name_variants(name)
+    variants = name_variants(name, esters=False)
     if not variants:
         return DrugKind.UNKNOWN
     pinyin = bool(english) and _pinyin_english(english)
-    if any(p in properties for p in _HERB_PROPS) and (pinyin or not english.isascii() or not english):
+    if sum(p in properties for p in _HERB_PROPS) >= 2:  # a materia medica record (its English is Latin)
         return DrugKind.TCM_HERB
     if (table is not None and table.substance(variants, "" if pinyin else english)) or stem_class(name) is not None:
         return DrugKind.WESTERN  # a known substance or an INN stem outranks every TCM signal

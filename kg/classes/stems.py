@@ -9,7 +9,9 @@ selective or not needs the substance; 头孢- → J01D only: the generation need
 `exceptions` are substances that carry the stem's characters but belong elsewhere (长春西汀 is
 vinpocetine, not a vinca alkaloid) — mapped to their own group, or to "" for no class.
 `members` are a stem group's substances whose Chinese name lacks the stem (沙丁胺醇 among the
--terol β2 agonists, 特布他林 …), as the INN list itself groups them.
+-terol β2 agonists, 特布他林 …), as the INN list itself groups them. A short last section names
+frequent substances that carry no stem at all (蒙脱石, 巴氯芬 …) with their own ATC group, and a
+few entries are group words rather than INN stems (维生素, 疫苗, 活菌): marked as such below.
 
 The longest matching stem wins; a suffix beats a prefix beats an infix of the same length.
 """
@@ -106,6 +108,13 @@ STEMS: tuple[Stem, ...] = (
     Stem("疫苗", IN, "J07", "vaccines"),
     Stem("卡介苗", IN, "J07", "BCG vaccine"),
     Stem("铝镁", IN, "A02A", "antacids"),
+    Stem("亚铁", IN, "B03A", "iron preparations", members=("多糖铁复合物", "蔗糖铁", "右旋糖酐铁")),
+    Stem("碳酸钙", IN, "A12A", "calcium", members=("葡萄糖酸钙", "乳酸钙", "醋酸钙", "维d钙", "牡蛎碳酸钙")),
+    Stem("维d钙", IN, "A12A", "calcium"),
+    Stem("补液盐", IN, "A07CA", "oral rehydration salts"),
+    Stem("硅油", S, "A03AX", "simethicone"),
+    Stem("促红素", IN, "B03XA", "epoetins", members=("红细胞生成素", "重组人红细胞生成素")),
+    Stem("胸腺", P, "L03A", "thymus peptides", members=("胸腺法新",)),
     Stem("氢氧化铝", IN, "A02A", "antacids"),
     Stem("免疫球蛋白", IN, "J06B", "immunoglobulins"),
     Stem("活菌", IN, "A07FA", "antidiarrheal micro-organisms", members=("乳酸菌素",)),
@@ -116,6 +125,7 @@ STEMS: tuple[Stem, ...] = (
     Stem("头孢", IN, "J01D", "cef-", priority=1),
     Stem("巴坦", S, "J01C", "-bactam (β-lactamase inhibitors, with a penicillin)"),
     Stem("培南", S, "J01D", "-penem"),
+    Stem("青霉素", S, "J01C", "penicillins"),
     Stem("西林", S, "J01C", "-cillin", exceptions={"呋喃西林": "D08AF"}, members=("青霉素", "青霉素V", "苄星青霉素")),
     Stem("红霉素", S, "J01FA", "-mycin (macrolide)", members=("红霉素", "阿奇霉素", "克拉霉素", "螺旋霉素", "乙酰螺旋霉素",
                                                               "交沙霉素", "麦迪霉素", "吉他霉素", "泰利霉素")),
@@ -146,6 +156,8 @@ STEMS: tuple[Stem, ...] = (
     Stem("达唑", S, "P02CA", "-bendazole", members=("甲苯咪唑",)),
     # -- antineoplastic and immunomodulating ---------------------------------------------------
     Stem("他滨", S, "L01BC", "-citabine", exceptions={"恩曲他滨": "J05AF", "扎西他滨": "J05AF"}),
+    Stem("拉滨", S, "L01BB", "-arabine (purine analogues)"),
+    Stem("曲宾", S, "L01BB", "cladribine"),
     Stem("尿嘧啶", S, "L01BC", "fluorouracil", members=("替加氟", "卡莫氟")),
     Stem("替尼", S, "L01XE", "-tinib", exceptions={"托法替尼": "L04AA", "巴瑞替尼": "L04AA", "乌帕替尼": "L04AA",
                                                    "非戈替尼": "L04AA"}, members=("托法替布",)),
@@ -178,8 +190,11 @@ STEMS: tuple[Stem, ...] = (
     Stem("美辛", S, "M01AB", "-metacin"),
     Stem("芬那酸", S, "M01AG", "-fenamic acid"),
     Stem("膦酸", S, "M05BA", "-dronic acid"),
+    Stem("舒利", S, "M01AX", "-sulide"),
+    Stem("哌立松", S, "M03BX", "-perisone", members=("托哌酮",)),
+    Stem("肉毒毒素", IN, "M03AX", "botulinum toxin"),
     Stem("布司他", S, "M04AA", "-xostat (xanthine oxidase inhibitors)", members=("别嘌醇", "别嘌呤醇")),
-    Stem("溴马隆", S, "M04AB", "uricosurics", members=("丙磺舒",)),
+    Stem("溴马隆", S, "M04AB", "uricosurics", members=("丙磺舒", "磺吡酮")),
     Stem("秋水仙碱", S, "M04AC", "colchicine", members=("秋水仙碱",)),
     Stem("库铵", S, "M03AC", "-curium"),
     Stem("库溴铵", S, "M03AC", "-curonium"),
@@ -208,11 +223,12 @@ STEMS: tuple[Stem, ...] = (
     Stem("法辛", S, "N06AX", "-faxine", exceptions={"胍法辛": "C02AC"}, members=("米那普仑", "米氮平", "曲唑酮", "安非他酮", "阿戈美拉汀")),
     Stem("氮平", S, "N05AH", "-apine", exceptions={"米氮平": "N06AX"}, members=("喹硫平", "阿塞那平", "洛沙平")),
     Stem("西平", S, "N03AF", "-azepine (carboxamide)", exceptions={"哌仑西平": "A02BX", "二苯西平": "N06AA"}),
-    Stem("培酮", S, "N05AX", "-peridone", members=("帕利哌酮", "阿立哌唑", "依匹哌唑")),
+    Stem("培酮", S, "N05AX", "-peridone", members=("帕利哌酮", "阿立哌唑", "依匹哌唑", "哌罗匹隆")),
     Stem("拉西酮", S, "N05AE", "-lurasidone"),
     Stem("齐拉西酮", S, "N05AE", "ziprasidone"),
     Stem("哌啶醇", S, "N05AD", "-peridol", members=("氟哌利多",)),
     Stem("奋乃静", S, "N05AB", "phenothiazines"),
+    Stem("噻吨", S, "N05AF", "thioxanthenes"),
     Stem("丙嗪", S, "N05AA", "-promazine", exceptions={"异丙嗪": "R06AD"}),
     Stem("西坦", S, "N06BX", "-racetam", exceptions={"左乙拉西坦": "N03AX", "布瓦西坦": "N03AX"}),
     Stem("巴喷丁", S, "N03AX", "gabapentinoids", members=("普瑞巴林", "拉莫三嗪", "托吡酯")),
@@ -259,8 +275,32 @@ STEMS: tuple[Stem, ...] = (
     Stem("那非", S, "G04BE", "-afil", members=("他达拉非",)),
     Stem("雄胺", S, "G04CB", "-steride"),
     Stem("那新", S, "G04BD", "-fenacin", members=("托特罗定", "奥昔布宁", "非索罗定")),
-    Stem("索罗辛", S, "G04CA", "-osin (tamsulosin)", members=("坦洛新", "西洛多辛", "萘哌地尔", "阿夫唑嗪")),
+    Stem("索罗辛", S, "G04CA", "-osin (tamsulosin)", members=("坦洛新", "西洛多辛", "萘哌地尔", "阿夫唑嗪", "赛洛多辛")),
+    # -- named substances with no stem, frequent in the sources (ATC code of the substance) -----
+    Stem("门冬氨酸钾镁", S, "A12C", "potassium magnesium aspartate", members=("门冬氨酸钾镁",)),
+    Stem("脑蛋白水解物", S, "N06BX", "cerebrolysin", members=("脑蛋白水解物",)),
+    Stem("硫普罗宁", S, "G04BX", "tiopronin", members=("硫普罗宁",)),
+    Stem("左羟丙哌嗪", S, "R05DB", "levodropropizine", members=("左羟丙哌嗪",)),
+    Stem("苯丙哌林", S, "R05DB", "benproperine", members=("苯丙哌林",)),
+    Stem("七叶皂苷", S, "C05CX", "aescin", members=("七叶皂苷",)),
+    Stem("蒙脱石", S, "A07BC", "diosmectite", members=("蒙脱石",)),
+    Stem("二氢麦角碱", S, "C04AE", "dihydroergotoxine", members=("二氢麦角碱",)),
+    Stem("多沙普仑", S, "R07AB", "doxapram", members=("多沙普仑",)),
+    Stem("二甲弗林", S, "R07AB", "dimefline", members=("二甲弗林",)),
+    Stem("左旋咪唑", S, "P02CE", "levamisole", members=("左旋咪唑",)),
+    Stem("黄酮哌酯", S, "G04BD", "flavoxate", members=("黄酮哌酯",)),
+    Stem("门冬氨酸鸟氨酸", S, "A05BA", "ornithine aspartate", members=("门冬氨酸鸟氨酸",)),
+    Stem("依普黄酮", S, "M05BX", "ipriflavone", members=("依普黄酮",)),
+    Stem("利托君", S, "G02CA", "ritodrine", members=("利托君",)),
+    Stem("茶苯海明", S, "R06AA", "dimenhydrinate", members=("茶苯海明",)),
+    Stem("软骨素", S, "M01AX", "chondroitin", members=("软骨素",)),
+    Stem("氨基葡萄糖", S, "M01AX", "glucosamine", members=("氨基葡萄糖",)),
+    Stem("巴氯芬", S, "M03BX", "baclofen", members=("巴氯芬",)),
+    Stem("枸橼酸铋钾", S, "A02BX", "bismuth subcitrate", members=("枸橼酸铋钾",)),
+    Stem("胶体果胶铋", S, "A02BX", "colloidal bismuth pectin", members=("胶体果胶铋",)),
     # -- eye -----------------------------------------------------------------------------------
+    Stem("唑啉", S, "R01AA", "-azoline (nasal decongestants)"),
+    Stem("唑林", S, "R01AA", "-azoline (nasal decongestants)", exceptions={"头孢唑林": "J01DB"}),
     Stem("前列素", S, "S01EE", "-prost (ophthalmic -oprost)", exceptions={"伊洛前列素": "B01AC", "贝前列素": "B01AC",
                                                                        "恩前列素": "A02BB"}),
 )
