@@ -48,8 +48,8 @@ class Stem:
             return False  # the stem alone is not a substance name
         if self.where == Where.SUFFIX:
             return name.endswith(self.text)
-        if self.where == Where.PREFIX:
-            return name.startswith(self.text)
+        if self.where == Where.PREFIX:  # 复方维生素B: the group word after 复方
+            return name.removeprefix("复方").startswith(self.text)
         return self.text in name and len(name) > len(self.text)
 
 
@@ -68,7 +68,7 @@ STEMS: tuple[Stem, ...] = (
     Stem("氯噻嗪", S, "C03AA", "-thiazide", members=("氯噻嗪",)),
     Stem("氟噻嗪", S, "C03AA", "-thiazide"),
     Stem("塞米", S, "C03CA", "-semide"),
-    Stem("唑嗪", S, "C02CA", "-azosin", exceptions={"阿夫唑嗪": "G04CA"}),
+    Stem("唑嗪", S, "C02CA", "-azosin", exceptions={"阿夫唑嗪": "G04CA", "特拉唑嗪": "G04CA"}),
     Stem("索尼定", S, "C02AC", "-onidine", members=("可乐定", "利美尼定")),
     Stem("莫尼定", S, "S01EA", "-onidine (brimonidine)"),
     Stem("扎尼定", S, "M03BX", "-onidine (tizanidine)"),
@@ -103,10 +103,10 @@ STEMS: tuple[Stem, ...] = (
     Stem("去氧胆酸", S, "A05AA", "bile acids"),
     Stem("莨菪碱", S, "A03B", "belladonna alkaloids", members=("阿托品", "颠茄")),
     # -- group words, not INN stems: the Chinese name states the group (level 2/3 only) ----------
-    Stem("维生素", IN, "A11", "vitamins", exceptions={"维生素B12": "B03BA", "维生素K1": "B02BA", "维生素K": "B02BA",
+    Stem("维生素", P, "A11", "vitamins (a name that starts with the group word)", exceptions={"维生素B12": "B03BA", "维生素K1": "B02BA", "维生素K": "B02BA",
                                                        "维生素K3": "B02BA", "维生素K4": "B02BA"}),
     Stem("疫苗", IN, "J07", "vaccines"),
-    Stem("卡介苗", IN, "J07", "BCG vaccine"),
+    Stem("卡介苗", IN, "J07", "BCG vaccine", exceptions={"治疗用卡介苗": "L03AX"}),
     Stem("铝镁", IN, "A02A", "antacids"),
     Stem("亚铁", IN, "B03A", "iron preparations", members=("多糖铁复合物", "蔗糖铁", "右旋糖酐铁")),
     Stem("碳酸钙", IN, "A12A", "calcium", members=("葡萄糖酸钙", "乳酸钙", "醋酸钙", "维d钙", "牡蛎碳酸钙")),
@@ -122,7 +122,7 @@ STEMS: tuple[Stem, ...] = (
     Stem("芽孢杆菌", IN, "A07FA", "antidiarrheal micro-organisms"),
     # -- anti-infectives -----------------------------------------------------------------------
     Stem("沙星", S, "J01MA", "-oxacin"),
-    Stem("头孢", IN, "J01D", "cef-", priority=1),
+    Stem("头孢", IN, "J01D", "cef-", priority=1, exceptions={"虫草头孢": ""}),
     Stem("巴坦", S, "J01C", "-bactam (β-lactamase inhibitors, with a penicillin)"),
     Stem("培南", S, "J01D", "-penem"),
     Stem("青霉素", S, "J01C", "penicillins"),
@@ -167,7 +167,7 @@ STEMS: tuple[Stem, ...] = (
     Stem("铂", S, "L01XA", "-platin"),
     Stem("柔比星", S, "L01DB", "-rubicin", members=("柔红霉素", "伊达比星", "米托蒽醌")),
     Stem("他赛", S, "L01CD", "-taxel", members=("紫杉醇",)),
-    Stem("长春", P, "L01CA", "vin-", exceptions={"长春西汀": "N06BX", "长春西丁": "N06BX", "长春胺": "C04AX",
+    Stem("长春", P, "L01CA", "vin-", exceptions={"长春西汀": "N06BX", "长春西丁": "N06BX", "长春胺": "C04AX", "长春曲醇": "",
                                            "长春布宁": "C04AX"}),
     Stem("泊苷", S, "L01CB", "-poside"),
     Stem("替康", S, "L01XX", "-tecan"),
@@ -237,7 +237,8 @@ STEMS: tuple[Stem, ...] = (
     Stem("多巴", S, "N04BA", "-dopa", exceptions={"甲基多巴": "C02AB", "屈昔多巴": "C01CA"}),
     Stem("哌齐", S, "N06DA", "donepezil", members=("加兰他敏", "利斯的明", "卡巴拉汀", "石杉碱甲")),
     # -- respiratory ---------------------------------------------------------------------------
-    Stem("特罗", S, "R03AC", "-terol", members=("沙丁胺醇", "左沙丁胺醇", "特布他林", "克仑特罗")),
+    Stem("特罗", S, "R03AC", "-terol", exceptions={"班布特罗": "R03CC", "克仑特罗": "R03CC"},
+         members=("沙丁胺醇", "左沙丁胺醇", "特布他林")),
     Stem("鲁司特", S, "R03DC", "-lukast"),
     Stem("司特", S, "R03D", "-ast", exceptions={"曲尼司特": "", "吡嘧司特": "", "阿普斯特": "L04AA"}),
     Stem("茶碱", S, "R03DA", "-fylline", members=("茶碱",)),
@@ -331,8 +332,9 @@ def match_stem(generic: str) -> tuple[str, Stem] | None:
         return None
     best = min(found, key=lambda s: (-s.priority, -len(s.text), _ORDER[s.where]))
     # a longer stem's exception covers names that also end with a shorter stem (长春西汀: 西汀 / 长春)
-    for s in found:
-        for name, code in s.exceptions.items():
-            if name.lower() == generic:
-                return code, s
+    # an exception also ends a longer name (愈酚喷托异丙嗪 ends with 异丙嗪, an antihistamine)
+    ends = [(len(name), code, s) for s in found for name, code in s.exceptions.items() if generic.endswith(name.lower())]
+    if ends:
+        _, code, stem = max(ends, key=lambda e: e[0])
+        return code, stem
     return best.code, best
