@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kg.classes.stems import NAMED, STEMS, match_stem
+from kg.classes.stems import NAMED, STEMS, Stem, match_stem
 from kg.classes.synonyms import CLASS_SYNONYMS, TCM_CLASS, TERM_CODES
 from kg.classes.table import AtcTable, builtin_name
 from kg.normalize import SALT_SUFFIXES, normalize_name, strip_dosage_form, strip_salt
@@ -163,12 +163,34 @@ def stem_class(name: str, table: AtcTable | None = None) -> DrugClass | None:
     if not variants:
         return None
     named = next((v for v in variants if v in NAMED), None)  # a member spelled with its salt: 硝酸甘油
-    hit = NAMED[named] if named is not None else None
+    hit = NAMED[named] if named is not None else next(filter(None, map(_first_component, variants)), None)
     for v in reversed(variants):  # the bare substance first: 达比加群酯 → 达比加群
         hit = hit or match_stem(v)
     if hit is None or not hit[0]:
         return None
     return _atc_class(hit[0], "stem", table)
+
+
+def _substance_stem(part: str) -> tuple[str, Stem] | None:
+    for v in reversed(name_variants(part)):
+        hit = NAMED.get(v) or match_stem(v)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _first_component(generic: str) -> tuple[str, Stem] | None:
+    """A two-substance name (庆大霉素普鲁卡因, 双氯芬酸钠利多卡因, 二甲双胍维格列汀): the class of the
+    first, which Chinese combination names put first as the main ingredient; None for one substance."""
+    for sep in ("/", "+", "加", "和", "与"):
+        if sep in generic:
+            first = generic.split(sep)[0]
+            return _substance_stem(first) if len(first) >= 2 else None
+    for i in range(3, len(generic) - 1):
+        left, right = generic[:i], generic[i:]
+        if len(right) >= 2 and _substance_stem(left) is not None and _substance_stem(right) is not None:
+            return _substance_stem(left)
+    return None
 
 
 _CLASS_SPLIT = re.compile(r"[，,、；;/|]+")
