@@ -74,7 +74,7 @@ def classify(drug: Entity, categories: list[str]) -> tuple[DrugKind, DrugClass |
         return kind, DrugClass("", TCM_CLASS, 0, "source")
     if kind == DrugKind.TCM_HERB:
         return kind, None
-    found = stem_class(generic_source(drug)) or stem_class(drug.name)
+    found = stem_class(generic_source(drug))  # never the brand's name (菲普利 is no ACE inhibitor)
     return kind, found or source_class([*_text(drug.properties, CLASS_PROPS), *categories])
 
 
