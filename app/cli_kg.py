@@ -118,6 +118,9 @@ def ingest_cmd(
             summary = ingest(store, sources, rejects_path=rejects_path, batch_size=batch_size, on_progress=bars)
             cleaned = clean(store)  # needs the whole graph: after every ingest
             classes = assign_classes(store)  # stem / source classes for drugs the ATC table lacks
+            if classes.written:  # the pass adds class nodes and edges: the summary counts the graph as left
+                stats = store.stats()
+                summary.nodes, summary.relationships = stats.total_nodes, stats.total_relationships
             summary.snapshot = store.snapshot()  # flags are content: the snapshot moves with them
     except StoreUnavailable as exc:
         raise _fail(f"graph store unavailable: {exc}") from None
