@@ -142,7 +142,7 @@ LEAD_RELS = (R.IN_CLASS,)
 
 def load_card(store: GraphStore, entity_id: str) -> EntityCard | None:
     """The raw card with every fact (the store's default caps each relationship at 200 rows); a
-    drug's classes read "二氢吡啶衍生物（ATC C08CA）" (the code is a property of the class node)."""
+    drug's classes read "二氢吡啶衍生物（ATC代码 C08CA）" (the code is a property of the class node)."""
     card = store.card(entity_id, limit_per_type=MAX_FACTS)
     if card is None:
         return None

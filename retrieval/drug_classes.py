@@ -7,7 +7,7 @@
   class text), each citing the IN_CLASS edges' dataset, so an answer says how it knows.
 - `class_names_of(drug_id)`: every way text names a drug's classes (大环内酯类, 非甾体抗炎药,
   NSAIDs, 质子泵抑制剂, PPI …), for interaction and cross-allergy evidence.
-- `class_labels(drug_id)`: "二氢吡啶衍生物（ATC C08CA）", for comparisons.
+- `class_labels(drug_id)`: "二氢吡啶衍生物（ATC代码 C08CA）", for comparisons.
 """
 
 from __future__ import annotations
@@ -129,8 +129,10 @@ class DrugClassIndex:
                 by_ds[ds][generic] += 1
         seen: set[str] = set()
         evidence: list[Evidence] = []
-        code_text = f"ATC {node.code}" if node.code == hit.code else f"ATC {hit.code}"
+        code_text = f"ATC代码 {hit.code}"
         label = _label(hit, node)
+        if "atc" in by_ds or "inn-stem" in by_ds:  # source class text is the weakest route: only when alone
+            by_ds.pop("source-class", None)
         for ds in sorted(by_ds, key=lambda d: DERIVATION_ORDER.index(d) if d in DERIVATION_ORDER else 9):
             names = [g for g, _ in sorted(by_ds[ds].items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))
                      if g not in seen][:MAX_MEMBERS]
@@ -163,7 +165,7 @@ class DrugClassIndex:
         return list(dict.fromkeys(out))
 
     def class_labels(self, drug_id: str) -> list[str]:
-        """'二氢吡啶衍生物（ATC C08CA）' per class of the drug, ATC table first."""
+        """'二氢吡啶衍生物（ATC代码 C08CA）' per class of the drug, ATC table first."""
         return list(dict.fromkeys(class_label(n.name, n.code) for n, _ in self.classes_of(drug_id)))
 
 

@@ -127,7 +127,7 @@ def comparison_evidence(drugs: Sequence[Entity], read: FactReader,
                         prevalence: Mapping[str, int] | None = None,
                         class_labels: Callable[[str], list[str]] | None = None) -> list[Evidence]:
     """Rows × drugs, row-major so the answer reads in parallel. The 分类 row leads with the ATC
-    class (`class_labels`: "二氢吡啶衍生物（ATC C08CA）"), then the sources' class text."""
+    class (`class_labels`: "二氢吡啶衍生物（ATC代码 C08CA）"), then the sources' class text."""
     cells: dict[str, list[Evidence]] = defaultdict(list)
     for d in drugs:
         facts = read(d.id, [RelType.IN_CATEGORY, RelType.INDICATED_FOR, RelType.ADVERSE_REACTION,

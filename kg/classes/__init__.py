@@ -68,8 +68,8 @@ def bare_name(name: str, code: str) -> str:
 
 
 def class_label(name: str, code: str) -> str:
-    """How a class reads on a card or in a comparison: '二氢吡啶衍生物（ATC C08CA）'."""
-    return f"{bare_name(name, code)}（ATC {code}）" if code else name
+    """How a class reads on a card or in a comparison: '二氢吡啶衍生物（ATC代码 C08CA）'."""
+    return f"{bare_name(name, code)}（ATC代码 {code}）" if code else name
 
 
 def _atc_class(code: str, derivation: str, table: AtcTable | None) -> DrugClass | None:

@@ -116,13 +116,13 @@ def test_class_questions(graph: LadybugStore) -> None:
     evidence, entities = found
     assert entities[0].type == "Category" and entities[0].method == "class"
     assert [(e.source, e.target_name) for e in evidence] == [("atc", "氨氯地平")]
-    assert "ATC C08" in evidence[0].text
+    assert "ATC代码 C08" in evidence[0].text
     assert class_question(index, "二氢吡啶类有哪些口服药", []) is not None
     assert class_question(index, "沙坦类有哪些", [])[0][0].source == "inn-stem"  # type: ignore[index]
     assert class_question(index, "氯沙坦是什么", []) is None
     drug = graph.find_by_name("Zithromax片")[0]
     assert "大环内酯类" in index.class_names_of(drug.id) and "大环内酯类抗生素" in index.class_names_of(drug.id)
-    assert index.class_labels(graph.find_by_name("氯沙坦钾片")[0].id) == ["血管紧张素II拮抗药，单方（ATC C09CA）"]
+    assert index.class_labels(graph.find_by_name("氯沙坦钾片")[0].id) == ["血管紧张素II拮抗药，单方（ATC代码 C09CA）"]
 
 
 def test_edge_identity() -> None:
