@@ -155,6 +155,8 @@ def _table_classes_by_generic(store: GraphStore, edges: list[EdgeRow]) -> dict[s
     out: dict[str, tuple[str, ...]] = {}
     for d in store.get_entities(sorted(table)) if table else []:
         key = generic_name(generic_source(d))
-        if len(key) >= 2:
+        # only a node named by its generic product name vouches for the substance: a brand node that
+        # merged two products (海普: 硫酸沙丁胺醇片 and 碘解磷定注射液) matched the table through the other one
+        if len(key) >= 2 and generic_name(d.name) == key:
             out.setdefault(key, tuple(dict.fromkeys(table[d.id])))
     return out

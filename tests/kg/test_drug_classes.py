@@ -40,6 +40,9 @@ def _drug(name: str, **props: str | list[str]) -> Entity:
 DRUGS = [
     _drug("苯磺酸氨氯地平片", 药品类型=["处方药", "中成药"]),  # a 中成药 label on a Western drug
     _drug("络活喜", 通用名="苯磺酸氨氯地平片"),  # a brand: the table's class through its generic name
+    _drug("海普", 通用名=["硝苯地平片", "阿奇霉素片"]),  # a brand node of two products: vouches for nothing
+    _drug("硝苯地平胶囊"),
+    _drug("心痛定", 通用名="硝苯地平片"),  # a brand: 硝苯地平胶囊 vouches for the substance
     _drug("Zithromax片", 英文名="Azithromycin Tablets"),  # matched by the English name
     _drug("氯沙坦钾片"),  # not in this table: INN stem -沙坦
     _drug("某某肽注射液", 药品类型="质子泵抑制剂"),  # no stem: the source's class text
@@ -54,7 +57,8 @@ def graph(tmp_path: Path) -> Iterator[LadybugStore]:
     csv.write_text(ATC_CSV, encoding="utf-8")
     with LadybugStore(tmp_path / "graph") as store:
         store.upsert_entities(DRUGS)
-        store.upsert_entities([Entity.named("Zithromax片", NodeType.DRUG, aliases=["Azithromycin Tablets"])])
+        store.upsert_entities([Entity.named("Zithromax片", NodeType.DRUG, aliases=["Azithromycin Tablets"]),
+                               Entity.named("海普", NodeType.DRUG, aliases=["Azithromycin Tablets"])])
         assign_classes(store)  # a graph without the table first: stems and source text only
         ingest(store, [make_source("atc", [csv])], rejects_path=tmp_path / "rejects.jsonl")
         assign_classes(store)
@@ -71,6 +75,7 @@ def test_table_stem_source_and_tcm(graph: LadybugStore) -> None:
     assert _classes(graph, "苯磺酸氨氯地平片") == [("二氢吡啶衍生物", "atc", "")]
     assert _classes(graph, "络活喜") == [("二氢吡啶衍生物", "atc", "")]
     assert _classes(graph, "Zithromax片") == [("大环内酯类", "atc", "")]
+    assert _classes(graph, "心痛定") == [("二氢吡啶衍生物", "atc", "")]  # from 硝苯地平胶囊, never 海普's 大环内酯类
     assert _classes(graph, "氯沙坦钾片") == [("血管紧张素II拮抗药，单方（C09CA）", "inn-stem", "")]
     assert _classes(graph, "某某肽注射液") == [("质子泵抑制药", "source-class", "")]
     assert _classes(graph, "六味地黄丸") == [("中成药", "source-class", "")]
@@ -103,8 +108,8 @@ def test_stem_edge_superseded_once_the_table_knows_the_drug(tmp_path: Path) -> N
 def test_coverage(graph: LadybugStore) -> None:
     cov = class_coverage(graph)
     assert cov.kinds["tcm_patent"] == 1 and cov.kinds["tcm_herb"] == 1 and cov.tcm_marked == 1
-    assert cov.classified == cov.denominator == 4  # the source-class drug has no generic name to judge
-    assert cov.by_derivation == {"atc": 3, "inn-stem": 1}
+    assert cov.classified == cov.denominator == 7  # the source-class drug has no generic name to judge
+    assert cov.by_derivation == {"atc": 6, "inn-stem": 1}
 
 
 def test_class_questions(graph: LadybugStore) -> None:
@@ -115,7 +120,7 @@ def test_class_questions(graph: LadybugStore) -> None:
     assert found is not None
     evidence, entities = found
     assert entities[0].type == "Category" and entities[0].method == "class"
-    assert [(e.source, e.target_name) for e in evidence] == [("atc", "氨氯地平")]
+    assert [(e.source, e.target_name) for e in evidence] == [("atc", "氨氯地平、硝苯地平")]
     assert "ATC代码 C08" in evidence[0].text
     assert class_question(index, "二氢吡啶类有哪些口服药", []) is not None
     assert class_question(index, "沙坦类有哪些", [])[0][0].source == "inn-stem"  # type: ignore[index]
