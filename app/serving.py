@@ -106,13 +106,12 @@ def prepare_demo(settings: Settings, echo: Callable[[str], None] = print, fetch:
         for ds in select(missing, False):
             echo(f"{ds.name}: licence {ds.licence}{' — research use only' if ds.research_only else ''}")
             fetch_source(ds, settings.sources_dir, settings.home_dir / "cache" / "downloads", opts)
-        from kg.cleaning import clean
-        from kg.ingest import default_rejects_path, ingest
+        from kg.ingest import default_rejects_path, finish_graph, ingest
 
         sources, names, _ = all_sources(settings.sources_dir)
         with open_store(settings) as s:
             summary = ingest(s, sources, rejects_path=default_rejects_path(settings.home_dir))
-            clean(s)
+            finish_graph(s)
             record_ingested(settings.sources_dir, names, s.snapshot())
         echo(f"graph: {summary.nodes} nodes, {summary.relationships} relationships ({summary.seconds:.0f} s)")
     elif missing:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -73,6 +73,11 @@ class Progress:
 
 
 ProgressFn = Callable[[Progress], None]
+
+
+if TYPE_CHECKING:
+    from kg.cleaning import CleanSummary
+    from kg.drug_classes import ClassSummary
 
 
 def default_rejects_path(home: Path) -> Path:
@@ -266,3 +271,13 @@ def _ingest_one(store: GraphStore, source: Source, rejects: _RejectWriter, batch
     summary.seconds = round(time.perf_counter() - t0, 3)
     notify(Progress(source.name, "end", done, total, batcher.batches))
     return summary
+
+
+def finish_graph(store: GraphStore) -> tuple[CleanSummary, ClassSummary]:
+    """The whole-graph passes every ingest ends with: cleaning flags, then drug classes (stem and
+    source-class edges for drugs the ATC table lacks). `qizhen kg ingest`, `kg clean`, `demo` and the
+    tests' real graphs all end the same way."""
+    from kg.cleaning import clean
+    from kg.drug_classes import assign_classes
+
+    return clean(store), assign_classes(store)

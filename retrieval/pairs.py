@@ -59,8 +59,9 @@ def category_terms(categories: Iterable[str]) -> list[str]:
     return out
 
 
-def terms_of(entity: Entity, facts: Iterable[Fact]) -> tuple[list[str], list[str]]:
-    """How a drug can be named in another drug's text: (name, ingredient, aliases; class words)."""
+def terms_of(entity: Entity, facts: Iterable[Fact], class_names: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+    """How a drug can be named in another drug's text: (name, ingredient, aliases; class words).
+    `class_names`: its ATC / stem classes as text names them (retrieval.drug_classes), used as given."""
     names = [entity.name, core_name(entity.name), *entity.aliases]
     cats: list[str] = []
     for f in facts:
@@ -75,7 +76,8 @@ def terms_of(entity: Entity, facts: Iterable[Fact]) -> tuple[list[str], list[str
         if value:
             cats += [value] if isinstance(value, str) else list(value)
     out = [n for n in dict.fromkeys(names) if len(n) >= 2 and not n.isascii()]
-    return out, [t for t in category_terms(cats) if t not in out and not _REGULATORY.search(t)]
+    words = [t for t in category_terms(cats) if t not in out and not _REGULATORY.search(t)]
+    return out, list(dict.fromkeys([*[c for c in class_names if c not in out], *words]))
 
 
 def sentences_naming(entity: Entity, terms: Sequence[str], props: Sequence[str] = INTERACTION_PROPS,
@@ -98,9 +100,13 @@ def sentences_naming(entity: Entity, terms: Sequence[str], props: Sequence[str] 
     return out
 
 
-def interaction_evidence(a: Entity, b: Entity, read: FactReader) -> list[Evidence]:
-    """What A's and B's facts and prose say about each other by name, then by class."""
-    terms = {e.id: terms_of(e, read(e.id, [RelType.HAS_INGREDIENT, RelType.IN_CATEGORY], Direction.OUT))
+def interaction_evidence(a: Entity, b: Entity, read: FactReader,
+                         class_names: Callable[[str], list[str]] | None = None) -> list[Evidence]:
+    """What A's and B's facts and prose say about each other by name, then by class (the
+    graph's categories and 药品类型, and with `class_names` the drug's ATC classes: a sentence on
+    大环内酯类 or 非甾体抗炎药 concerns every member)."""
+    terms = {e.id: terms_of(e, read(e.id, [RelType.HAS_INGREDIENT, RelType.IN_CATEGORY], Direction.OUT),
+                            class_names(e.id) if class_names else ())
              for e in (a, b)}
     named: list[Evidence] = []
     by_class: list[Evidence] = []
@@ -118,8 +124,10 @@ def interaction_evidence(a: Entity, b: Entity, read: FactReader) -> list[Evidenc
 
 def comparison_evidence(drugs: Sequence[Entity], read: FactReader,
                         described: Callable[[str], bool] | None = None,
-                        prevalence: Mapping[str, int] | None = None) -> list[Evidence]:
-    """Rows × drugs, row-major so the answer reads in parallel."""
+                        prevalence: Mapping[str, int] | None = None,
+                        class_labels: Callable[[str], list[str]] | None = None) -> list[Evidence]:
+    """Rows × drugs, row-major so the answer reads in parallel. The 分类 row leads with the ATC
+    class (`class_labels`: "二氢吡啶衍生物（ATC代码 C08CA）"), then the sources' class text."""
     cells: dict[str, list[Evidence]] = defaultdict(list)
     for d in drugs:
         facts = read(d.id, [RelType.IN_CATEGORY, RelType.INDICATED_FOR, RelType.ADVERSE_REACTION,
@@ -128,7 +136,8 @@ def comparison_evidence(drugs: Sequence[Entity], read: FactReader,
         kind = d.properties.get("药品类型")
         kind_text = kind if isinstance(kind, str) else "、".join(kind or [])
         kinds = [k for k in re.split(r"[，,、]", _first_clause(kind_text)) if k and not _REGULATORY.search(k)]
-        cls = "、".join(list(dict.fromkeys([*cats, *kinds]))[:3])
+        atc = class_labels(d.id) if class_labels else []
+        cls = "、".join([*atc[:2], *list(dict.fromkeys(c for c in [*cats, *kinds] if c not in atc))[:3 - min(2, len(atc))]])
         treats = rank([f for f in facts if f.relation == RelType.INDICATED_FOR],
                       prose=prose_of([d], ("适应证", "适应症", "功能主治")), family="treats", described=described)
         adr = rank([f for f in facts if f.relation == RelType.ADVERSE_REACTION],

@@ -67,14 +67,13 @@ def real_home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 @pytest.fixture(scope="session")
 def full_home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """All four real sources (CMeKG, xywy, 39health, CareGPT) ingested and cleaned, once per session.
+    """All real sources (CMeKG, xywy, 39health, CareGPT, ATC) ingested, cleaned and classed, once per session.
 
     Set QIZHEN_TEST_FULL_HOME to reuse a graph built earlier with `qizhen kg ingest` (all four sources)."""
     reuse = os.environ.get("QIZHEN_TEST_FULL_HOME")
     if reuse:
         return Path(reuse)
-    from kg.cleaning import clean
-    from kg.ingest import ingest
+    from kg.ingest import finish_graph, ingest
     from kg.sources import make_source
     from kg.stores.ladybug import LadybugStore
 
@@ -82,8 +81,9 @@ def full_home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     with LadybugStore(home / "graph") as store:
         ingest(store, [make_source("cmekg"), make_source("xywy", sorted((shared_data / "xywy").glob("*.json"))),
                        make_source("39health", [shared_data / "39health" / "disease.csv"]),
-                       make_source("caregpt", [shared_data / "caregpt" / "drug.json"])])
-        clean(store)
+                       make_source("caregpt", [shared_data / "caregpt" / "drug.json"]),
+                       make_source("atc", [shared_data / "atc" / "atc_zh.csv"])])
+        finish_graph(store)
     return home
 
 

@@ -28,6 +28,14 @@ class TestJsonlContract(SourceContract):
         return make_source("jsonl:my-hospital", [FIX / "jsonl" / "own.jsonl"])
 
 
+class TestAtcContract(SourceContract):
+    dataset = "atc"
+    has_rejects = True  # C99: a class without a name
+
+    def make_source(self) -> Source:
+        return make_source("atc", [FIX / "atc" / "atc.csv"])
+
+
 class TestCareGPTContract(SourceContract):
     dataset = "caregpt"
     has_rejects = True

@@ -10,9 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import app
-from kg.cleaning import clean
 from kg.fetch.manifest import INGEST_ORDER
-from kg.ingest import ingest
+from kg.ingest import finish_graph, ingest
 from kg.sources import SOURCE_NAMES, make_source
 from kg.stores.ladybug import LadybugStore
 
@@ -36,7 +35,7 @@ def test_fetch_all_from_a_mirror_then_ingest_all_equals_a_direct_ingest(qizhen_h
     with LadybugStore(tmp_path / "direct" / "graph") as store:
         ingest(store, [make_source("cmekg"), *(make_source(n, [str(p) for p in SHARED_PATHS[n](shared_data)])
                                                for n in names)])
-        clean(store)
+        finish_graph(store)
         direct = store.stats()
     print(f"\nfetched + ingest --all: {fetched['nodes']} nodes, {fetched['relationships']} relationships; "
           f"direct from shared data: {direct.total_nodes} nodes, {direct.total_relationships} relationships")
