@@ -21,6 +21,19 @@ from retrieval.evidence import OVERVIEW_PROPS, OVERVIEW_RELS, facts_to_evidence,
 from retrieval.fusion import rrf_merge
 from retrieval.graph_reader import GraphReader
 from retrieval.intents import BY_NAME, Fetch, IntentClassifier, implied_types, is_follow_up
+from retrieval.interactions import (
+    PairFinding,
+    class_peers,
+    compared,
+    family_of,
+    find_interaction,
+    has_products,
+    label_of,
+    other_finding,
+    other_of,
+    pair_follow_up,
+    pair_partner,
+)
 from retrieval.lexical import LexicalMatcher
 from retrieval.linking import EntityLinker
 from retrieval.pairs import (
@@ -30,7 +43,6 @@ from retrieval.pairs import (
     ClassIndex,
     comparison_evidence,
     condition_terms,
-    interaction_evidence,
     other_terms,
     sentences_naming,
 )
@@ -148,8 +160,9 @@ class Retriever:
         if own.near_misses:
             return Resolution(own.entities, None, own.near_misses, "near_miss")
         main = main_entity(own.entities)
-        if main is not None:
-            return Resolution(own.entities, main)
+        if main is not None:  # 能和克拉霉素一起吃吗 after 辛伐他汀: the earlier drug completes the pair
+            partner = pair_partner(question, own.entities, history, self.linker, main_entity, MAX_HISTORY_TURNS)
+            return Resolution([*own.entities, partner] if partner else own.entities, main)
         if not is_follow_up(question, self.intents):
             return Resolution(own.entities, None, refusal="not_follow_up" if history else "no_entity")
         for turn in list(reversed(history))[:MAX_HISTORY_TURNS]:
@@ -313,10 +326,13 @@ class Retriever:
     # -- two entities: interaction / comparison (retrieval.pairs) ----------------------------
     def _two_entities(self, question: str, found: list[LinkedEntity], timings: dict[str, float]) -> RetrievalResult | None:
         """X和Y能一起吃吗 / X和Y有什么区别 / 喝酒后能吃头孢吗: evidence about the pair, or None."""
-        linked = [e for e in found if e.score >= LINK_THRESHOLD and e.method != "history"]
-        drugs = list({e.id: e for e in linked if e.type == NodeType.DRUG.value}.values())
+        pairing = pair_follow_up(question)  # an earlier turn's drug is one of the pair (resolve)
+        linked = [e for e in found if e.score >= LINK_THRESHOLD and (e.method != "history" or pairing)]
+        drugs = sorted({e.id: e for e in linked if e.type == NodeType.DRUG.value}.values(),
+                       key=lambda e: (e.method != "history", e.start))  # the question's order
         # a mention-only "drug" named like a class (他汀类) is the class, not a drug
-        drugs = [d for d in drugs if self._described(d.id) or not (self._classes and self._classes.find(d.mention))]
+        drugs = [d for d in drugs if self._described(d.id) or not (self._classes and self._classes.find(d.mention))
+                 or has_products(d.name, self.linker)]
         text = question
         for e in linked:
             text = text.replace(e.mention, "") if e.mention else text
@@ -329,16 +345,33 @@ class Retriever:
             return None
         intent = Intent(name=name or "interaction", score=1.0, method="rule")
         evidence: list[Evidence] = []
+        finding: PairFinding | None = None
         entities = found
         if len(drugs) >= 2 and intent.name in ("interaction", "comparison"):
-            pair = self.graph.entities([drugs[0].id, drugs[1].id])
-            if len(pair) < 2:
+            by_id = {e.id: e for e in self.graph.entities([drugs[0].id, drugs[1].id])}
+            if len(by_id) < 2:
                 return None
+            pair = [by_id[drugs[0].id], by_id[drugs[1].id]]
+            sides = [family_of(e, self.linker, self.graph) for e in pair]  # 氯沙坦 → 氯沙坦钾片 …
             if intent.name == "comparison":
-                evidence = comparison_evidence(pair, self.graph.facts, self._described, self.prevalence)
+                evidence = comparison_evidence(compared(sides, self.graph.facts), self.graph.facts, self._described,
+                                               self.prevalence)
             else:
-                evidence = interaction_evidence(pair[0], pair[1], self.graph.facts)
-                evidence += self._kg_evidence(pair[0], intent, question)
+                finding = find_interaction(sides[0], sides[1], (label_of(drugs[0]), label_of(drugs[1])), self.graph.facts)
+                evidence = finding.evidence()
+        elif len(drugs) == 1 and (other := other_of(question, [drugs[0].mention])):
+            # 青霉素过敏能用头孢克洛吗 / 吃甲硝唑能喝酒吗: the drug family's sentences on the allergy or on alcohol
+            drug = self.graph.entity(drugs[0].id)
+            if drug is None:
+                return None
+            stems = self._classes.members if self._classes else {}
+            finding = other_finding(family_of(drug, self.linker, self.graph), label_of(drugs[0]), other,
+                                    self.graph.facts,
+                                    lambda: self.graph.entities(class_peers(drug, lambda k: stems.get(k, []))))
+            evidence = finding.evidence()
+            intent = Intent(name="contraindication" if finding.kind == "allergy" else "interaction", score=1.0,
+                            method="rule")
+            entities = [drugs[0], *[e for e in found if e.id != drugs[0].id]]
         elif len(drugs) == 1 and len(linked) > 1:
             # "肾功能不全能吃阿司匹林吗", "吃阿司匹林能喝酒吗": the drug's sentences naming the other thing
             drug = self.graph.entity(drugs[0].id)
@@ -371,7 +404,8 @@ class Retriever:
         for i, ev in enumerate(evidence, start=1):
             ev.index = i
         return RetrievalResult(question=question, resolved_question=question, entities=entities, intent=intent,
-                               evidence=evidence, snapshot=self._snapshot, timings_ms=timings)
+                               evidence=evidence, pair=finding.typed(evidence) if finding else None,
+                               snapshot=self._snapshot, timings_ms=timings)
 
     def _class_evidence(self, question: str, linked: list[LinkedEntity],
                         drugs: list[LinkedEntity]) -> tuple[list[Evidence], list[LinkedEntity]]:
