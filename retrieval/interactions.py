@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from retrieval.class_terms import (
+    BY_NAME as CLASS_BY_NAME,
+)
+from retrieval.class_terms import (
     CLASSES,
     allergy_terms,
     class_names_of,
@@ -39,6 +42,7 @@ MAX_FAMILY = 8
 #: Salts a generic's products carry in their core name (氯沙坦 → 氯沙坦钾片).
 SALTS = ("钾", "钠", "钙", "镁")
 TEXT_PROPS = ("药物相互作用", "相互作用", "注意事项", "禁忌证", "禁忌")
+CONTRA_PROPS = ("禁忌证", "禁忌")
 #: In 注意事项 / 禁忌 a class name is often an allergy or a population, not a combination:
 #: there a class hit needs a word that speaks of taking both.
 _COMBINE = re.compile(r"合用|同用|联用|并用|同服|合并使用|同时(?:服用|使用|应用|给药)|配伍|与.{0,30}(?:合|同|联|并)")
@@ -58,7 +62,7 @@ VERDICT_TEXT = {
     Verdict.AVOID: "避免合用",
     Verdict.CAUTION: "慎用（合用可能增加风险）",
     Verdict.MONITOR: "需监测（合用时需监测或调整剂量）",
-    Verdict.LISTED: "有相互作用记载（说明书列为相互作用药物，未写明程度），合用前请咨询医生或药师",
+    Verdict.LISTED: "需谨慎（说明书列为相互作用药物，未写明程度），合用前请咨询医生或药师",
     Verdict.NOT_FOUND: "未见记载（知识库中二者的说明书均未提到对方或其类别，这不等于可以放心合用，请咨询医生或药师）",
 }
 
@@ -239,7 +243,9 @@ def _scan(side: Sequence[Entity], names: Sequence[str], classes: Sequence[str], 
                     continue
                 if (cls or _matches(s, names)) and (need is None or need(s)):
                     seen.add(s)
-                    hits.append(Hit(x, prop, s, verdict_of(s, loose), cls))
+                    # a 禁忌 sentence naming the other side is a contraindication whatever its words
+                    verdict = Verdict.AVOID if prop in CONTRA_PROPS else verdict_of(s, loose)
+                    hits.append(Hit(x, prop, s, verdict, cls))
     return hits
 
 
@@ -329,22 +335,36 @@ def other_of(question: str, mentions: Sequence[str]) -> str:
 
 
 def other_finding(side: Sequence[Entity], label: str, other: str, read: FactReader,
-                  peers: Callable[[], list[Entity]] | None = None) -> PairFinding:
+                  peers: Callable[[str], list[Entity]] | None = None) -> PairFinding:
     """A drug against an allergy (its 禁忌 / 注意事项 sentences naming the allergen or its class and 过敏)
     or against alcohol (any sentence or listed interaction naming it). Cross-allergy is a class fact:
-    when the drug's own family says nothing, `peers` (same-class drugs) are read, labelled by class."""
+    when the drug's own family says nothing, `peers(name)` (drugs of name's class) are read — first the
+    drug's own class naming the allergen, then the allergen's class naming the drug's class (a
+    cephalosporin's "对青霉素过敏者慎用" also answers 头孢过敏能用阿莫西林吗, as 慎用 at most)."""
     seen: set[str] = set()
-    if other.endswith("过敏"):
-        terms = allergy_terms(other)
-        hits = _scan(side, terms, [], read, seen, ALLERGY_PROPS, is_allergy_sentence, loose=True)
-        if not hits and peers is not None:
-            cls = next(iter(class_names_of(side[0].name)), "同类药物")
-            hits = _scan(peers(), terms, [], read, seen, ALLERGY_PROPS, is_allergy_sentence, loose=True)[:2]
-            for h in hits:
-                h.by_class = cls
-        return PairFinding(labels=(label, other), subject=side[0], hits=hits, kind="allergy")
-    hits = _scan(side, ALCOHOL_TERMS, [], read, seen, loose=True)
-    return PairFinding(labels=(label, "酒"), subject=side[0], hits=hits, kind="alcohol")
+    if not other.endswith("过敏"):
+        hits = _scan(side, ALCOHOL_TERMS, [], read, seen, loose=True)
+        return PairFinding(labels=(label, "酒"), subject=side[0], hits=hits, kind="alcohol")
+    terms = allergy_terms(other)
+    hits = _scan(side, terms, [], read, seen, ALLERGY_PROPS, is_allergy_sentence, loose=True)
+    if not hits and peers is not None:
+        hits = _class_hits(peers(side[0].name), side[0].name, terms, read, seen)
+    if not hits and peers is not None:
+        allergen = other.removesuffix("过敏")
+        back = _class_hits(peers(allergen), allergen, allergy_terms(f"{side[0].name}过敏"), read, seen)
+        for h in back:
+            h.verdict = min(h.verdict, Verdict.CAUTION, key=_STRENGTH.__getitem__)
+        hits = back
+    return PairFinding(labels=(label, other), subject=side[0], hits=hits, kind="allergy")
+
+
+def _class_hits(entities: Sequence[Entity], name: str, terms: Sequence[str], read: FactReader,
+                seen: set[str]) -> list[Hit]:
+    cls = next(iter(class_names_of(name)), "同类药物")
+    hits = _scan(entities, terms, [], read, seen, ALLERGY_PROPS, is_allergy_sentence, loose=True)[:2]
+    for h in hits:
+        h.by_class = cls
+    return hits
 
 
 _COMBINATION = re.compile(r"复方|舒巴坦|他唑巴坦|克拉维酸|/")
@@ -352,14 +372,24 @@ _COMBINATION = re.compile(r"复方|舒巴坦|他唑巴坦|克拉维酸|/")
 MAX_PEERS = 40
 
 
-def class_peers(entity: Entity, members: Callable[[str], Sequence[tuple[str, str]]]) -> list[str]:
-    """Ids of described drugs sharing the entity's class stem (头孢克洛 → 头孢…), when the class-term table
-    knows the drug's class; `members(stem)` is the retriever's ClassIndex lookup."""
-    generic = generic_of(entity.name)
-    if not class_names_of(entity.name) or len(generic) < 4:
+def class_peers(name: str, members: Callable[[str], Sequence[tuple[str, str]]]) -> list[str]:
+    """Ids of described drugs sharing a drug's class stem (头孢克洛 → 头孢…, 阿莫西林 → …西林), when the
+    class-term table knows its class; `members(stem)` is the retriever's ClassIndex lookup."""
+    generic = generic_of(name)
+    classes = [CLASS_BY_NAME[c] for c in class_names_of(name) if c in CLASS_BY_NAME]
+    if not classes or len(generic) < 2:
         return []
-    for stem in (generic[:2], generic[-2:]):
+    stems = [e for c in classes for e in c.endings if generic.endswith(e)]
+    for stem in (*stems, generic[:2], generic[-2:]):
         found = members(stem)
         if found:  # single-ingredient peers: a combination's 禁忌 speaks of its other ingredient too
-            return [eid for eid, name in found if eid != entity.id and not _COMBINATION.search(name)][:MAX_PEERS]
+            return [eid for eid, peer in found if not _COMBINATION.search(peer)][:MAX_PEERS]
     return []
+
+
+_CLASS_WORD = re.compile(r"(?:类药物|类药|类|药物|药)$")
+
+
+def names_a_class(mention: str, stem: str) -> bool:
+    """他汀类 / 头孢 name a class; 复方磺胺甲噁唑 merely starts with a class-like stem (复方)."""
+    return len(_CLASS_WORD.sub("", mention)) <= len(stem) + 1

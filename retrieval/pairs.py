@@ -96,7 +96,8 @@ def comparison_evidence(drugs: Sequence[Entity], read: FactReader,
         kind = d.properties.get("药品类型")
         kind_text = kind if isinstance(kind, str) else "、".join(kind or [])
         kinds = [k for k in re.split(r"[，,、]", _first_clause(kind_text)) if k and not REGULATORY.search(k)]
-        cls = "、".join(list(dict.fromkeys([*class_names_of(d.name)[:1], *cats, *kinds]))[:3])
+        spelled = {re.sub(r"[-—–·\s]", "", c): c for c in reversed([*class_names_of(d.name)[:1], *cats, *kinds])}
+        cls = "、".join(list(dict.fromkeys(reversed(spelled.values())))[:3])  # β—受体阻滞剂 ~ β受体阻滞剂
         treats = rank([f for f in facts if f.relation == RelType.INDICATED_FOR],
                       prose=prose_of([d], ("适应证", "适应症", "功能主治")), family="treats", described=described)
         adr = rank([f for f in facts if f.relation == RelType.ADVERSE_REACTION],

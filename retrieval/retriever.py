@@ -29,6 +29,7 @@ from retrieval.interactions import (
     find_interaction,
     has_products,
     label_of,
+    names_a_class,
     other_finding,
     other_of,
     pair_follow_up,
@@ -331,8 +332,10 @@ class Retriever:
         drugs = sorted({e.id: e for e in linked if e.type == NodeType.DRUG.value}.values(),
                        key=lambda e: (e.method != "history", e.start))  # the question's order
         # a mention-only "drug" named like a class (他汀类) is the class, not a drug
-        drugs = [d for d in drugs if self._described(d.id) or not (self._classes and self._classes.find(d.mention))
-                 or has_products(d.name, self.linker)]
+        drugs = [d for d in drugs if self._described(d.id) or not (cls := self._classes and self._classes.find(d.mention))
+                 or not names_a_class(d.mention, cls[0]) or has_products(d.name, self.linker)]
+        allergy = other_of(question, [])  # 对阿司匹林过敏能吃布洛芬吗: the allergen is not a drug taken
+        drugs = [d for d in drugs if not (allergy and d.mention and d.mention in allergy)] or drugs
         text = question
         for e in linked:
             text = text.replace(e.mention, "") if e.mention else text
@@ -367,7 +370,7 @@ class Retriever:
             stems = self._classes.members if self._classes else {}
             finding = other_finding(family_of(drug, self.linker, self.graph), label_of(drugs[0]), other,
                                     self.graph.facts,
-                                    lambda: self.graph.entities(class_peers(drug, lambda k: stems.get(k, []))))
+                                    lambda name: self.graph.entities(class_peers(name, lambda k: stems.get(k, []))))
             evidence = finding.evidence()
             intent = Intent(name="contraindication" if finding.kind == "allergy" else "interaction", score=1.0,
                             method="rule")
