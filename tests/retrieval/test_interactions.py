@@ -10,6 +10,7 @@ import pytest
 from kg.schema import Entity, NodeType, Relation, RelType
 from kg.stores.ladybug import LadybugStore
 from models.comparison import comparison_from
+from models.prompts import grounded_input
 from retrieval.class_terms import allergy_terms, class_names_of, generic_of
 from retrieval.interactions import VERDICT_FIELD, other_of, pair_follow_up, verdict_of
 from retrieval.retriever import Retriever
@@ -30,6 +31,7 @@ _TEXT_DRUGS: list[tuple[str, dict[str, str]]] = [
     ("头孢丙烯片", {"不良反应": "腹泻。"}),
     ("氯沙坦钾片", {"适应证": "用于原发性高血压。", "不良反应": "头晕、高钾血症。"}),
     ("苯磺酸氨氯地平片", {"适应证": "用于高血压、心绞痛。", "不良反应": "水肿、头痛。"}),
+    ("维生素Z片", {"性状": "白色片。"}),
 ]
 _CONCEPTS = [("辛伐他汀", NodeType.DRUG), ("克拉霉素", NodeType.DRUG), ("氯沙坦", NodeType.DRUG),
              ("大环内酯类", NodeType.CATEGORY), ("高血压", NodeType.DISEASE), ("心绞痛", NodeType.DISEASE),
@@ -145,3 +147,17 @@ def test_comparison_keeps_both_drugs_and_shows_what_differs(retriever: Retriever
     assert "心绞痛" in treats["苯磺酸氨氯地平片"] and treats["氯沙坦钾片"] != treats["苯磺酸氨氯地平片"]
     table = comparison_from(res.evidence)
     assert table is not None and len(table.entities) == 2
+
+
+def test_a_side_without_data_is_named_not_dropped(retriever: Retriever) -> None:
+    res = retriever.retrieve("氯沙坦和维生素Z片有什么区别")
+    notes = [e for e in res.evidence if e.field == "对比·说明"]
+    assert [e.entity_name for e in notes] == ["维生素Z片"] and "没有" in notes[0].text
+    assert any(e.entity_name == "氯沙坦钾片" for e in res.evidence)
+
+
+def test_llm_prompts_get_the_verdict_first(retriever: Retriever) -> None:
+    """The hf / openai generators read the same evidence: the verdict is fact [1] of their prompt."""
+    res = retriever.retrieve("洛伐他汀和克拉霉素能一起吃吗")
+    lines = grounded_input(res.evidence).splitlines()
+    assert lines[1].startswith("[1] 洛伐他汀与克拉霉素合用：避免合用")
