@@ -14,7 +14,7 @@ other side the verdict is 未见记载 — said as "not recorded", never as "saf
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from kg.normalize import core_name
@@ -33,7 +33,7 @@ from retrieval.class_terms import (
 from retrieval.evidence import property_source
 from retrieval.graph_reader import GraphReader
 from retrieval.linking import EntityLinker
-from retrieval.pairs import CLASS_PROPS, REGULATORY, category_terms
+from retrieval.pairs import CLASS_PROPS, REGULATORY, category_terms, comparison_evidence
 from retrieval.types import Evidence, LinkedEntity, PairVerdict, Verdict
 
 FactReader = Callable[[str, Sequence[RelType], Direction], list[Fact]]
@@ -393,3 +393,40 @@ _CLASS_WORD = re.compile(r"(?:类药物|类药|类|药物|药)$")
 def names_a_class(mention: str, stem: str) -> bool:
     """他汀类 / 头孢 name a class; 复方磺胺甲噁唑 merely starts with a class-like stem (复方)."""
     return len(_CLASS_WORD.sub("", mention)) <= len(stem) + 1
+
+
+@dataclass
+class PairContext:
+    """What the pair plans read, handed over by the retriever."""
+
+    linker: EntityLinker
+    graph: GraphReader
+    class_members: Mapping[str, Sequence[tuple[str, str]]]
+    described: Callable[[str], bool]
+    prevalence: Mapping[str, int]
+
+    def peers(self, name: str) -> list[Entity]:
+        return self.graph.entities(class_peers(name, lambda k: self.class_members.get(k, [])))
+
+
+def two_drugs(ctx: PairContext, drugs: Sequence[LinkedEntity], comparison: bool) -> tuple[list[Evidence], PairFinding | None]:
+    """X和Y有什么区别 (rows of the entries holding data) or X和Y能一起吃吗 (the verdict and its sentences)."""
+    by_id = {e.id: e for e in ctx.graph.entities([d.id for d in drugs[:2]])}
+    if len(by_id) < 2:
+        return [], None
+    sides = [family_of(by_id[d.id], ctx.linker, ctx.graph) for d in drugs[:2]]  # 氯沙坦 → 氯沙坦钾片 …
+    if comparison:
+        return comparison_evidence(compared(sides, ctx.graph.facts), ctx.graph.facts, ctx.described,
+                                   ctx.prevalence), None
+    finding = find_interaction(sides[0], sides[1], (label_of(drugs[0]), label_of(drugs[1])), ctx.graph.facts)
+    return finding.evidence(), finding
+
+
+def drug_and_other(ctx: PairContext, drug: LinkedEntity, other: str) -> tuple[list[Evidence], PairFinding | None]:
+    """青霉素过敏能用头孢克洛吗 / 吃甲硝唑能喝酒吗: the drug family's sentences on the allergy or on alcohol."""
+    entity = ctx.graph.entity(drug.id)
+    if entity is None:
+        return [], None
+    finding = other_finding(family_of(entity, ctx.linker, ctx.graph), label_of(drug), other, ctx.graph.facts,
+                            ctx.peers)
+    return finding.evidence(), finding

@@ -22,18 +22,15 @@ from retrieval.fusion import rrf_merge
 from retrieval.graph_reader import GraphReader
 from retrieval.intents import BY_NAME, Fetch, IntentClassifier, implied_types, is_follow_up
 from retrieval.interactions import (
+    PairContext,
     PairFinding,
-    class_peers,
-    compared,
-    family_of,
-    find_interaction,
+    drug_and_other,
     has_products,
-    label_of,
     names_a_class,
-    other_finding,
     other_of,
     pair_follow_up,
     pair_partner,
+    two_drugs,
 )
 from retrieval.lexical import LexicalMatcher
 from retrieval.linking import EntityLinker
@@ -42,7 +39,6 @@ from retrieval.pairs import (
     MAX_CLASS_SCAN,
     SYNONYMS,
     ClassIndex,
-    comparison_evidence,
     condition_terms,
     other_terms,
     sentences_naming,
@@ -350,30 +346,12 @@ class Retriever:
         evidence: list[Evidence] = []
         finding: PairFinding | None = None
         entities = found
-        if len(drugs) >= 2 and intent.name in ("interaction", "comparison"):
-            by_id = {e.id: e for e in self.graph.entities([drugs[0].id, drugs[1].id])}
-            if len(by_id) < 2:
-                return None
-            pair = [by_id[drugs[0].id], by_id[drugs[1].id]]
-            sides = [family_of(e, self.linker, self.graph) for e in pair]  # 氯沙坦 → 氯沙坦钾片 …
-            if intent.name == "comparison":
-                evidence = comparison_evidence(compared(sides, self.graph.facts), self.graph.facts, self._described,
-                                               self.prevalence)
-            else:
-                finding = find_interaction(sides[0], sides[1], (label_of(drugs[0]), label_of(drugs[1])), self.graph.facts)
-                evidence = finding.evidence()
+        if len(drugs) >= 2 and intent.name in ("interaction", "comparison"):  # retrieval.interactions
+            evidence, finding = two_drugs(self._pair_context(), drugs, intent.name == "comparison")
         elif len(drugs) == 1 and (other := other_of(question, [drugs[0].mention])):
-            # 青霉素过敏能用头孢克洛吗 / 吃甲硝唑能喝酒吗: the drug family's sentences on the allergy or on alcohol
-            drug = self.graph.entity(drugs[0].id)
-            if drug is None:
-                return None
-            stems = self._classes.members if self._classes else {}
-            finding = other_finding(family_of(drug, self.linker, self.graph), label_of(drugs[0]), other,
-                                    self.graph.facts,
-                                    lambda name: self.graph.entities(class_peers(name, lambda k: stems.get(k, []))))
-            evidence = finding.evidence()
-            intent = Intent(name="contraindication" if finding.kind == "allergy" else "interaction", score=1.0,
-                            method="rule")
+            evidence, finding = drug_and_other(self._pair_context(), drugs[0], other)
+            intent = Intent(name="contraindication" if finding and finding.kind == "allergy" else "interaction",
+                            score=1.0, method="rule")
             entities = [drugs[0], *[e for e in found if e.id != drugs[0].id]]
         elif len(drugs) == 1 and len(linked) > 1:
             # "肾功能不全能吃阿司匹林吗", "吃阿司匹林能喝酒吗": the drug's sentences naming the other thing
@@ -435,6 +413,10 @@ class Retriever:
                 chosen.append(LinkedEntity(id=entity.id, name=entity.name, type=entity.type.value, mention=stem,
                                            score=0.9, method="class"))
         return evidence, chosen
+
+    def _pair_context(self) -> PairContext:
+        return PairContext(self.linker, self.graph, self._classes.members if self._classes else {}, self._described,
+                           self.prevalence)
 
     def _described(self, entity_id: str) -> bool:
         entry = self.linker.entry(entity_id)
