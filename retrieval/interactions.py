@@ -260,7 +260,8 @@ def find_interaction(a: Sequence[Entity], b: Sequence[Entity], labels: tuple[str
     return PairFinding(labels=labels, subject=a[0], hits=hits)
 
 
-_PAIR_CUE = re.compile(r"一起|同时|合用|同服|同用|联用|并用|相互作用|配伍|一块|搭配")
+#: 同时 alone also reads "同时有高血压" (also has): only with a verb of taking.
+_PAIR_CUE = re.compile(r"一起|同时(?:吃|服|用|使用|服用|应用)|合用|同服|同用|联用|并用|相互作用|配伍|一块(?:吃|用)|搭配")
 
 
 def pair_follow_up(question: str) -> bool:
@@ -320,16 +321,17 @@ ALCOHOL_TERMS = ("饮酒", "喝酒", "酒精", "乙醇", "双硫仑", "含酒", 
 _ALCOHOL_Q = re.compile(r"酒(?!石)")
 _ALLERGY_Q = re.compile(r"(?:对)?([\u4e00-\u9fffβ-]{2,8}?)(?:类)?(?:过敏|变态反应)")
 ALLERGY_PROPS = ("禁忌证", "禁忌", "注意事项", "不良反应")
+_NOT_ALLERGEN = re.compile(r"会|引起|导致|出现|发生|吃|用|服|能|可以|后|时|了|是|什么|怎么|容易")
 
 
 def other_of(question: str, mentions: Sequence[str]) -> str:
     """The non-drug side of a one-drug pair question: an allergy (青霉素过敏) or alcohol (酒), else ""."""
     rest = question
     for m in mentions:
-        rest = rest.replace(m, "　") if m else rest
-    found = _ALLERGY_Q.search(question)
+        rest = rest.replace(m, "，") if m else rest
+    found = _ALLERGY_Q.search(rest)
     allergen = re.sub(r"^.*对|^(?:我|有|患者|病人)", "", found.group(1)) if found else ""
-    if len(allergen) >= 2 and allergen not in mentions[:1]:
+    if len(allergen) >= 2 and not _NOT_ALLERGEN.search(allergen):  # 布洛芬会引起过敏吗 asks about a reaction
         return f"{allergen}过敏"
     return "酒" if _ALCOHOL_Q.search(rest) else ""
 

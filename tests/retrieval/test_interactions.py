@@ -87,6 +87,8 @@ def test_class_terms_and_allergy_terms() -> None:
     assert "青霉素" in terms and "β-内酰胺类" in terms
     assert allergy_terms("高血压") == []
     assert other_of("青霉素过敏能用头孢克洛吗", ["头孢克洛"]) == "青霉素过敏"
+    assert other_of("对阿司匹林过敏能吃布洛芬吗", []) == "阿司匹林过敏"
+    assert other_of("布洛芬会引起过敏吗", ["布洛芬"]) == other_of("布洛芬会引起过敏吗", []) == ""  # a reaction
     assert other_of("吃甲硝唑能喝酒吗", ["甲硝唑"]) == "酒"
     assert other_of("酒石酸美托洛尔能一起吃吗", ["酒石酸美托洛尔"]) == ""
     assert pair_follow_up("能和克拉霉素一起吃吗？") and not pair_follow_up("克拉霉素有什么副作用")
