@@ -25,6 +25,7 @@ from retrieval.class_terms import (
 from retrieval.class_terms import (
     CLASSES,
     allergy_terms,
+    class_aliases,
     class_names_of,
     class_text_terms,
     generic_of,
@@ -196,8 +197,12 @@ def classes_of(side: Sequence[Entity], read: FactReader, names: Sequence[str]) -
             value = e.properties.get(key)
             if value:
                 cats += [value] if isinstance(value, str) else list(value)
-    terms += [t for t in category_terms(cats) if not REGULATORY.search(t)]
+    # the graph's categories are noisy (痛风及高尿酸血症用药物 → 痛风): only whole parts named like a class
+    terms += [t for t in category_terms(cats) if not REGULATORY.search(t) and _CLASS_NAME.search(t) and len(t) >= 4]
     return [t for t in dict.fromkeys(terms) if t not in names and len(t) >= 2]
+
+
+_CLASS_NAME = re.compile(r"(?:药|药物|剂|类)$")
 
 
 def _in_table(term: str) -> bool:
@@ -431,4 +436,35 @@ def drug_and_other(ctx: PairContext, drug: LinkedEntity, other: str) -> tuple[li
         return [], None
     finding = other_finding(family_of(entity, ctx.linker, ctx.graph), label_of(drug), other, ctx.graph.facts,
                             ctx.peers)
+    return finding.evidence(), finding
+
+
+#: Class stems a question may name beside a drug (他汀类和红霉素): the table's name endings and 头孢.
+MAX_CLASS_PEERS = 20
+
+
+def class_of_stem(stem: str, question: str) -> str:
+    """The table class a question's stem names (他汀 → 他汀类), or "" for a stem that is no class."""
+    if stem == "头孢":
+        return "头孢菌素类"
+    found = next((c.name for c in CLASSES if stem in c.endings), "")
+    return found or (stem + "类" if stem + "类" in question and stem + "类" in CLASS_BY_NAME else "")
+
+
+def drug_and_class(ctx: PairContext, drug: LinkedEntity, stem: str, cls: str, members: Sequence[tuple[str, str]],
+                   class_first: bool = False) -> tuple[list[Evidence], PairFinding | None]:
+    """他汀类和红霉素能一起吃吗: the drug family's sentences naming the class, and class members' sentences
+    naming the drug (or its class), under one verdict."""
+    entity = ctx.graph.entity(drug.id)
+    if entity is None:
+        return [], None
+    side = family_of(entity, ctx.linker, ctx.graph)
+    names = [n for n in dict.fromkeys((stem + "类", *class_aliases(cls), stem)) if len(n) >= 2]
+    peers = ctx.graph.entities([eid for eid, name in members if not _COMBINATION.search(name)][:MAX_CLASS_PEERS])
+    own = names_of(side, label_of(drug))
+    seen: set[str] = set()
+    hits = _scan(side, names, [], ctx.graph.facts, seen)
+    hits += _scan(peers, own, classes_of(side, ctx.graph.facts, own), ctx.graph.facts, seen)[:4]
+    labels = (label_of(drug), stem + "类")
+    finding = PairFinding(labels=labels[::-1] if class_first else labels, subject=entity, hits=hits)
     return finding.evidence(), finding

@@ -24,6 +24,8 @@ from retrieval.intents import BY_NAME, Fetch, IntentClassifier, implied_types, i
 from retrieval.interactions import (
     PairContext,
     PairFinding,
+    class_of_stem,
+    drug_and_class,
     drug_and_other,
     has_products,
     names_a_class,
@@ -353,6 +355,10 @@ class Retriever:
             intent = Intent(name="contraindication" if finding and finding.kind == "allergy" else "interaction",
                             score=1.0, method="rule")
             entities = [drugs[0], *[e for e in found if e.id != drugs[0].id]]
+        elif len(drugs) == 1 and intent.name == "interaction" and (hit := self._classes and self._classes.find(
+                question, [(drugs[0].start, drugs[0].end)])) and (cls := class_of_stem(hit[0], question)):
+            evidence, finding = drug_and_class(self._pair_context(), drugs[0], hit[0], cls, hit[1],
+                                               hit[2] < drugs[0].start)  # 他汀类和红霉素能一起吃吗
         elif len(drugs) == 1 and len(linked) > 1:
             # "肾功能不全能吃阿司匹林吗", "吃阿司匹林能喝酒吗": the drug's sentences naming the other thing
             drug = self.graph.entity(drugs[0].id)

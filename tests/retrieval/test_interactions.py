@@ -32,6 +32,8 @@ _TEXT_DRUGS: list[tuple[str, dict[str, str]]] = [
     ("氯沙坦钾片", {"适应证": "用于原发性高血压。", "不良反应": "头晕、高钾血症。"}),
     ("苯磺酸氨氯地平片", {"适应证": "用于高血压、心绞痛。", "不良反应": "水肿、头痛。"}),
     ("维生素Z片", {"性状": "白色片。"}),
+    ("阿托伐他汀片", {"性状": "白色片。"}),
+    ("瑞舒伐他汀胶囊", {"性状": "胶囊。"}),
 ]
 _CONCEPTS = [("辛伐他汀", NodeType.DRUG), ("克拉霉素", NodeType.DRUG), ("氯沙坦", NodeType.DRUG),
              ("大环内酯类", NodeType.CATEGORY), ("高血压", NodeType.DISEASE), ("心绞痛", NodeType.DISEASE),
@@ -163,3 +165,10 @@ def test_llm_prompts_get_the_verdict_first(retriever: Retriever) -> None:
     res = retriever.retrieve("洛伐他汀和克拉霉素能一起吃吗")
     lines = grounded_input(res.evidence).splitlines()
     assert lines[1].startswith("[1] 洛伐他汀与克拉霉素合用：避免合用")
+
+
+def test_a_class_beside_a_drug_reads_the_class_members(retriever: Retriever) -> None:
+    res = retriever.retrieve("他汀类和克拉霉素能一起吃吗")
+    assert res.pair is not None and res.pair.drugs == ["他汀类", "克拉霉素"]
+    assert res.pair.verdict == Verdict.AVOID  # 洛伐他汀片: 禁止与CYP3A4强效抑制剂合用
+    assert any("辛伐他汀滴丸" in e.text for e in res.evidence)
