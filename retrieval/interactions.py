@@ -266,11 +266,12 @@ def find_interaction(a: Sequence[Entity], b: Sequence[Entity], labels: tuple[str
 
 
 #: 同时 alone also reads "同时有高血压" (also has): only with a verb of taking.
-_PAIR_CUE = re.compile(r"一起|同时(?:吃|服|用|使用|服用|应用)|合用|同服|同用|联用|并用|相互作用|配伍|一块(?:吃|用)|搭配")
+_PAIR_CUE = re.compile(r"一起|同时(?:吃|服|用|使用|服用|应用)|合用|同服|同用|联用|并用|相互作用|配伍|一块(?:吃|用)|搭配|"
+                       r"区别|哪个好|哪个更好|相比|比较")
 
 
 def pair_follow_up(question: str) -> bool:
-    """Does the question ask about taking two things together (能和Y一起吃吗)?"""
+    """Does the question ask about two drugs together (能和Y一起吃吗) or side by side (和Y有什么区别)?"""
     return bool(_PAIR_CUE.search(question))
 
 

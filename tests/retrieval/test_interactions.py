@@ -123,6 +123,8 @@ def test_a_follow_up_naming_y_after_x_forms_the_pair(retriever: Retriever) -> No
     res = retriever.retrieve("能和克拉霉素一起吃吗？", ["辛伐他汀片是什么药？"])
     assert res.pair is not None and res.pair.drugs[0].startswith("辛伐他汀") and res.pair.drugs[1] == "克拉霉素"
     assert {e.method for e in res.entities} >= {"history"}
+    compare = retriever.retrieve("和氨氯地平有什么区别", ["氯沙坦钾片是什么药？"])
+    assert [e.entity_name for e in compare.evidence if e.field == "对比·分类"] == ["氯沙坦钾片", "苯磺酸氨氯地平片"]
     plain = retriever.retrieve("克拉霉素有什么副作用", ["辛伐他汀片是什么药？"])  # not a pair question
     assert plain.pair is None and all(e.method != "history" for e in plain.entities)
 
