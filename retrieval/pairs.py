@@ -31,6 +31,8 @@ INTERACTION_PROPS = ("药物相互作用", "相互作用", "注意事项", "禁�
 CLASS_PROPS = ("药品类型", "分类", "用途分类")
 COMPARE_ROWS = ("分类", "主要适应症", "主要不良反应", "常用剂量", "禁忌", "妊娠/哺乳", "相互作用要点")
 COMPARE_FIELD = "对比·"
+#: Rows the comparison table shows that an answer's text folds (it leads with class, indications, reactions, 禁忌).
+TABLE_ONLY_FIELDS = frozenset(f"对比·{r}" for r in ("常用剂量", "妊娠/哺乳", "相互作用要点"))
 CLASS_MIN = 5
 MAX_SENTENCES = 3
 MAX_CLASS_MEMBERS = 3
@@ -96,8 +98,11 @@ def comparison_evidence(drugs: Sequence[Entity], read: FactReader,
         kind = d.properties.get("药品类型")
         kind_text = kind if isinstance(kind, str) else "、".join(kind or [])
         kinds = [k for k in re.split(r"[，,、]", _first_clause(kind_text)) if k and not REGULATORY.search(k)]
-        spelled = {re.sub(r"[-—–·\s]", "", c): c for c in reversed([*class_names_of(d.name)[:1], *cats, *kinds])}
-        cls = "、".join(list(dict.fromkeys(reversed(spelled.values())))[:3])  # β—受体阻滞剂 ~ β受体阻滞剂
+        table = class_names_of(d.name)[:1]
+        spelled: dict[str, str] = {}
+        for c in [*table, *cats, *kinds]:  # β—受体阻滞剂 ~ β受体阻滞剂
+            spelled.setdefault(re.sub(r"[-—–·\s]", "", c), c)
+        cls = "、".join(list(spelled.values())[:2 if table else 3])  # the graph's categories are noisy
         treats = rank([f for f in facts if f.relation == RelType.INDICATED_FOR],
                       prose=prose_of([d], ("适应证", "适应症", "功能主治")), family="treats", described=described)
         adr = rank([f for f in facts if f.relation == RelType.ADVERSE_REACTION],
