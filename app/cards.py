@@ -8,12 +8,13 @@ rule; retrieval/ranking.py is meant to replace it behind the same function).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, Field
 
 from app.api.schemas import EntityCardOut as RawCardOut
 from app.api.schemas import card_out
+from kg.classes import class_label
 from kg.schema import Direction, Entity, EntityCard, Fact, NodeType, RelType
 from kg.stores.base import GraphStore
 from kg.vocabulary import (
@@ -117,7 +118,7 @@ SUMMARY: dict[str, tuple[SummarySpec, ...]] = {
         ("通用名", ("通用名",), ()),
         ("商品名", ("商品名",), ()),
         ("英文名称", ("英文名", "英文名称"), ()),
-        ("药品类型/分类", ("药品类型", "分类", "用途分类"), (R.IN_CATEGORY,)),
+        ("药品类型/分类", ("药品类型", "分类", "用途分类"), (R.IN_CLASS, R.IN_CATEGORY)),
         ("OTC/处方", ("OTC类型", "处方类型", "是否处方药"), ()),
         ("简介", ("简介", "desc", "概述"), ()),
     ),
@@ -135,9 +136,23 @@ def rank_items(items: Iterable[CardItem]) -> list[CardItem]:
     return sorted(items, key=lambda i: (-len(i.datasets), i.name))
 
 
+#: relationships whose items lead their summary row, before the sources' own text (the ATC class)
+LEAD_RELS = (R.IN_CLASS,)
+
+
 def load_card(store: GraphStore, entity_id: str) -> EntityCard | None:
-    """The raw card with every fact (the store's default caps each relationship at 200 rows)."""
-    return store.card(entity_id, limit_per_type=MAX_FACTS)
+    """The raw card with every fact (the store's default caps each relationship at 200 rows); a
+    drug's classes read "二氢吡啶衍生物（ATC C08CA）" (the code is a property of the class node)."""
+    card = store.card(entity_id, limit_per_type=MAX_FACTS)
+    if card is None:
+        return None
+    classes = {f.target_id for f in card.facts if f.relation == R.IN_CLASS and f.direction == OUT}
+    if classes:
+        codes = {e.id: e.properties.get("ATC代码") for e in store.get_entities(sorted(classes))}
+        card.facts = [replace(f, target_name=class_label(f.target_name, codes[f.target_id]))  # type: ignore[arg-type]
+                      if f.target_id in classes and f.direction == OUT and isinstance(codes.get(f.target_id), str)
+                      and codes[f.target_id] else f for f in card.facts]
+    return card
 
 
 def resolve_names(store: GraphStore, names: Iterable[str]) -> list[EntityRef]:
@@ -228,8 +243,9 @@ class _Builder:
         if label == "别名":
             values = [SourcedValue(text="、".join(e.aliases), sources=list(e.sources))] if e.aliases else []
         else:
-            values = self.prop_values(props)
-            items, _ = _items(self.facts([(r, OUT) for r in rels]), self.prevalence)
+            lead, _ = _items(self.facts([(r, OUT) for r in rels if r in LEAD_RELS]), self.prevalence)
+            values = [SourcedValue(text=i.name, sources=i.datasets) for i in lead] + self.prop_values(props)
+            items, _ = _items(self.facts([(r, OUT) for r in rels if r not in LEAD_RELS]), self.prevalence)
             known = {v.text for v in values}
             values += [SourcedValue(text=i.name, sources=i.datasets) for i in items if i.name not in known]
             if label == "通用名" and not values:

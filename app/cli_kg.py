@@ -12,7 +12,9 @@ import typer
 from app.cli_boundary import fail as _fail
 from app.settings import Settings, get_settings
 from kg.audit import AuditReport, audit
+from kg.class_audit import ClassCoverage, class_coverage
 from kg.cleaning import CleanSummary, clean
+from kg.drug_classes import ClassSummary, assign_classes
 from kg.errors import InvalidInput
 from kg.ingest import DEFAULT_BATCH_SIZE, IngestSummary, Progress, default_rejects_path, ingest
 from kg.schema import EntityCard
@@ -115,12 +117,13 @@ def ingest_cmd(
                 store.clear()
             summary = ingest(store, sources, rejects_path=rejects_path, batch_size=batch_size, on_progress=bars)
             cleaned = clean(store)  # needs the whole graph: after every ingest
+            classes = assign_classes(store)  # stem / source classes for drugs the ATC table lacks
             summary.snapshot = store.snapshot()  # flags are content: the snapshot moves with them
     except StoreUnavailable as exc:
         raise _fail(f"graph store unavailable: {exc}") from None
     except (ValueError, OSError) as exc:
         raise _fail(str(exc)) from None
-    _print_summary(summary, cleaned, as_json)
+    _print_summary(summary, cleaned, as_json, classes)
 
 
 def _clean_json(c: CleanSummary) -> dict[str, Any]:
@@ -133,11 +136,19 @@ def _print_clean(c: CleanSummary) -> None:
                f"({c.seconds:.1f} s); `qizhen kg audit` for details")
 
 
-def _print_summary(summary: IngestSummary, cleaned: CleanSummary, as_json: bool) -> None:
+def _print_classes(c: ClassSummary) -> None:
+    derived = "、".join(f"{k} {v}" for k, v in c.by_derivation.items())
+    typer.echo(f"drug classes: {c.drugs} drugs ({derived}); {c.written} edges written, {c.flagged} flags changed "
+               f"({c.seconds:.1f} s)")
+
+
+def _print_summary(summary: IngestSummary, cleaned: CleanSummary, as_json: bool, classes: ClassSummary) -> None:
     if as_json:
-        typer.echo(json.dumps({**summary.brief(), "cleaning": _clean_json(cleaned)}, ensure_ascii=False))
+        typer.echo(json.dumps({**summary.brief(), "cleaning": _clean_json(cleaned), "classes": asdict(classes)},
+                              ensure_ascii=False))
         return
     _print_clean(cleaned)
+    _print_classes(classes)
     for s in summary.sources:
         typer.echo(f"{s.source}: {s.records} records, {s.entities} entity rows, {s.relations} relation rows, "
                    f"{s.rejected} rejected, {s.seconds:.1f} s")
@@ -147,7 +158,8 @@ def _print_summary(summary: IngestSummary, cleaned: CleanSummary, as_json: bool)
         typer.echo(f"{summary.rejected} records rejected, see {summary.rejects_path}")
 
 
-@app.command("clean", help="Recompute the cleaning flags of the whole graph (also run by every ingest).")
+@app.command("clean", help="Recompute the cleaning flags and the derived drug classes of the whole graph "
+                           "(also run by every ingest).")
 def clean_cmd(
     graph: str | None = typer.Option(None, "--graph", help="embedded | neo4j"),
     as_json: bool = typer.Option(False, "--json"),
@@ -155,15 +167,17 @@ def clean_cmd(
     try:
         with _store(get_settings(), graph) as store:
             cleaned = clean(store)
+            classes = assign_classes(store)
     except StoreUnavailable as exc:
         raise _fail(f"graph store unavailable: {exc}") from None
     if as_json:
-        typer.echo(json.dumps(_clean_json(cleaned), ensure_ascii=False))
+        typer.echo(json.dumps({**_clean_json(cleaned), "classes": asdict(classes)}, ensure_ascii=False))
     else:
         _print_clean(cleaned)
+        _print_classes(classes)
 
 
-@app.command("audit", help="Flagged facts per relationship type and reason, with examples.")
+@app.command("audit", help="Flagged facts per relationship type and reason, with examples; drug class coverage.")
 def audit_cmd(
     graph: str | None = typer.Option(None, "--graph", help="embedded | neo4j"),
     as_json: bool = typer.Option(False, "--json"),
@@ -172,12 +186,26 @@ def audit_cmd(
     try:
         with _store(get_settings(), graph, read_only=True) as store:
             report = audit(store, examples=examples)
+            coverage = class_coverage(store, examples=max(examples, 20))
     except StoreUnavailable as exc:
         raise _fail(f"graph store unavailable: {exc}") from None
     if as_json:
-        typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
+        typer.echo(json.dumps({**report.as_json(), "drug_classes": coverage.as_json()}, ensure_ascii=False))
         return
     _print_audit(report)
+    _print_coverage(coverage)
+
+
+def _print_coverage(c: ClassCoverage) -> None:
+    derived = "、".join(f"{k} {v}" for k, v in c.by_derivation.items())
+    typer.echo(f"drug classes: {c.drugs} drug nodes — " + "、".join(f"{k} {v}" for k, v in c.kinds.items()))
+    typer.echo(f"  Western single-ingredient with a generic name: {c.classified}/{c.denominator} have a class "
+               f"({c.coverage:.1%}; {derived}); without stem-only Western nodes {c.strict_classified}/"
+               f"{c.strict_denominator} ({c.strict_coverage:.1%})")
+    typer.echo(f"  left out: {c.combinations} combinations, {c.no_generic} without a generic name; "
+               f"TCM patent medicines marked 中成药: {c.tcm_marked}")
+    if c.unclassified:
+        typer.echo(f"  without a class, e.g.: {'、'.join(c.unclassified)}")
 
 
 def _print_audit(report: AuditReport) -> None:

@@ -23,6 +23,7 @@ REL_LABELS: dict[RelType, str] = {
     RelType.INTERACTS_WITH: "相互作用",
     RelType.HAS_INGREDIENT: "成份",
     RelType.IN_CATEGORY: "分类",
+    RelType.IN_CLASS: "药物类别",
     RelType.HAS_SYMPTOM: "症状",
     RelType.NEEDS_CHECK: "检查",
     RelType.TREATED_BY: "治疗药物",
@@ -42,6 +43,7 @@ INCOMING_LABELS: dict[RelType, str] = {
     RelType.INTERACTS_WITH: "与{name}有相互作用的药物",
     RelType.HAS_INGREDIENT: "含有{name}的药物",
     RelType.IN_CATEGORY: "属于{name}的药物",
+    RelType.IN_CLASS: "{name}类药物",
     RelType.HAS_SYMPTOM: "可出现{name}的疾病",
     RelType.NEEDS_CHECK: "需做{name}的疾病",
     RelType.TREATED_BY: "可用{name}治疗的疾病",
@@ -58,7 +60,8 @@ FIELD_LABELS: dict[str, str] = {rel.value: label for rel, label in REL_LABELS.it
 
 #: Dataset names → how a clinician sees them (citations, card badges).
 SOURCE_LABELS: dict[str, str] = {"cmekg": "CMeKG", "xywy": "寻医问药", "39health": "39健康", "caregpt": "药品手册",
-                                 "jsonl": "用户数据"}
+                                 "jsonl": "用户数据", "atc": "ATC分类表（维基百科）", "inn-stem": "INN词干推断",
+                                 "source-class": "来源分类文本"}
 
 #: Evidence fields that make up a drug's safety note (禁忌, main 不良反应).
 SAFETY_FIELDS: tuple[str, ...] = ("CONTRAINDICATED", "禁忌", "禁忌证", "ADVERSE_REACTION", "不良反应")
@@ -68,7 +71,8 @@ SAFETY_INTENTS: frozenset[str] = frozenset({"indication", "usage", "overview", "
 #: A property key ending in this holds list items a source cut off with "..." that match no node.
 #: why the cleaning stage flagged a fact (kg.cleaning.Reason), for people
 FLAG_LABELS: dict[str, str] = {"trial_design": "临床试验用语", "lab_analyte": "化验指标名称", "generic_word": "泛指词",
-                               "wrong_type": "类型不符", "near_duplicate": "重复条目", "tcm_action": "功效用语，非病症"}
+                               "wrong_type": "类型不符", "near_duplicate": "重复条目", "tcm_action": "功效用语，非病症",
+                               "superseded": "已由ATC表分类取代"}
 
 TRUNCATED_SUFFIX = "_截断"
 TRUNCATED_LABEL = "（原文名称不全）"

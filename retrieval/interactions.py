@@ -185,11 +185,15 @@ def names_of(side: Sequence[Entity], mention: str) -> list[str]:
     return [n for n in dict.fromkeys(names) if len(n) >= 2 and not n.isascii()]
 
 
-def classes_of(side: Sequence[Entity], read: FactReader, names: Sequence[str]) -> list[str]:
-    """Class words of a side: the class-term table's spellings, then the graph's categories."""
+def classes_of(side: Sequence[Entity], read: FactReader, names: Sequence[str],
+               class_names: Callable[[str], list[str]] | None = None) -> list[str]:
+    """Class words of a side: the class-term table's spellings and the graph's IN_CLASS names, then the
+    graph's categories."""
     terms: list[str] = []
     for e in side[:1]:
         terms += class_text_terms(e.name)
+    for e in side if class_names is not None else ():
+        terms += class_names(e.id)
     cats: list[str] = []
     for e in side:
         cats += [f.target_name for f in read(e.id, [RelType.IN_CATEGORY], Direction.OUT) if not f.flag]
@@ -219,7 +223,7 @@ def _scan(side: Sequence[Entity], names: Sequence[str], classes: Sequence[str], 
     """One direction: where the entries of `side` name the other drug or its class (`need`: a sentence
     must also pass it — an allergy sentence must speak of 过敏)."""
     hits: list[Hit] = []
-    table = {c for c in classes if _in_table(c)}
+    table = {c for c in classes if _in_table(c) or (len(c) >= 4 and _CLASS_NAME.search(c))}
     for x in side:
         for f in read(x.id, [RelType.INTERACTS_WITH], Direction.BOTH) if need is None else []:
             target = f.target_name
@@ -254,14 +258,15 @@ def _scan(side: Sequence[Entity], names: Sequence[str], classes: Sequence[str], 
     return hits
 
 
-def find_interaction(a: Sequence[Entity], b: Sequence[Entity], labels: tuple[str, str],
-                     read: FactReader) -> PairFinding:
-    """Both directions of a pair, each side given as its family (asked entry first)."""
+def find_interaction(a: Sequence[Entity], b: Sequence[Entity], labels: tuple[str, str], read: FactReader,
+                     class_names: Callable[[str], list[str]] | None = None) -> PairFinding:
+    """Both directions of a pair, each side given as its family (asked entry first); `class_names`: the
+    graph's IN_CLASS names of an entry (retrieval.drug_classes), read besides the class-term table."""
     names_a, names_b = names_of(a, labels[0]), names_of(b, labels[1])
     seen: set[str] = set()
     hits = _scan(a, names_b, [], read, seen) + _scan(b, names_a, [], read, seen)
-    hits += _scan(a, names_b, classes_of(b, read, names_b), read, seen)
-    hits += _scan(b, names_a, classes_of(a, read, names_a), read, seen)
+    hits += _scan(a, names_b, classes_of(b, read, names_b, class_names), read, seen)
+    hits += _scan(b, names_a, classes_of(a, read, names_a, class_names), read, seen)
     return PairFinding(labels=labels, subject=a[0], hits=hits)
 
 
@@ -412,6 +417,10 @@ class PairContext:
     class_members: Mapping[str, Sequence[tuple[str, str]]]
     described: Callable[[str], bool]
     prevalence: Mapping[str, int]
+    #: the graph's drug classes (IN_CLASS, retrieval.drug_classes): how texts name an entry's classes,
+    #: and the ATC labels of the comparison's 分类 row
+    class_names: Callable[[str], list[str]] = lambda _id: []
+    class_labels: Callable[[str], list[str]] = lambda _id: []
 
     def peers(self, name: str) -> list[Entity]:
         return self.graph.entities(class_peers(name, lambda k: self.class_members.get(k, [])))
@@ -425,8 +434,9 @@ def two_drugs(ctx: PairContext, drugs: Sequence[LinkedEntity], comparison: bool)
     sides = [family_of(by_id[d.id], ctx.linker, ctx.graph) for d in drugs[:2]]  # 氯沙坦 → 氯沙坦钾片 …
     if comparison:
         return comparison_evidence(compared(sides, ctx.graph.facts), ctx.graph.facts, ctx.described,
-                                   ctx.prevalence), None
-    finding = find_interaction(sides[0], sides[1], (label_of(drugs[0]), label_of(drugs[1])), ctx.graph.facts)
+                                   ctx.prevalence, ctx.class_labels), None
+    finding = find_interaction(sides[0], sides[1], (label_of(drugs[0]), label_of(drugs[1])), ctx.graph.facts,
+                               ctx.class_names)
     return finding.evidence(), finding
 
 

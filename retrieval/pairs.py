@@ -84,8 +84,10 @@ def sentences_naming(entity: Entity, terms: Sequence[str], props: Sequence[str] 
 
 def comparison_evidence(drugs: Sequence[Entity], read: FactReader,
                         described: Callable[[str], bool] | None = None,
-                        prevalence: Mapping[str, int] | None = None) -> list[Evidence]:
-    """Rows × drugs, row-major so the answer reads in parallel: the two classes first, then what
+                        prevalence: Mapping[str, int] | None = None,
+                        class_labels: Callable[[str], list[str]] | None = None) -> list[Evidence]:
+    """Rows × drugs, row-major so the answer reads in parallel: the two classes first (the ATC class of
+    `class_labels`, "二氢吡啶衍生物（ATC C08CA）", and the class-term table's), then what
     differs — each drug's indications and reactions the other lacks, the shared ones said once — then
     dose, contraindications, pregnancy/lactation and interactions where the graph has them. A drug
     without any of these says so (`对比·说明`) instead of dropping out of the answer."""
@@ -98,11 +100,11 @@ def comparison_evidence(drugs: Sequence[Entity], read: FactReader,
         kind = d.properties.get("药品类型")
         kind_text = kind if isinstance(kind, str) else "、".join(kind or [])
         kinds = [k for k in re.split(r"[，,、]", _first_clause(kind_text)) if k and not REGULATORY.search(k)]
-        table = class_names_of(d.name)[:1]
+        table = [*(class_labels(d.id) if class_labels else [])[:1], *class_names_of(d.name)[:1]]
         spelled: dict[str, str] = {}
         for c in [*table, *cats, *kinds]:  # β—受体阻滞剂 ~ β受体阻滞剂
             spelled.setdefault(re.sub(r"[-—–·\s]", "", c), c)
-        cls = "、".join(list(spelled.values())[:2 if table else 3])  # the graph's categories are noisy
+        cls = "、".join(list(spelled.values())[:max(2, len(table))])  # the graph's categories are noisy
         treats = rank([f for f in facts if f.relation == RelType.INDICATED_FOR],
                       prose=prose_of([d], ("适应证", "适应症", "功能主治")), family="treats", described=described)
         adr = rank([f for f in facts if f.relation == RelType.ADVERSE_REACTION],

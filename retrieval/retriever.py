@@ -17,6 +17,7 @@ from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import GraphStore
 from kg.vocabulary import SAFETY_INTENTS
+from retrieval.drug_classes import DrugClassIndex, class_question
 from retrieval.evidence import OVERVIEW_PROPS, OVERVIEW_RELS, facts_to_evidence, property_evidence, prose_of
 from retrieval.fusion import rrf_merge
 from retrieval.graph_reader import GraphReader
@@ -105,6 +106,7 @@ class Retriever:
         self._snapshot = ""
         self._lock = threading.Lock()
         self._classes: ClassIndex | None = None
+        self._drug_classes: DrugClassIndex | None = None
         self._prevalence: dict[str, int] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -116,6 +118,7 @@ class Retriever:
             self._linker = EntityLinker(names, self.store.described_ids())
             self._linker.warm_up()
             self._classes = ClassIndex.build(names, self._linker)
+            self._drug_classes = DrugClassIndex(self.store)
             self._snapshot = self.store.snapshot()
             self.lexical.add_words((name for _, _, name, _ in names), key=self._snapshot)
         self.lexical.warm_up()
@@ -181,6 +184,10 @@ class Retriever:
         res = self.resolve(question, history)
         found, main = res.entities, res.main
         timings["link_ms"] = _ms(t0)
+        listed = self._class_members(question, res)
+        if listed is not None:
+            listed.timings_ms.update(timings, retrieve_ms=_ms(t0))
+            return listed
         # a near miss (a name the graph does not have) is never answered through a pair or a class
         paired = None if res.near_misses else self._two_entities(question, found, timings)
         if paired is not None:
@@ -422,7 +429,27 @@ class Retriever:
 
     def _pair_context(self) -> PairContext:
         return PairContext(self.linker, self.graph, self._classes.members if self._classes else {}, self._described,
-                           self.prevalence)
+                           self.prevalence, self.drug_classes.class_names_of, self.drug_classes.class_labels)
+
+    @property
+    def drug_classes(self) -> DrugClassIndex:
+        """The graph's drug classes (IN_CLASS edges), read at warm-up."""
+        if self._drug_classes is None:
+            self.warm_up()
+        assert self._drug_classes is not None
+        return self._drug_classes
+
+    def _class_members(self, question: str, res: Resolution) -> RetrievalResult | None:
+        """质子泵抑制剂有哪些: the class's members, citing the class edges (retrieval.drug_classes)."""
+        found = class_question(self.drug_classes, question, res.entities, res.near_misses)
+        if found is None:
+            return None
+        evidence, entities = found
+        for i, ev in enumerate(evidence, start=1):
+            ev.index = i
+        return RetrievalResult(question=question, resolved_question=question, entities=entities,
+                               intent=Intent(name="class_members", score=1.0, method="rule"), evidence=evidence,
+                               snapshot=self._snapshot)
 
     def _described(self, entity_id: str) -> bool:
         entry = self.linker.entry(entity_id)

@@ -37,6 +37,7 @@ SOURCES: dict[str, SourceEntry] = {
     "39health": SourceEntry("kg.sources.health39:Health39Source", "many", "disease.csv (GB18030)"),
     "caregpt": SourceEntry("kg.sources.caregpt:CareGPTSource", "one", "drug.json", extracted=True),
     "jsonl": SourceEntry("kg.sources.jsonl:JsonlSource", "many", "canonical JSONL files"),
+    "atc": SourceEntry("kg.sources.atc:AtcSource", "one", "atc_zh.csv (ATC codes with Chinese names)"),
 }
 #: other spellings of a registered name
 ALIASES = {"health39": "39health"}

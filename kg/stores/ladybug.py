@@ -92,6 +92,7 @@ class LadybugStore(GraphStore):
         self._copy: WorkingCopy | None = None  # a writer's private file, published on close()
         self._dirty = False  # something was written to the working copy
         self._legacy = False  # a read-only graph built before `prov` / `flag` existed
+        self._absent: set[RelType] = set()  # relationship tables a read-only graph predates
         self._reset_caches()
 
     def _reset_caches(self) -> None:
@@ -144,6 +145,8 @@ class LadybugStore(GraphStore):
             db, conn = open_read_only(ladybug, self.path)
             columns = _columns_of(conn, "Entity")
             self._legacy = bool(columns) and "prov" not in columns
+            # relationship types added after the graph was built (IN_CLASS): read as empty
+            self._absent = {t for t in RelType if not _columns_of(conn, t.value)}
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             copy = WorkingCopy(self.path)
@@ -497,6 +500,8 @@ class LadybugStore(GraphStore):
         One table scan per type: the fast path for bulk consumers (fine-tuning data, exports).
         """
         for t in [RelType(x) for x in rel_types] if rel_types else list(RelType):
+            if t in self._absent:
+                continue
             with self._lock:
                 cols = self._columns(Q.ALL_FACTS[t])
             rows = list(zip(*cols, strict=True))
@@ -506,6 +511,8 @@ class LadybugStore(GraphStore):
                        for a, an, b, bn, bt, ds, pred, flag in rows[start:start + batch_size]]
 
     def edge_rows(self, rel_type: RelType) -> list[EdgeRow]:
+        if RelType(rel_type) in self._absent:
+            return []
         with self._lock:
             cols = self._columns(Q.ALL_EDGES[RelType(rel_type)])
         cols[2:] = [[v or "" for v in c] for c in cols[2:]]  # dataset, flag never None
@@ -536,7 +543,7 @@ class LadybugStore(GraphStore):
     def stats(self) -> GraphStats:
         with self._lock:
             nodes = {t: int(n) for t, n in self._rows(Q.COUNT_BY_TYPE)}
-            rels = {t.value: int(self._rows(Q.COUNT_RELS[t])[0][0]) for t in RelType}
+            rels = {t.value: int(self._rows(Q.COUNT_RELS[t])[0][0]) for t in RelType if t not in self._absent}
             snap = self.snapshot()
         return GraphStats(nodes=nodes, relationships={k: v for k, v in rels.items() if v}, snapshot=snap)
 

@@ -446,3 +446,23 @@ class StoreContract:
         assert {f.target_name: f.flag for f in store.facts(a.id, [RelType.INDICATED_FOR])}["双盲"] == "trial_design"
         again = clean(store)
         assert again.changed == 0 and store.snapshot() == snap
+
+    def test_in_class_edges_and_category_nodes(self, store: GraphStore) -> None:
+        """Drug classes (issue 21): IN_CLASS edges with their derivation as dataset, read back by
+        `edge_rows`, facts and `set_flags`; the class node keyed by its code keeps its properties."""
+        drug = _drug("氯沙坦")
+        cls = Entity(id="eATC-C09CA", type=NodeType.CATEGORY, name="血管紧张素II拮抗药", aliases=["C09CA"],
+                     properties={"ATC代码": "C09CA", "级别": "4"}, sources=["inn-stem"], described=True)
+        store.upsert_entities([drug, cls])
+        rel = Relation(drug.id, RelType.IN_CLASS, cls.id, "inn-stem", "inn-stem")
+        store.upsert_relations([rel])
+        rows = store.edge_rows(RelType.IN_CLASS)
+        assert [(r.source_id, r.target_id, r.dataset, r.flag) for r in rows] == [(drug.id, cls.id, "inn-stem", "")]
+        facts = store.facts(drug.id, [RelType.IN_CLASS])
+        assert [(f.target_name, f.target_type, f.dataset, f.predicate) for f in facts] == [
+            ("血管紧张素II拮抗药", NodeType.CATEGORY, "inn-stem", "inn-stem")]
+        assert store.get_entity(cls.id).properties == {"ATC代码": "C09CA", "级别": "4"}  # type: ignore[union-attr]
+        assert [e.id for e in store.find_by_name("C09CA")] == [cls.id]
+        store.set_flags([Relation(drug.id, RelType.IN_CLASS, cls.id, "inn-stem", flag="superseded")])
+        assert [r.flag for r in store.edge_rows(RelType.IN_CLASS)] == ["superseded"]
+        assert _nonzero(store.stats().relationships) == {"IN_CLASS": 1}
