@@ -100,10 +100,11 @@ def comparison_evidence(drugs: Sequence[Entity], read: FactReader,
         kind = d.properties.get("药品类型")
         kind_text = kind if isinstance(kind, str) else "、".join(kind or [])
         kinds = [k for k in re.split(r"[，,、]", _first_clause(kind_text)) if k and not REGULATORY.search(k)]
-        table = [*(class_labels(d.id) if class_labels else [])[:1], *class_names_of(d.name)[:1]]
+        # the clinical class name of the class-term table first, then the ATC label
+        table = [*class_names_of(d.name)[:1], *(class_labels(d.id) if class_labels else [])[:1]]
         spelled: dict[str, str] = {}
-        for c in [*table, *cats, *kinds]:  # β—受体阻滞剂 ~ β受体阻滞剂
-            spelled.setdefault(re.sub(r"[-—–·\s]", "", c), c)
+        for c in [*table, *cats, *kinds]:  # β—受体阻滞剂 ~ β受体阻滞剂, 双胍类（ATC A10BA） ~ 双胍类
+            spelled.setdefault(re.sub(r"（ATC[^）]*）|[-—–·\s]", "", c), c)
         cls = "、".join(list(spelled.values())[:max(2, len(table))])  # the graph's categories are noisy
         treats = rank([f for f in facts if f.relation == RelType.INDICATED_FOR],
                       prose=prose_of([d], ("适应证", "适应症", "功能主治")), family="treats", described=described)
