@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
-from retrieval.evidence import facts_to_evidence, property_source, prose_of
+from retrieval.class_terms import class_names_of
+from retrieval.evidence import property_source, prose_of
 from retrieval.ranking import rank
 from retrieval.types import Evidence
 
@@ -28,8 +29,10 @@ FactReader = Callable[[str, Sequence[RelType], Direction], list[Fact]]
 #: Prose of a drug that can state an interaction or a warning about another drug or about alcohol.
 INTERACTION_PROPS = ("药物相互作用", "相互作用", "注意事项", "禁忌证", "禁忌", "不良反应")
 CLASS_PROPS = ("药品类型", "分类", "用途分类")
-COMPARE_ROWS = ("分类", "主要适应症", "主要不良反应", "禁忌")
+COMPARE_ROWS = ("分类", "主要适应症", "主要不良反应", "常用剂量", "禁忌", "妊娠/哺乳", "相互作用要点")
 COMPARE_FIELD = "对比·"
+#: Rows the comparison table shows that an answer's text folds (it leads with class, indications, reactions, 禁忌).
+TABLE_ONLY_FIELDS = frozenset(f"对比·{r}" for r in ("常用剂量", "妊娠/哺乳", "相互作用要点"))
 CLASS_MIN = 5
 MAX_SENTENCES = 3
 MAX_CLASS_MEMBERS = 3
@@ -38,7 +41,7 @@ _SENT = re.compile(r"(?<=[。；;！？])")
 _VERB = re.compile(r"^(?:喝|饮|吃|服|用|抽|吸)")
 _CAT_SPLIT = re.compile(r"[，,、；;/及和与]")
 #: Regulatory labels in 药品类型 / 分类 (医保, 处方药 …) say nothing about what the drug is.
-_REGULATORY = re.compile(r"医保|处方|OTC|基本药物|甲类|乙类|工伤|生育|国家|保险")
+REGULATORY = re.compile(r"医保|处方|OTC|基本药物|甲类|乙类|工伤|生育|国家|保险")
 #: Prose words for a non-drug thing a question names with its stem (酒 → 乙醇, 双硫仑样反应).
 SYNONYMS: dict[str, tuple[str, ...]] = {"酒": ("乙醇", "双硫仑", "酒精")}
 _CAT_END = re.compile(r"(?:药物|药|类|剂|制剂)$")
@@ -57,27 +60,6 @@ def category_terms(categories: Iterable[str]) -> list[str]:
                 if len(t) >= 2 and t not in out:
                     out.append(t)
     return out
-
-
-def terms_of(entity: Entity, facts: Iterable[Fact], class_names: Sequence[str] = ()) -> tuple[list[str], list[str]]:
-    """How a drug can be named in another drug's text: (name, ingredient, aliases; class words).
-    `class_names`: its ATC / stem classes as text names them (retrieval.drug_classes), used as given."""
-    names = [entity.name, core_name(entity.name), *entity.aliases]
-    cats: list[str] = []
-    for f in facts:
-        if f.flag:
-            continue
-        if f.relation == RelType.HAS_INGREDIENT and len(f.target_name) >= 2:
-            names.append(f.target_name)
-        elif f.relation == RelType.IN_CATEGORY:
-            cats.append(f.target_name)
-    for key in CLASS_PROPS:
-        value = entity.properties.get(key)
-        if value:
-            cats += [value] if isinstance(value, str) else list(value)
-    out = [n for n in dict.fromkeys(names) if len(n) >= 2 and not n.isascii()]
-    words = [t for t in category_terms(cats) if t not in out and not _REGULATORY.search(t)]
-    return out, list(dict.fromkeys([*[c for c in class_names if c not in out], *words]))
 
 
 def sentences_naming(entity: Entity, terms: Sequence[str], props: Sequence[str] = INTERACTION_PROPS,
@@ -100,62 +82,89 @@ def sentences_naming(entity: Entity, terms: Sequence[str], props: Sequence[str] 
     return out
 
 
-def interaction_evidence(a: Entity, b: Entity, read: FactReader,
-                         class_names: Callable[[str], list[str]] | None = None) -> list[Evidence]:
-    """What A's and B's facts and prose say about each other by name, then by class (the
-    graph's categories and 药品类型, and with `class_names` the drug's ATC classes: a sentence on
-    大环内酯类 or 非甾体抗炎药 concerns every member)."""
-    terms = {e.id: terms_of(e, read(e.id, [RelType.HAS_INGREDIENT, RelType.IN_CATEGORY], Direction.OUT),
-                            class_names(e.id) if class_names else ())
-             for e in (a, b)}
-    named: list[Evidence] = []
-    by_class: list[Evidence] = []
-    taken: set[str] = set()
-    for x, y in ((a, b), (b, a)):
-        names, classes = terms[y.id]
-        inter = [f for f in read(x.id, [RelType.INTERACTS_WITH], Direction.BOTH)
-                 if len(f.target_name) >= 2 and any(t in f.target_name or f.target_name in t for t in names)]
-        named += facts_to_evidence(x, inter)
-        named += sentences_naming(x, names, skip=taken)
-    for x, y in ((a, b), (b, a)):
-        by_class += sentences_naming(x, terms[y.id][1], skip=taken)
-    return named + by_class
-
-
 def comparison_evidence(drugs: Sequence[Entity], read: FactReader,
                         described: Callable[[str], bool] | None = None,
                         prevalence: Mapping[str, int] | None = None,
                         class_labels: Callable[[str], list[str]] | None = None) -> list[Evidence]:
-    """Rows × drugs, row-major so the answer reads in parallel. The 分类 row leads with the ATC
-    class (`class_labels`: "二氢吡啶衍生物（ATC代码 C08CA）"), then the sources' class text."""
-    cells: dict[str, list[Evidence]] = defaultdict(list)
+    """Rows × drugs, row-major so the answer reads in parallel: the two classes first (the ATC class of
+    `class_labels`, "二氢吡啶衍生物（ATC C08CA）", and the class-term table's), then what
+    differs — each drug's indications and reactions the other lacks, the shared ones said once — then
+    dose, contraindications, pregnancy/lactation and interactions where the graph has them. A drug
+    without any of these says so (`对比·说明`) instead of dropping out of the answer."""
+    lists: dict[str, dict[str, list[str]]] = {}
+    values: dict[str, dict[str, str]] = {}
     for d in drugs:
         facts = read(d.id, [RelType.IN_CATEGORY, RelType.INDICATED_FOR, RelType.ADVERSE_REACTION,
-                            RelType.CONTRAINDICATED], Direction.OUT)
+                            RelType.CONTRAINDICATED, RelType.INTERACTS_WITH], Direction.OUT)
         cats = [f.target_name for f in facts if f.relation == RelType.IN_CATEGORY and not f.flag]
         kind = d.properties.get("药品类型")
         kind_text = kind if isinstance(kind, str) else "、".join(kind or [])
-        kinds = [k for k in re.split(r"[，,、]", _first_clause(kind_text)) if k and not _REGULATORY.search(k)]
-        atc = class_labels(d.id) if class_labels else []
-        cls = "、".join([*atc[:2], *list(dict.fromkeys(c for c in [*cats, *kinds] if c not in atc))[:3 - min(2, len(atc))]])
+        kinds = [k for k in re.split(r"[，,、]", _first_clause(kind_text)) if k and not REGULATORY.search(k)]
+        # the clinical class name of the class-term table first, then the ATC label
+        table = [*class_names_of(d.name)[:1], *(class_labels(d.id) if class_labels else [])[:1]]
+        spelled: dict[str, str] = {}
+        for c in [*table, *cats, *kinds]:  # β—受体阻滞剂 ~ β受体阻滞剂, 双胍类（ATC A10BA） ~ 双胍类
+            spelled.setdefault(re.sub(r"（ATC[^）]*）|[-—–·\s]", "", c), c)
+        cls = "、".join(list(spelled.values())[:max(2, len(table))])  # the graph's categories are noisy
         treats = rank([f for f in facts if f.relation == RelType.INDICATED_FOR],
                       prose=prose_of([d], ("适应证", "适应症", "功能主治")), family="treats", described=described)
         adr = rank([f for f in facts if f.relation == RelType.ADVERSE_REACTION],
                    prose=prose_of([d], ("不良反应",)), family=RelType.ADVERSE_REACTION.value, described=described,
                    prevalence=prevalence)
         contra = rank([f for f in facts if f.relation == RelType.CONTRAINDICATED], family="contra")
-        values = {
+        inter = [f.target_name for f in facts if f.relation == RelType.INTERACTS_WITH and not f.flag]
+        lists[d.id] = {"主要适应症": treats.names, "主要不良反应": adr.names}
+        values[d.id] = {
             "分类": cls,
-            "主要适应症": "、".join(treats.names[:4]) or _first_clause(_prop(d, ("适应证", "适应症", "功能主治"))),
-            "主要不良反应": "、".join(adr.names[:4]) or _first_clause(_prop(d, ("不良反应",))),
+            "主要适应症": _first_clause(_prop(d, ("适应证", "适应症", "功能主治"))),
+            "主要不良反应": _first_clause(_prop(d, ("不良反应",))),
+            "常用剂量": _first_clause(_prop(d, ("用法用量", "用量")), 50),
             "禁忌": "、".join(contra.names[:3]) or _first_clause(_prop(d, ("禁忌证", "禁忌"))),
+            "妊娠/哺乳": _sentence_with(d, PREGNANCY_PROPS, _PREGNANCY),
+            "相互作用要点": "、".join(list(dict.fromkeys(inter))[:3]) or _first_clause(_prop(d, ("药物相互作用",)), 50),
         }
-        for row, value in values.items():
+    for i, d in enumerate(drugs):  # the listed rows: what this drug has and the others lack
+        for row, names in lists[d.id].items():
+            others = {_key(n) for o in drugs if o.id != d.id for n in lists[o.id][row]}
+            own = [n for n in names if _key(n) not in others][:4]
+            shared = [n for n in names if _key(n) in others][:2]
+            if own or shared:
+                note = f"（二者均有：{'、'.join(shared)}）" if shared and (i == 0 or not own) else ""
+                values[d.id][row] = "、".join(own) + note if own else f"与{drugs[1 - i].name if len(drugs) == 2 else '其他药品'}相同：{'、'.join(shared)}"
+    out: list[Evidence] = []
+    for row in COMPARE_ROWS:
+        for d in drugs:
+            value = values[d.id].get(row, "")
             if value:
-                cells[row].append(Evidence(index=0, entity_id=d.id, entity_name=d.name, entity_type=d.type.value,
-                                           field=f"{COMPARE_FIELD}{row}", text=f"{d.name}的{row}：{value}",
-                                           source=",".join(d.sources), origin="kg"))
-    return [ev for row in COMPARE_ROWS for ev in cells.get(row, [])]
+                out.append(_cell(d, f"{COMPARE_FIELD}{row}", f"{d.name}的{row}：{value}"))
+    for d in drugs:
+        if not any(e.entity_id == d.id for e in out):
+            out.append(_cell(d, f"{COMPARE_FIELD}说明", f"{d.name}：知识库中没有其分类、适应症、不良反应等可对比的信息"))
+    return out
+
+
+def _cell(d: Entity, field_name: str, text: str) -> Evidence:
+    return Evidence(index=0, entity_id=d.id, entity_name=d.name, entity_type=d.type.value, field=field_name,
+                    text=text, source=",".join(d.sources), origin="kg")
+
+
+def _key(name: str) -> str:
+    """高血压病 ~ 高血压 when comparing two drugs' lists."""
+    return name[:-1] if len(name) >= 3 and name[-1] in "病症" else name
+
+
+PREGNANCY_PROPS = ("孕妇及哺乳期妇女用药", "注意事项", "禁忌证", "禁忌")
+_PREGNANCY = re.compile(r"孕|妊娠|哺乳")
+
+
+def _sentence_with(entity: Entity, keys: Sequence[str], pattern: re.Pattern[str], limit: int = 50) -> str:
+    """The first sentence of the entity's texts that matches `pattern`, clipped."""
+    for key in keys:
+        for s in _SENT.split(_prop(entity, (key,))):
+            s = s.strip().rstrip("。；; ")
+            if len(re.sub(r"^[\d(（)）.、．]+", "", s)) >= 8 and pattern.search(s):
+                return s if len(s) <= limit else s[:limit].rstrip("，、") + "…"
+    return ""
 
 
 def _prop(entity: Entity, keys: Sequence[str]) -> str:

@@ -22,6 +22,19 @@ from retrieval.evidence import OVERVIEW_PROPS, OVERVIEW_RELS, facts_to_evidence,
 from retrieval.fusion import rrf_merge
 from retrieval.graph_reader import GraphReader
 from retrieval.intents import BY_NAME, Fetch, IntentClassifier, implied_types, is_follow_up
+from retrieval.interactions import (
+    PairContext,
+    PairFinding,
+    class_of_stem,
+    drug_and_class,
+    drug_and_other,
+    has_products,
+    names_a_class,
+    other_of,
+    pair_follow_up,
+    pair_partner,
+    two_drugs,
+)
 from retrieval.lexical import LexicalMatcher
 from retrieval.linking import EntityLinker
 from retrieval.pairs import (
@@ -29,9 +42,7 @@ from retrieval.pairs import (
     MAX_CLASS_SCAN,
     SYNONYMS,
     ClassIndex,
-    comparison_evidence,
     condition_terms,
-    interaction_evidence,
     other_terms,
     sentences_naming,
 )
@@ -152,8 +163,9 @@ class Retriever:
         if own.near_misses:
             return Resolution(own.entities, None, own.near_misses, "near_miss")
         main = main_entity(own.entities)
-        if main is not None:
-            return Resolution(own.entities, main)
+        if main is not None:  # 能和克拉霉素一起吃吗 after 辛伐他汀: the earlier drug completes the pair
+            partner = pair_partner(question, own.entities, history, self.linker, main_entity, MAX_HISTORY_TURNS)
+            return Resolution([*own.entities, partner] if partner else own.entities, main)
         if not is_follow_up(question, self.intents):
             return Resolution(own.entities, None, refusal="not_follow_up" if history else "no_entity")
         for turn in list(reversed(history))[:MAX_HISTORY_TURNS]:
@@ -324,10 +336,15 @@ class Retriever:
     # -- two entities: interaction / comparison (retrieval.pairs) ----------------------------
     def _two_entities(self, question: str, found: list[LinkedEntity], timings: dict[str, float]) -> RetrievalResult | None:
         """X和Y能一起吃吗 / X和Y有什么区别 / 喝酒后能吃头孢吗: evidence about the pair, or None."""
-        linked = [e for e in found if e.score >= LINK_THRESHOLD and e.method != "history"]
-        drugs = list({e.id: e for e in linked if e.type == NodeType.DRUG.value}.values())
+        pairing = pair_follow_up(question)  # an earlier turn's drug is one of the pair (resolve)
+        linked = [e for e in found if e.score >= LINK_THRESHOLD and (e.method != "history" or pairing)]
+        drugs = sorted({e.id: e for e in linked if e.type == NodeType.DRUG.value}.values(),
+                       key=lambda e: (e.method != "history", e.start))  # the question's order
         # a mention-only "drug" named like a class (他汀类) is the class, not a drug
-        drugs = [d for d in drugs if self._described(d.id) or not (self._classes and self._classes.find(d.mention))]
+        drugs = [d for d in drugs if self._described(d.id) or not (cls := self._classes and self._classes.find(d.mention))
+                 or not names_a_class(d.mention, cls[0]) or has_products(d.name, self.linker)]
+        allergy = other_of(question, [])  # 对阿司匹林过敏能吃布洛芬吗: the allergen is not a drug taken
+        drugs = [d for d in drugs if not (allergy and d.mention and d.mention in allergy)] or drugs
         text = question
         for e in linked:
             text = text.replace(e.mention, "") if e.mention else text
@@ -340,17 +357,19 @@ class Retriever:
             return None
         intent = Intent(name=name or "interaction", score=1.0, method="rule")
         evidence: list[Evidence] = []
+        finding: PairFinding | None = None
         entities = found
-        if len(drugs) >= 2 and intent.name in ("interaction", "comparison"):
-            pair = self.graph.entities([drugs[0].id, drugs[1].id])
-            if len(pair) < 2:
-                return None
-            if intent.name == "comparison":
-                evidence = comparison_evidence(pair, self.graph.facts, self._described, self.prevalence,
-                                               self.drug_classes.class_labels)
-            else:
-                evidence = interaction_evidence(pair[0], pair[1], self.graph.facts, self.drug_classes.class_names_of)
-                evidence += self._kg_evidence(pair[0], intent, question)
+        if len(drugs) >= 2 and intent.name in ("interaction", "comparison"):  # retrieval.interactions
+            evidence, finding = two_drugs(self._pair_context(), drugs, intent.name == "comparison")
+        elif len(drugs) == 1 and (other := other_of(question, [drugs[0].mention])):
+            evidence, finding = drug_and_other(self._pair_context(), drugs[0], other)
+            intent = Intent(name="contraindication" if finding and finding.kind == "allergy" else "interaction",
+                            score=1.0, method="rule")
+            entities = [drugs[0], *[e for e in found if e.id != drugs[0].id]]
+        elif len(drugs) == 1 and intent.name == "interaction" and (hit := self._classes and self._classes.find(
+                question, [(drugs[0].start, drugs[0].end)])) and (cls := class_of_stem(hit[0], question)):
+            evidence, finding = drug_and_class(self._pair_context(), drugs[0], hit[0], cls, hit[1],
+                                               hit[2] < drugs[0].start)  # 他汀类和红霉素能一起吃吗
         elif len(drugs) == 1 and len(linked) > 1:
             # "肾功能不全能吃阿司匹林吗", "吃阿司匹林能喝酒吗": the drug's sentences naming the other thing
             drug = self.graph.entity(drugs[0].id)
@@ -383,7 +402,8 @@ class Retriever:
         for i, ev in enumerate(evidence, start=1):
             ev.index = i
         return RetrievalResult(question=question, resolved_question=question, entities=entities, intent=intent,
-                               evidence=evidence, snapshot=self._snapshot, timings_ms=timings)
+                               evidence=evidence, pair=finding.typed(evidence) if finding else None,
+                               snapshot=self._snapshot, timings_ms=timings)
 
     def _class_evidence(self, question: str, linked: list[LinkedEntity],
                         drugs: list[LinkedEntity]) -> tuple[list[Evidence], list[LinkedEntity]]:
@@ -410,6 +430,10 @@ class Retriever:
                 chosen.append(LinkedEntity(id=entity.id, name=entity.name, type=entity.type.value, mention=stem,
                                            score=0.9, method="class"))
         return evidence, chosen
+
+    def _pair_context(self) -> PairContext:
+        return PairContext(self.linker, self.graph, self._classes.members if self._classes else {}, self._described,
+                           self.prevalence, self.drug_classes.class_names_of, self.drug_classes.class_labels)
 
     @property
     def drug_classes(self) -> DrugClassIndex:

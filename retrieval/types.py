@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel, Field
 
 
@@ -60,6 +62,24 @@ class Evidence(BaseModel):
     origin: str = Field(default="kg", description="kg | dense | lexical")
 
 
+class Verdict(StrEnum):
+    """What two drugs' label texts say about taking them together (retrieval.interactions), strongest first."""
+
+    AVOID = "避免合用"
+    CAUTION = "慎用"
+    MONITOR = "需监测"
+    LISTED = "有相互作用记载"  # listed as interacting, the text does not say how much
+    NOT_FOUND = "未见记载"
+
+
+class PairVerdict(BaseModel):
+    """The verdict of an interaction question: said once, first, citing the sentences it rests on."""
+
+    drugs: list[str]
+    verdict: Verdict
+    evidence: list[int] = Field(default_factory=list, description="indices of the evidence it rests on")
+
+
 class RetrievalResult(BaseModel):
     question: str
     resolved_question: str = Field(description="question with follow-up references resolved")
@@ -70,5 +90,6 @@ class RetrievalResult(BaseModel):
                          "not_follow_up | history_near_miss | not_medical | ''")
     intent: Intent
     evidence: list[Evidence] = []
+    pair: PairVerdict | None = Field(default=None, description="interaction questions: the pair's verdict")
     snapshot: str = ""
     timings_ms: dict[str, float] = {}

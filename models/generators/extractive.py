@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from kg.vocabulary import SAFETY_FIELDS, SAFETY_INTENTS
 from models.generators.base import GenerationRequest, Generator
 from models.generators.focus import Qualifier, clip, is_fee, qualifiers, select, sentences
+from retrieval.pairs import TABLE_ONLY_FIELDS
 from retrieval.types import Evidence
 
 #: Evidence fields that make up the drug safety note when the question is about something else.
@@ -204,7 +205,8 @@ class ExtractiveGenerator(Generator):
                 if more:  # further corroborated items of the asked list, after the direct answer
                     yield 0, f"其余还有：{'、'.join(more)}{_marks(indices)}。"
                 continue
-            if indices[0] in focused or (listed and ev_field(indices[0]).startswith(LIST_PROSE)):
+            if indices[0] in focused or (listed and ev_field(indices[0]).startswith(LIST_PROSE)) or \
+                    ev_field(indices[0]) in TABLE_ONLY_FIELDS:  # the comparison table shows these rows
                 folded += indices  # said already, or summarized by the ranked list above
                 continue
             text, cut = clip([s for s in sentences(body)], PROSE_CHARS)

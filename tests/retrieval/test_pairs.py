@@ -10,6 +10,7 @@ from kg.stores.ladybug import LadybugStore
 from models.comparison import comparison_from
 from retrieval.pairs import ClassIndex, category_terms, condition_terms, other_terms
 from retrieval.retriever import Retriever
+from retrieval.types import Verdict
 
 ASPIRIN, CLOPIDOGREL = "阿司匹林", "氯吡格雷"
 _DRUGS = [
@@ -47,9 +48,11 @@ def test_interaction_names_the_other_drug_first_then_its_class(retriever: Retrie
     res = retriever.retrieve("阿司匹林和氯吡格雷能一起吃吗")
     assert res.intent.name == "interaction"
     texts = [e.text for e in res.evidence]
-    assert "与阿司匹林同用可能增加胃肠道出血" in texts[0]  # names the drug itself
+    assert texts[0].startswith("阿司匹林与氯吡格雷合用：慎用")  # the verdict first, from the sentences' words
+    assert res.pair is not None and res.pair.verdict == Verdict.CAUTION and 1 in res.pair.evidence
+    assert "与阿司匹林同用可能增加胃肠道出血" in texts[1]  # names the drug itself
     by_class = next(t for t in texts if "血小板聚集" in t)  # 抗血小板药 → 血小板
-    assert texts.index(by_class) > 0 and "降糖" not in by_class
+    assert texts.index(by_class) > 1 and "降糖" not in by_class
 
 
 def test_comparison_rows_and_table(retriever: Retriever) -> None:
@@ -62,7 +65,8 @@ def test_comparison_rows_and_table(retriever: Retriever) -> None:
     table = comparison_from(res.evidence)
     assert table is not None and [r.name for r in table.entities] == [ASPIRIN, CLOPIDOGREL]
     row = next(r for r in table.rows if r.label == "分类")
-    assert row.cells == ["解热镇痛药", "抗血小板药"] and row.citations == [[1], [2]]
+    # the class-term table's class leads, the graph's own categories follow
+    assert row.cells == ["非甾体抗炎药、解热镇痛药", "抗血小板药"] and row.citations == [[1], [2]]
 
 
 def test_a_drug_class_in_the_question_answers_from_its_members(retriever: Retriever) -> None:
