@@ -34,8 +34,9 @@ from retrieval.pairs import (
     other_terms,
     sentences_naming,
 )
+from retrieval.qualifiers import find_qualifiers, is_condition_follow_up, with_condition
 from retrieval.ranking import adverse_prevalence
-from retrieval.types import Evidence, Intent, LinkedEntity, NearMiss, RetrievalResult
+from retrieval.types import Evidence, Intent, LinkedEntity, NearMiss, Qualifiers, RetrievalResult
 
 #: Passages (dense/lexical) that may follow the KG facts of a specific question.
 PASSAGES_AFTER_FACTS = 3
@@ -58,6 +59,7 @@ class Resolution:
     main: LinkedEntity | None
     near_misses: list[NearMiss] = field(default_factory=list)
     refusal: str = ""
+    qualifiers: Qualifiers = field(default_factory=Qualifiers)
 #: Disease / symptom questions about what to do: drugs, plus checks and the department.
 CARE_INTENTS = {"treatment", "drug"}
 #: Intents whose lists pool the same-ingredient entries into the asked drug's one ranked list.
@@ -147,20 +149,34 @@ class Retriever:
         own = self.linker.analyse(question, prefer=prefer)
         if own.near_misses:
             return Resolution(own.entities, None, own.near_misses, "near_miss")
+        qualifiers = find_qualifiers(question, own.entities)
         main = main_entity(own.entities)
         if main is not None:
-            return Resolution(own.entities, main)
+            linked = [e for e in own.entities if e.score >= LINK_THRESHOLD]
+            if history and is_condition_follow_up(question, linked, self.intents):
+                # "孩子咳嗽能用吗" after a drug turn: 咳嗽 is the condition asked about, the drug stays
+                earlier = self._inherit(history, prefer)
+                if earlier.main is not None and earlier.main.type in (NodeType.DRUG.value, NodeType.INGREDIENT.value):
+                    return Resolution([earlier.main, *own.entities], earlier.main,
+                                      qualifiers=with_condition(qualifiers, main))
+            return Resolution(own.entities, main, qualifiers=qualifiers)
         if not is_follow_up(question, self.intents):
             return Resolution(own.entities, None, refusal="not_follow_up" if history else "no_entity")
+        earlier = self._inherit(history, prefer)
+        return Resolution([*earlier.entities, *own.entities], earlier.main, earlier.near_misses,
+                          earlier.refusal, qualifiers)
+
+    def _inherit(self, history: Sequence[str], prefer: Sequence[NodeType]) -> Resolution:
+        """The entity of the latest earlier turn that names one (method `history`), or why none."""
         for turn in list(reversed(history))[:MAX_HISTORY_TURNS]:
             earlier = self.linker.analyse(turn, prefer=prefer)
             if earlier.near_misses:
-                return Resolution(own.entities, None, earlier.near_misses, "history_near_miss")
+                return Resolution([], None, earlier.near_misses, "history_near_miss")
             found = main_entity(earlier.entities)
             if found is not None:
                 inherited = found.model_copy(update={"method": "history", "start": -1, "end": -1})
-                return Resolution([inherited, *own.entities], inherited)
-        return Resolution(own.entities, None, refusal="no_entity")
+                return Resolution([inherited], inherited)
+        return Resolution([], None, refusal="no_entity")
 
     # -- retrieval -------------------------------------------------------------------------
     def retrieve(self, question: str, history: Sequence[str] = (), top_k: int | None = None) -> RetrievalResult:
@@ -173,11 +189,12 @@ class Retriever:
         paired = None if res.near_misses else self._two_entities(question, found, timings)
         if paired is not None:
             paired.timings_ms["retrieve_ms"] = _ms(t0)
+            paired.qualifiers = res.qualifiers
             return paired
         if main is None:
             intent = self.intents.classify(question, None)
             return RetrievalResult(question=question, resolved_question=question, entities=found,
-                                   near_misses=res.near_misses, refusal=res.refusal,
+                                   near_misses=res.near_misses, refusal=res.refusal, qualifiers=res.qualifiers,
                                    intent=intent, evidence=[], snapshot=self._snapshot, timings_ms=timings)
         t1 = time.perf_counter()
         mention = main.mention if main.method != "history" else ""
@@ -188,7 +205,7 @@ class Retriever:
             # nothing medical was asked and the name is a small part of the question
             # ("太阳系有几颗行星" mentions 太阳): not a question about that entity
             return RetrievalResult(question=question, resolved_question=question, entities=found,
-                                   refusal="not_medical", intent=intent, evidence=[], snapshot=self._snapshot,
+                                   refusal="not_medical", qualifiers=res.qualifiers, intent=intent, evidence=[], snapshot=self._snapshot,
                                    timings_ms=timings)
 
         t2 = time.perf_counter()
@@ -218,7 +235,8 @@ class Retriever:
             ev.index = i
         timings["retrieve_ms"] = _ms(t0)
         return RetrievalResult(question=question, resolved_question=resolved, entities=found, intent=intent,
-                               evidence=evidence, snapshot=self._snapshot, timings_ms=timings)
+                               qualifiers=res.qualifiers, evidence=evidence, snapshot=self._snapshot,
+                               timings_ms=timings)
 
     def _kg_evidence(self, entity: Entity, intent: Intent, question: str = "") -> list[Evidence]:
         spec = BY_NAME[intent.name]
