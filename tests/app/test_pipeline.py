@@ -87,6 +87,8 @@ def test_health_reports_snapshot(service: QAService) -> None:
 @pytest.mark.parametrize(("question", "history", "note"), [
     ("菲布司他片的适应症是什么？", [], "注：问题中的“菲布司他片”按拼写相近的“非布司他片”回答"),
     ("有什么副作用", ["非布司他片的适应症是什么？"], "注：本轮问题没有写出药品或疾病名称，按上文的“非布司他片”回答。"),
+    # a disease in a drug follow-up is the patient's condition, not a new topic (issue 17 point 5)
+    ("痛风发作时一天吃几次", ["非布司他片的适应症是什么？"], "注：本轮问题中的“痛风”是用药的情况，按上文的“非布司他片”回答。"),
     ("非布司他片的适应症是什么？", [], ""),
 ])
 def test_the_answer_says_how_its_entity_was_matched(service: QAService, question: str, history: list[str],
