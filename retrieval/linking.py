@@ -186,6 +186,13 @@ class EntityLinker:
     def entry(self, entity_id: str) -> NameEntry | None:
         return self._by_id.get(entity_id)
 
+    def described_named(self, name: str, type_: NodeType) -> NameEntry | None:
+        """The described entity of `type_` whose own name is `name` (no alias, no variant), if any."""
+        for cand in self._keys.get(normalize_name(name), []):
+            if cand.method == "exact" and cand.entry.described and cand.entry.type == type_:
+                return cand.entry
+        return None
+
     def same_ingredient(self, name: str, limit: int = 3) -> list[NameEntry]:
         """Described drugs whose name reduces to the same ingredient ("尼麦角林片" for "尼麦角林胶囊")."""
         key = core_name(name)

@@ -80,6 +80,17 @@ def is_condition_follow_up(question: str, own: Sequence[LinkedEntity], classifie
                                not any(BY_NAME[n].plan(NodeType(t)) for t in _CLINICAL) for n in names)
 
 
+#: A phase that names its own disease entry: 胰腺炎 + 急性期 → 急性胰腺炎 (when the graph describes it).
+#: An attack is not one: 支气管炎 + 急性发作 is an exacerbation, not 急性支气管炎.
+PHASE_PREFIXES: dict[str, str] = {"acute": "急性", "chronic": "慢性"}
+
+
+def phase_name(qualifiers: Qualifiers, disease: str) -> str:
+    """The name of the phase's own disease entry to look for ("急性胰腺炎"), or ''."""
+    prefix = PHASE_PREFIXES.get(qualifiers.phase, "")
+    return f"{prefix}{disease}" if prefix and not disease.startswith(tuple(PHASE_PREFIXES.values())) else ""
+
+
 def with_condition(qualifiers: Qualifiers, condition: LinkedEntity) -> Qualifiers:
     """The qualifiers plus the condition named in a drug follow-up."""
     return qualifiers.model_copy(update={"condition": condition.name, "condition_id": condition.id})

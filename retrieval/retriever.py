@@ -34,7 +34,7 @@ from retrieval.pairs import (
     other_terms,
     sentences_naming,
 )
-from retrieval.qualifiers import find_qualifiers, is_condition_follow_up, with_condition
+from retrieval.qualifiers import find_qualifiers, is_condition_follow_up, phase_name, with_condition
 from retrieval.ranking import adverse_prevalence
 from retrieval.types import Evidence, Intent, LinkedEntity, NearMiss, Qualifiers, RetrievalResult
 
@@ -60,6 +60,7 @@ class Resolution:
     near_misses: list[NearMiss] = field(default_factory=list)
     refusal: str = ""
     qualifiers: Qualifiers = field(default_factory=Qualifiers)
+    turn: str = ""  # the earlier turn an inherited entity comes from
 #: Disease / symptom questions about what to do: drugs, plus checks and the department.
 CARE_INTENTS = {"treatment", "drug"}
 #: Intents whose lists pool the same-ingredient entries into the asked drug's one ranked list.
@@ -163,8 +164,15 @@ class Retriever:
         if not is_follow_up(question, self.intents):
             return Resolution(own.entities, None, refusal="not_follow_up" if history else "no_entity")
         earlier = self._inherit(history, prefer)
+        if earlier.main is not None and earlier.main.type == NodeType.DISEASE.value:
+            # "急性期怎么治疗" after 胰腺炎: the phase's own entry (急性胰腺炎) when the graph describes one
+            entry = self.linker.described_named(phase_name(qualifiers, earlier.main.name), NodeType.DISEASE)
+            if entry is not None:
+                refined = earlier.main.model_copy(update={"id": entry.id, "name": entry.name})
+                qualifiers = qualifiers.model_copy(update={"refined_from": earlier.main.name})
+                earlier = Resolution([refined], refined, turn=earlier.turn)
         return Resolution([*earlier.entities, *own.entities], earlier.main, earlier.near_misses,
-                          earlier.refusal, qualifiers)
+                          earlier.refusal, qualifiers, earlier.turn)
 
     def _inherit(self, history: Sequence[str], prefer: Sequence[NodeType]) -> Resolution:
         """The entity of the latest earlier turn that names one (method `history`), or why none."""
@@ -175,7 +183,7 @@ class Retriever:
             found = main_entity(earlier.entities)
             if found is not None:
                 inherited = found.model_copy(update={"method": "history", "start": -1, "end": -1})
-                return Resolution([inherited], inherited)
+                return Resolution([inherited], inherited, turn=turn)
         return Resolution([], None, refusal="no_entity")
 
     # -- retrieval -------------------------------------------------------------------------
@@ -199,6 +207,10 @@ class Retriever:
         t1 = time.perf_counter()
         mention = main.mention if main.method != "history" else ""
         intent = self.intents.classify(question, NodeType(main.type), mention)
+        if res.turn and res.qualifiers.words and intent.method != "rule":
+            # "孩子呢？" after "腹泻吃什么药？": the earlier question asked again for the qualifier
+            earlier = self.intents.classify(res.turn, NodeType(main.type), main.mention)
+            intent = earlier if earlier.method == "rule" else intent
         timings["intent_ms"] = _ms(t1)
         resolved = question if main.method != "history" else f"{main.name}：{question}"
         if intent.method == "default" and main.method != "history" and _coverage(question, main.mention) < 0.5:

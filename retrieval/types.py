@@ -51,6 +51,7 @@ class Qualifiers(BaseModel):
                             "renal | allergic | ''")
     condition: str = Field(default="", description="the symptom or disease a drug follow-up names (咳嗽)")
     condition_id: str = ""
+    refined_from: str = Field(default="", description="the inherited entity a phase refined (胰腺炎 → 急性胰腺炎)")
     words: list[str] = Field(default_factory=list, description="the qualifier words as written, in order")
 
     @property

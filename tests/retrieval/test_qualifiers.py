@@ -24,12 +24,16 @@ _DESCRIBED: list[tuple[str, NodeType, list[str], dict[str, str]]] = [
     ("胰腺炎", D, [], {"简介": "胰腺的炎症。"}),
     ("偏头痛", D, [], {"简介": "反复发作的一侧头痛。"}),
     ("急性胃炎", D, [], {"简介": "胃黏膜的急性炎症。"}),
+    ("胃炎", D, [], {"简介": "胃黏膜的炎症。"}),
+    ("腹泻", D, [], {"简介": "排便次数增多。"}),
+    ("蒙脱石散", DR, [], {"适应证": "用于成人及儿童急、慢性腹泻。"}),
 ]
 #: noisy mention-only nodes, as in the real graph
 _MENTIONED = [("急性", S), ("急性期", S), ("喉痛", S)]
 _RELATIONS = [("奥扎格雷", RelType.INDICATED_FOR, "急性期"), ("胰腺炎", RelType.TREATED_BY, "胰酶肠溶胶囊"),
               ("偏头痛", RelType.TREATED_BY, "舒马普坦"), ("喉痛片", RelType.INDICATED_FOR, "喉痛"),
-              ("右美沙芬", RelType.INDICATED_FOR, "咳嗽")]
+              ("右美沙芬", RelType.INDICATED_FOR, "咳嗽"), ("胃炎", RelType.TREATED_BY, "胰酶肠溶胶囊"),
+              ("急性胃炎", RelType.TREATED_BY, "胰酶肠溶胶囊"), ("腹泻", RelType.TREATED_BY, "蒙脱石散")]
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +119,21 @@ def test_an_alias_never_turns_a_symptom_word_into_a_product(retriever: Retriever
 def test_a_lone_qualifier_links_nothing(retriever: Retriever) -> None:
     res = retriever.resolve("急性期怎么治疗？")
     assert res.main is None and res.refusal == "no_entity" and res.qualifiers.phase == "acute"
+
+
+@pytest.mark.parametrize(("question", "entity", "refined"), [
+    ("急性期怎么治疗？", "急性胃炎", True),  # the phase's own entry, when the graph describes it
+    ("急性发作吃什么药？", "胃炎", False),  # an attack (an exacerbation) is not the acute disease
+])
+def test_a_phase_names_the_diseases_own_entry(retriever: Retriever, question: str, entity: str,
+                                               refined: bool) -> None:
+    res = retriever.retrieve(question, ["胃炎有哪些症状？"])
+    assert [(e.name, e.method) for e in res.entities] == [(entity, "history")]
+    assert res.qualifiers.refined_from == ("胃炎" if refined else "")
+    assert res.evidence and res.evidence[0].entity_name == entity
+
+
+def test_a_bare_qualifier_asks_the_earlier_question_again(retriever: Retriever) -> None:
+    res = retriever.retrieve("孩子呢？", ["腹泻吃什么药？"])
+    assert (res.entities[0].name, res.intent.name, res.qualifiers.population) == ("腹泻", "drug", "child")
+    assert "蒙脱石散" in res.evidence[0].text
