@@ -161,7 +161,7 @@ class Retriever:
                     return Resolution([earlier.main, *own.entities], earlier.main,
                                       qualifiers=with_condition(qualifiers, main))
             return Resolution(own.entities, main, qualifiers=qualifiers)
-        if not is_follow_up(question, self.intents):
+        if not is_follow_up(question, self.intents) and not qualifiers.phase:  # "慢性的呢？" follows up
             return Resolution(own.entities, None, refusal="not_follow_up" if history else "no_entity")
         earlier = self._inherit(history, prefer)
         if earlier.main is not None and earlier.main.type == NodeType.DISEASE.value:

@@ -137,3 +137,13 @@ def test_a_bare_qualifier_asks_the_earlier_question_again(retriever: Retriever) 
     res = retriever.retrieve("孩子呢？", ["腹泻吃什么药？"])
     assert (res.entities[0].name, res.intent.name, res.qualifiers.population) == ("腹泻", "drug", "child")
     assert "蒙脱石散" in res.evidence[0].text
+
+
+def test_a_phase_alone_is_a_follow_up(retriever: Retriever) -> None:
+    res = retriever.resolve("那急性的呢？", ["胃炎有哪些症状？"])
+    assert res.main is not None and (res.main.name, res.qualifiers.refined_from) == ("急性胃炎", "胃炎")
+
+
+def test_a_time_word_alone_is_no_follow_up(retriever: Retriever) -> None:
+    res = retriever.resolve("晚上去看电影吗", ["胃炎有哪些症状？"])
+    assert res.main is None and res.refusal == "not_follow_up"
