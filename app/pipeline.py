@@ -52,6 +52,10 @@ MATCH_NOTES: dict[str, str] = {
     "alias": "注：“{mention}”是知识库条目“{name}”的别名。",
     "history": "注：本轮问题没有写出药品或疾病名称，按上文的“{name}”回答。",
 }
+#: a follow-up that named a symptom of the patient (孩子咳嗽能用吗) about the drug before it
+CONDITION_NOTE = "注：本轮问题中的“{condition}”是用药的情况，按上文的“{name}”回答。"
+#: a follow-up whose phase names the earlier disease's own entry (急性期 after 胰腺炎)
+REFINED_NOTE = "注：本轮问题没有写出疾病名称，按上文的“{earlier}”和本轮的“{word}”，回答“{name}”。"
 #: How each linking method is reported on the answer's entities (`EntityRef.match`).
 MATCH = {"exact": "exact", "alias": "alias", "variant": "variant", "typo": "typo", "fuzzy": "typo",
          "components": "components", "history": "history"}
@@ -394,6 +398,11 @@ def _match_note(result: RetrievalResult) -> str:
         return ""
     if main.method in ("variant", "alias") and normalize_name(main.mention) == normalize_name(main.name):
         return ""
+    if main.method == "history" and result.qualifiers.condition:
+        return CONDITION_NOTE.format(condition=result.qualifiers.condition, name=main.name)
+    if main.method == "history" and result.qualifiers.refined_from:
+        q = result.qualifiers
+        return REFINED_NOTE.format(earlier=q.refined_from, word=q.words[0] if q.words else "", name=main.name)
     return MATCH_NOTES[main.method].format(mention=main.mention.strip(), name=main.name)
 
 

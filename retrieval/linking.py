@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from kg.lexicon import TCM_ACTION_VERBS
 from kg.normalize import (
     DOSAGE_FORMS,
     MAX_NAME_LEN,
@@ -40,6 +41,7 @@ from retrieval.mentions import (
     looks_like_a_name,
     strip_salts,
 )
+from retrieval.qualifiers import QUALIFIER_KEYS
 from retrieval.types import LinkedEntity, NearMiss, SuggestedEntity
 from retrieval.typos import MIN_TYPO_LEN, TypoIndex
 
@@ -149,7 +151,7 @@ class EntityLinker:
                 if len(key) == 2 and not _CJK.search(key):
                     continue  # two latin letters/digits ("ct", "b1") match everywhere
                 keys[key].append(_Candidate(entry, method, score))
-        self._keys: dict[str, list[_Candidate]] = {k: self._rank(v) for k, v in keys.items()}
+        self._keys: dict[str, list[_Candidate]] = {k: self._rank(_symptom_reading(k, v)) for k, v in keys.items()}
         self._automaton = ahocorasick.Automaton()
         for key in self._keys:
             self._automaton.add_word(key, key)
@@ -183,6 +185,13 @@ class EntityLinker:
 
     def entry(self, entity_id: str) -> NameEntry | None:
         return self._by_id.get(entity_id)
+
+    def described_named(self, name: str, type_: NodeType) -> NameEntry | None:
+        """The described entity of `type_` whose own name is `name` (no alias, no variant), if any."""
+        for cand in self._keys.get(normalize_name(name), []):
+            if cand.method == "exact" and cand.entry.described and cand.entry.type == type_:
+                return cand.entry
+        return None
 
     def same_ingredient(self, name: str, limit: int = 3) -> list[NameEntry]:
         """Described drugs whose name reduces to the same ingredient ("尼麦角林片" for "尼麦角林胶囊")."""
@@ -271,6 +280,8 @@ class EntityLinker:
                                 score=round(score, 4), method=method, start=o_start, end=o_end)
 
         if len(group) == 1 and group[0].known:
+            if span in QUALIFIER_KEYS:
+                return  # 急性期, 夜间: a qualifier of the question (retrieval.qualifiers), not its topic
             cand = self._pick(self._keys[span], prefer)
             out.entities.append(linked(cand.entry, cand.method, cand.score * _described(cand.entry)))
             return
@@ -432,6 +443,32 @@ class EntityLinker:
 
         self._typos()
         sounds_same("预热", "预热")
+
+
+#: Last characters of a word that names a complaint (喉痛, 扭伤, 痰喘): such a word is the symptom,
+#: also when the graph holds it only as a mention, never a product named after it.
+_COMPLAINT_ENDS = frozenset("痛痒咳嗽喘肿伤疹晕吐")
+#: ... unless it says what a medicine does (活血止痛, 化痰平喘: action verbs of TCM efficacy phrases).
+_ACTION_CHARS = frozenset(TCM_ACTION_VERBS + "除镇定")
+_CLINICAL = (NodeType.SYMPTOM, NodeType.DISEASE)
+
+
+def _symptom_reading(key: str, cands: list[_Candidate]) -> list[_Candidate]:
+    """A drug's alias or form-less variant that is a symptom or disease name (咳嗽 for 咳嗽糖浆, 喉痛
+    for 喉痛片) never reads as the product: the symptom reading stays, the drug candidate is dropped
+    for this key only (the alias stays in the graph and on the card). A clinical node counts when a
+    source describes it, or when the word names a complaint (a mention-only 依达拉奉 "symptom" is an
+    extraction slip, and 止泻/定喘 say what a medicine does); a key that is also a drug's own name
+    keeps every reading."""
+    clinical = [c for c in cands if c.entry.type in _CLINICAL and c.method in ("exact", "alias")
+                and not c.entry.name.endswith(("...", "…"))]  # a source's cut-off name is no reading
+    drugs = [c for c in cands if c.entry.type in _DRUGLIKE]
+    if not clinical or not drugs or any(c.method == "exact" for c in drugs):
+        return cands  # no clash, or the word is a drug's own name too (维生素B12)
+    if not any(c.entry.described for c in clinical) and \
+            not (key[-1:] in _COMPLAINT_ENDS and not set(key) & _ACTION_CHARS):
+        return cands
+    return [c for c in cands if not (c.entry.type in _DRUGLIKE and c.method != "exact")]
 
 
 def _described(entry: NameEntry) -> float:

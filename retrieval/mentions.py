@@ -133,6 +133,8 @@ def _glued(a: Token, b: Token, b_is_last: bool, inside: bool) -> bool:
     """Do two adjacent tokens of a run belong to one name? `inside`: `a` already continues a span."""
     if a.text[-1:] in MODIFIER_ENDS and (a.known or len(a.text) == 1 or b.known):
         return True  # 慢性 + 胃炎, 珊瑚状 + 肾炎, 2型 + 糖尿病
+    if b.known and not a.known and a.text[-1:] == "色" and set(a.text[:-1]) & MODIFIER_ENDS:
+        return True  # 蜂窝状紫色 + 胃炎: a colour after a modifier is one more modifier of the name
     if b.known:
         if a.known:
             # 美林 + 洛芬: two drug names written as one; but a complete product name after a

@@ -46,8 +46,9 @@ from retrieval.pairs import (
     other_terms,
     sentences_naming,
 )
+from retrieval.qualifiers import find_qualifiers, is_condition_follow_up, phase_name, with_condition
 from retrieval.ranking import adverse_prevalence
-from retrieval.types import Evidence, Intent, LinkedEntity, NearMiss, RetrievalResult
+from retrieval.types import Evidence, Intent, LinkedEntity, NearMiss, Qualifiers, RetrievalResult
 
 #: Passages (dense/lexical) that may follow the KG facts of a specific question.
 PASSAGES_AFTER_FACTS = 3
@@ -70,6 +71,8 @@ class Resolution:
     main: LinkedEntity | None
     near_misses: list[NearMiss] = field(default_factory=list)
     refusal: str = ""
+    qualifiers: Qualifiers = field(default_factory=Qualifiers)
+    turn: str = ""  # the earlier turn an inherited entity comes from
 #: Disease / symptom questions about what to do: drugs, plus checks and the department.
 CARE_INTENTS = {"treatment", "drug"}
 #: Intents whose lists pool the same-ingredient entries into the asked drug's one ranked list.
@@ -162,21 +165,43 @@ class Retriever:
         own = self.linker.analyse(question, prefer=prefer)
         if own.near_misses:
             return Resolution(own.entities, None, own.near_misses, "near_miss")
+        qualifiers = find_qualifiers(question, own.entities)
         main = main_entity(own.entities)
-        if main is not None:  # 能和克拉霉素一起吃吗 after 辛伐他汀: the earlier drug completes the pair
+        if main is not None:
+            linked = [e for e in own.entities if e.score >= LINK_THRESHOLD]
+            if history and is_condition_follow_up(question, linked, self.intents):
+                # "孩子咳嗽能用吗" after a drug turn: 咳嗽 is the condition asked about, the drug stays
+                earlier = self._inherit(history, prefer)
+                if earlier.main is not None and earlier.main.type in (NodeType.DRUG.value, NodeType.INGREDIENT.value):
+                    return Resolution([earlier.main, *own.entities], earlier.main,
+                                      qualifiers=with_condition(qualifiers, main))
+            # 能和克拉霉素一起吃吗 after 辛伐他汀: the earlier drug completes the pair
             partner = pair_partner(question, own.entities, history, self.linker, main_entity, MAX_HISTORY_TURNS)
-            return Resolution([*own.entities, partner] if partner else own.entities, main)
-        if not is_follow_up(question, self.intents):
+            return Resolution([*own.entities, partner] if partner else own.entities, main, qualifiers=qualifiers)
+        if not is_follow_up(question, self.intents) and not qualifiers.phase:  # "慢性的呢？" follows up
             return Resolution(own.entities, None, refusal="not_follow_up" if history else "no_entity")
+        earlier = self._inherit(history, prefer)
+        if earlier.main is not None and earlier.main.type == NodeType.DISEASE.value:
+            # "急性期怎么治疗" after 胰腺炎: the phase's own entry (急性胰腺炎) when the graph describes one
+            entry = self.linker.described_named(phase_name(qualifiers, earlier.main.name), NodeType.DISEASE)
+            if entry is not None:
+                refined = earlier.main.model_copy(update={"id": entry.id, "name": entry.name})
+                qualifiers = qualifiers.model_copy(update={"refined_from": earlier.main.name})
+                earlier = Resolution([refined], refined, turn=earlier.turn)
+        return Resolution([*earlier.entities, *own.entities], earlier.main, earlier.near_misses,
+                          earlier.refusal, qualifiers, earlier.turn)
+
+    def _inherit(self, history: Sequence[str], prefer: Sequence[NodeType]) -> Resolution:
+        """The entity of the latest earlier turn that names one (method `history`), or why none."""
         for turn in list(reversed(history))[:MAX_HISTORY_TURNS]:
             earlier = self.linker.analyse(turn, prefer=prefer)
             if earlier.near_misses:
-                return Resolution(own.entities, None, earlier.near_misses, "history_near_miss")
+                return Resolution([], None, earlier.near_misses, "history_near_miss")
             found = main_entity(earlier.entities)
             if found is not None:
                 inherited = found.model_copy(update={"method": "history", "start": -1, "end": -1})
-                return Resolution([inherited, *own.entities], inherited)
-        return Resolution(own.entities, None, refusal="no_entity")
+                return Resolution([inherited], inherited, turn=turn)
+        return Resolution([], None, refusal="no_entity")
 
     # -- retrieval -------------------------------------------------------------------------
     def retrieve(self, question: str, history: Sequence[str] = (), top_k: int | None = None) -> RetrievalResult:
@@ -196,22 +221,27 @@ class Retriever:
         paired = None if res.near_misses else self._two_entities(question, found, timings)
         if paired is not None:
             paired.timings_ms["retrieve_ms"] = _ms(t0)
+            paired.qualifiers = res.qualifiers
             return paired
         if main is None:
             intent = self.intents.classify(question, None)
             return RetrievalResult(question=question, resolved_question=question, entities=found,
-                                   near_misses=res.near_misses, refusal=res.refusal,
+                                   near_misses=res.near_misses, refusal=res.refusal, qualifiers=res.qualifiers,
                                    intent=intent, evidence=[], snapshot=self._snapshot, timings_ms=timings)
         t1 = time.perf_counter()
         mention = main.mention if main.method != "history" else ""
         intent = self.intents.classify(question, NodeType(main.type), mention)
+        if res.turn and res.qualifiers.words and intent.method != "rule":
+            # "孩子呢？" after "腹泻吃什么药？": the earlier question asked again for the qualifier
+            earlier = self.intents.classify(res.turn, NodeType(main.type), main.mention)
+            intent = earlier if earlier.method == "rule" else intent
         timings["intent_ms"] = _ms(t1)
         resolved = question if main.method != "history" else f"{main.name}：{question}"
         if intent.method == "default" and main.method != "history" and _coverage(question, main.mention) < 0.5:
             # nothing medical was asked and the name is a small part of the question
             # ("太阳系有几颗行星" mentions 太阳): not a question about that entity
             return RetrievalResult(question=question, resolved_question=question, entities=found,
-                                   refusal="not_medical", intent=intent, evidence=[], snapshot=self._snapshot,
+                                   refusal="not_medical", qualifiers=res.qualifiers, intent=intent, evidence=[], snapshot=self._snapshot,
                                    timings_ms=timings)
 
         t2 = time.perf_counter()
@@ -241,7 +271,8 @@ class Retriever:
             ev.index = i
         timings["retrieve_ms"] = _ms(t0)
         return RetrievalResult(question=question, resolved_question=resolved, entities=found, intent=intent,
-                               evidence=evidence, snapshot=self._snapshot, timings_ms=timings)
+                               qualifiers=res.qualifiers, evidence=evidence, snapshot=self._snapshot,
+                               timings_ms=timings)
 
     def _kg_evidence(self, entity: Entity, intent: Intent, question: str = "") -> list[Evidence]:
         spec = BY_NAME[intent.name]

@@ -43,6 +43,29 @@ class Intent(BaseModel):
     reverse: bool = Field(default=False, description="asks for the subject given the object (什么药能治X)")
 
 
+class Qualifiers(BaseModel):
+    """What the question says about the situation, beside its entity (retrieval.qualifiers):
+    `急性发作吃什么药` → phase attack; `孩子咳嗽能用吗` after a drug turn → population child, condition 咳嗽."""
+
+    phase: str = Field(default="", description="attack | acute | chronic | maintenance | early | late | ''")
+    time: str = Field(default="", description="night | ''")
+    population: str = Field(default="", description="child | infant | elderly | pregnant | lactating | hepatic | "
+                            "renal | allergic | ''")
+    condition: str = Field(default="", description="the symptom or disease a drug follow-up names (咳嗽)")
+    condition_id: str = ""
+    refined_from: str = Field(default="", description="the inherited entity a phase refined (胰腺炎 → 急性胰腺炎)")
+    words: list[str] = Field(default_factory=list, description="the qualifier words as written, in order")
+
+    @property
+    def reliever(self) -> bool:
+        """An attack or an acute phase asks for relievers, not controllers."""
+        return self.phase in ("attack", "acute")
+
+    @property
+    def child(self) -> bool:
+        return self.population in ("child", "infant")
+
+
 class Evidence(BaseModel):
     """One numbered item the answer may cite; `index` is 1-based and stable within an answer."""
 
@@ -89,6 +112,8 @@ class RetrievalResult(BaseModel):
     refusal: str = Field(default="", description="why nothing was retrieved: near_miss | no_entity | "
                          "not_follow_up | history_near_miss | not_medical | ''")
     intent: Intent
+    qualifiers: Qualifiers = Field(default_factory=Qualifiers, description="phase, population, time and "
+                                   "condition the question adds to its entity (retrieval.qualifiers)")
     evidence: list[Evidence] = []
     pair: PairVerdict | None = Field(default=None, description="interaction questions: the pair's verdict")
     snapshot: str = ""

@@ -87,6 +87,8 @@ def test_health_reports_snapshot(service: QAService) -> None:
 @pytest.mark.parametrize(("question", "history", "note"), [
     ("菲布司他片的适应症是什么？", [], "注：问题中的“菲布司他片”按拼写相近的“非布司他片”回答"),
     ("有什么副作用", ["非布司他片的适应症是什么？"], "注：本轮问题没有写出药品或疾病名称，按上文的“非布司他片”回答。"),
+    # a disease in a drug follow-up is the patient's condition, not a new topic (issue 17 point 5)
+    ("痛风发作时一天吃几次", ["非布司他片的适应症是什么？"], "注：本轮问题中的“痛风”是用药的情况，按上文的“非布司他片”回答。"),
     ("非布司他片的适应症是什么？", [], ""),
 ])
 def test_the_answer_says_how_its_entity_was_matched(service: QAService, question: str, history: list[str],
@@ -111,3 +113,14 @@ def test_unanswerable_questions_about_a_known_entity_say_what_is_missing(service
     a = service.ask(question)
     assert not a.grounded and not a.citations
     assert a.answer.startswith(says)
+
+
+def test_a_phase_that_refined_the_inherited_disease_is_said() -> None:
+    from app.pipeline import _match_note
+    from retrieval.types import Intent, LinkedEntity, Qualifiers, RetrievalResult
+
+    refined = LinkedEntity(id="x", name="急性胰腺炎", type="Disease", mention="胰腺炎", score=1.0, method="history")
+    result = RetrievalResult(question="急性期怎么治疗？", resolved_question="", entities=[refined],
+                             intent=Intent(name="treatment"),
+                             qualifiers=Qualifiers(phase="acute", refined_from="胰腺炎", words=["急性期"]))
+    assert _match_note(result) == "注：本轮问题没有写出疾病名称，按上文的“胰腺炎”和本轮的“急性期”，回答“急性胰腺炎”。"

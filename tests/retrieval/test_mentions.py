@@ -79,6 +79,7 @@ def test_components_split_a_combination_into_generic_names(linker: EntityLinker)
     ("慢性蝶形胃炎有哪些症状？", "慢性蝶形胃炎", "胃炎"),
     ("多发性珊瑚状肾炎怎么治疗？", "多发性珊瑚状肾炎", "肾炎"),
     ("过敏性云纹鼻炎有哪些症状", "过敏性云纹鼻炎", "鼻炎"),
+    ("蜂窝状紫色胃炎有哪些症状？", "蜂窝状紫色胃炎", "胃炎"),  # a colour after an invented modifier
     ("高血压宁胶囊的功效", "高血压宁胶囊", "高血压"),  # a disease name inside a product name
 ])
 def test_partial_names_are_near_misses_with_the_contained_names_suggested(
@@ -106,6 +107,7 @@ def test_unknown_name_gets_close_spellings(linker: EntityLinker) -> None:
     ("高血压早期症状是什么", "高血压"),
     ("得了糖尿病会有什么感觉", "糖尿病"),
     ("老公胃炎怎么治", "胃炎"),
+    ("吐出紫色胃炎怎么办", "胃炎"),  # a colour alone describes, it is no invented name
     ("孕妇可以吃阿莫西林吗", "阿莫西林胶囊"),
     ("非布斯他片一天吃几次", "非布司他片"),  # a typo followed by ordinary words
     ("999感冒灵颗粒能治什么", "感冒灵颗粒"),  # a complete product name after a maker's prefix
