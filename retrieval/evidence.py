@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.vocabulary import INCOMING_LABELS, REL_LABELS, TRUNCATED_LABEL, TRUNCATED_SUFFIX, is_truncated_key
 from retrieval.ranking import family_of, rank
-from retrieval.types import Evidence
+from retrieval.types import Evidence, EvidenceItem
 
 MAX_PROP_CHARS = 600
 
@@ -49,6 +49,10 @@ def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int | 
             target_name="、".join(names), target_type=ranked.items[0].target_type.value, origin="kg",
             # for a ranked list: how many leading items are corroborated (answers show those first)
             score=float(ranked.strong), reliable=ranked.reliable,
+            items=[EvidenceItem(name=i.name, entity_id=i.target_id, type=i.target_type.value,
+                                datasets=sorted(i.datasets),
+                                sources=sorted(f"{d}:{p}" for d, p in i.sources), support=i.supports, score=round(i.score, 3),
+                                flag=i.flag, reason=i.reason) for i in ranked.items],
         ))
     return out
 

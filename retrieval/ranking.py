@@ -76,6 +76,8 @@ class RankedItem:
     clause: bool = False  # named like a piece of a sentence (用于…)
     curated: bool = True  # False: curated-list weights do not apply (not a disease → drugs list)
     extracted_only: bool = False  # stated only by machine-extracted datasets
+    flag: str = ""  # why the item may not lead (retrieval.noise): contraindicated_self, also_adverse …
+    reason: str = ""  # the sentence behind the flag
 
     @property
     def reliable(self) -> bool:

@@ -35,6 +35,7 @@ from retrieval.pairs import (
     sentences_naming,
 )
 from retrieval.ranking import adverse_prevalence
+from retrieval.salience import ClassTable, salient_evidence
 from retrieval.types import Evidence, Intent, LinkedEntity, NearMiss, RetrievalResult
 
 #: Passages (dense/lexical) that may follow the KG facts of a specific question.
@@ -95,6 +96,7 @@ class Retriever:
         self._lock = threading.Lock()
         self._classes: ClassIndex | None = None
         self._prevalence: dict[str, int] | None = None
+        self._class_table = ClassTable()
 
     # -- lifecycle -------------------------------------------------------------------------
     def warm_up(self) -> None:
@@ -105,6 +107,7 @@ class Retriever:
             self._linker = EntityLinker(names, self.store.described_ids())
             self._linker.warm_up()
             self._classes = ClassIndex.build(names, self._linker)
+            self._class_table = ClassTable.build(self.store, names)
             self._snapshot = self.store.snapshot()
             self.lexical.add_words((name for _, _, name, _ in names), key=self._snapshot)
         self.lexical.warm_up()
@@ -257,6 +260,10 @@ class Retriever:
         label = f"{entity.name}（含同成分药品{others}）" if pooled else ""
         items[:0] = facts_to_evidence(entity, own + pooled, prose=prose, described=self._described, label=label,
                                       prevalence=self.prevalence)
+        if care:  # disease → drugs: classes and representatives, not a dump (retrieval.salience)
+            items = [salient_evidence(ev, self._class_table, question, entity.name)
+                     if ev.entity_id == entity.id and ev.field in ("TREATED_BY", "INDICATED_FOR<-") else ev
+                     for ev in items]
         for subject in subjects:
             items += property_evidence(subject, plan.properties)
         for ev in items:  # another entry's facts read as that entry's, never as the asked product's

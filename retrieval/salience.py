@@ -1,0 +1,245 @@
+"""Clinical salience of disease → drug lists: the few classes a doctor thinks in, not a dump.
+
+A disease's drug list (TREATED_BY and INDICATED_FOR<-, four sources) holds hundreds of products,
+brands, herbs and class nouns. Ranked by support alone its head is whatever is most connected
+(哮喘 → 氨茶碱片、胆茶碱片、曲尼司特胶囊 …, 沙丁胺醇 at the end). Here the list is folded into:
+
+1. **Generics.** Each product is reduced to its ingredient (`generic_of`: dosage form, salt and
+   inhalation words stripped: 硫酸沙丁胺醇吸入气雾剂 → 沙丁胺醇). A generic's strength is its best
+   product's evidence score (curated site lists xywy common_drug / 39health drug, both directions,
+   the drug's own label text naming the disease — retrieval.ranking) plus how many of its products
+   the sources tie to the disease. Node degree plays no part.
+2. **Classes.** A generic's class is its IN_CLASS edge (ATC / INN stem, issue 21) when the graph has
+   one, else the most specific CMeKG 分类 (IN_CATEGORY) its products carry (the category with the
+   fewest members graph-wide). Classes are ordered by their best generic, plus a little for each
+   further generic; each shows 1–3 representatives.
+3. **中成药** (patent medicines: CMeKG 分类 中成药, or a 丸/丹 product) form their own group after the
+   Western classes, unless the question asks for 中药/中成药 (then they lead).
+4. Brand-only names (东日), class nouns (糖皮质激素, LABA) and sentence debris are not items; they
+   only count. Everything not shown is one count: `等N种`, never a second list.
+
+Decisions: a generic without any class is shown alone, ranked among the classes; herbs from
+CMeKG's materia-medica 主治 lists (negative source weight) never lead and are not representatives.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from kg import lexicon
+from kg.normalize import DOSAGE_FORMS, SALT_PREFIXES, normalize_name
+from kg.schema import RelType
+from kg.stores.base import GraphStore
+from retrieval.types import Evidence, EvidenceItem
+
+#: Western classes, generics per class and patent medicines an answer shows.
+MAX_CLASSES = 5
+PER_CLASS = 3
+MAX_TCM = 3
+TCM_GROUP = "中成药"
+#: Category names that say nothing about the pharmacological class.
+_BROAD = re.compile(r"处方|非处方|医保|基本药物|OTC|西药|化学药|其他|其它|科$")
+_TCM_CATEGORY = re.compile(r"中成药|中药")
+#: a category named by a TCM efficacy (润肺止咳, 清热解毒): the CMeKG 分类 of patent medicines
+_TCM_EFFECT = re.compile(f"^(?:[{lexicon.TCM_ACTION_VERBS}][{lexicon.TCM_ACTION_OBJECTS}]){{1,3}}")
+_TCM_NAME = re.compile(r"(?<![滴胶])丸$|丹$")
+_TCM_ASK = re.compile(r"中药|中成药|中医")
+#: A name that is a class, not a drug (糖皮质激素, 支气管舒张剂, 抗真菌药物, LABA).
+_CLASS_NOUN = re.compile(r"(?:类|剂|药|药物|激素|类固醇|疫苗|补充剂|制剂)$|^[A-Z]{2,5}$")
+#: Words between the ingredient and the dosage form (吸入用…溶液, …吸入气雾剂, …雾化液).
+_ROUTE = re.compile(r"^(?:吸入用|注射用|复方)|(?:吸入|雾化|粉|混悬|泡腾|口服|外用|鼻用|眼用|缓释|控释|肠溶|氯化钠|葡萄糖)+$")
+#: Ester / salt parts of inhaled steroids and β2 agonists that the name index does not strip.
+_SALTS = tuple(sorted({*SALT_PREFIXES, "丙酸", "昔萘酸", "糠酸", "二丙酸"},
+                      key=len, reverse=True))
+_SALT_SUFFIXES = ("钠", "钾", "钙")
+_FORMS = tuple(sorted(set(DOSAGE_FORMS) | {"吸入粉雾剂", "粉雾剂", "雾化液", "粉吸入剂", "喷雾剂", "气雾剂",
+                                           "注射液", "雾化吸入溶液", "混悬液"},
+                      key=len, reverse=True))
+MAX_NAME = 16
+#: A category with fewer members graph-wide is more likely a crawl slip than a class.
+MIN_CLASS_SIZE = 5
+#: How strongly each (dataset:predicate) ties a drug to the disease, per generic: the disease's own
+#: treatment text naming the generic (CMeKG 药物治疗) is the closest the sources come to a guideline;
+#: then the sites' curated common-drug lists, the handbook label naming the disease, a product
+#: label naming it (CMeKG 适应症 and its reverse 相关药物, one statement). Herbs of CMeKG's materia
+#: medica 主治 lists never lead.
+TIE_WEIGHT: dict[str, float] = {
+    "cmekg:药物治疗": 3.0, "xywy:common_drug": 2.0, "39health:drug": 2.0, "caregpt:适应证": 1.5,
+    "cmekg:适应症": 1.0, "cmekg:相关药物": 1.0, "xywy:recommand_drug": 0.5, "jsonl:": 1.0,
+}
+HERB_SOURCE = "cmekg:主治"
+PRODUCT_WEIGHT = 1.2
+CLASS_BREADTH = 0.6
+
+
+def generic_of(name: str) -> str:
+    """Ingredient-level name of a product: 硫酸沙丁胺醇吸入气雾剂 → 沙丁胺醇, 孟鲁司特钠咀嚼片 → 孟鲁司特."""
+    n = re.sub(r"\([^()]*\)$", "", normalize_name(name))
+    for _ in range(3):
+        before = n
+        n = _ROUTE.sub("", n) if len(n) > 4 else n
+        for form in _FORMS:
+            if n.endswith(form) and len(n) - len(form) >= 2:
+                n = n[: -len(form)]
+                break
+        if n == before:
+            break
+    for prefix in _SALTS:
+        if n.startswith(prefix) and len(n) - len(prefix) >= 3:
+            n = n[len(prefix):]
+            break
+    for suffix in _SALT_SUFFIXES:
+        if n.endswith(suffix) and len(n) - len(suffix) >= 3:
+            n = n[: -len(suffix)]
+            break
+    return n
+
+
+def has_form(name: str) -> bool:
+    n = normalize_name(name)
+    return n.startswith("注射用") or any(n.endswith(f) for f in _FORMS)
+
+
+@dataclass(slots=True)
+class ClassTable:
+    """What the graph says about drug classes, read once (`build`): product id → its categories,
+    generic name → the class its products point at, and which generics have products at all."""
+
+    categories: dict[str, list[str]] = field(default_factory=dict)  # drug id → class names
+    size: Counter[str] = field(default_factory=Counter)  # class name → members graph-wide
+    tcm: set[str] = field(default_factory=set)  # drug ids in a 中成药 category
+    product_generics: set[str] = field(default_factory=set)  # generics some product name reduces to
+
+    @classmethod
+    def build(cls, store: GraphStore, names: Iterable[tuple[str, str, str, list[str]]]) -> ClassTable:
+        table = cls()
+        name_of: dict[str, str] = {}
+        for ident, typ, name, _aliases in names:
+            name_of[ident] = name
+            if typ == "Drug" and has_form(name):
+                table.product_generics.add(generic_of(name))
+        rels = [r for r in (getattr(RelType, "IN_CLASS", None), RelType.IN_CATEGORY) if r is not None]
+        for rel in rels:  # IN_CLASS first: a drug with an ATC class keeps it
+            for row in store.edge_rows(rel):
+                cat = name_of.get(row.target_id, "")
+                if not cat or row.flag:
+                    continue
+                if _TCM_CATEGORY.search(cat) or _TCM_EFFECT.fullmatch(normalize_name(cat)):
+                    table.tcm.add(row.source_id)
+                    continue
+                if _BROAD.search(cat):
+                    continue
+                have = table.categories.setdefault(row.source_id, [])
+                if rel != RelType.IN_CATEGORY or not any(c.startswith("ATC:") for c in have):
+                    have.append(cat if rel == RelType.IN_CATEGORY else f"ATC:{cat}")
+                table.size[cat if rel == RelType.IN_CATEGORY else f"ATC:{cat}"] += 1
+        return table
+
+    def best_class(self, ids: Iterable[str]) -> str:
+        """The class of a generic from its products' categories: an ATC class first, else the one
+        most of them carry, ties to the most specific (fewest members graph-wide)."""
+        votes: Counter[str] = Counter()
+        for i in ids:
+            votes.update(set(self.categories.get(i, ())))
+        if not votes:
+            return ""
+        atc = [c for c in votes if c.startswith("ATC:")]
+        pool = atc or [c for c in votes if self.size[c] >= MIN_CLASS_SIZE] or list(votes)
+        return min(pool, key=lambda c: (self.size[c], -votes[c], c))
+
+
+@dataclass(slots=True)
+class Generic:
+    name: str
+    items: list[EvidenceItem]
+    score: float
+    tcm: bool
+    klass: str = ""
+
+
+def _is_item(it: EvidenceItem, table: ClassTable) -> bool:
+    """A drug an answer may name: not a class noun, a brand-only name or a piece of a sentence."""
+    name = it.name
+    if len(name) > MAX_NAME or any(ch in name for ch in "。，；：、") or _CLASS_NOUN.search(name):
+        return False
+    if has_form(name) or it.entity_id in table.tcm:
+        return True
+    # no dosage form: a generic (沙丁胺醇) when some product reduces to it, else a brand (东日)
+    return generic_of(name) in table.product_generics or len(name) >= 4
+
+
+def group(items: list[EvidenceItem], table: ClassTable) -> tuple[list[Generic], int]:
+    """Items (ranked, typed) → generics with their class, strongest first, and the number of drugs."""
+    by_generic: dict[str, list[EvidenceItem]] = defaultdict(list)
+    for it in items:
+        if _is_item(it, table):
+            by_generic[generic_of(it.name)].append(it)
+    out: list[Generic] = []
+    for name, members in by_generic.items():
+        sources = {s for m in members for s in m.sources}
+        if sources <= {HERB_SOURCE}:
+            continue  # a materia-medica herb (一碗水): counted, never an answer item
+        ties = {s: TIE_WEIGHT.get(s, 0.5) for s in sources if s != HERB_SOURCE}
+        # one statement read from both ends (适应症 / 相关药物) counts once
+        if "cmekg:适应症" in ties and "cmekg:相关药物" in ties:
+            ties.pop("cmekg:相关药物")
+        score = sum(ties.values()) + PRODUCT_WEIGHT * math.log(len(members))
+        tcm = 2 * sum(1 for m in members if m.entity_id in table.tcm or _TCM_NAME.search(m.name)) >= len(members)
+        g = Generic(name, members, score, tcm, "" if tcm else table.best_class(m.entity_id for m in members))
+        out.append(g)
+    out.sort(key=lambda g: (-g.score, len(g.name), g.name))
+    return out, len(out)
+
+
+def _representative(g: Generic) -> str:
+    """The generic's own name when it reads as one (an entry or a product reduces to it), else its
+    most corroborated product (中成药 keep their product name)."""
+    if g.tcm:
+        return max(g.items, key=lambda m: (m.score, -len(m.name))).name
+    return g.name
+
+
+def _label(klass: str) -> str:
+    return klass.removeprefix("ATC:")
+
+
+def salient_evidence(ev: Evidence, table: ClassTable, question: str, disease: str) -> Evidence:
+    """The disease → drugs evidence folded into classes: a copy with the grouped text and the items
+    tagged with their group; the full typed list stays in `items`."""
+    generics, total = group(ev.items, table)
+    if not generics:
+        return ev
+    western = [g for g in generics if not g.tcm and g.score > 0]
+    tcm = [g for g in generics if g.tcm and g.score > 0]
+    classes: dict[str, list[Generic]] = {}
+    for g in western:
+        key = g.klass or f"_{g.name}"  # a generic without a class stands alone
+        classes.setdefault(key, []).append(g)
+    ordered = sorted(classes.items(), key=lambda kv: -(kv[1][0].score + CLASS_BREADTH * math.log(len(kv[1]))))
+    parts: list[str] = []
+    shown = 0
+    for key, members in ordered[:MAX_CLASSES]:
+        reps = list(dict.fromkeys(_representative(g) for g in members[:PER_CLASS]))
+        shown += len(reps)
+        parts.append("、".join(reps) if key.startswith("_") else f"{_label(key)}（{'、'.join(reps)}）")
+    tcm_reps = list(dict.fromkeys(_representative(g) for g in tcm[:MAX_TCM]))
+    shown += len(tcm_reps)
+    tcm_part = f"{TCM_GROUP}：{'、'.join(tcm_reps)}" if tcm_reps else ""
+    if _TCM_ASK.search(question) and tcm_part:
+        parts.insert(0, tcm_part)
+    elif tcm_part:
+        parts.append(tcm_part)
+    more = f"等{total}种" if total > shown else ""
+    of: dict[int, Generic] = {id(m): g for g in generics for m in g.items}
+    items = []
+    for it in ev.items:
+        g = of.get(id(it))
+        grp = "" if g is None else TCM_GROUP if g.tcm else _label(g.klass) or g.name
+        items.append(it.model_copy(update={"group": grp, "class_name": _label(g.klass) if g else ""}))
+    text = f"{disease}的常用药物：{'；'.join(parts)}{more}"
+    return ev.model_copy(update={"text": text, "target_name": None, "target_id": None, "items": items,
+                                 "field": ev.field})
