@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.vocabulary import INCOMING_LABELS, REL_LABELS, TRUNCATED_LABEL, TRUNCATED_SUFFIX, is_truncated_key
+from retrieval.noise import DrugContext
 from retrieval.ranking import family_of, rank
 from retrieval.types import Evidence, EvidenceItem
 
@@ -21,7 +22,8 @@ def rel_heading(rel: RelType, direction: Direction, name: str, predicate: str = 
 
 def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int | None = None, *,
                       prose: str = "", described: Callable[[str], bool] | None = None,
-                      label: str = "", prevalence: Mapping[str, int] | None = None) -> list[Evidence]:
+                      label: str = "", prevalence: Mapping[str, int] | None = None,
+                      context: DrugContext | None = None) -> list[Evidence]:
     """One evidence item per fact family (a relationship, both of its readings, every dataset):
     the full list ranked by evidence strength (retrieval.ranking), citing every dataset that
     states it. Flagged facts are not items; the text says how many were held back."""
@@ -31,12 +33,16 @@ def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int | 
         groups.setdefault((family_of(f), pred), []).append(f)
     out: list[Evidence] = []
     for (family, pred), items in groups.items():
-        ranked = rank(items, prose=prose, family=family, described=described, prevalence=prevalence)
+        ranked = rank(items, prose=prose, family=family, described=described, prevalence=prevalence,
+                      context=context)
         names = ranked.names[:max_targets] if max_targets else ranked.names
         lead = next((f for f in items if f.direction == Direction.OUT), items[0])
         datasets = sorted({f.dataset for f in items if not f.flag}) or sorted({f.dataset for f in items})
         more = f"等{len(ranked.names)}项" if len(names) < len(ranked.names) else ""
-        held = f"（另有{ranked.flagged}项低置信度条目未列入）" if ranked.flagged else ""
+        low = ranked.flagged - len(ranked.held)
+        held = f"（另有{low}项低置信度条目未列入）" if low else ""
+        if ranked.held:  # an indication the drug's own 禁忌 names is never a plain indication
+            held += f"（{'、'.join(i.name for i in ranked.held)}见于本品禁忌，未列为适应症）"
         if not names:
             continue  # every fact of the family is flagged: nothing to answer with
         body = "、".join(names) + more
@@ -52,7 +58,7 @@ def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int | 
             items=[EvidenceItem(name=i.name, entity_id=i.target_id, type=i.target_type.value,
                                 datasets=sorted(i.datasets),
                                 sources=sorted(f"{d}:{p}" for d, p in i.sources), support=i.supports, score=round(i.score, 3),
-                                flag=i.flag, reason=i.reason) for i in ranked.items],
+                                flag=i.flag, reason=i.reason) for i in [*ranked.items, *ranked.held]],
         ))
     return out
 

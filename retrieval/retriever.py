@@ -23,6 +23,7 @@ from retrieval.graph_reader import GraphReader
 from retrieval.intents import BY_NAME, Fetch, IntentClassifier, implied_types, is_follow_up
 from retrieval.lexical import LexicalMatcher
 from retrieval.linking import EntityLinker
+from retrieval.noise import drug_context
 from retrieval.pairs import (
     MAX_CLASS_MEMBERS,
     MAX_CLASS_SCAN,
@@ -63,6 +64,8 @@ class Resolution:
 CARE_INTENTS = {"treatment", "drug"}
 #: Intents whose lists pool the same-ingredient entries into the asked drug's one ranked list.
 POOL_SUBJECTS = {"indication": True}
+#: Drug intents whose indication list is checked against the drug's own 禁忌 and reactions.
+NOISE_INTENTS = {"indication", "overview"}
 #: Intents a two-entity question (or a class question) can have.
 PAIR_INTENTS = {"interaction", "comparison", "contraindication"}
 #: "吃头孢能喝酒吗": a class question asks whether two things go together.
@@ -258,8 +261,10 @@ class Retriever:
         # (one ranked list, labelled as such) instead of each adding a list of its own
         others = "、".join(s.name for s in subjects if s is not entity)
         label = f"{entity.name}（含同成分药品{others}）" if pooled else ""
+        context = drug_context(subjects, self.graph.facts) if entity.type == NodeType.DRUG and \
+            intent.name in NOISE_INTENTS else None  # 禁忌 and reactions judge the indications (retrieval.noise)
         items[:0] = facts_to_evidence(entity, own + pooled, prose=prose, described=self._described, label=label,
-                                      prevalence=self.prevalence)
+                                      prevalence=self.prevalence, context=context)
         if care:  # disease → drugs: classes and representatives, not a dump (retrieval.salience)
             items = [salient_evidence(ev, self._class_table, question, entity.name)
                      if ev.entity_id == entity.id and ev.field in ("TREATED_BY", "INDICATED_FOR<-") else ev

@@ -164,10 +164,12 @@ class Generic:
 def _is_item(it: EvidenceItem, table: ClassTable) -> bool:
     """A drug an answer may name: not a class noun, a brand-only name or a piece of a sentence."""
     name = it.name
-    if len(name) > MAX_NAME or any(ch in name for ch in "。，；：、") or _CLASS_NOUN.search(name):
+    if len(name) > MAX_NAME or any(ch in name for ch in "。，；：、"):
         return False
     if has_form(name) or it.entity_id in table.tcm:
-        return True
+        return True  # a product (…气雾剂 ends like a class noun but is not one)
+    if _CLASS_NOUN.search(name):
+        return False
     # no dosage form: a generic (沙丁胺醇) when some product reduces to it, else a brand (东日)
     return generic_of(name) in table.product_generics or len(name) >= 4
 

@@ -26,6 +26,9 @@ TOP_ITEMS = 8
 SAFETY_TOP = 5
 MIN_STRONG = 2
 MIN_CUT = 4  # short lists (科室) are shown whole
+#: Items a drug's indication list shows at least, corroborated ones first.
+MIN_DRUG_ITEMS = 6
+MAX_DRUG_ITEMS = 16
 #: Corroborated items of the asked list shown after the top ones (the rest stays in the evidence).
 MORE_ITEMS = 24
 #: Characters of a prose text an answer quotes before pointing to the rest of the evidence.
@@ -144,12 +147,20 @@ class ExtractiveGenerator(Generator):
                 # indication lists carry the extraction noise: there only corroborated items lead
                 field = next(e.field for e in answer_items if e.index == indices[0])
                 cut = strong.get(indices[0], 0) if len(indices) == 1 and field in SAME_MEANING else 0
-                yield f"{lead}{head}包括：{_cited(_list_body(body, question, TOP_ITEMS, cut), _marks(indices))}。"
                 rest = [n for n in body.split("、") if n]
+                ev_type = next(e.entity_type for e in answer_items if e.index == indices[0])
+                top = TOP_ITEMS
+                if ev_type == "Drug" and field in SAME_MEANING:
+                    # a drug's own indications: every corroborated item, at least MIN_DRUG_ITEMS, never
+                    # a clause fragment (用于…); retrieval.noise has put generic and contradicted ones last
+                    cut = max(cut, MIN_DRUG_ITEMS)
+                    top = min(max(TOP_ITEMS, cut), MAX_DRUG_ITEMS)
+                    weak = {i.name for e in answer_items if e.index in indices for i in e.items if i.support == 0}
+                    body = "、".join(n for n in rest if n not in weak)
+                yield f"{lead}{head}包括：{_cited(_list_body(body, question, top, cut), _marks(indices))}。"
                 # a drug's lists continue only with further *corroborated* items (the rest stay in the
                 # evidence); a disease's asked list (symptoms, checks, drugs) continues with its next items
                 strong_only = cut >= MIN_STRONG and len(rest) > MIN_CUT
-                ev_type = next(e.entity_type for e in answer_items if e.index == indices[0])
                 more = (rest[TOP_ITEMS:cut] if strong_only
                         else rest[TOP_ITEMS:reliable[indices[0]]] if ev_type in CONTINUED_TYPES else [])[:MORE_ITEMS]
                 if entity_id != main_id:
