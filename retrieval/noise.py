@@ -11,6 +11,8 @@ drug's label or are too generic to lead:
   states the indication — it may be real (a bronchodilator's paradoxical 支气管痉挛) but it does
   not lead without corroboration.
 - `generic`: a single generic word (疼痛, 感染, 刺激, 炎症) — shown last, never first.
+- `tcm_action`: an efficacy phrase (温肺化饮, 消炎解毒) the cleaning lexicon does not catch: what a
+  medicine does, not a condition — never shown in a drug's indication answer.
 - `tcm_pattern`: a TCM pattern or efficacy term (肝肾阴虚, 气滞血瘀, 湿热, 清热解毒) in a Western drug's
   list — shown last.
 Flags other than `contraindicated_self` only reorder: every label-supported item stays listed.
@@ -31,8 +33,9 @@ CONTRA_SELF = "contraindicated_self"
 ALSO_ADVERSE = "also_adverse"
 GENERIC = "generic"
 TCM_PATTERN = "tcm_pattern"
+TCM_ACTION = "tcm_action"  # an efficacy phrase (温肺化饮, 消炎解毒): what a medicine does, not a condition
 #: Flags that only move an item behind the unflagged ones.
-DEMOTING = frozenset({ALSO_ADVERSE, GENERIC, TCM_PATTERN})
+DEMOTING = frozenset({ALSO_ADVERSE, GENERIC, TCM_PATTERN, TCM_ACTION})
 
 #: Single words that name no particular condition: fine at the end of a list, never at its head.
 GENERIC_ITEMS = frozenset({
@@ -42,7 +45,7 @@ GENERIC_ITEMS = frozenset({
 _TCM_PATTERN = re.compile(
     "(?:[心肝脾肺肾胃胆][肾脾胃肺肝心]?|气血|阴阳|营卫)(?:阴虚|阳虚|气虚|血虚|两虚|不足|亏虚|不和|失调|郁结|火旺|湿热)"
     "|气滞|血瘀|痰湿|湿热|湿阻|痰热|风热|风寒|寒湿|阴虚|阳虚|气虚|血虚|肝郁|肝阳上亢|瘀血|痰浊|热毒|肝火")
-_TCM_ACTION = re.compile(f"^(?:[{lexicon.TCM_ACTION_VERBS}][{lexicon.TCM_ACTION_OBJECTS}]){{1,3}}$")
+_TCM_ACTION = re.compile(f"^(?:[{lexicon.TCM_ACTION_VERBS}][{lexicon.TCM_ACTION_OBJECTS}饮炎]){{1,3}}$")
 
 
 @dataclass(slots=True)
@@ -70,6 +73,8 @@ def judge(name: str, supports: int, ctx: DrugContext) -> tuple[str, str]:
         return ALSO_ADVERSE, ""
     if key in GENERIC_ITEMS or len(key) <= 1:
         return GENERIC, ""
+    if _TCM_ACTION.match(key):
+        return TCM_ACTION, ""
     if ctx.western and is_tcm_term(name):
         return TCM_PATTERN, ""
     return "", ""

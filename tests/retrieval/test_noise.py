@@ -5,7 +5,7 @@ from __future__ import annotations
 from kg.contradictions import contra_sentence
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from retrieval.evidence import facts_to_evidence
-from retrieval.noise import ALSO_ADVERSE, CONTRA_SELF, GENERIC, TCM_PATTERN, DrugContext, judge
+from retrieval.noise import ALSO_ADVERSE, CONTRA_SELF, GENERIC, TCM_ACTION, TCM_PATTERN, DrugContext, judge
 from retrieval.ranking import rank
 
 
@@ -25,6 +25,7 @@ def test_judge_flags() -> None:
     assert judge("疼痛", 3, ctx)[0] == GENERIC
     assert judge("肝肾阴虚", 1, ctx)[0] == TCM_PATTERN
     assert judge("肝肾阴虚", 1, DrugContext(western=False))[0] == ""  # a patent medicine's own vocabulary
+    assert judge("温肺化饮", 3, DrugContext(western=False))[0] == TCM_ACTION  # what it does, not a condition
 
 
 def _fact(target: str, ds: str = "cmekg") -> Fact:
