@@ -73,6 +73,8 @@ TIE_WEIGHT: dict[str, float] = {
 }
 HERB_SOURCE = "cmekg:主治"
 PRODUCT_WEIGHT = 1.2
+#: A class's second and third representative need this share of its first one's strength.
+REP_SHARE = 0.4
 CLASS_BREADTH = 0.6
 
 
@@ -113,6 +115,9 @@ class ClassTable:
     size: Counter[str] = field(default_factory=Counter)  # class name → members graph-wide
     tcm: set[str] = field(default_factory=set)  # drug ids in a 中成药 category
     product_generics: set[str] = field(default_factory=set)  # generics some product name reduces to
+    #: character → log odds of a patent-medicine name against a Western generic, learnt from the
+    #: classified drugs (补 肾 丸 … vs 沙 胺 唑 …): decides products that carry no class at all
+    tcm_odds: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def build(cls, store: GraphStore, names: Iterable[tuple[str, str, str, list[str]]]) -> ClassTable:
@@ -123,13 +128,17 @@ class ClassTable:
             if typ == "Drug" and has_form(name):
                 table.product_generics.add(generic_of(name))
         rels = [r for r in (getattr(RelType, "IN_CLASS", None), RelType.IN_CATEGORY) if r is not None]
+        effect: set[str] = set()
         for rel in rels:  # IN_CLASS first: a drug with an ATC class keeps it
             for row in store.edge_rows(rel):
                 cat = name_of.get(row.target_id, "")
                 if not cat or row.flag:
                     continue
-                if _TCM_CATEGORY.search(cat) or _TCM_EFFECT.fullmatch(normalize_name(cat)):
+                if _TCM_CATEGORY.search(cat):
                     table.tcm.add(row.source_id)
+                    continue
+                if _TCM_EFFECT.fullmatch(normalize_name(cat)):
+                    effect.add(row.source_id)  # 止咳化痰 also files Western products: decided below
                     continue
                 if _BROAD.search(cat):
                     continue
@@ -137,7 +146,16 @@ class ClassTable:
                 if rel != RelType.IN_CATEGORY or not any(c.startswith("ATC:") for c in have):
                     have.append(cat if rel == RelType.IN_CATEGORY else f"ATC:{cat}")
                 table.size[cat if rel == RelType.IN_CATEGORY else f"ATC:{cat}"] += 1
+        table.tcm |= effect - table.categories.keys()  # an efficacy category and no pharmacological one
+        table.tcm_odds = _char_odds([generic_of(name_of.get(i, "")) for i in table.tcm],
+                                    [generic_of(name_of.get(i, "")) for i in table.categories if i not in table.tcm])
         return table
+
+    def looks_tcm(self, generic: str) -> bool:
+        """An unclassified product whose name reads like a patent medicine (龟鹿补肾, 养心定悸)."""
+        if not self.tcm_odds or not generic:
+            return False
+        return sum(self.tcm_odds.get(ch, 0.0) for ch in generic) / len(generic) > 0
 
     def best_class(self, ids: Iterable[str]) -> str:
         """The class of a generic from its products' categories: an ATC class first, else the one
@@ -149,7 +167,14 @@ class ClassTable:
             return ""
         atc = [c for c in votes if c.startswith("ATC:")]
         pool = atc or [c for c in votes if self.size[c] >= MIN_CLASS_SIZE] or list(votes)
-        return min(pool, key=lambda c: (self.size[c], -votes[c], c))
+        return min(pool, key=lambda c: (-votes[c], self.size[c], c))
+
+
+def _char_odds(tcm: list[str], western: list[str]) -> dict[str, float]:
+    """Per character, the smoothed log odds of appearing in a patent-medicine name."""
+    a, b = Counter(ch for n in tcm for ch in n), Counter(ch for n in western for ch in n)
+    ta, tb = sum(a.values()) or 1, sum(b.values()) or 1
+    return {ch: math.log((a[ch] + 1) / ta) - math.log((b[ch] + 1) / tb) for ch in set(a) | set(b)}
 
 
 @dataclass(slots=True)
@@ -191,7 +216,9 @@ def group(items: list[EvidenceItem], table: ClassTable) -> tuple[list[Generic], 
             ties.pop("cmekg:相关药物")
         score = sum(ties.values()) + PRODUCT_WEIGHT * math.log(len(members))
         tcm = 2 * sum(1 for m in members if m.entity_id in table.tcm or _TCM_NAME.search(m.name)) >= len(members)
-        g = Generic(name, members, score, tcm, "" if tcm else table.best_class(m.entity_id for m in members))
+        klass = "" if tcm else table.best_class(m.entity_id for m in members)
+        tcm = tcm or (not klass and table.looks_tcm(name))
+        g = Generic(name, members, score, tcm, klass)
         out.append(g)
     out.sort(key=lambda g: (-g.score, len(g.name), g.name))
     return out, len(out)
@@ -225,7 +252,9 @@ def salient_evidence(ev: Evidence, table: ClassTable, question: str, disease: st
     parts: list[str] = []
     shown = 0
     for key, members in ordered[:MAX_CLASSES]:
-        reps = list(dict.fromkeys(_representative(g) for g in members[:PER_CLASS]))
+        # further representatives only when the sources tie them nearly as strongly as the first
+        strong = [g for g in members[:PER_CLASS] if g is members[0] or g.score >= REP_SHARE * members[0].score]
+        reps = list(dict.fromkeys(_representative(g) for g in strong))
         shown += len(reps)
         parts.append("、".join(reps) if key.startswith("_") else f"{_label(key)}（{'、'.join(reps)}）")
     tcm_reps = list(dict.fromkeys(_representative(g) for g in tcm[:MAX_TCM]))

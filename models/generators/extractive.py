@@ -230,6 +230,8 @@ class ExtractiveGenerator(Generator):
             head, sep, body = ev.text.partition("：")
             if not sep:
                 continue
+            if any(i.group for i in ev.items):
+                continue  # drugs by class: the population check belongs to retrieval, not to a clause cut
             if _listy(ev):
                 if not ev.field.startswith("CONTRAINDICATED"):
                     continue  # a population qualifier selects who must not take a drug, not list items

@@ -40,7 +40,7 @@ def _asthma() -> Evidence:
         _item("东日", "cmekg:适应症"),  # a brand name: counted, never shown
         _item("糖皮质激素", "xywy:common_drug"),  # a class noun, not a drug
         _item("沙丁胺醇", "cmekg:药物治疗"), _item("硫酸沙丁胺醇片", "cmekg:适应症"),
-        _item("硫酸沙丁胺醇气雾剂", "cmekg:适应症"), _item("硫酸特布他林片", "cmekg:适应症"),
+        _item("硫酸沙丁胺醇气雾剂", "cmekg:适应症"), _item("硫酸特布他林片", "cmekg:适应症", "xywy:common_drug"),
         _item("布地奈德", "cmekg:药物治疗"), _item("布地奈德气雾剂", "cmekg:适应症", "39health:drug"),
         _item("氨茶碱片", "xywy:common_drug", "cmekg:适应症"),
         _item("一碗水", "cmekg:主治"),  # a materia-medica herb
@@ -73,3 +73,14 @@ def test_a_question_about_patent_medicines_puts_them_first_and_counts_the_rest()
     big = _asthma()
     big.items += [_item(f"测试药{i}片", "cmekg:适应症") for i in range(30)]
     assert salient_evidence(big, table, "哮喘吃什么药", "哮喘").text.endswith(f"等{len(group(big.items, table)[0])}种")
+
+
+def test_a_weakly_tied_generic_is_no_representative() -> None:
+    """A one-product misspelling (对乙酰氨基栓) does not stand beside the class's main generic."""
+    ev = _asthma()
+    ev.items.append(_item("盐酸妥洛特罗片", "cmekg:适应症"))
+    table = _table()
+    table.categories["id-盐酸妥洛特罗片"] = ["β2受体激动剂"]
+    table.product_generics.add("妥洛特罗")
+    text = salient_evidence(ev, table, "哮喘吃什么药", "哮喘").text
+    assert "β2受体激动剂（沙丁胺醇、特布他林）" in text and "妥洛特罗" not in text
