@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from kg.normalize import core_name
@@ -36,7 +37,7 @@ from retrieval.pairs import (
     sentences_naming,
 )
 from retrieval.ranking import adverse_prevalence
-from retrieval.salience import ClassTable, salient_evidence
+from retrieval.salience import ClassTable, fold_drugs
 from retrieval.types import Evidence, Intent, LinkedEntity, NearMiss, RetrievalResult
 
 #: Passages (dense/lexical) that may follow the KG facts of a specific question.
@@ -263,12 +264,9 @@ class Retriever:
         label = f"{entity.name}（含同成分药品{others}）" if pooled else ""
         context = drug_context(subjects, self.graph.facts) if entity.type == NodeType.DRUG and \
             intent.name in NOISE_INTENTS else None  # 禁忌 and reactions judge the indications (retrieval.noise)
+        fold = partial(fold_drugs, table=self._class_table, question=question, disease=entity.name) if care else None
         items[:0] = facts_to_evidence(entity, own + pooled, prose=prose, described=self._described, label=label,
-                                      prevalence=self.prevalence, context=context)
-        if care:  # disease → drugs: classes and representatives, not a dump (retrieval.salience)
-            items = [salient_evidence(ev, self._class_table, question, entity.name)
-                     if ev.entity_id == entity.id and ev.field in ("TREATED_BY", "INDICATED_FOR<-") else ev
-                     for ev in items]
+                                      prevalence=self.prevalence, context=context, fold=fold)
         for subject in subjects:
             items += property_evidence(subject, plan.properties)
         for ev in items:  # another entry's facts read as that entry's, never as the asked product's

@@ -29,12 +29,14 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kg import lexicon
 from kg.normalize import DOSAGE_FORMS, SALT_PREFIXES, normalize_name
 from kg.schema import RelType
 from kg.stores.base import GraphStore
-from retrieval.types import Evidence, EvidenceItem
+from retrieval.ranking import RankedList
+from retrieval.types import Evidence
 
 #: Western classes, generics per class and patent medicines an answer shows.
 MAX_CLASSES = 5
@@ -60,6 +62,9 @@ _FORMS = tuple(sorted(set(DOSAGE_FORMS) | {"吸入粉雾剂", "粉雾剂", "雾�
                                            "注射液", "雾化吸入溶液", "混悬液"},
                       key=len, reverse=True))
 MAX_NAME = 16
+#: Items of a disease's ranked drug list that are grouped (咳嗽 has ~1,300; the request budget is tens
+#: of ms); the count 等N种 still covers every item.
+MAX_CANDIDATES = 300
 #: A category with fewer members graph-wide is more likely a crawl slip than a class.
 MIN_CLASS_SIZE = 5
 #: How strongly each (dataset:predicate) ties a drug to the disease, per generic: the disease's own
@@ -72,22 +77,33 @@ TIE_WEIGHT: dict[str, float] = {
     "cmekg:适应症": 1.0, "cmekg:相关药物": 1.0, "xywy:recommand_drug": 0.5, "jsonl:": 1.0,
 }
 HERB_SOURCE = "cmekg:主治"
+#: The evidence fields of a disease's drug list (TREATED_BY, or INDICATED_FOR read from the disease).
+DRUG_FIELDS = ("TREATED_BY", "INDICATED_FOR<-")
 PRODUCT_WEIGHT = 1.2
 #: A class's second and third representative need this share of its first one's strength.
 REP_SHARE = 0.4
 CLASS_BREADTH = 0.6
 
 
+_FORM_SET = frozenset(_FORMS)
+_FORM_LENGTHS = sorted({len(f) for f in _FORMS}, reverse=True)
+
+
+def _strip_form(n: str) -> str:
+    for length in _FORM_LENGTHS:  # longest form first, one set lookup per length
+        if len(n) - length >= 2 and n[-length:] in _FORM_SET:
+            return n[:-length]
+    return n
+
+
+@lru_cache(maxsize=1 << 16)
 def generic_of(name: str) -> str:
     """Ingredient-level name of a product: 硫酸沙丁胺醇吸入气雾剂 → 沙丁胺醇, 孟鲁司特钠咀嚼片 → 孟鲁司特."""
     n = re.sub(r"\([^()]*\)$", "", normalize_name(name))
     for _ in range(3):
         before = n
         n = _ROUTE.sub("", n) if len(n) > 4 else n
-        for form in _FORMS:
-            if n.endswith(form) and len(n) - len(form) >= 2:
-                n = n[: -len(form)]
-                break
+        n = _strip_form(n)
         if n == before:
             break
     for prefix in _SALTS:
@@ -101,9 +117,10 @@ def generic_of(name: str) -> str:
     return n
 
 
+@lru_cache(maxsize=1 << 16)
 def has_form(name: str) -> bool:
     n = normalize_name(name)
-    return n.startswith("注射用") or any(n.endswith(f) for f in _FORMS)
+    return n.startswith("注射用") or any(n[-k:] in _FORM_SET for k in _FORM_LENGTHS if len(n) > k)
 
 
 @dataclass(slots=True)
@@ -180,13 +197,31 @@ def _char_odds(tcm: list[str], western: list[str]) -> dict[str, float]:
 @dataclass(slots=True)
 class Generic:
     name: str
-    items: list[EvidenceItem]
+    items: list[Candidate]
     score: float
     tcm: bool
     klass: str = ""
 
 
-def _is_item(it: EvidenceItem, table: ClassTable) -> bool:
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One ranked item of a disease's drug list, as salience reads it (cheap: a list holds hundreds)."""
+
+    name: str
+    entity_id: str
+    sources: frozenset[str]  # dataset:predicate
+    support: int = 0
+    score: float = 0.0
+
+
+def candidates(ranked: RankedList) -> list[Candidate]:
+    """The leading MAX_CANDIDATES items (ranked support first: the tail is single statements that
+    would only add products to a count)."""
+    return [Candidate(i.name, i.target_id, frozenset(f"{d}:{p}" for d, p in i.sources), i.supports, i.score)
+            for i in ranked.items[:MAX_CANDIDATES]]
+
+
+def _is_item(it: Candidate, table: ClassTable) -> bool:
     """A drug an answer may name: not a class noun, a brand-only name or a piece of a sentence."""
     name = it.name
     if len(name) > MAX_NAME or any(ch in name for ch in "。，；：、"):
@@ -199,9 +234,9 @@ def _is_item(it: EvidenceItem, table: ClassTable) -> bool:
     return generic_of(name) in table.product_generics or len(name) >= 4
 
 
-def group(items: list[EvidenceItem], table: ClassTable) -> tuple[list[Generic], int]:
-    """Items (ranked, typed) → generics with their class, strongest first, and the number of drugs."""
-    by_generic: dict[str, list[EvidenceItem]] = defaultdict(list)
+def group(items: list[Candidate], table: ClassTable) -> tuple[list[Generic], int]:
+    """Ranked items → generics with their class, strongest first, and the number of drugs."""
+    by_generic: dict[str, list[Candidate]] = defaultdict(list)
     for it in items:
         if _is_item(it, table):
             by_generic[generic_of(it.name)].append(it)
@@ -236,10 +271,12 @@ def _label(klass: str) -> str:
     return klass.removeprefix("ATC:")
 
 
-def salient_evidence(ev: Evidence, table: ClassTable, question: str, disease: str) -> Evidence:
-    """The disease → drugs evidence folded into classes: a copy with the grouped text and the items
-    tagged with their group; the full typed list stays in `items`."""
-    generics, total = group(ev.items, table)
+def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, question: str, disease: str) -> Evidence:
+    """The disease → drugs evidence folded into classes: a copy with the grouped text, its typed items
+    tagged with their group."""
+    generics, total = group(candidates(ranked), table)
+    if len(ranked.items) > MAX_CANDIDATES:
+        total = len({generic_of(i.name) for i in ranked.items})
     if not generics:
         return ev
     western = [g for g in generics if not g.tcm and g.score > 0]
@@ -265,12 +302,17 @@ def salient_evidence(ev: Evidence, table: ClassTable, question: str, disease: st
     elif tcm_part:
         parts.append(tcm_part)
     more = f"等{total}种" if total > shown else ""
-    of: dict[int, Generic] = {id(m): g for g in generics for m in g.items}
-    items = []
-    for it in ev.items:
-        g = of.get(id(it))
-        grp = "" if g is None else TCM_GROUP if g.tcm else _label(g.klass) or g.name
-        items.append(it.model_copy(update={"group": grp, "class_name": _label(g.klass) if g else ""}))
+    of: dict[str, Generic] = {m.name: g for g in generics for m in g.items}
+    for it in ev.items:  # this request's own items (facts_to_evidence builds them anew): tagged in place
+        g = of.get(it.name)
+        it.group = "" if g is None else TCM_GROUP if g.tcm else _label(g.klass) or g.name
+        it.class_name = _label(g.klass) if g else ""
     text = f"{disease}的常用药物：{'；'.join(parts)}{more}"
-    return ev.model_copy(update={"text": text, "target_name": None, "target_id": None, "items": items,
-                                 "field": ev.field})
+    return ev.model_copy(update={"text": text, "target_name": None, "target_id": None})
+
+
+def fold_drugs(ev: Evidence, ranked: RankedList, *, table: ClassTable, question: str, disease: str) -> Evidence:
+    """`facts_to_evidence`'s fold for a disease's evidence: its drug list (either reading) by class."""
+    if ev.field not in DRUG_FIELDS:
+        return ev
+    return salient_evidence(ev, ranked, table, question, disease)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from retrieval.salience import ClassTable, generic_of, group, salient_evidence
+from kg.schema import NodeType
+from retrieval.ranking import RankedItem, RankedList
+from retrieval.salience import ClassTable, candidates, generic_of, group, salient_evidence
 from retrieval.types import Evidence, EvidenceItem
 
 
@@ -18,9 +20,9 @@ def test_generic_names_drop_form_salt_and_route() -> None:
     assert generic_of("聚普瑞锌颗粒") == "聚普瑞锌"  # 锌 is part of the name, not a salt to strip
 
 
-def _item(name: str, *sources: str) -> EvidenceItem:
-    return EvidenceItem(name=name, entity_id=f"id-{name}", type="Drug", sources=list(sources),
-                        datasets=sorted({s.split(":")[0] for s in sources}), support=len(sources))
+def _item(name: str, *sources: str) -> RankedItem:
+    pairs = {tuple(s.split(":")) for s in sources}
+    return RankedItem(name, f"id-{name}", NodeType.DRUG, datasets={d for d, _ in pairs}, sources=pairs)  # type: ignore[arg-type]
 
 
 def _table() -> ClassTable:
@@ -31,7 +33,7 @@ def _table() -> ClassTable:
                       product_generics={"沙丁胺醇", "特布他林", "布地奈德", "氨溴索", "氨茶碱"})
 
 
-def _asthma() -> Evidence:
+def _asthma() -> tuple[Evidence, RankedList]:
     # ranked by connectivity the way the graph gives them: a curated-looking but peripheral drug first
     items = [
         _item("盐酸氨溴索片", "39health:drug", "cmekg:适应症"),
@@ -45,13 +47,15 @@ def _asthma() -> Evidence:
         _item("氨茶碱片", "xywy:common_drug", "cmekg:适应症"),
         _item("一碗水", "cmekg:主治"),  # a materia-medica herb
     ]
-    return Evidence(index=1, entity_id="asthma", entity_name="哮喘", entity_type="Disease", field="TREATED_BY",
-                    text="哮喘的治疗药物：" + "、".join(i.name for i in items), source="cmekg",
-                    target_name="、".join(i.name for i in items), items=items)
+    ev = Evidence(index=1, entity_id="asthma", entity_name="哮喘", entity_type="Disease", field="TREATED_BY",
+                  text="哮喘的治疗药物：" + "、".join(i.name for i in items), source="cmekg",
+                  target_name="、".join(i.name for i in items),
+                  items=[EvidenceItem(name=i.name, entity_id=i.target_id) for i in items])
+    return ev, RankedList(items)
 
 
 def test_classes_lead_with_guideline_generics_and_patent_medicines_follow() -> None:
-    ev = salient_evidence(_asthma(), _table(), "哮喘吃什么药？", "哮喘")
+    ev = salient_evidence(*_asthma(), _table(), "哮喘吃什么药？", "哮喘")
     text = ev.text
     head = text.removeprefix("哮喘的常用药物：").split("；")
     # the classes the disease's treatment text names (with more products / curated lists) lead
@@ -66,21 +70,22 @@ def test_classes_lead_with_guideline_generics_and_patent_medicines_follow() -> N
 
 def test_a_question_about_patent_medicines_puts_them_first_and_counts_the_rest() -> None:
     table = _table()
-    ev = salient_evidence(_asthma(), table, "哮喘吃什么中成药", "哮喘")
+    ev = salient_evidence(*_asthma(), table, "哮喘吃什么中成药", "哮喘")
     assert ev.text.startswith("哮喘的常用药物：中成药：")
-    generics, total = group(_asthma().items, table)
+    generics, total = group(candidates(_asthma()[1]), table)
     assert total == len(generics)
-    big = _asthma()
-    big.items += [_item(f"测试药{i}片", "cmekg:适应症") for i in range(30)]
-    assert salient_evidence(big, table, "哮喘吃什么药", "哮喘").text.endswith(f"等{len(group(big.items, table)[0])}种")
+    big, ranked = _asthma()
+    ranked.items += [_item(f"测试药{i}片", "cmekg:适应症") for i in range(30)]
+    n = len(group(candidates(ranked), table)[0])
+    assert salient_evidence(big, ranked, table, "哮喘吃什么药", "哮喘").text.endswith(f"等{n}种")
 
 
 def test_a_weakly_tied_generic_is_no_representative() -> None:
     """A one-product misspelling (对乙酰氨基栓) does not stand beside the class's main generic."""
-    ev = _asthma()
-    ev.items.append(_item("盐酸妥洛特罗片", "cmekg:适应症"))
+    ev, ranked = _asthma()
+    ranked.items.append(_item("盐酸妥洛特罗片", "cmekg:适应症"))
     table = _table()
     table.categories["id-盐酸妥洛特罗片"] = ["β2受体激动剂"]
     table.product_generics.add("妥洛特罗")
-    text = salient_evidence(ev, table, "哮喘吃什么药", "哮喘").text
+    text = salient_evidence(ev, ranked, table, "哮喘吃什么药", "哮喘").text
     assert "β2受体激动剂（沙丁胺醇、特布他林）" in text and "妥洛特罗" not in text
