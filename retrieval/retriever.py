@@ -264,7 +264,8 @@ class Retriever:
         label = f"{entity.name}（含同成分药品{others}）" if pooled else ""
         context = drug_context(subjects, self.graph.facts) if entity.type == NodeType.DRUG and \
             intent.name in NOISE_INTENTS else None  # 禁忌 and reactions judge the indications (retrieval.noise)
-        fold = partial(fold_drugs, table=self._class_table, question=question, disease=entity.name) if care else None
+        fold = partial(fold_drugs, table=self._class_table, question=question, disease=entity,
+                       entities=self.graph.entities) if care else None
         items[:0] = facts_to_evidence(entity, own + pooled, prose=prose, described=self._described, label=label,
                                       prevalence=self.prevalence, context=context, fold=fold)
         for subject in subjects:

@@ -27,13 +27,14 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from kg import lexicon
+from kg.contradictions import CONTRA_PROPS, contra_sentence
 from kg.normalize import DOSAGE_FORMS, SALT_PREFIXES, normalize_name
-from kg.schema import RelType
+from kg.schema import Entity, RelType
 from kg.stores.base import GraphStore
 from retrieval.ranking import RankedList
 from retrieval.types import Evidence
@@ -65,6 +66,8 @@ MAX_NAME = 16
 #: Items of a disease's ranked drug list that are grouped (咳嗽 has ~1,300; the request budget is tens
 #: of ms); the count 等N种 still covers every item.
 MAX_CANDIDATES = 300
+#: Leading generics whose own 禁忌 text is checked against the disease.
+MAX_CHECKED = 20
 #: A category with fewer members graph-wide is more likely a crawl slip than a class.
 MIN_CLASS_SIZE = 5
 #: How strongly each (dataset:predicate) ties a drug to the disease, per generic: the disease's own
@@ -135,6 +138,9 @@ class ClassTable:
     #: character → log odds of a patent-medicine name against a Western generic, learnt from the
     #: classified drugs (补 肾 丸 … vs 沙 胺 唑 …): decides products that carry no class at all
     tcm_odds: dict[str, float] = field(default_factory=dict)
+    #: (drug id, condition id) stated both as an indication and as an adverse reaction of that drug
+    #: (左甲状腺素钠片 → 甲亢): such a drug does not stand for the condition on that statement alone
+    also_adverse: set[tuple[str, str]] = field(default_factory=set)
 
     @classmethod
     def build(cls, store: GraphStore, names: Iterable[tuple[str, str, str, list[str]]]) -> ClassTable:
@@ -164,6 +170,9 @@ class ClassTable:
                     have.append(cat if rel == RelType.IN_CATEGORY else f"ATC:{cat}")
                 table.size[cat if rel == RelType.IN_CATEGORY else f"ATC:{cat}"] += 1
         table.tcm |= effect - table.categories.keys()  # an efficacy category and no pharmacological one
+        indicated = {(r.source_id, r.target_id) for r in store.edge_rows(RelType.INDICATED_FOR) if not r.flag}
+        table.also_adverse = {(r.source_id, r.target_id) for r in store.edge_rows(RelType.ADVERSE_REACTION)
+                              if not r.flag and (r.source_id, r.target_id) in indicated}
         table.tcm_odds = _char_odds([generic_of(name_of.get(i, "")) for i in table.tcm],
                                     [generic_of(name_of.get(i, "")) for i in table.categories if i not in table.tcm])
         return table
@@ -271,14 +280,43 @@ def _label(klass: str) -> str:
     return klass.removeprefix("ATC:")
 
 
-def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, question: str, disease: str) -> Evidence:
+def _contradicted(generics: list[Generic], names: list[str],
+                   entities: Callable[[list[str]], list[Entity]] | None) -> dict[str, str]:
+    """Leading generics whose own label's 禁忌 names the disease (甲亢 → 左甲状腺素: "甲亢患者禁用"):
+    generic name → the sentence. Reads the leading MAX_CHECKED generics' two best products."""
+    if entities is None or not names:
+        return {}
+    lead = generics[:MAX_CHECKED]
+    ids = [m.entity_id for g in lead for m in g.items[:2]]
+    texts = {e.id: "\n".join(v if isinstance(v, str) else "、".join(v) for k, v in e.properties.items()
+                              if k.startswith(CONTRA_PROPS)) for e in entities(ids)}
+    out: dict[str, str] = {}
+    for g in lead:
+        for m in g.items[:2]:
+            sent = next((x for n in names if (x := contra_sentence(n, texts.get(m.entity_id, "")))), "")
+            if sent:
+                out[g.name] = sent
+                break
+    return out
+
+
+def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, question: str, disease: str,
+                     names: Sequence[str] = (), entities: Callable[[list[str]], list[Entity]] | None = None,
+                     ) -> Evidence:
     """The disease → drugs evidence folded into classes: a copy with the grouped text, its typed items
-    tagged with their group."""
+    tagged with their group. `names` (the disease's name and aliases) and `entities` (a reader) let the
+    leading drugs' own 禁忌 texts veto them (kg.contradictions)."""
     generics, total = group(candidates(ranked), table)
     if len(ranked.items) > MAX_CANDIDATES:
         total = len({generic_of(i.name) for i in ranked.items})
     if not generics:
         return ev
+    vetoed = _contradicted([g for g in generics if g.score > 0], list(names), entities)
+    for g in generics:  # its only tie is an indication the same drug also lists as a reaction
+        if len({s for m in g.items for s in m.sources}) <= 1 and \
+                all((m.entity_id, ev.entity_id) in table.also_adverse for m in g.items):
+            vetoed.setdefault(g.name, "")
+    generics = [g for g in generics if g.name not in vetoed]
     western = [g for g in generics if not g.tcm and g.score > 0]
     tcm = [g for g in generics if g.tcm and g.score > 0]
     classes: dict[str, list[Generic]] = {}
@@ -307,12 +345,20 @@ def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, questi
         g = of.get(it.name)
         it.group = "" if g is None else TCM_GROUP if g.tcm else _label(g.klass) or g.name
         it.class_name = _label(g.klass) if g else ""
-    text = f"{disease}的常用药物：{'；'.join(parts)}{more}"
+    banned = [n for n, why in vetoed.items() if why]
+    note = f"（说明书禁用于{disease}，未列入：{'、'.join(banned)}）" if banned else ""
+    for it in ev.items:
+        if generic_of(it.name) in vetoed:
+            why = vetoed[generic_of(it.name)]
+            it.flag, it.reason = ("contraindicated_self" if why else "also_adverse"), why
+    text = f"{disease}的常用药物：{'；'.join(parts)}{more}{note}"
     return ev.model_copy(update={"text": text, "target_name": None, "target_id": None})
 
 
-def fold_drugs(ev: Evidence, ranked: RankedList, *, table: ClassTable, question: str, disease: str) -> Evidence:
+def fold_drugs(ev: Evidence, ranked: RankedList, *, table: ClassTable, question: str, disease: Entity,
+               entities: Callable[[list[str]], list[Entity]] | None = None) -> Evidence:
     """`facts_to_evidence`'s fold for a disease's evidence: its drug list (either reading) by class."""
     if ev.field not in DRUG_FIELDS:
         return ev
-    return salient_evidence(ev, ranked, table, question, disease)
+    names = [disease.name, *(a for a in disease.aliases if len(a) >= 2)]
+    return salient_evidence(ev, ranked, table, question, disease.name, names, entities)

@@ -89,3 +89,19 @@ def test_a_weakly_tied_generic_is_no_representative() -> None:
     table.product_generics.add("妥洛特罗")
     text = salient_evidence(ev, ranked, table, "哮喘吃什么药", "哮喘").text
     assert "β2受体激动剂（沙丁胺醇、特布他林）" in text and "妥洛特罗" not in text
+
+
+def test_a_drug_whose_label_forbids_the_disease_or_lists_it_as_a_reaction_is_not_offered() -> None:
+    """甲亢 → 左甲状腺素: its only tie is an indication the same drug also lists as an adverse
+    reaction; a drug whose own 禁忌 names the disease is left out and named as such."""
+    from kg.schema import Entity
+
+    ev, ranked = _asthma()
+    ranked.items += [_item("左甲状腺素钠片", "cmekg:适应症"), _item("普萘洛尔片", "xywy:common_drug", "cmekg:适应症")]
+    table = _table()
+    table.product_generics |= {"左甲状腺素", "普萘洛尔"}
+    table.also_adverse = {("id-左甲状腺素钠片", "asthma")}
+    label = Entity(id="id-普萘洛尔片", type=NodeType.DRUG, name="普萘洛尔片", properties={"禁忌": "支气管哮喘、哮喘患者禁用。"})
+    text = salient_evidence(ev, ranked, table, "哮喘吃什么药", "哮喘", ["哮喘"], lambda ids: [label]).text
+    assert "左甲状腺素" not in text
+    assert text.endswith("（说明书禁用于哮喘，未列入：普萘洛尔）")
