@@ -30,6 +30,11 @@ Rules, in order, per relationship type (`RULES`):
    whenever the kept item is itself unflagged. Checks and treatments are not collapsed: a
    bracket there names an abbreviation or a distinct product (…缓释片（II）).
 
+4. **Self-contradiction** (`contraindicated_self`, indications): the same drug's 禁忌 text names the
+   target as a condition (kg.contradictions: 十一酸睾酮软胶囊 → 乳腺癌, whose 禁忌 reads
+   "前列腺癌、乳腺癌患者及可疑者禁用"; negated or excepted mentions do not count), or the drug has
+   the same target as a CONTRAINDICATED edge. Judged on the edges no earlier rule flagged.
+
 The pass reads the whole graph once (`GraphStore.edge_rows`, `name_index`, `described_ids`),
 writes only the flags that changed (`GraphStore.set_flags`), and is idempotent.
 """
@@ -43,6 +48,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from kg import lexicon
+from kg.contradictions import CONTRA_PROPS, contra_sentence
 from kg.normalize import normalize_name
 from kg.schema import NodeType, Relation, RelType
 from kg.stores.base import EdgeRow, GraphStore
@@ -55,6 +61,7 @@ class Reason(StrEnum):
     WRONG_TYPE = "wrong_type"
     NEAR_DUPLICATE = "near_duplicate"
     TCM_ACTION = "tcm_action"
+    CONTRA_SELF = "contraindicated_self"
 
 
 class Kind(StrEnum):
@@ -312,10 +319,41 @@ def load_knowledge(store: GraphStore) -> tuple[GraphKnowledge, dict[RelType, lis
     return graph, judged
 
 
+#: Drugs read per batch when their 禁忌 texts are checked.
+CONTRA_BATCH = 2000
+
+
+def contradicted(store: GraphStore, edges: list[EdgeRow], flags: list[str], graph: GraphKnowledge,
+                 contraindicated: set[tuple[str, str]]) -> list[str]:
+    """`flags` of the INDICATED_FOR edges with `contraindicated_self` added where the drug's own 禁忌
+    text (or one of its CONTRAINDICATED edges) names the target."""
+    subjects = sorted({e.source_id for e, f in zip(edges, flags, strict=True) if not f})
+    texts: dict[str, str] = {}
+    for i in range(0, len(subjects), CONTRA_BATCH):
+        for ent in store.get_entities(subjects[i:i + CONTRA_BATCH]):
+            parts = [v if isinstance(v, str) else "、".join(v) for k, v in ent.properties.items()
+                     if k.startswith(CONTRA_PROPS)]
+            if parts:
+                texts[ent.id] = "\n".join(parts)
+    out = list(flags)
+    for i, e in enumerate(edges):
+        if out[i]:
+            continue
+        if (e.source_id, e.target_id) in contraindicated or \
+                contra_sentence(graph.names.get(e.target_id, ""), texts.get(e.source_id, "")):
+            out[i] = Reason.CONTRA_SELF.value
+    return out
+
+
 def judge(store: GraphStore) -> list[JudgedEdges]:
     """Every judged edge of the graph with the flag the rules give it (reads only)."""
     graph, judged = load_knowledge(store)
-    return [JudgedEdges(rel, edges, compute_flags(rel, edges, graph)) for rel, edges in judged.items()]
+    out = [JudgedEdges(rel, edges, compute_flags(rel, edges, graph)) for rel, edges in judged.items()]
+    contra = {(e.source_id, e.target_id) for e in judged.get(RelType.CONTRAINDICATED, []) if not e.flag}
+    for j in out:
+        if j.relation == RelType.INDICATED_FOR:
+            j.flags = contradicted(store, j.edges, j.flags, graph, contra)
+    return out
 
 
 def clean(store: GraphStore) -> CleanSummary:

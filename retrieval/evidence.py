@@ -6,10 +6,14 @@ from collections.abc import Callable, Iterable, Mapping
 
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.vocabulary import INCOMING_LABELS, REL_LABELS, TRUNCATED_LABEL, TRUNCATED_SUFFIX, is_truncated_key
-from retrieval.ranking import family_of, rank
-from retrieval.types import Evidence
+from retrieval.noise import DrugContext
+from retrieval.ranking import RankedList, family_of, rank
+from retrieval.types import Evidence, EvidenceItem
 
 MAX_PROP_CHARS = 600
+#: Items of a ranked list carried as typed `EvidenceItem`s (answers show far fewer; a disease's drug
+#: list holds up to ~1,300, which would weigh on every response)
+MAX_TYPED = 60
 
 
 def rel_heading(rel: RelType, direction: Direction, name: str, predicate: str = "") -> str:
@@ -21,22 +25,30 @@ def rel_heading(rel: RelType, direction: Direction, name: str, predicate: str = 
 
 def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int | None = None, *,
                       prose: str = "", described: Callable[[str], bool] | None = None,
-                      label: str = "", prevalence: Mapping[str, int] | None = None) -> list[Evidence]:
+                      label: str = "", prevalence: Mapping[str, int] | None = None,
+                      context: DrugContext | None = None,
+                      fold: Callable[[Evidence, RankedList], Evidence] | None = None) -> list[Evidence]:
     """One evidence item per fact family (a relationship, both of its readings, every dataset):
     the full list ranked by evidence strength (retrieval.ranking), citing every dataset that
-    states it. Flagged facts are not items; the text says how many were held back."""
+    states it. Flagged facts are not items; the text says how many were held back. `Evidence.items`
+    types the first MAX_TYPED items (and the held-back ones); `fold` may rewrite an item from its whole
+    ranked list (retrieval.salience: a disease's drugs by class)."""
     groups: dict[tuple[str, str], list[Fact]] = {}
     for f in facts:
         pred = f.predicate if f.relation == RelType.RELATED_TO else ""
         groups.setdefault((family_of(f), pred), []).append(f)
     out: list[Evidence] = []
     for (family, pred), items in groups.items():
-        ranked = rank(items, prose=prose, family=family, described=described, prevalence=prevalence)
+        ranked = rank(items, prose=prose, family=family, described=described, prevalence=prevalence,
+                      context=context)
         names = ranked.names[:max_targets] if max_targets else ranked.names
         lead = next((f for f in items if f.direction == Direction.OUT), items[0])
         datasets = sorted({f.dataset for f in items if not f.flag}) or sorted({f.dataset for f in items})
         more = f"等{len(ranked.names)}项" if len(names) < len(ranked.names) else ""
-        held = f"（另有{ranked.flagged}项低置信度条目未列入）" if ranked.flagged else ""
+        low = ranked.flagged - len(ranked.held)
+        held = f"（另有{low}项低置信度条目未列入）" if low else ""
+        if ranked.held:  # an indication the drug's own 禁忌 names is never a plain indication
+            held += f"（{'、'.join(i.name for i in ranked.held)}见于本品禁忌，未列为适应症）"
         if not names:
             continue  # every fact of the family is flagged: nothing to answer with
         body = "、".join(names) + more
@@ -49,7 +61,14 @@ def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int | 
             target_name="、".join(names), target_type=ranked.items[0].target_type.value, origin="kg",
             # for a ranked list: how many leading items are corroborated (answers show those first)
             score=float(ranked.strong), reliable=ranked.reliable,
+            # built per request and trusted (no validation: a disease's list holds hundreds of items)
+            items=[EvidenceItem.model_construct(
+                name=i.name, entity_id=i.target_id, type=i.target_type.value, datasets=sorted(i.datasets),
+                sources=sorted(f"{d}:{p}" for d, p in i.sources), support=i.supports, score=round(i.score, 3),
+                flag=i.flag, reason=i.reason) for i in [*ranked.items[:MAX_TYPED], *ranked.held]],
         ))
+        if fold is not None:
+            out[-1] = fold(out[-1], ranked)
     return out
 
 

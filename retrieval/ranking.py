@@ -22,6 +22,7 @@ symptoms, where the common item — 发热, 感染 — is the least specific one
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from kg.schema import Direction, Fact, NodeType, RelType
 from kg.sources import extracted_datasets
 from kg.stores.base import GraphStore
+from retrieval.noise import CONTRA_SELF, DEMOTING, DrugContext, judge
 
 #: Two directions of one fact family read the same way; they are ranked as one list.
 FAMILY: dict[tuple[RelType, Direction], str] = {
@@ -76,6 +78,8 @@ class RankedItem:
     clause: bool = False  # named like a piece of a sentence (用于…)
     curated: bool = True  # False: curated-list weights do not apply (not a disease → drugs list)
     extracted_only: bool = False  # stated only by machine-extracted datasets
+    flag: str = ""  # why the item may not lead (retrieval.noise): contraindicated_self, also_adverse …
+    reason: str = ""  # the sentence behind the flag
 
     @property
     def reliable(self) -> bool:
@@ -96,6 +100,7 @@ class RankedItem:
 class RankedList:
     items: list[RankedItem]
     flagged: int = 0  # facts the cleaning stage keeps out of answers (countable, never shown as items)
+    held: list[RankedItem] = field(default_factory=list)  # contradicted by the drug's own 禁忌 (retrieval.noise)
 
     @property
     def reliable(self) -> int:
@@ -135,11 +140,29 @@ def adverse_prevalence(store: GraphStore) -> dict[str, int]:
     return dict(Counter(t for _, t in pairs))
 
 
+#: Weight of specificity (an item few drugs list) in an adverse-reaction list's order.
+SPECIFICITY_WEIGHT = 1.5
+#: Below this many drugs a reaction's specificity ramps down: an item a handful of drugs list is
+#: more often extraction debris (非特定囊肿, 血钠浓度升高) than a characteristic reaction.
+SPECIFIC_MIN_DF = 30
+
+
+def specificity(df: int, most: int) -> float:
+    """How characteristic an item is: 0 for the item most drugs list (恶心), highest for items a few
+    dozen drugs list (tf-idf-like on a log scale), ramping down for the rarest (likely debris)."""
+    if most <= 1:
+        return 0.0
+    idf = max(0.0, 1.0 - math.log1p(max(df, 1)) / math.log1p(most))
+    return idf * min(1.0, df / SPECIFIC_MIN_DF)
+
+
 def rank(facts: Iterable[Fact], *, prose: str = "", family: str = "",
          described: Callable[[str], bool] | None = None,
-         prevalence: Mapping[str, int] | None = None) -> RankedList:
+         prevalence: Mapping[str, int] | None = None, context: DrugContext | None = None) -> RankedList:
     """Facts of one family (any datasets and directions) → unique items, strongest first.
-    `prevalence`: target id → how many subjects in the graph state that target (adverse reactions)."""
+    `prevalence`: target id → how many subjects in the graph state that target (adverse reactions):
+    characteristic reactions lead, those every drug lists fall back. `context`: the drug's own
+    禁忌 and reactions, which flag indications (retrieval.noise)."""
     by_name: dict[str, RankedItem] = {}
     flagged = 0
     extracted = extracted_datasets()
@@ -167,12 +190,23 @@ def rank(facts: Iterable[Fact], *, prose: str = "", family: str = "",
             it.name != o and it.name in o and o in prose for o in names)
         it.score = _score(it, expected, described, curated=family == "treated")
         it.extracted_only = family not in DRUG_FAMILIES and it.datasets <= extracted
-    # corroborated items first (two independent supports), then curated lists before extracted
-    # ones (where the disease → drug weights do not already say so), then by score
     common = prevalence if prevalence is not None and family in PREVALENCE_FAMILIES else {}
-    items.sort(key=lambda i: (i.supports < 2, i.extracted_only and not i.curated, -i.score,
-                              -common.get(i.target_id, 0), len(i.name), i.name))
-    return RankedList(items, flagged)
+    if common:
+        most = max(common.values(), default=1)
+        for it in items:
+            it.score += SPECIFICITY_WEIGHT * specificity(common.get(it.target_id, 0), most)
+    if context is not None and family == "treats":
+        for it in items:
+            it.flag, it.reason = judge(it.name, it.supports, context)
+        held = [it for it in items if it.flag == CONTRA_SELF]  # noqa: F841 - returned below
+        items = [it for it in items if it.flag != CONTRA_SELF]
+        flagged += len(held)
+    # corroborated items first (two independent supports), generic / contradicted ones behind the
+    # rest, then curated lists before extracted ones (where the disease → drug weights do not
+    # already say so), then by score
+    items.sort(key=lambda i: (i.supports < 2, i.flag in DEMOTING, i.extracted_only and not i.curated, -i.score,
+                              len(i.name), i.name))
+    return RankedList(items, flagged, held if context is not None and family == "treats" else [])
 
 
 def _collapse(items: list[RankedItem]) -> list[RankedItem]:

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from kg.normalize import core_name, strip_format
@@ -37,6 +38,7 @@ from retrieval.interactions import (
 )
 from retrieval.lexical import LexicalMatcher
 from retrieval.linking import EntityLinker
+from retrieval.noise import drug_context
 from retrieval.pairs import (
     MAX_CLASS_MEMBERS,
     MAX_CLASS_SCAN,
@@ -48,6 +50,7 @@ from retrieval.pairs import (
 )
 from retrieval.qualifiers import find_qualifiers, is_condition_follow_up, phase_name, with_condition
 from retrieval.ranking import adverse_prevalence
+from retrieval.salience import ClassTable, fold_drugs
 from retrieval.types import Evidence, Intent, LinkedEntity, NearMiss, Qualifiers, RetrievalResult
 
 #: Passages (dense/lexical) that may follow the KG facts of a specific question.
@@ -77,6 +80,8 @@ class Resolution:
 CARE_INTENTS = {"treatment", "drug"}
 #: Intents whose lists pool the same-ingredient entries into the asked drug's one ranked list.
 POOL_SUBJECTS = {"indication": True}
+#: Drug intents whose indication list is checked against the drug's own 禁忌 and reactions.
+NOISE_INTENTS = {"indication", "overview"}
 #: Intents a two-entity question (or a class question) can have.
 PAIR_INTENTS = {"interaction", "comparison", "contraindication"}
 #: "吃头孢能喝酒吗": a class question asks whether two things go together.
@@ -111,6 +116,7 @@ class Retriever:
         self._classes: ClassIndex | None = None
         self._drug_classes: DrugClassIndex | None = None
         self._prevalence: dict[str, int] | None = None
+        self._class_table = ClassTable()
 
     # -- lifecycle -------------------------------------------------------------------------
     def warm_up(self) -> None:
@@ -122,6 +128,7 @@ class Retriever:
             self._linker.warm_up()
             self._classes = ClassIndex.build(names, self._linker)
             self._drug_classes = DrugClassIndex(self.store)
+            self._class_table = ClassTable.build(self.store, names)
             self._snapshot = self.store.snapshot()
             self.lexical.add_words((name for _, _, name, _ in names), key=self._snapshot)
         self.lexical.warm_up()
@@ -309,8 +316,12 @@ class Retriever:
         # (one ranked list, labelled as such) instead of each adding a list of its own
         others = "、".join(s.name for s in subjects if s is not entity)
         label = f"{entity.name}（含同成分药品{others}）" if pooled else ""
+        context = drug_context(subjects, self.graph.facts) if entity.type == NodeType.DRUG and \
+            intent.name in NOISE_INTENTS else None  # 禁忌 and reactions judge the indications (retrieval.noise)
+        fold = partial(fold_drugs, table=self._class_table, question=question, disease=entity,
+                       entities=self.graph.entities) if care else None
         items[:0] = facts_to_evidence(entity, own + pooled, prose=prose, described=self._described, label=label,
-                                      prevalence=self.prevalence)
+                                      prevalence=self.prevalence, context=context, fold=fold)
         for subject in subjects:
             items += property_evidence(subject, plan.properties)
         for ev in items:  # another entry's facts read as that entry's, never as the asked product's

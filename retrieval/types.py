@@ -66,6 +66,25 @@ class Qualifiers(BaseModel):
         return self.population in ("child", "infant")
 
 
+class EvidenceItem(BaseModel):
+    """One item of a ranked list (an indication, a reaction, a drug for a disease), typed so that
+    planners and generators read its support and flags instead of parsing the evidence text."""
+
+    name: str
+    entity_id: str = ""
+    type: str = ""
+    datasets: list[str] = []
+    sources: list[str] = Field(default_factory=list, description="dataset:predicate of each statement")
+    support: int = Field(default=0, description="independent statements (retrieval.ranking.RankedItem.supports)")
+    score: float = 0.0
+    flag: str = Field(default="", description="why the item does not lead: contraindicated_self | "
+                      "also_adverse | generic | tcm_pattern | '' (usable)")
+    reason: str = Field(default="", description="the source sentence behind the flag (禁忌 text …)")
+    class_code: str = ""
+    class_name: str = ""
+    group: str = Field(default="", description="the answer group it is shown in (a class name, 中成药)")
+
+
 class Evidence(BaseModel):
     """One numbered item the answer may cite; `index` is 1-based and stable within an answer."""
 
@@ -83,6 +102,7 @@ class Evidence(BaseModel):
     target_name: str | None = None
     target_type: str | None = None
     origin: str = Field(default="kg", description="kg | dense | lexical")
+    items: list[EvidenceItem] = Field(default_factory=list, description="a ranked list's items, in order")
 
 
 class Verdict(StrEnum):

@@ -16,7 +16,7 @@ from kg.vocabulary import SAFETY_FIELDS, SAFETY_INTENTS
 from models.generators.base import GenerationRequest, Generator
 from models.generators.focus import Qualifier, clip, is_fee, qualifiers, select, sentences
 from retrieval.pairs import TABLE_ONLY_FIELDS
-from retrieval.types import Evidence
+from retrieval.types import Evidence, EvidenceItem
 
 #: Evidence fields that make up the drug safety note when the question is about something else.
 #: Two directions of one fact family read the same way: a drug's 适应症 and the diseases that list
@@ -27,6 +27,13 @@ TOP_ITEMS = 8
 SAFETY_TOP = 5
 MIN_STRONG = 2
 MIN_CUT = 4  # short lists (科室) are shown whole
+#: Items a drug's indication list shows at least, corroborated ones first.
+MIN_DRUG_ITEMS = 6
+#: A drug's indication list up to this long is listed whole (less its weak items)
+SHOW_WHOLE = 10
+#: Statements that are the reverse reading of a disease page's drug list (or a herb's 主治 list):
+#: alone they are no evidence of a drug's indication.
+REVERSE_ONLY = frozenset({"39health:drug", "xywy:common_drug", "xywy:recommand_drug", "cmekg:相关药物", "cmekg:主治"})
 #: Corroborated items of the asked list shown after the top ones (the rest stays in the evidence).
 MORE_ITEMS = 24
 #: Characters of a prose text an answer quotes before pointing to the rest of the evidence.
@@ -111,6 +118,12 @@ def _cited(items: str, marks: str) -> str:
     return f"{items[:m.start()]}{marks}{m.group()}" if m else f"{items}{marks}"
 
 
+def _weak(item: EvidenceItem) -> bool:
+    """A list item a drug's answer does not show: a clause fragment, an efficacy phrase
+    (retrieval.noise), or one weak statement alone."""
+    return item.support == 0 or item.flag == "tcm_action" or (item.support <= 1 and set(item.sources) <= REVERSE_ONLY)
+
+
 def _is_safety(ev: Evidence) -> bool:
     return any(ev.field.startswith(f) for f in SAFETY_FIELDS)
 
@@ -181,6 +194,7 @@ class ExtractiveGenerator(Generator):
         strong = {e.index: int(e.score) for e in answer_items if _listy(e)}
         reliable = {e.index: e.reliable for e in answer_items}
         fields = {e.index: e.field for e in answer_items}
+        grouped = {e.index for e in answer_items if any(i.group for i in e.items)}
         ev_field = fields.__getitem__
         # an indication text is the source the ranked indication list is checked against: with the
         # list in the answer, the text itself is folded (its clauses are not items)
@@ -192,12 +206,25 @@ class ExtractiveGenerator(Generator):
                 # indication lists carry the extraction noise: there only corroborated items lead
                 field = next(e.field for e in answer_items if e.index == indices[0])
                 cut = strong.get(indices[0], 0) if len(indices) == 1 and field in SAME_MEANING else 0
-                yield 0, f"{lead}{head}包括：{_cited(_list_body(body, question, TOP_ITEMS, cut), _marks(indices))}。"
                 rest = [n for n in body.split("、") if n]
+                ev_type = next(e.entity_type for e in answer_items if e.index == indices[0])
+                top = TOP_ITEMS
+                if ev_type == "Drug" and field in SAME_MEANING:
+                    # a drug's own indications (retrieval.noise has put generic and contradicted ones
+                    # last): a short list whole, a long one its corroborated items and at least
+                    # MIN_DRUG_ITEMS; never a clause fragment (用于…) or an item only a disease page's
+                    # drug list states (the reverse reading: 39health 上皮样囊肿 → 蛇胆陈皮片)
+                    weak = {i.name for e in answer_items if e.index in indices for i in e.items if _weak(i)}
+                    kept = [n for n in rest if n not in weak]
+                    body = "、".join(kept + [n for n in rest if n in weak])
+                    if len(rest) <= SHOW_WHOLE:
+                        cut, top = len(kept), SHOW_WHOLE
+                    else:
+                        cut = max(cut, min(MIN_DRUG_ITEMS, len(kept)))
+                yield 0, f"{lead}{head}包括：{_cited(_list_body(body, question, top, cut), _marks(indices))}。"
                 # a drug's lists continue only with further *corroborated* items (the rest stay in the
                 # evidence); a disease's asked list (symptoms, checks, drugs) continues with its next items
                 strong_only = cut >= MIN_STRONG and len(rest) > MIN_CUT
-                ev_type = next(e.entity_type for e in answer_items if e.index == indices[0])
                 more = (rest[TOP_ITEMS:cut] if strong_only
                         else rest[TOP_ITEMS:reliable[indices[0]]] if ev_type in CONTINUED_TYPES else [])[:MORE_ITEMS]
                 if entity_id != main_id:
@@ -208,6 +235,9 @@ class ExtractiveGenerator(Generator):
             if indices[0] in focused or (listed and ev_field(indices[0]).startswith(LIST_PROSE)) or \
                     ev_field(indices[0]) in TABLE_ONLY_FIELDS:  # the comparison table shows these rows
                 folded += indices  # said already, or summarized by the ranked list above
+                continue
+            if indices[0] in grouped:  # drugs by class (retrieval.salience): already short, said whole
+                yield 0, f"{lead}{head}：{body}{_marks(indices)}。" if head else f"{lead}{body}{_marks(indices)}。"
                 continue
             text, cut = clip([s for s in sentences(body)], PROSE_CHARS)
             if not text:
@@ -248,6 +278,8 @@ class ExtractiveGenerator(Generator):
             head, sep, body = ev.text.partition("：")
             if not sep:
                 continue
+            if any(i.group for i in ev.items):
+                continue  # drugs by class: the population check belongs to retrieval, not to a clause cut
             if _listy(ev):
                 if not ev.field.startswith("CONTRAINDICATED"):
                     continue  # a population qualifier selects who must not take a drug, not list items

@@ -262,3 +262,22 @@ def test_cli_ingest_cleans_and_audit_reports(qizhen_home: Path) -> None:
     res = runner.invoke(app, ["kg", "show", "测试药片", "--json"])
     flags = {x["name"]: x["flag"] for x in json.loads(res.stdout)["relationships"]["INDICATED_FOR"]}
     assert flags == {"双盲": "trial_design", "ALT": "lab_analyte", "慢性乙型肝炎": ""}
+
+
+def test_an_indication_the_drug_own_contraindications_name_is_flagged(tmp_path: Path) -> None:
+    """十一酸睾酮软胶囊: indication 乳腺癌 while its 禁忌 reads 前列腺癌、乳腺癌患者及可疑者禁用; a negated
+    mention (非缺铁性贫血) and a CONTRAINDICATED edge are judged too."""
+    with LadybugStore(tmp_path / "graph.lbug") as s:
+        drug = Entity.named("十一酸睾酮软胶囊", NodeType.DRUG, described=True, sources=["caregpt"],
+                            properties={"禁忌": "前列腺癌、乳腺癌患者及可疑者禁用。非缺铁性贫血患者禁用。"})
+        names = ("乳腺癌", "缺铁性贫血", "再生障碍性贫血", "严重肝病")
+        ents = {n: _ent(n, NodeType.DISEASE, True) for n in names}
+        s.upsert_entities([drug, *ents.values()])
+        s.upsert_relations([Relation(drug.id, IND, ents[n].id, "caregpt", "适应证") for n in names]
+                           + [Relation(drug.id, RelType.CONTRAINDICATED, ents["严重肝病"].id, "cmekg", "禁忌")])
+        summary = clean(s)
+        assert summary.flagged["INDICATED_FOR"] == {"contraindicated_self": 2}
+        flags = {f.target_name: f.flag for f in s.facts(drug.id, [IND])}
+        assert flags == {"乳腺癌": "contraindicated_self", "缺铁性贫血": "", "再生障碍性贫血": "",
+                         "严重肝病": "contraindicated_self"}
+        assert audit(s).flagged("INDICATED_FOR") == {"contraindicated_self": 2}

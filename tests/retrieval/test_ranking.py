@@ -64,18 +64,20 @@ def test_one_evidence_item_per_family_keeps_the_full_ranked_list() -> None:
     assert len(top) == 8 and n == 31
 
 
-def test_adverse_reactions_tied_on_support_go_by_how_many_drugs_list_them() -> None:
+def test_adverse_reactions_tied_on_support_go_by_how_characteristic_they_are() -> None:
     """CMeKG's lists are alphabetical: without a tie-breaker the shown items were the first by code
-    point (支气管炎, 便秘, 便血 …); the reactions most drugs list come first instead."""
+    point. Issue 17: ordered by how many drugs list them (恶心 first for every drug), two drugs' lists
+    came out identical; now the characteristic reactions lead, the universal ones and the rarest
+    (likely debris) fall back."""
     names = ["便血", "咯血", "恶心", "皮疹", "白血球"]
     facts = [fact(n, rel=RelType.ADVERSE_REACTION, pred="不良反应", t=NodeType.SYMPTOM) for n in names]
-    prevalence = {"id-恶心": 3000, "id-皮疹": 2500, "id-便血": 40, "id-咯血": 12, "id-白血球": 3}
+    prevalence = {"id-恶心": 3000, "id-皮疹": 2500, "id-便血": 40, "id-咯血": 35, "id-白血球": 3}
     ranked = rank(facts, family=RelType.ADVERSE_REACTION.value, prevalence=prevalence)
-    assert ranked.names == ["恶心", "皮疹", "便血", "咯血", "白血球"]
+    assert ranked.names[:2] == ["咯血", "便血"] and ranked.names[-1] == "恶心"
     assert rank(facts, family=RelType.ADVERSE_REACTION.value).names[:2] == ["便血", "咯血"]  # code-point order
-    # support still comes first: a reaction the drug's own prose states beats a common one
-    assert rank(facts, family=RelType.ADVERSE_REACTION.value, prose="偶见咯血。",
-                prevalence=prevalence).names[0] == "咯血"
+    # support still comes first: a reaction the drug's own prose states beats a characteristic one
+    assert rank(facts, family=RelType.ADVERSE_REACTION.value, prose="偶见皮疹。",
+                prevalence=prevalence).names[0] == "皮疹"
     # indications never go by prevalence (the common item, 感染, is the least specific)
     treats = [fact("感染"), fact("痛风")]
     assert rank(treats, family="treats", prevalence={"id-痛风": 5000}).names == ["感染", "痛风"]

@@ -1,0 +1,364 @@
+"""Clinical salience of disease → drug lists: the few classes a doctor thinks in, not a dump.
+
+A disease's drug list (TREATED_BY and INDICATED_FOR<-, four sources) holds hundreds of products,
+brands, herbs and class nouns. Ranked by support alone its head is whatever is most connected
+(哮喘 → 氨茶碱片、胆茶碱片、曲尼司特胶囊 …, 沙丁胺醇 at the end). Here the list is folded into:
+
+1. **Generics.** Each product is reduced to its ingredient (`generic_of`: dosage form, salt and
+   inhalation words stripped: 硫酸沙丁胺醇吸入气雾剂 → 沙丁胺醇). A generic's strength is its best
+   product's evidence score (curated site lists xywy common_drug / 39health drug, both directions,
+   the drug's own label text naming the disease — retrieval.ranking) plus how many of its products
+   the sources tie to the disease. Node degree plays no part.
+2. **Classes.** A generic's class is its IN_CLASS edge (ATC / INN stem, issue 21) when the graph has
+   one, else the most specific CMeKG 分类 (IN_CATEGORY) its products carry (the category with the
+   fewest members graph-wide). Classes are ordered by their best generic, plus a little for each
+   further generic; each shows 1–3 representatives.
+3. **中成药** (patent medicines: CMeKG 分类 中成药, or a 丸/丹 product) form their own group after the
+   Western classes, unless the question asks for 中药/中成药 (then they lead).
+4. Brand-only names (东日), class nouns (糖皮质激素, LABA) and sentence debris are not items; they
+   only count. Everything not shown is one count: `等N种`, never a second list.
+
+Decisions: a generic without any class is shown alone, ranked among the classes; herbs from
+CMeKG's materia-medica 主治 lists (negative source weight) never lead and are not representatives.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from kg import lexicon
+from kg.contradictions import CONTRA_PROPS, contra_sentence
+from kg.normalize import DOSAGE_FORMS, SALT_PREFIXES, normalize_name
+from kg.schema import Entity, RelType
+from kg.stores.base import GraphStore
+from retrieval.ranking import RankedList
+from retrieval.types import Evidence
+
+#: Western classes, generics per class and patent medicines an answer shows.
+MAX_CLASSES = 5
+PER_CLASS = 3
+MAX_TCM = 3
+TCM_GROUP = "中成药"
+#: Category names that say nothing about the pharmacological class.
+_BROAD = re.compile(r"处方|非处方|医保|基本药物|OTC|西药|化学药|其他|其它|科$")
+_TCM_CATEGORY = re.compile(r"中成药|中药")
+#: a category named by a TCM efficacy (润肺止咳, 清热解毒): the CMeKG 分类 of patent medicines
+_TCM_EFFECT = re.compile(f"^(?:[{lexicon.TCM_ACTION_VERBS}][{lexicon.TCM_ACTION_OBJECTS}]){{1,3}}")
+_TCM_NAME = re.compile(r"(?<![滴胶])丸$|丹$")
+_TCM_ASK = re.compile(r"中药|中成药|中医")
+#: A name that is a class, not a drug (糖皮质激素, 支气管舒张剂, 抗真菌药物, LABA).
+_CLASS_NOUN = re.compile(r"(?:类|剂|药|药物|激素|类固醇|疫苗|补充剂|制剂)$|^[A-Z]{2,5}$")
+#: Words between the ingredient and the dosage form (吸入用…溶液, …吸入气雾剂, …雾化液).
+_ROUTE = re.compile(r"^(?:吸入用|注射用|复方)|(?:吸入|雾化|粉|混悬|泡腾|口服|外用|鼻用|眼用|缓释|控释|肠溶|氯化钠|葡萄糖)+$")
+#: Ester / salt parts of inhaled steroids and β2 agonists that the name index does not strip.
+_SALTS = tuple(sorted({*SALT_PREFIXES, "丙酸", "昔萘酸", "糠酸", "二丙酸"},
+                      key=len, reverse=True))
+_SALT_SUFFIXES = ("钠", "钾", "钙")
+_FORMS = tuple(sorted(set(DOSAGE_FORMS) | {"吸入粉雾剂", "粉雾剂", "雾化液", "粉吸入剂", "喷雾剂", "气雾剂",
+                                           "注射液", "雾化吸入溶液", "混悬液"},
+                      key=len, reverse=True))
+MAX_NAME = 16
+#: Items of a disease's ranked drug list that are grouped (咳嗽 has ~1,300; the request budget is tens
+#: of ms); the count 等N种 still covers every item.
+MAX_CANDIDATES = 300
+#: Leading generics whose own 禁忌 text is checked against the disease.
+MAX_CHECKED = 20
+#: A category with fewer members graph-wide is more likely a crawl slip than a class.
+MIN_CLASS_SIZE = 5
+#: How strongly each (dataset:predicate) ties a drug to the disease, per generic: the disease's own
+#: treatment text naming the generic (CMeKG 药物治疗) is the closest the sources come to a guideline;
+#: then the sites' curated common-drug lists, the handbook label naming the disease, a product
+#: label naming it (CMeKG 适应症 and its reverse 相关药物, one statement). Herbs of CMeKG's materia
+#: medica 主治 lists never lead.
+TIE_WEIGHT: dict[str, float] = {
+    "cmekg:药物治疗": 3.0, "xywy:common_drug": 2.0, "39health:drug": 2.0, "caregpt:适应证": 1.5,
+    "cmekg:适应症": 1.0, "cmekg:相关药物": 1.0, "xywy:recommand_drug": 0.5, "jsonl:": 1.0,
+}
+HERB_SOURCE = "cmekg:主治"
+#: The evidence fields of a disease's drug list (TREATED_BY, or INDICATED_FOR read from the disease).
+DRUG_FIELDS = ("TREATED_BY", "INDICATED_FOR<-")
+PRODUCT_WEIGHT = 1.2
+#: A class's second and third representative need this share of its first one's strength.
+REP_SHARE = 0.4
+CLASS_BREADTH = 0.6
+
+
+_FORM_SET = frozenset(_FORMS)
+_FORM_LENGTHS = sorted({len(f) for f in _FORMS}, reverse=True)
+
+
+def _strip_form(n: str) -> str:
+    for length in _FORM_LENGTHS:  # longest form first, one set lookup per length
+        if len(n) - length >= 2 and n[-length:] in _FORM_SET:
+            return n[:-length]
+    return n
+
+
+@lru_cache(maxsize=1 << 16)
+def generic_of(name: str) -> str:
+    """Ingredient-level name of a product: 硫酸沙丁胺醇吸入气雾剂 → 沙丁胺醇, 孟鲁司特钠咀嚼片 → 孟鲁司特."""
+    n = re.sub(r"\([^()]*\)$", "", normalize_name(name))
+    for _ in range(3):
+        before = n
+        n = _ROUTE.sub("", n) if len(n) > 4 else n
+        n = _strip_form(n)
+        if n == before:
+            break
+    for prefix in _SALTS:
+        if n.startswith(prefix) and len(n) - len(prefix) >= 3:
+            n = n[len(prefix):]
+            break
+    for suffix in _SALT_SUFFIXES:
+        if n.endswith(suffix) and len(n) - len(suffix) >= 3:
+            n = n[: -len(suffix)]
+            break
+    return n
+
+
+@lru_cache(maxsize=1 << 16)
+def has_form(name: str) -> bool:
+    n = normalize_name(name)
+    return n.startswith("注射用") or any(n[-k:] in _FORM_SET for k in _FORM_LENGTHS if len(n) > k)
+
+
+@dataclass(slots=True)
+class ClassTable:
+    """What the graph says about drug classes, read once (`build`): product id → its categories,
+    generic name → the class its products point at, and which generics have products at all."""
+
+    categories: dict[str, list[str]] = field(default_factory=dict)  # drug id → class names
+    size: Counter[str] = field(default_factory=Counter)  # class name → members graph-wide
+    tcm: set[str] = field(default_factory=set)  # drug ids in a 中成药 category
+    product_generics: set[str] = field(default_factory=set)  # generics some product name reduces to
+    #: character → log odds of a patent-medicine name against a Western generic, learnt from the
+    #: classified drugs (补 肾 丸 … vs 沙 胺 唑 …): decides products that carry no class at all
+    tcm_odds: dict[str, float] = field(default_factory=dict)
+    #: (drug id, condition id) stated both as an indication and as an adverse reaction of that drug
+    #: (左甲状腺素钠片 → 甲亢): such a drug does not stand for the condition on that statement alone
+    also_adverse: set[tuple[str, str]] = field(default_factory=set)
+
+    @classmethod
+    def build(cls, store: GraphStore, names: Iterable[tuple[str, str, str, list[str]]]) -> ClassTable:
+        table = cls()
+        name_of: dict[str, str] = {}
+        for ident, typ, name, _aliases in names:
+            name_of[ident] = name
+            if typ == "Drug" and has_form(name):
+                table.product_generics.add(generic_of(name))
+        rels = [r for r in (getattr(RelType, "IN_CLASS", None), RelType.IN_CATEGORY) if r is not None]
+        effect: set[str] = set()
+        for rel in rels:  # IN_CLASS first: a drug with an ATC class keeps it
+            for row in store.edge_rows(rel):
+                cat = name_of.get(row.target_id, "")
+                if not cat or row.flag:
+                    continue
+                if _TCM_CATEGORY.search(cat):
+                    table.tcm.add(row.source_id)
+                    continue
+                if _TCM_EFFECT.fullmatch(normalize_name(cat)):
+                    effect.add(row.source_id)  # 止咳化痰 also files Western products: decided below
+                    continue
+                if _BROAD.search(cat):
+                    continue
+                have = table.categories.setdefault(row.source_id, [])
+                if rel != RelType.IN_CATEGORY or not any(c.startswith("ATC:") for c in have):
+                    have.append(cat if rel == RelType.IN_CATEGORY else f"ATC:{cat}")
+                table.size[cat if rel == RelType.IN_CATEGORY else f"ATC:{cat}"] += 1
+        table.tcm |= effect - table.categories.keys()  # an efficacy category and no pharmacological one
+        indicated = {(r.source_id, r.target_id) for r in store.edge_rows(RelType.INDICATED_FOR) if not r.flag}
+        table.also_adverse = {(r.source_id, r.target_id) for r in store.edge_rows(RelType.ADVERSE_REACTION)
+                              if not r.flag and (r.source_id, r.target_id) in indicated}
+        table.tcm_odds = _char_odds([generic_of(name_of.get(i, "")) for i in table.tcm],
+                                    [generic_of(name_of.get(i, "")) for i in table.categories if i not in table.tcm])
+        return table
+
+    def looks_tcm(self, generic: str) -> bool:
+        """An unclassified product whose name reads like a patent medicine (龟鹿补肾, 养心定悸)."""
+        if not self.tcm_odds or not generic:
+            return False
+        return sum(self.tcm_odds.get(ch, 0.0) for ch in generic) / len(generic) > 0
+
+    def best_class(self, ids: Iterable[str]) -> str:
+        """The class of a generic from its products' categories: an ATC class first, else the one
+        most of them carry, ties to the most specific (fewest members graph-wide)."""
+        votes: Counter[str] = Counter()
+        for i in ids:
+            votes.update(set(self.categories.get(i, ())))
+        if not votes:
+            return ""
+        atc = [c for c in votes if c.startswith("ATC:")]
+        pool = atc or [c for c in votes if self.size[c] >= MIN_CLASS_SIZE] or list(votes)
+        return min(pool, key=lambda c: (-votes[c], self.size[c], c))
+
+
+def _char_odds(tcm: list[str], western: list[str]) -> dict[str, float]:
+    """Per character, the smoothed log odds of appearing in a patent-medicine name."""
+    a, b = Counter(ch for n in tcm for ch in n), Counter(ch for n in western for ch in n)
+    ta, tb = sum(a.values()) or 1, sum(b.values()) or 1
+    return {ch: math.log((a[ch] + 1) / ta) - math.log((b[ch] + 1) / tb) for ch in set(a) | set(b)}
+
+
+@dataclass(slots=True)
+class Generic:
+    name: str
+    items: list[Candidate]
+    score: float
+    tcm: bool
+    klass: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One ranked item of a disease's drug list, as salience reads it (cheap: a list holds hundreds)."""
+
+    name: str
+    entity_id: str
+    sources: frozenset[str]  # dataset:predicate
+    support: int = 0
+    score: float = 0.0
+
+
+def candidates(ranked: RankedList) -> list[Candidate]:
+    """The leading MAX_CANDIDATES items (ranked support first: the tail is single statements that
+    would only add products to a count)."""
+    return [Candidate(i.name, i.target_id, frozenset(f"{d}:{p}" for d, p in i.sources), i.supports, i.score)
+            for i in ranked.items[:MAX_CANDIDATES]]
+
+
+def _is_item(it: Candidate, table: ClassTable) -> bool:
+    """A drug an answer may name: not a class noun, a brand-only name or a piece of a sentence."""
+    name = it.name
+    if len(name) > MAX_NAME or any(ch in name for ch in "。，；：、"):
+        return False
+    if has_form(name) or it.entity_id in table.tcm:
+        return True  # a product (…气雾剂 ends like a class noun but is not one)
+    if _CLASS_NOUN.search(name):
+        return False
+    # no dosage form: a generic (沙丁胺醇) when some product reduces to it, else a brand (东日)
+    return generic_of(name) in table.product_generics or len(name) >= 4
+
+
+def group(items: list[Candidate], table: ClassTable) -> tuple[list[Generic], int]:
+    """Ranked items → generics with their class, strongest first, and the number of drugs."""
+    by_generic: dict[str, list[Candidate]] = defaultdict(list)
+    for it in items:
+        if _is_item(it, table):
+            by_generic[generic_of(it.name)].append(it)
+    out: list[Generic] = []
+    for name, members in by_generic.items():
+        sources = {s for m in members for s in m.sources}
+        if sources <= {HERB_SOURCE}:
+            continue  # a materia-medica herb (一碗水): counted, never an answer item
+        ties = {s: TIE_WEIGHT.get(s, 0.5) for s in sources if s != HERB_SOURCE}
+        # one statement read from both ends (适应症 / 相关药物) counts once
+        if "cmekg:适应症" in ties and "cmekg:相关药物" in ties:
+            ties.pop("cmekg:相关药物")
+        score = sum(ties.values()) + PRODUCT_WEIGHT * math.log(len(members))
+        tcm = 2 * sum(1 for m in members if m.entity_id in table.tcm or _TCM_NAME.search(m.name)) >= len(members)
+        klass = "" if tcm else table.best_class(m.entity_id for m in members)
+        tcm = tcm or (not klass and table.looks_tcm(name))
+        g = Generic(name, members, score, tcm, klass)
+        out.append(g)
+    out.sort(key=lambda g: (-g.score, len(g.name), g.name))
+    return out, len(out)
+
+
+def _representative(g: Generic) -> str:
+    """The generic's own name when it reads as one (an entry or a product reduces to it), else its
+    most corroborated product (中成药 keep their product name)."""
+    if g.tcm:
+        return max(g.items, key=lambda m: (m.score, -len(m.name))).name
+    return g.name
+
+
+def _label(klass: str) -> str:
+    return klass.removeprefix("ATC:")
+
+
+def _contradicted(generics: list[Generic], names: list[str],
+                   entities: Callable[[list[str]], list[Entity]] | None) -> dict[str, str]:
+    """Leading generics whose own label's 禁忌 names the disease (甲亢 → 左甲状腺素: "甲亢患者禁用"):
+    generic name → the sentence. Reads the leading MAX_CHECKED generics' two best products."""
+    if entities is None or not names:
+        return {}
+    lead = generics[:MAX_CHECKED]
+    ids = [m.entity_id for g in lead for m in g.items[:2]]
+    texts = {e.id: "\n".join(v if isinstance(v, str) else "、".join(v) for k, v in e.properties.items()
+                              if k.startswith(CONTRA_PROPS)) for e in entities(ids)}
+    out: dict[str, str] = {}
+    for g in lead:
+        for m in g.items[:2]:
+            sent = next((x for n in names if (x := contra_sentence(n, texts.get(m.entity_id, "")))), "")
+            if sent:
+                out[g.name] = sent
+                break
+    return out
+
+
+def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, question: str, disease: str,
+                     names: Sequence[str] = (), entities: Callable[[list[str]], list[Entity]] | None = None,
+                     ) -> Evidence:
+    """The disease → drugs evidence folded into classes: a copy with the grouped text, its typed items
+    tagged with their group. `names` (the disease's name and aliases) and `entities` (a reader) let the
+    leading drugs' own 禁忌 texts veto them (kg.contradictions)."""
+    generics, total = group(candidates(ranked), table)
+    if len(ranked.items) > MAX_CANDIDATES:
+        total = len({generic_of(i.name) for i in ranked.items})
+    if not generics:
+        return ev
+    vetoed = _contradicted([g for g in generics if g.score > 0], list(names), entities)
+    for g in generics:  # its only tie is an indication the same drug also lists as a reaction
+        if len({s for m in g.items for s in m.sources}) <= 1 and \
+                all((m.entity_id, ev.entity_id) in table.also_adverse for m in g.items):
+            vetoed.setdefault(g.name, "")
+    generics = [g for g in generics if g.name not in vetoed]
+    western = [g for g in generics if not g.tcm and g.score > 0]
+    tcm = [g for g in generics if g.tcm and g.score > 0]
+    classes: dict[str, list[Generic]] = {}
+    for g in western:
+        key = g.klass or f"_{g.name}"  # a generic without a class stands alone
+        classes.setdefault(key, []).append(g)
+    ordered = sorted(classes.items(), key=lambda kv: -(kv[1][0].score + CLASS_BREADTH * math.log(len(kv[1]))))
+    parts: list[str] = []
+    shown = 0
+    for key, members in ordered[:MAX_CLASSES]:
+        # further representatives only when the sources tie them nearly as strongly as the first
+        strong = [g for g in members[:PER_CLASS] if g is members[0] or g.score >= REP_SHARE * members[0].score]
+        reps = list(dict.fromkeys(_representative(g) for g in strong))
+        shown += len(reps)
+        parts.append("、".join(reps) if key.startswith("_") else f"{_label(key)}（{'、'.join(reps)}）")
+    tcm_reps = list(dict.fromkeys(_representative(g) for g in tcm[:MAX_TCM]))
+    shown += len(tcm_reps)
+    tcm_part = f"{TCM_GROUP}：{'、'.join(tcm_reps)}" if tcm_reps else ""
+    if _TCM_ASK.search(question) and tcm_part:
+        parts.insert(0, tcm_part)
+    elif tcm_part:
+        parts.append(tcm_part)
+    more = f"等{total}种" if total > shown else ""
+    of: dict[str, Generic] = {m.name: g for g in generics for m in g.items}
+    for it in ev.items:  # this request's own items (facts_to_evidence builds them anew): tagged in place
+        g = of.get(it.name)
+        it.group = "" if g is None else TCM_GROUP if g.tcm else _label(g.klass) or g.name
+        it.class_name = _label(g.klass) if g else ""
+    banned = [n for n, why in vetoed.items() if why]
+    note = f"（说明书禁用于{disease}，未列入：{'、'.join(banned)}）" if banned else ""
+    for it in ev.items:
+        if generic_of(it.name) in vetoed:
+            why = vetoed[generic_of(it.name)]
+            it.flag, it.reason = ("contraindicated_self" if why else "also_adverse"), why
+    text = f"{disease}的常用药物：{'；'.join(parts)}{more}{note}"
+    return ev.model_copy(update={"text": text, "target_name": None, "target_id": None})
+
+
+def fold_drugs(ev: Evidence, ranked: RankedList, *, table: ClassTable, question: str, disease: Entity,
+               entities: Callable[[list[str]], list[Entity]] | None = None) -> Evidence:
+    """`facts_to_evidence`'s fold for a disease's evidence: its drug list (either reading) by class."""
+    if ev.field not in DRUG_FIELDS:
+        return ev
+    names = [disease.name, *(a for a in disease.aliases if len(a) >= 2)]
+    return salient_evidence(ev, ranked, table, question, disease.name, names, entities)

@@ -1,0 +1,107 @@
+"""Disease → drugs by clinical salience: generics grouped by class, classes ordered by how the sources
+tie them to the disease (never by degree), 中成药 after them, one count instead of a second list."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from kg.schema import NodeType
+from retrieval.ranking import RankedItem, RankedList
+from retrieval.salience import ClassTable, candidates, generic_of, group, salient_evidence
+from retrieval.types import Evidence, EvidenceItem
+
+
+def test_generic_names_drop_form_salt_and_route() -> None:
+    assert generic_of("硫酸沙丁胺醇吸入气雾剂") == "沙丁胺醇"
+    assert generic_of("孟鲁司特钠咀嚼片") == "孟鲁司特"
+    assert generic_of("吸入用布地奈德混悬液") == "布地奈德"
+    assert generic_of("丙酸倍氯米松气雾剂") == "倍氯米松"
+    assert generic_of("茶碱缓释胶囊（II）") == "茶碱"
+    assert generic_of("聚普瑞锌颗粒") == "聚普瑞锌"  # 锌 is part of the name, not a salt to strip
+
+
+def _item(name: str, *sources: str) -> RankedItem:
+    pairs = {tuple(s.split(":")) for s in sources}
+    return RankedItem(name, f"id-{name}", NodeType.DRUG, datasets={d for d, _ in pairs}, sources=pairs)  # type: ignore[arg-type]
+
+
+def _table() -> ClassTable:
+    cats = {"id-硫酸沙丁胺醇片": ["β2受体激动剂"], "id-硫酸特布他林片": ["β2受体激动剂"],
+            "id-布地奈德气雾剂": ["糖皮质激素"], "id-盐酸氨溴索片": ["祛痰药"], "id-氨茶碱片": ["茶碱类"]}
+    size = Counter({"β2受体激动剂": 20, "糖皮质激素": 30, "祛痰药": 40, "茶碱类": 10})
+    return ClassTable(categories=cats, size=size, tcm={"id-蛤蚧定喘丸", "id-哮喘宁颗粒"},
+                      product_generics={"沙丁胺醇", "特布他林", "布地奈德", "氨溴索", "氨茶碱"})
+
+
+def _asthma() -> tuple[Evidence, RankedList]:
+    # ranked by connectivity the way the graph gives them: a curated-looking but peripheral drug first
+    items = [
+        _item("盐酸氨溴索片", "39health:drug", "cmekg:适应症"),
+        _item("蛤蚧定喘丸", "xywy:common_drug", "caregpt:适应证"),
+        _item("哮喘宁颗粒", "caregpt:适应证", "cmekg:适应症"),
+        _item("东日", "cmekg:适应症"),  # a brand name: counted, never shown
+        _item("糖皮质激素", "xywy:common_drug"),  # a class noun, not a drug
+        _item("沙丁胺醇", "cmekg:药物治疗"), _item("硫酸沙丁胺醇片", "cmekg:适应症"),
+        _item("硫酸沙丁胺醇气雾剂", "cmekg:适应症"), _item("硫酸特布他林片", "cmekg:适应症", "xywy:common_drug"),
+        _item("布地奈德", "cmekg:药物治疗"), _item("布地奈德气雾剂", "cmekg:适应症", "39health:drug"),
+        _item("氨茶碱片", "xywy:common_drug", "cmekg:适应症"),
+        _item("一碗水", "cmekg:主治"),  # a materia-medica herb
+    ]
+    ev = Evidence(index=1, entity_id="asthma", entity_name="哮喘", entity_type="Disease", field="TREATED_BY",
+                  text="哮喘的治疗药物：" + "、".join(i.name for i in items), source="cmekg",
+                  target_name="、".join(i.name for i in items),
+                  items=[EvidenceItem(name=i.name, entity_id=i.target_id) for i in items])
+    return ev, RankedList(items)
+
+
+def test_classes_lead_with_guideline_generics_and_patent_medicines_follow() -> None:
+    ev = salient_evidence(*_asthma(), _table(), "哮喘吃什么药？", "哮喘")
+    text = ev.text
+    head = text.removeprefix("哮喘的常用药物：").split("；")
+    # the classes the disease's treatment text names (with more products / curated lists) lead
+    assert set(head[:2]) == {"β2受体激动剂（沙丁胺醇、特布他林）", "糖皮质激素（布地奈德）"}
+    assert text.index("中成药：") > text.index("氨溴索")  # patent medicines after the Western classes
+    for noise in ("东日", "一碗水", "糖皮质激素、", "其余"):
+        assert noise not in text
+    assert ev.target_name is None  # not a flat list any more: the generator prints it as written
+    groups = {i.name: i.group for i in ev.items}
+    assert groups["硫酸沙丁胺醇气雾剂"] == "β2受体激动剂" and groups["蛤蚧定喘丸"] == "中成药"
+
+
+def test_a_question_about_patent_medicines_puts_them_first_and_counts_the_rest() -> None:
+    table = _table()
+    ev = salient_evidence(*_asthma(), table, "哮喘吃什么中成药", "哮喘")
+    assert ev.text.startswith("哮喘的常用药物：中成药：")
+    generics, total = group(candidates(_asthma()[1]), table)
+    assert total == len(generics)
+    big, ranked = _asthma()
+    ranked.items += [_item(f"测试药{i}片", "cmekg:适应症") for i in range(30)]
+    n = len(group(candidates(ranked), table)[0])
+    assert salient_evidence(big, ranked, table, "哮喘吃什么药", "哮喘").text.endswith(f"等{n}种")
+
+
+def test_a_weakly_tied_generic_is_no_representative() -> None:
+    """A one-product misspelling (对乙酰氨基栓) does not stand beside the class's main generic."""
+    ev, ranked = _asthma()
+    ranked.items.append(_item("盐酸妥洛特罗片", "cmekg:适应症"))
+    table = _table()
+    table.categories["id-盐酸妥洛特罗片"] = ["β2受体激动剂"]
+    table.product_generics.add("妥洛特罗")
+    text = salient_evidence(ev, ranked, table, "哮喘吃什么药", "哮喘").text
+    assert "β2受体激动剂（沙丁胺醇、特布他林）" in text and "妥洛特罗" not in text
+
+
+def test_a_drug_whose_label_forbids_the_disease_or_lists_it_as_a_reaction_is_not_offered() -> None:
+    """甲亢 → 左甲状腺素: its only tie is an indication the same drug also lists as an adverse
+    reaction; a drug whose own 禁忌 names the disease is left out and named as such."""
+    from kg.schema import Entity
+
+    ev, ranked = _asthma()
+    ranked.items += [_item("左甲状腺素钠片", "cmekg:适应症"), _item("普萘洛尔片", "xywy:common_drug", "cmekg:适应症")]
+    table = _table()
+    table.product_generics |= {"左甲状腺素", "普萘洛尔"}
+    table.also_adverse = {("id-左甲状腺素钠片", "asthma")}
+    label = Entity(id="id-普萘洛尔片", type=NodeType.DRUG, name="普萘洛尔片", properties={"禁忌": "支气管哮喘、哮喘患者禁用。"})
+    text = salient_evidence(ev, ranked, table, "哮喘吃什么药", "哮喘", ["哮喘"], lambda ids: [label]).text
+    assert "左甲状腺素" not in text
+    assert text.endswith("（说明书禁用于哮喘，未列入：普萘洛尔）")
