@@ -42,8 +42,8 @@ from ui.render import (
     suggestion_question,
 )
 
-DISCLAIMER = ("本系统根据医学知识图谱生成回答，仅供医务人员参考，不能替代医生的诊断与处方。"
-              "用药请遵医嘱并以药品说明书为准。")
+#: the answers end with the generator's one closing line for clinicians; the page adds no second one
+DISCLAIMER = "本系统根据医学知识图谱生成回答，供医务人员参考。"
 ABOUT = "基于医学知识图谱（CMeKG、寻医问药、39健康、药品手册）回答药品与疾病问题，每条事实都标注出处。"
 NOT_GROUNDED = "知识图谱中没有找到依据，本次未作回答。"
 MAX_SESSIONS = 200
@@ -193,14 +193,14 @@ def _card_item_feedback(client: QAClient, card: EntityCardOut, raw: str, snapsho
 
 # -- entity card -----------------------------------------------------------------------------------
 
-@st.dialog("实体卡片", width="large")
+@st.dialog("药品/疾病信息", width="large")
 def show_card(client: QAClient, snapshot: str) -> None:
     entity_id = st.session_state.get("card_id", "")
     stack: list[str] = st.session_state.setdefault("card_stack", [])
     try:
         card = client.entity_card(entity_id)
     except ClientError as exc:
-        st.error(f"无法读取实体卡片：{error_text(exc.code, exc.message)}")
+        st.error(f"无法读取药品/疾病信息：{error_text(exc.code, exc.message)}")
         return
     if card is None:
         st.warning("知识图谱中没有这个实体。")
@@ -247,7 +247,7 @@ def render_answer(client: QAClient | None, msg: dict[str, Any], key: str) -> Non
         row = st.container(horizontal=True, vertical_alignment="center")
         row.markdown("**了解更多：**", width="content")
         for ref in related[:12]:
-            if row.button(ref.name, key=f"more-{key}-{ref.id}", help="查看实体卡片"):
+            if row.button(ref.name, key=f"more-{key}-{ref.id}", help="查看药品/疾病信息"):
                 open_card(client, ref.id, answer.snapshot)
     if not answer.grounded:
         return
