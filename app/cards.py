@@ -243,7 +243,9 @@ class _Builder:
                     by_value.setdefault(ps.value.strip(), set()).add(ps.dataset)
             for t in _values(self.entity.properties[key]):
                 own = sorted(by_value.get(t, ())) or sources
-                out.append(SourcedValue(text=clean_fragment(t), sources=own, support=support_label(own)))
+                guessed = not self.entity.datasets_of(key) and len(own) > 1  # no agreement claimed on a guess
+                out.append(SourcedValue(text=clean_fragment(t), sources=own,
+                                        support="" if guessed else support_label(own)))
         return out
 
     def facts(self, rels: Sequence[tuple[RelType, Direction]]) -> list[Fact]:

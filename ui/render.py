@@ -298,7 +298,7 @@ def _item_html(card: EntityCardOut, section: CardSection, item: CardItem) -> str
 
 def section_html(card: EntityCardOut, section: CardSection, missing: str = MISSING_DRUG) -> str:
     count = f' <span class="qz-count">{section.total} 项</span>' if section.total else ""
-    parts = [f"<h4>{esc(section.title)}{count}{_support(section.support)}</h4>"]
+    parts = [f'<h4><span class="qz-title">{esc(section.title)}</span>{count}{_support(section.support)}</h4>']
     if section.items:
         top, rest = section.items[:TOP_ITEMS], section.items[TOP_ITEMS:]
         parts.append('<ul class="qz-items">' + "".join(_item_html(card, section, i) for i in top) + "</ul>")

@@ -11,16 +11,11 @@ from app.card_trust import CONSUMER, HANDBOOK, MACHINE, MISSING_DRUG, MULTI, cle
 from app.cards import build_card
 from kg.schema import Entity, EntityCard, Fact, NodeType, PropSource, RelType
 from models.types import Answer, Citation, EntityRef
+from tests.ui.conftest import FORBIDDEN
 from ui.render import answer_html, card_html, field_label, linked_text
 
 DRUG_SECTIONS = ["适应症", "用法用量", "禁忌", "警示/注意事项", "不良反应", "相互作用", "特殊人群"]
 DISEASE_SECTIONS = ["概述", "症状", "检查", "治疗药物", "并发症", "科室"]
-#: developer words and English that must never reach a clinician's screen
-FORBIDDEN = ["实体卡片", "低置信度", "泛指词", "化验指标名称", "对比·", "遵医嘱", "（原文名称不全）", "_截断",
-             "generic_word", "lab_analyte", "trial_design", "near_duplicate", "wrong_type", "tcm_action",
-             "INDICATED_FOR", "ADVERSE_REACTION", "cmekg", "caregpt", "xywy", "None", "null", "—"]
-
-
 def _visible(html: str) -> str:
     """The text a reader sees (tags and attribute values dropped, tooltips kept out)."""
     return re.sub(r"<[^>]+>", " ", html)
