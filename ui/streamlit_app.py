@@ -155,7 +155,8 @@ def _wait_for_client() -> QAClient:
     warm.start()
     note = st.empty()
     while not warm.ready:
-        note.caption(f"问答服务正在启动（已等待 {time.monotonic() - warm.started:.0f} 秒），完成后立即回答…")
+        note.info(f"您的问题已排队：问答服务正在启动（已等待 {time.monotonic() - warm.started:.0f} 秒），"
+                  "完成后立即回答…", icon=":material/hourglass_top:")
         time.sleep(0.3)
     note.empty()
     client = _client()
@@ -312,7 +313,8 @@ def _sidebar(messages: list[dict[str, Any]]) -> tuple[str | None, int | None]:
             messages.clear()
             st.session_state.pop("error", None)
             st.rerun()
-        st.session_state.export_slot = st.empty()  # filled at the end of the run, with this run's answer
+        st.session_state.export_slot = st.empty()  # filled now (usable while answering), again after an answer
+        _export_button(messages)
         if not ADVANCED:
             return None, None
         with st.expander("高级设置", expanded=False):
@@ -329,15 +331,18 @@ def _export_button(messages: list[dict[str, Any]]) -> None:
     st.session_state.export_slot.download_button(
         "导出对话", export_markdown(turns).encode("utf-8"), file_name="qizhen-对话.md", mime="text/markdown",
         icon=":material/download:", width="stretch", disabled=not messages, on_click="ignore")
+    st.session_state.export_n = len(messages)
 
 
-def _ask(client: QAClient, messages: list[dict[str, Any]], question: str, generator: str | None,
+def _ask(client: QAClient | None, messages: list[dict[str, Any]], question: str, generator: str | None,
          top_k: int | None) -> None:
+    """The question shows at once; during warm-up it waits visibly (queued) in the answer's place."""
     history = _history(messages)
     with st.chat_message("user"):
         st.markdown(question)
     with st.chat_message("assistant"):
         try:
+            client = client or _wait_for_client()
             answer = _stream_answer(client, question, history, generator, top_k)
         except ClientError as exc:
             _fail(question, error_text(exc.code, exc.message, limit=get_settings().max_question_chars, n=len(question)))
@@ -365,7 +370,8 @@ def main() -> None:
     try:
         _chat(messages, generator, top_k)
     finally:
-        _export_button(messages)
+        if st.session_state.get("export_n") != len(messages):
+            _export_button(messages)
         if not _api_url():
             _warmup().start()
 
@@ -381,7 +387,7 @@ def _chat(messages: list[dict[str, Any]], generator: str | None, top_k: int | No
         client = None
     starting = st.empty()
     if client is None and not _warmup().error:
-        starting.caption("问答服务正在后台启动，您现在就可以提问。")
+        starting.caption("问答服务正在后台启动。您现在就可以提问：问题会排队，启动完成后立即回答。")
 
     for i, m in enumerate(messages):
         with st.chat_message(m["role"]):
@@ -402,11 +408,6 @@ def _chat(messages: list[dict[str, Any]], generator: str | None, top_k: int | No
     question = str(question)
     if len(question) > limit:
         _fail(question, error_text("question_too_long", "", limit=limit, n=len(question)))
-        return
-    try:
-        client = _wait_for_client()
-    except ClientError as exc:
-        _fail(question, exc.message)
         return
     starting.empty()
     _ask(client, messages, question, generator, top_k)

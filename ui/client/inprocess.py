@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 
 from app.audit import AuditLog
 from app.cards import EntityCardOut, build_card, load_card, resolve_names
+from app.case_summary import CaseSummaryOut, find_in_summary
 from app.feedback import FeedbackIn, record_feedback
 from app.pipeline import QAService
 from app.settings import Settings, get_settings
@@ -63,6 +64,9 @@ class InProcessClient(QAClient):
 
     def resolve(self, names: Sequence[str]) -> list[EntityRef]:
         return resolve_names(self.service.store, list(names)[:200])
+
+    def in_text(self, text: str) -> CaseSummaryOut:
+        return find_in_summary(self.service, text)
 
     def feedback(self, feedback: FeedbackIn) -> None:
         """Written directly to the audit log (route "ui")."""
