@@ -25,6 +25,7 @@ from app.feedback import FactRef, FeedbackIn
 from app.settings import get_settings
 from models.generators.base import Turn
 from models.types import Answer, EntityRef
+from ui.case_panel import case_panel
 from ui.client.base import ClientError, QAClient
 from ui.components import qz_html
 from ui.render import (
@@ -182,14 +183,14 @@ def _answer_feedback(client: QAClient, msg: dict[str, Any], answer: Answer, rati
         evidence_ids=[f"{c.entity_id}:{c.field}:{c.index}" for c in answer.citations], facts=facts or []))
 
 
-def _card_item_feedback(client: QAClient, card: EntityCardOut, raw: str, snapshot: str) -> None:
+def _card_item_feedback(client: QAClient, card: EntityCardOut, raw: str, snapshot: str, note: str = "") -> None:
     found = card_item_fact(card, raw)
     if found is None:
         return
     rating, fact = found
     _send_feedback(client, FeedbackIn(rating=rating, target="card_item", snapshot=snapshot,  # type: ignore[arg-type]
                                       entity_ids=[fact.entity_id], evidence_ids=[fact.key],
-                                      facts=[fact] if rating == "wrong_fact" else []))
+                                      facts=[fact] if rating == "wrong_fact" else [], note=note.strip()[:500]))
 
 
 # -- entity card -----------------------------------------------------------------------------------
@@ -214,8 +215,17 @@ def show_card(client: QAClient, snapshot: str) -> None:
         stack.append(entity_id)
         st.session_state.card_id = clicks.entity
         st.rerun(scope="fragment")
-    if clicks.feedback:
-        _card_item_feedback(client, card, clicks.feedback, snapshot)
+    if clicks.feedback:  # one item reported: an optional note, then 提交
+        st.session_state.card_fb = clicks.feedback
+    pending = st.session_state.get("card_fb")
+    found = card_item_fact(card, pending) if pending else None
+    if pending and found:
+        with st.container(border=True):
+            st.markdown(f"**纠错：** {found[1].text}")
+            note = st.text_input("补充说明（可选）", key=f"card-fb-note-{entity_id}", max_chars=500)
+            if st.button("提交纠错", key=f"card-fb-send-{entity_id}"):
+                _card_item_feedback(client, card, pending, snapshot, note)
+                st.session_state.pop("card_fb", None)
 
 
 def open_card(client: QAClient, entity_id: str, snapshot: str) -> None:
@@ -315,6 +325,7 @@ def _sidebar(messages: list[dict[str, Any]]) -> tuple[str | None, int | None]:
             st.rerun()
         st.session_state.export_slot = st.empty()  # filled now (usable while answering), again after an answer
         _export_button(messages)
+        case_panel(_wait_for_client)
         if not ADVANCED:
             return None, None
         with st.expander("高级设置", expanded=False):
@@ -330,7 +341,8 @@ def _export_button(messages: list[dict[str, Any]]) -> None:
              for m in messages if m["role"] == "user" or m.get("answer")]
     st.session_state.export_slot.download_button(
         "导出对话", export_markdown(turns).encode("utf-8"), file_name="qizhen-对话.md", mime="text/markdown",
-        icon=":material/download:", width="stretch", disabled=not messages, on_click="ignore")
+        icon=":material/download:", width="stretch", disabled=not messages, on_click="ignore",
+        key=f"export-{len(messages)}")  # a new id per length: the slot is redrawn after an answer
     st.session_state.export_n = len(messages)
 
 

@@ -11,17 +11,11 @@ from fastapi.testclient import TestClient
 from app.api.main import create_app
 from app.case_summary import MAX_SUMMARY_CHARS, find_in_summary
 from app.pipeline import QAService
-from tests.app.api_graph import ALLOPURINOL, DRUG, settings_for
-
-FILLER = "患者精神可，饮食睡眠尚可，大小便正常，体重无明显变化。"
+from tests.app.api_graph import ALLOPURINOL, DRUG, case_summary_text, settings_for
 
 
 def summary_text() -> str:
-    """A 1,500-character case summary naming two drugs and two diseases among routine findings."""
-    head = (f"患者男，52岁，因右足第一跖趾关节红肿热痛3天入院。既往痛风病史5年，间断口服{ALLOPURINOL}，"
-            f"近期血尿酸升高，诊断为高尿酸血症。门诊予{DRUG}每日一次口服。")
-    text = head + FILLER * ((1500 - len(head)) // len(FILLER) + 1)
-    return text[:1500]
+    return case_summary_text(1500)
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from tests.app.api_graph import ALLOPURINOL, DRUG, build_graph, free_port
+from tests.app.api_graph import ALLOPURINOL, DRUG, build_graph, case_summary_text, free_port
 from tests.ui.conftest import forbidden_in
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -279,6 +279,22 @@ def test_comparison_and_interaction_answers(page: Any) -> None:
     print("\n" + ", ".join(f"{k}: Enter → answer {v * 1000:.0f} ms" for k, v in timings.items()))
 
 
+def test_case_summary_lists_drugs_and_diseases_and_asks_the_pick(page: Any) -> None:
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("病例摘要模式").click()
+    text = case_summary_text(1500)
+    sidebar.get_by_label("粘贴病例摘要").fill(text)
+    sidebar.get_by_role("button", name="识别药品与疾病").click()
+    expect(sidebar).to_contain_text(f"药品： {ALLOPURINOL}、{DRUG}")
+    expect(sidebar).to_contain_text("高尿酸血症")
+    page.screenshot(path=str(ARTIFACTS / "ui_case_summary.png"), full_page=True)
+    started = time.perf_counter()
+    sidebar.get_by_role("button", name=f"相互作用：{ALLOPURINOL} + {DRUG}").click()
+    expect(page.locator(".qz-answer")).to_have_count(1)
+    expect(page.get_by_test_id("stChatMessage").first).to_contain_text(f"{ALLOPURINOL}和{DRUG}能一起吃吗")
+    print(f"\ncase summary (1,500 chars): picked question answered in {(time.perf_counter() - started) * 1000:.0f} ms")
+
+
 def test_too_long_question_shows_chinese_error_and_keeps_text(page: Any) -> None:
     text = "痛风" * 300
     chat = page.get_by_test_id("stChatInputTextArea")
@@ -343,10 +359,14 @@ def test_feedback_lands_in_audit_log(page: Any, stack: dict[str, Any]) -> None:
     page.get_by_role("button", name=DRUG, exact=True).first.click()
     card = page.get_by_role("dialog").locator(".qz-card")
     card.locator(".qz-sec[data-key=adverse_reaction] .qz-item", has_text="恶心").locator(".qz-fb").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("补充说明（可选）").fill("说明书未列此项")
+    dialog.get_by_role("button", name="提交纠错").click()
     records = _feedback_records(home, before, lambda r: r["target"] == "card_item")
     page.screenshot(path=str(ARTIFACTS / "ui_feedback.png"), full_page=True)
     item = next((r for r in records if r["target"] == "card_item"), None)
     assert item is not None and item["rating"] == "wrong_fact" and item["facts"][0]["text"].endswith("恶心"), records
+    assert item.get("note") == "说明书未列此项", item
 
     from app.cli import app
 
@@ -387,6 +407,8 @@ def test_in_process_first_page_is_fast(browser: Any, tmp_path: Path) -> None:
         chat = pg.get_by_test_id("stChatInputTextArea")
         chat.fill(QUESTION)
         chat.press("Enter")
+        # the question shows at once (queued while the service warms up), then its answer
+        expect(pg.get_by_test_id("stChatMessage").first).to_contain_text(QUESTION)
         expect(pg.locator(".qz-answer")).to_have_count(1, timeout=300_000)
         first_answer = time.perf_counter() - started
         pg.screenshot(path=str(ARTIFACTS / "ui_in_process.png"), full_page=True)
