@@ -7,6 +7,7 @@ free text), so a name found here is one a question about it will link.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
@@ -51,11 +52,20 @@ def summary_questions(drugs: list[EntityRef], diseases: list[EntityRef]) -> list
     return out
 
 
+#: a case summary is read clause by clause, and a name beside a clinical verb (口服阿莫西林胶囊) is a name
+#: of its own: the linker would otherwise take the verb as part of an unknown longer term
+_CLAUSE = re.compile(r"[，。、；;：:,.!?！？\s（）()【】\[\]]+|口服|服用|给予|予以|予|使用|应用|联用|长期|静滴|静注|"
+                     r"注射|治疗|病史|诊断为|诊断|示|伴|合并|出现|既往|考虑|停用|加用|改用")
+
+
 def find_in_summary(service: QAService, text: str) -> CaseSummaryOut:
     """The drugs and diseases the summary names (each once, in order of first mention)."""
     found: dict[str, EntityRef] = {}
-    for e in sorted(service.retriever.linker.link(text[:MAX_SUMMARY_CHARS], fuzzy=False), key=lambda e: e.start):
-        found.setdefault(e.id, EntityRef(id=e.id, name=e.name, type=e.type))
+    for clause in _CLAUSE.split(text[:MAX_SUMMARY_CHARS]):
+        if len(clause) < 2:
+            continue
+        for e in sorted(service.retriever.linker.link(clause, fuzzy=False), key=lambda e: e.start):
+            found.setdefault(e.id, EntityRef(id=e.id, name=e.name, type=e.type))
     drugs = [r for r in found.values() if r.type == NodeType.DRUG.value][:MAX_FOUND]
     diseases = [r for r in found.values() if r.type in _DISEASE_TYPES][:MAX_FOUND]
     return CaseSummaryOut(drugs=drugs, diseases=diseases, questions=summary_questions(drugs, diseases))
