@@ -298,6 +298,8 @@ def _item_html(card: EntityCardOut, section: CardSection, item: CardItem) -> str
 
 def section_html(card: EntityCardOut, section: CardSection, missing: str = MISSING_DRUG) -> str:
     count = f' <span class="qz-count">{section.total} 项</span>' if section.total else ""
+    if section.key == "adverse_reaction" and section.total > 1:
+        count += '<span class="qz-count">（常见在前）</span>'  # ranked as answers are: common reactions first
     parts = [f'<h4><span class="qz-title">{esc(section.title)}</span>{count}{_support(section.support)}</h4>']
     if section.items:
         top, rest = section.items[:TOP_ITEMS], section.items[TOP_ITEMS:]

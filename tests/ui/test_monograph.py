@@ -46,6 +46,7 @@ def test_drug_monograph_has_every_section_and_says_what_is_missing() -> None:
     for word in FORBIDDEN:
         assert word not in text, word
     assert "…支气管炎" in text and "来源可信度低" in text and "检验项目" in text
+    assert "常见在前" not in text  # only one adverse reaction: nothing to order
     rows = {r.label: r for r in card.summary}  # regulatory fields from one machine extraction: labelled
     assert rows["OTC/处方"].values[0].support == MACHINE == rows["监管分级"].values[0].support
     assert out.count(f">{MACHINE}<") >= 2

@@ -93,6 +93,7 @@ def test_card_html_header_summary_sections_and_expand_count() -> None:
     assert ">药品信息<" in out
     assert out.index("<th>通用名</th>") < out.index("<th>简介</th>") < out.index("适应症") < out.index("不良反应")
     assert "展开全部 25 项" in out and out.count('class="qz-item"') == 26
+    assert "常见在前" in out
     assert out.count('data-feedback="') == 26 and "纠错" in out  # one feedback control per item
 
 
