@@ -14,6 +14,17 @@ from pydantic import BaseModel, Field
 
 from app.api.schemas import EntityCardOut as RawCardOut
 from app.api.schemas import card_out
+from app.card_trust import (
+    MISSING_DRUG,
+    MISSING_OTHER,
+    POPULATION_PROPS,
+    clean_fragment,
+    dominant,
+    population_sentences,
+    support_label,
+    weight,
+    without_complications,
+)
 from kg.classes import class_label
 from kg.schema import Direction, Entity, EntityCard, Fact, NodeType, RelType
 from kg.stores.base import GraphStore
@@ -21,7 +32,6 @@ from kg.vocabulary import (
     INCOMING_LABELS,
     REL_LABELS,
     SOURCE_LABELS,
-    TRUNCATED_LABEL,
     TRUNCATED_SUFFIX,
     TYPE_LABELS,
 )
@@ -39,12 +49,13 @@ MAX_FACTS = 50_000
 class SourcedValue(BaseModel):
     text: str
     sources: list[str] = Field(default=[], description="datasets that state this value")
+    support: str = Field(default="", description="how it is supported: 多来源一致 / 药品手册 / 单一来源·…")
 
 
 class SummaryRow(BaseModel):
     label: str
     values: list[SourcedValue] = Field(default=[], description="empty when the graph has nothing")
-    disagree: bool = Field(default=False, description="sources give different values: each is shown")
+    disagree: bool = Field(default=False, description="sources give different values: each is shown (来源不一致)")
 
 
 class CardItem(BaseModel):
@@ -53,6 +64,7 @@ class CardItem(BaseModel):
     type: str = ""
     datasets: list[str] = []
     flag: str = Field(default="", description="cleaning reason: non-empty items are low-confidence")
+    support: str = Field(default="", description="how it is supported (app.card_trust.support_label)")
 
 
 class CardSection(BaseModel):
@@ -62,6 +74,9 @@ class CardSection(BaseModel):
     items: list[CardItem] = Field(default=[], description="ranked, at most MAX_ITEMS")
     texts: list[SourcedValue] = Field(default=[], description="prose from the sources")
     low_confidence: list[CardItem] = Field(default=[], description="items every source of which is flagged")
+    parts: list[SummaryRow] = Field(default=[], description="labelled sub-rows (特殊人群: 妊娠, 哺乳 …)")
+    support: str = Field(default="", description="the section's usual support; items differing carry their own")
+    empty_text: str = Field(default="", description="non-empty when the graph holds nothing for this section")
 
 
 class EntityCardOut(RawCardOut):
@@ -69,6 +84,7 @@ class EntityCardOut(RawCardOut):
     schema name): `entity` and `groups` stay for API clients; the rest is the clinician layout."""
 
     type_label: str = ""
+    heading: str = Field(default="", description="the dialog's title: 药品信息 / 疾病信息 / …信息")
     source_labels: list[str] = []
     summary: list[SummaryRow] = []
     sections: list[CardSection] = []
@@ -81,34 +97,39 @@ class SectionSpec:
     title: str
     rels: tuple[tuple[RelType, Direction], ...] = ()
     props: tuple[str, ...] = ()
+    fixed: bool = True  # a monograph section: always shown, with the missing text when empty
 
 
 OUT, IN = Direction.OUT, Direction.IN
 R = RelType
 
+#: the monograph: drug and disease sections in clinical order; `fixed` ones are always shown
 SECTIONS: dict[str, tuple[SectionSpec, ...]] = {
     NodeType.DRUG.value: (
         SectionSpec("indication", "适应症", ((R.INDICATED_FOR, OUT), (R.TREATED_BY, IN)),
                     ("适应证", "适应症", "功能主治", "主治")),
         SectionSpec("usage", "用法用量", (), ("用法用量", "用法", "用量", "规格", "剂型")),
         SectionSpec("contraindication", "禁忌", ((R.CONTRAINDICATED, OUT),), ("禁忌证", "禁忌")),
+        SectionSpec("precautions", "警示/注意事项", (), ("警示语", "警告", "注意事项")),
         SectionSpec("adverse_reaction", "不良反应", ((R.ADVERSE_REACTION, OUT),), ("不良反应",)),
         SectionSpec("interaction", "相互作用", ((R.INTERACTS_WITH, OUT), (R.INTERACTS_WITH, IN)),
                     ("药物相互作用", "相互作用")),
-        SectionSpec("precautions", "注意事项", (), ("注意事项",)),
-        SectionSpec("ingredient", "成份", ((R.HAS_INGREDIENT, OUT),), ("成份", "组成")),
+        SectionSpec("population", "特殊人群"),
+        SectionSpec("ingredient", "成份", ((R.HAS_INGREDIENT, OUT),), ("成份", "组成"), fixed=False),
     ),
     NodeType.DISEASE.value: (
+        SectionSpec("overview", "概述", (), ("简介", "desc", "概述")),
         SectionSpec("symptom", "症状", ((R.HAS_SYMPTOM, OUT),), ("症状_截断", "症状详情", "临床表现", "典型症状")),
         SectionSpec("check", "检查", ((R.NEEDS_CHECK, OUT),), ("检查_截断", "检查")),
         SectionSpec("drug", "治疗药物", ((R.TREATED_BY, OUT), (R.INDICATED_FOR, IN)), ("常用药物_截断", "药物治疗")),
         SectionSpec("complication", "并发症", ((R.COMPLICATION, OUT),), ("并发症_截断", "并发症")),
-        SectionSpec("prevention", "预防", (), ("预防",)),
-        SectionSpec("cause", "病因", ((R.HAS_CAUSE, OUT),), ("病因", "常见病因", "发病原因")),
-        SectionSpec("treatment", "治疗", (), ("治疗方式", "治疗", "治疗周期", "治愈率")),
-        SectionSpec("good_food", "宜吃食物", ((R.GOOD_FOOD, OUT),), ("宜吃食物_截断", "宜食", "推荐食谱")),
-        SectionSpec("avoid_food", "忌吃食物", ((R.AVOID_FOOD, OUT),), ("忌吃食物_截断", "忌食")),
-        SectionSpec("nursing", "护理", (), ("护理",)),
+        SectionSpec("department", "科室", ((R.IN_DEPARTMENT, OUT),), ("就诊科室", "科室", "科室_截断")),
+        SectionSpec("cause", "病因", ((R.HAS_CAUSE, OUT),), ("病因", "常见病因", "发病原因"), fixed=False),
+        SectionSpec("prevention", "预防", (), ("预防",), fixed=False),
+        SectionSpec("treatment", "治疗", (), ("治疗方式", "治疗", "治疗周期", "治愈率"), fixed=False),
+        SectionSpec("good_food", "宜吃食物", ((R.GOOD_FOOD, OUT),), ("宜吃食物_截断", "宜食", "推荐食谱"), fixed=False),
+        SectionSpec("avoid_food", "忌吃食物", ((R.AVOID_FOOD, OUT),), ("忌吃食物_截断", "忌食"), fixed=False),
+        SectionSpec("nursing", "护理", (), ("护理",), fixed=False),
     ),
 }
 
@@ -117,17 +138,18 @@ SUMMARY: dict[str, tuple[SummarySpec, ...]] = {
     NodeType.DRUG.value: (
         ("通用名", ("通用名",), ()),
         ("商品名", ("商品名",), ()),
+        ("分类", ("药品类型", "分类", "用途分类"), (R.IN_CLASS, R.IN_CATEGORY)),
         ("英文名称", ("英文名", "英文名称"), ()),
-        ("药品类型/分类", ("药品类型", "分类", "用途分类"), (R.IN_CLASS, R.IN_CATEGORY)),
         ("OTC/处方", ("OTC类型", "处方类型", "是否处方药"), ()),
+        ("监管分级", ("药品监管分级", "特殊药品"), ()),
         ("简介", ("简介", "desc", "概述"), ()),
     ),
-    NodeType.DISEASE.value: (
-        ("别名", (), ()),
-        ("科室", ("就诊科室", "科室", "科室_截断"), (R.IN_DEPARTMENT,)),
-        ("简介", ("简介", "desc", "概述"), ()),
-    ),
+    NodeType.DISEASE.value: (("别名", (), ()),),
 }
+#: summary rows shown even when empty (with the missing text); the others only when the graph has them
+FIXED_SUMMARY = frozenset({"通用名", "商品名", "分类", "别名"})
+#: regulatory and classification rows: values ordered by source weight, each with its support label
+REGULATORY = frozenset({"分类", "OTC/处方", "监管分级"})
 DEFAULT_SUMMARY: tuple[SummarySpec, ...] = (("别名", (), ()), ("简介", ("简介", "desc", "概述"), ()))
 
 
@@ -197,8 +219,8 @@ def _items(facts: Iterable[Fact], prevalence: Mapping[str, int] | None = None) -
     if not facts:
         return [], []
     ranked = rank(facts, family=family_of(facts[0]), prevalence=prevalence)
-    usable = [CardItem(id=it.target_id, name=it.name, type=it.target_type.value, datasets=sorted(it.datasets))
-              for it in ranked.items]
+    usable = [CardItem(id=it.target_id, name=it.name, type=it.target_type.value, datasets=sorted(it.datasets),
+                       support=support_label(it.datasets)) for it in ranked.items]
     shown = {n for it in ranked.items for n in (it.name, *it.merged)}
     flagged: dict[str, CardItem] = {}
     for f in facts:
@@ -208,6 +230,8 @@ def _items(facts: Iterable[Fact], prevalence: Mapping[str, int] | None = None) -
                                                         type=f.target_type.value, flag=f.flag))
         if f.dataset not in item.datasets:
             item.datasets.append(f.dataset)
+    for item in flagged.values():
+        item.support = support_label(item.datasets)
     return usable, rank_items(flagged.values())
 
 
@@ -228,7 +252,15 @@ class _Builder:
                 continue
             self.used_props.add(key)
             sources = prop_sources(self.entity, key)
-            out.extend(SourcedValue(text=t, sources=sources) for t in _values(self.entity.properties[key]))
+            by_value: dict[str, set[str]] = {}  # datasets that disagreed recorded their own value
+            for ps in self.entity.property_sources.get(key, []):
+                if ps.value:
+                    by_value.setdefault(ps.value.strip(), set()).add(ps.dataset)
+            for t in _values(self.entity.properties[key]):
+                own = sorted(by_value.get(t, ())) or sources
+                guessed = not self.entity.datasets_of(key) and len(own) > 1  # no agreement claimed on a guess
+                out.append(SourcedValue(text=clean_fragment(t), sources=own,
+                                        support="" if guessed else support_label(own)))
         return out
 
     def facts(self, rels: Sequence[tuple[RelType, Direction]]) -> list[Fact]:
@@ -241,28 +273,56 @@ class _Builder:
     def summary_row(self, label: str, props: Sequence[str], rels: Sequence[RelType]) -> SummaryRow:
         e = self.entity
         if label == "别名":
-            values = [SourcedValue(text="、".join(e.aliases), sources=list(e.sources))] if e.aliases else []
+            aliases = e.aliases
+            if e.type == NodeType.DISEASE:  # an alias naming its own complication is a source's mistake
+                complications = [f.target_name for f in self.by_rel.get((R.COMPLICATION, OUT), [])]
+                complications += _values(e.properties.get("并发症", []))
+                aliases = without_complications(aliases, complications)
+            values = [SourcedValue(text="、".join(aliases), sources=list(e.sources))] if aliases else []
         else:
             lead, _ = _items(self.facts([(r, OUT) for r in rels if r in LEAD_RELS]), self.prevalence)
             values = [SourcedValue(text=i.name, sources=i.datasets) for i in lead] + self.prop_values(props)
             items, _ = _items(self.facts([(r, OUT) for r in rels if r not in LEAD_RELS]), self.prevalence)
             known = {v.text for v in values}
-            values += [SourcedValue(text=i.name, sources=i.datasets) for i in items if i.name not in known]
+            values += [SourcedValue(text=i.name, sources=i.datasets, support=i.support)
+                       for i in items if i.name not in known]
             if label == "通用名" and not values:
-                values = [SourcedValue(text=e.name, sources=list(e.sources))]
+                values = [SourcedValue(text=e.name, sources=list(e.sources), support=support_label(e.sources))]
+            if label in REGULATORY:  # handbook and curated lists first, consumer sites last
+                values.sort(key=lambda v: -weight(v.sources))
         sources = {s for v in values for s in v.sources}
         list_like = label in ("商品名", "英文名称", "科室")  # several values are a list, not a disagreement
         return SummaryRow(label=label, values=values,
                           disagree=not list_like and len(values) > 1 and len(sources) > 1)
 
+    def populations(self, spec: SectionSpec) -> CardSection:
+        """特殊人群: one row per population, from the drug's texts that mention it."""
+        texts = {k: _values(v) for k, v in self.entity.properties.items()}
+        self.used_props.update(k for keys in POPULATION_PROPS.values() for k in keys if k in texts)
+        parts = []
+        for label, found in population_sentences(texts).items():
+            values = []
+            for text, key in found:
+                sources = prop_sources(self.entity, key)
+                values.append(SourcedValue(text=text, sources=sources, support=support_label(sources)))
+            parts.append(SummaryRow(label=label, values=values))
+        return CardSection(key=spec.key, title=spec.title, total=0, parts=parts,
+                           support=dominant(v.support for p in parts for v in p.values))
+
     def section(self, spec: SectionSpec) -> CardSection:
+        if spec.key == "population":
+            return self.populations(spec)
         items, low = _items(self.facts(spec.rels), self.prevalence)
         truncated = [v for v in self.prop_values([p for p in spec.props if p.endswith(TRUNCATED_SUFFIX)])]
         names = {i.name for i in items}
-        items += [CardItem(name=v.text, datasets=v.sources) for v in truncated if v.text not in names]
+        items += [CardItem(name=v.text.rstrip(".…") + "…", datasets=v.sources)  # a source's own cut, marked …
+                  for v in truncated if v.text not in names]
         texts = self.prop_values([p for p in spec.props if not p.endswith(TRUNCATED_SUFFIX)])
+        for item in items:
+            item.support = item.support or support_label(item.datasets)
         return CardSection(key=spec.key, title=spec.title, total=len(items), items=items[:MAX_ITEMS], texts=texts,
-                           low_confidence=low[:MAX_ITEMS])
+                           low_confidence=low[:MAX_ITEMS],
+                           support=dominant([*(i.support for i in items), *(v.support for v in texts)]))
 
     def remaining_sections(self) -> list[CardSection]:
         out: list[CardSection] = []
@@ -273,7 +333,8 @@ class _Builder:
             items, low = _items(self.by_rel[(rel, direction)], self.prevalence)
             out.append(CardSection(key=f"{rel.value}:{direction.value}",
                                    title=section_title(rel, direction, self.entity.name),
-                                   total=len(items), items=items[:MAX_ITEMS], low_confidence=low[:MAX_ITEMS]))
+                                   total=len(items), items=items[:MAX_ITEMS], low_confidence=low[:MAX_ITEMS],
+                                   support=dominant(i.support for i in items)))
         return out
 
 
@@ -282,12 +343,22 @@ def build_card(card: EntityCard, prevalence: Mapping[str, int] | None = None) ->
     `prevalence` (retrieval.ranking.adverse_prevalence) orders adverse reactions as answers do."""
     b = _Builder(card, prevalence)
     kind = card.entity.type.value
+    missing = MISSING_DRUG if kind == NodeType.DRUG.value else MISSING_OTHER
     summary = [b.summary_row(*spec) for spec in SUMMARY.get(kind, DEFAULT_SUMMARY)]
-    sections = [b.section(spec) for spec in SECTIONS.get(kind, ())]
-    sections = [s for s in sections if s.total or s.texts or s.low_confidence] + b.remaining_sections()
-    more = [SummaryRow(label=k.replace(TRUNCATED_SUFFIX, TRUNCATED_LABEL), values=b.prop_values([k]))
+    summary = [r for r in summary if r.values or r.label in FIXED_SUMMARY]
+    sections: list[CardSection] = []
+    for spec in SECTIONS.get(kind, ()):
+        sec = b.section(spec)
+        has = bool(sec.total or sec.texts or any(p.values for p in sec.parts))
+        if not has:
+            sec.empty_text = missing
+        if has or spec.fixed:
+            sections.append(sec)
+    sections += b.remaining_sections()
+    more = [SummaryRow(label=k.removesuffix(TRUNCATED_SUFFIX), values=b.prop_values([k]))
             for k in card.entity.properties if k not in b.used_props]
     raw = card_out(card)
-    return EntityCardOut(entity=raw.entity, groups=raw.groups, type_label=TYPE_LABELS.get(kind, kind),
+    type_label = TYPE_LABELS.get(kind, kind)
+    return EntityCardOut(entity=raw.entity, groups=raw.groups, type_label=type_label, heading=f"{type_label}信息",
                          source_labels=[source_label(s) for s in card.entity.sources], summary=summary,
                          sections=sections, more=[m for m in more if m.values])

@@ -307,19 +307,30 @@ def _clip(text: str, n: int) -> str:
 
 
 def _print_view(view: Any, text_chars: int) -> None:
-    """The card as the UI shows it: summary table, then sections in clinical order with counts."""
+    """The card as the UI shows it: summary table, then the monograph sections with counts, each value's
+    support label (多来源一致 / 药品手册 / 单一来源·…) and the missing text of an empty section."""
+    from app.card_trust import CONFLICT, LOW_TRUST, flag_words
+
+    def values(row: Any) -> str:
+        text = "、".join(f"{v.text}〔{v.support}〕" if v.support else v.text for v in row.values)
+        return (f"{CONFLICT}: " if row.disagree else "") + _clip(text, text_chars)
+
     e = view.entity
-    typer.secho(f"{e.name}  [{view.type_label}]  {e.id}  {'、'.join(view.source_labels)}", bold=True)
+    typer.secho(f"{view.heading}: {e.name}  [{view.type_label}]  {e.id}  {'、'.join(view.source_labels)}", bold=True)
     for row in view.summary:
-        typer.echo(f"  {row.label}: {_clip('、'.join(v.text for v in row.values), text_chars) or '—'}")
+        typer.echo(f"  {row.label}: {values(row) or '知识库未收录'}")
     for sec in view.sections:
-        typer.secho(f"{sec.title} ({sec.total})", bold=True)
+        typer.secho(f"{sec.title} ({sec.total})" + (f"〔{sec.support}〕" if sec.support else ""), bold=True)
         if sec.items:
             typer.echo("  " + _clip("、".join(i.name for i in sec.items), text_chars))
         for v in sec.texts:
             typer.echo("  " + _clip(v.text, text_chars))
+        for row in sec.parts:
+            typer.echo(f"  {row.label}: {values(row) or sec.empty_text or '知识库未收录'}")
+        if sec.empty_text and not sec.parts:
+            typer.echo(f"  {sec.empty_text}")
         if sec.low_confidence:
-            typer.echo(f"  低置信度: {'、'.join(f'{i.name}（{i.flag}）' for i in sec.low_confidence)}")
+            typer.echo(f"  {LOW_TRUST}: {'、'.join(f'{i.name}（{flag_words(i.flag)}）' for i in sec.low_confidence)}")
     typer.echo("")
 
 

@@ -20,7 +20,8 @@ a.qz-entity { color: #0b6bcb; text-decoration: none; border-bottom: 1px dashed #
 a.qz-entity:hover { background: #eef5fc; }
 .qz-cite { color: #8a5a00; font-size: 0.75em; vertical-align: super; cursor: pointer; padding: 0 1px; }
 .qz-cite:hover, .qz-cite.qz-open { background: #fff3d6; border-radius: 3px; }
-.qz-pop { position: absolute; z-index: 10; max-width: 440px; min-width: 260px; background: #fff;
+.qz-pop { position: absolute; z-index: 10; max-width: min(440px, calc(100vw - 32px)); min-width: 200px;
+  max-height: 45vh; overflow-y: auto; box-sizing: border-box; background: #fff;
   border: 1px solid #e0c48a; border-radius: 8px; box-shadow: 0 4px 16px rgba(0,0,0,.15);
   padding: 8px 12px; font-size: 0.9em; }
 .qz-pop-close { float: right; cursor: pointer; color: #888; margin-left: 8px; }
@@ -56,6 +57,11 @@ ul.qz-items { list-style: none; padding: 0; margin: 2px 0; display: flex; flex-w
 .qz-flag { color: #a33; font-size: 0.75em; margin-left: 4px; }
 .qz-prose { margin: 4px 0; font-size: 0.95em; }
 .qz-low summary { color: #a33; }
+.qz-missing { color: #8a5a00; background: #fff8e6; border-radius: 4px; padding: 0 6px; font-size: 0.92em; }
+.qz-badge.qz-conflict { background: #fde8e8; color: #a33; }
+.qz-heading { color: #666; font-size: 0.9em; margin-right: 6px; }
+.qz-srcname { color: #888; font-size: 0.8em; margin-left: 4px; }
+.qz-more > summary { display: inline; }
 """
 
 JS = """
@@ -87,7 +93,14 @@ export default function(component) {
     cite.classList.add('qz-open');
     pop.hidden = false;
     const box = root.getBoundingClientRect(), at = cite.getBoundingClientRect();
-    pop.style.top = (at.bottom - box.top + 4) + 'px';
+    // sized to the viewport and never over the chat input: below the marker when it fits, else above
+    const input = document.querySelector('[data-testid="stChatInput"]');
+    const floor = Math.min(window.innerHeight, input ? input.getBoundingClientRect().top : window.innerHeight) - 8;
+    const below = floor - at.bottom - 4, above = at.top - 8;
+    const room = Math.max(below, above, 80);
+    pop.style.maxHeight = Math.min(room, window.innerHeight * 0.6) + 'px';
+    const h = pop.offsetHeight;
+    pop.style.top = (h <= below || below >= above ? at.bottom - box.top + 4 : at.top - box.top - h - 4) + 'px';
     pop.style.left = Math.max(0, Math.min(at.left - box.left, box.width - pop.offsetWidth)) + 'px';
   };
   root.onkeydown = (e) => { if (e.key === 'Enter' && e.target.closest('[data-cite]')) root.onclick(e); };

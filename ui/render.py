@@ -14,11 +14,12 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from app.card_trust import CONFLICT, LOW_TRUST, MISSING_DRUG, dominant, flag_words, support_label
 from app.cards import TOP_ITEMS, CardItem, CardSection, EntityCardOut, SourcedValue, SummaryRow
 from app.cards import source_label as dataset_label
 from app.feedback import FactRef
 from kg.schema import RelType
-from kg.vocabulary import FLAG_LABELS, INCOMING_LABELS, REL_LABELS, TYPE_LABELS
+from kg.vocabulary import INCOMING_LABELS, REL_LABELS, TYPE_LABELS
 from models.types import Answer, Citation, EntityRef
 from retrieval.intents import BY_NAME
 
@@ -27,20 +28,39 @@ _SENTENCE = re.compile(r"(?<=[。！？!?；;])")
 _MORE = re.compile(r"等\d+项$")
 #: prose longer than this is folded after its first sentences
 FOLD_CHARS = 120
+#: an evidence list longer than this shows its first items, the rest under 展开
+EVIDENCE_ITEMS = 20
+#: developer words that reach the screen through evidence texts, and the clinician's words for them
+PLAIN_WORDS: tuple[tuple[str, str], ...] = (
+    ("低置信度条目", "来源可信度低的条目"), ("低置信度", "来源可信度低"), ("（原文名称不全）", "…"),
+    ("对比·", "两药比较："), ("具体诊疗请遵医嘱", "请结合临床判断"),
+)
+#: a name is linked only as a word of its own: not 感冒 inside 抗感冒药
+_WORD_BEFORE = frozenset("抗治防")
+_WORD_AFTER = frozenset("药剂类")
 
 
 def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def plain(text: str) -> str:
+    """Evidence and answer text in a clinician's words (see PLAIN_WORDS)."""
+    for old, new in PLAIN_WORDS:
+        text = text.replace(old, new)
+    return text
+
+
 def field_label(field: str, entity: str) -> str:
     """A citation's field in Chinese: 适应症, 可用于治疗痛风的药物, or the property's own name."""
     incoming = field.endswith("<-")
     code = field.removesuffix("<-")
+    if code.startswith("对比·"):
+        return "两药比较：" + code.removeprefix("对比·")
     try:
         rel = RelType(code)
     except ValueError:
-        return field.replace("_截断", "（原文名称不全）")
+        return field.removesuffix("_截断")
     return INCOMING_LABELS[rel].format(name=entity) if incoming else REL_LABELS[rel]
 
 
@@ -121,13 +141,14 @@ def markers_html(text: str) -> str:
 
 def entity_link(ref: EntityRef, label: str | None = None) -> str:
     kind = esc(TYPE_LABELS.get(ref.type, ref.type))
-    return (f'<a class="qz-entity" href="#" data-entity="{esc(ref.id)}" title="{kind}：查看实体卡片">'
+    return (f'<a class="qz-entity" href="#" data-entity="{esc(ref.id)}" title="查看{kind}信息">'
             f"{esc(label or ref.name)}</a>")
 
 
 def linked_text(text: str, refs: Sequence[EntityRef], cites: set[int]) -> str:
     """Escaped text with each entity's first mention linked and valid [n] as markers."""
     by_name = {html.escape(r.name, quote=False): r for r in sorted(refs, key=lambda r: -len(r.name)) if r.name}
+    escaped = html.escape(plain(text), quote=False)
     names = "|".join(re.escape(n) for n in by_name)
     pattern = re.compile(f"{_MARKER.pattern}|({names})" if names else _MARKER.pattern)
     linked: set[str] = set()
@@ -137,21 +158,32 @@ def linked_text(text: str, refs: Sequence[EntityRef], cites: set[int]) -> str:
             n = int(m.group(1))
             return _marker(n) if n in cites else m.group(0)
         ref = by_name[m.group(0)]
-        if ref.id in linked:
+        before = escaped[m.start() - 1] if m.start() else ""
+        after = escaped[m.end()] if m.end() < len(escaped) else ""
+        if ref.id in linked or before in _WORD_BEFORE or after in _WORD_AFTER:
             return m.group(0)
         linked.add(ref.id)
         return entity_link(ref, html.unescape(m.group(0)))
 
-    return pattern.sub(sub, html.escape(text, quote=False)).replace("\n", "<br>")
+    return pattern.sub(sub, escaped).replace("\n", "<br>")
 
 
 def _evidence_body(c: Citation, refs: Sequence[EntityRef]) -> str:
     ref = next((r for r in refs if r.id == c.entity_id), None) if c.entity_id else None
-    card = f'<div class="qz-pop-link">{entity_link(ref, f"查看「{c.entity}」的卡片")}</div>' if ref else ""
-    items = [r for r in refs if r.name in evidence_items(c.text)]
+    card = f'<div class="qz-pop-link">{entity_link(ref, f"查看「{c.entity}」的详细信息")}</div>' if ref else ""
+    names = evidence_items(c.text)
+    items = [r for r in refs if r.name in names]
+    text = linked_text(c.text, items, set())
+    if len(names) > EVIDENCE_ITEMS:  # a long list: the first items, the rest on demand
+        head, _, _ = c.text.partition("：")
+        shown, rest = names[:EVIDENCE_ITEMS], names[EVIDENCE_ITEMS:]
+        text = (f"{esc(plain(head))}（共 {len(names)} 项）：{linked_text('、'.join(shown), items, set())}"
+                f'<details class="qz-more"><summary>展开其余 {len(rest)} 项</summary>'
+                f"{linked_text('、'.join(rest), items, set())}</details>")
+    datasets = [s.strip() for s in c.source.split(",") if s.strip()]
     return (f'<div class="qz-ev-head"><b>[{c.index}] {esc(citation_title(c))}</b>'
-            f'<span class="qz-badge qz-src">{esc(sources_text(c.source))}</span></div>'
-            f'<div class="qz-ev-text">{linked_text(c.text, items, set())}</div>{card}')
+            f'{_support(support_label(datasets), datasets)}</div>'
+            f'<div class="qz-ev-text">{text}</div>{card}')
 
 
 def comparison_html(answer: Answer, refs: Sequence[EntityRef], cites: set[int]) -> str:
@@ -164,7 +196,7 @@ def comparison_html(answer: Answer, refs: Sequence[EntityRef], cites: set[int]) 
         cells = []
         for i, cell in enumerate(row.cells):
             marks = "".join(_marker(n) for n in (row.citations[i] if i < len(row.citations) else []) if n in cites)
-            cells.append(f"<td>{linked_text(cell, refs, set()) or '—'}{marks}</td>")
+            cells.append(f"<td>{linked_text(cell, refs, set()) or '<span class=qz-none>未收录</span>'}{marks}</td>")
         rows.append(f"<tr><th>{esc(row.label)}</th>{''.join(cells)}</tr>")
     return f'<table class="qz-compare"><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
@@ -189,8 +221,13 @@ def answer_html(answer: Answer, resolved: Sequence[EntityRef] = ()) -> str:
 
 # -- the entity card ---------------------------------------------------------------------------
 
-def _badges(datasets: Iterable[str]) -> str:
-    return "".join(f'<span class="qz-badge qz-src">{esc(dataset_label(d))}</span>' for d in datasets)
+def _support(label: str, datasets: Iterable[str] = ()) -> str:
+    """One compact badge of how a fact is supported; the sources' names in its tooltip."""
+    if not label:
+        return ""
+    names = "、".join(dataset_label(d) for d in datasets)
+    title = f' title="来源：{esc(names)}"' if names else ""
+    return f'<span class="qz-badge qz-src" data-support="{esc(label)}"{title}>{esc(label)}</span>'
 
 
 def fold_prose(text: str) -> str:
@@ -208,12 +245,23 @@ def fold_prose(text: str) -> str:
             f'{esc(rest).replace(chr(10), "<br>")}</details>')
 
 
-def _values_html(row: SummaryRow) -> str:
+def _missing(text: str = MISSING_DRUG) -> str:
+    return f'<span class="qz-missing">{esc(text)}</span>'
+
+
+def _values_html(row: SummaryRow, missing: str = MISSING_DRUG) -> str:
     if not row.values:
-        return '<span class="qz-none">—</span>'
-    if row.disagree:  # each source's value, so a clinician sees the disagreement
-        return "".join(f'<div class="qz-variant">{fold_prose(v.text)}{_badges(v.sources)}</div>' for v in row.values)
-    return "、".join(fold_prose(v.text) for v in row.values)
+        return _missing(missing)
+    if row.disagree:  # each value with its source, so a clinician sees the disagreement
+        values = "".join(f'<div class="qz-variant">{fold_prose(v.text)}{_support(v.support, v.sources)}'
+                         f'<span class="qz-srcname">（{esc(sources_text(",".join(v.sources)))}）</span></div>'
+                         for v in row.values)
+        return f'<span class="qz-badge qz-conflict">{CONFLICT}</span>{values}'
+    label = dominant(v.support for v in row.values)
+    if all(v.support == label for v in row.values):
+        datasets = dict.fromkeys(d for v in row.values for d in v.sources)
+        return "、".join(fold_prose(v.text) for v in row.values) + _support(label, datasets)
+    return "、".join(fold_prose(v.text) + _support(v.support, v.sources) for v in row.values)
 
 
 def _feedback_attr(section: CardSection, item: CardItem, rating: str) -> str:
@@ -241,16 +289,18 @@ def card_item_fact(card: EntityCardOut, raw: str) -> tuple[str, FactRef] | None:
 
 def _item_html(card: EntityCardOut, section: CardSection, item: CardItem) -> str:
     name = entity_link(EntityRef(id=item.id, name=item.name, type=item.type)) if item.id else esc(item.name)
-    flag = f'<span class="qz-flag">{esc(FLAG_LABELS.get(item.flag, item.flag))}</span>' if item.flag else ""
-    fb = "".join(f'<span class="qz-fb" role="button" data-feedback="{_feedback_attr(section, item, r)}" '
-                 f'title="{t}">{i}</span>'
-                 for r, i, t in (("up", "有用", "这一项有用"), ("down", "无用", "这一项没用"), ("wrong_fact", "报错", "报告错误事实")))
-    return f'<li class="qz-item">{name}{_badges(item.datasets)}{flag}<span class="qz-fbs">{fb}</span></li>'
+    reason = f'<span class="qz-flag">{esc(flag_words(item.flag))}</span>' if item.flag else ""
+    badge = _support(item.support, item.datasets) if item.support != section.support else ""
+    fb = (f'<span class="qz-fb" role="button" data-feedback="{_feedback_attr(section, item, "wrong_fact")}" '
+          'title="这一条有误？报告给维护人员">纠错</span>')
+    return f'<li class="qz-item">{name}{badge}{reason}<span class="qz-fbs">{fb}</span></li>'
 
 
-def section_html(card: EntityCardOut, section: CardSection) -> str:
-    parts = [f'<h4>{esc(section.title)}' + (f' <span class="qz-count">{section.total} 项</span>' if section.total else "")
-             + "</h4>"]
+def section_html(card: EntityCardOut, section: CardSection, missing: str = MISSING_DRUG) -> str:
+    count = f' <span class="qz-count">{section.total} 项</span>' if section.total else ""
+    if section.key == "adverse_reaction" and section.total > 1:
+        count += '<span class="qz-count">（常见在前）</span>'  # ranked as answers are: common reactions first
+    parts = [f'<h4><span class="qz-title">{esc(section.title)}</span>{count}{_support(section.support)}</h4>']
     if section.items:
         top, rest = section.items[:TOP_ITEMS], section.items[TOP_ITEMS:]
         parts.append('<ul class="qz-items">' + "".join(_item_html(card, section, i) for i in top) + "</ul>")
@@ -260,25 +310,34 @@ def section_html(card: EntityCardOut, section: CardSection) -> str:
             parts.append(f'<details class="qz-all"><summary>展开全部 {section.total} 项</summary><ul class="qz-items">'
                          + "".join(_item_html(card, section, i) for i in rest) + f"</ul>{capped}</details>")
     for v in section.texts:
-        parts.append(f'<div class="qz-prose">{fold_prose(v.text)}{_badges(v.sources)}</div>')
+        badge = _support(v.support, v.sources) if v.support != section.support else ""
+        parts.append(f'<div class="qz-prose">{fold_prose(v.text)}{badge}</div>')
+    if section.parts:
+        rows = "".join(f"<tr><th>{esc(r.label)}</th><td>{_values_html(r, missing)}</td></tr>" for r in section.parts)
+        parts.append(f'<table class="qz-summary qz-parts">{rows}</table>')
+    elif section.empty_text:
+        parts.append(f'<p class="qz-prose">{_missing(section.empty_text)}</p>')
     if section.low_confidence:
         low = "".join(_item_html(card, section, i) for i in section.low_confidence)
-        parts.append(f'<details class="qz-low"><summary>低置信度（{len(section.low_confidence)} 项）</summary>'
+        parts.append(f'<details class="qz-low"><summary>{LOW_TRUST}（{len(section.low_confidence)} 项）</summary>'
                      f'<ul class="qz-items">{low}</ul></details>')
     return f'<section class="qz-sec" data-key="{esc(section.key)}">{"".join(parts)}</section>'
 
 
 def card_html(card: EntityCardOut) -> str:
-    """QiZhen's preview layout: header, summary table, sections in clinical order, other properties."""
+    """The monograph: header, summary table, the fixed sections in clinical order, other properties."""
     e = card.entity
-    head = (f'<div class="qz-head"><span class="qz-name">{esc(e.name)}</span>'
-            f'<span class="qz-badge qz-type">{esc(card.type_label)}</span>{_badges(e.sources)}</div>')
-    rows = "".join(f"<tr><th>{esc(r.label)}</th><td>{_values_html(r)}</td></tr>" for r in card.summary)
+    missing = MISSING_DRUG if e.type == "Drug" else "知识库未收录，请结合临床资料判断"
+    head = (f'<div class="qz-head"><span class="qz-heading">{esc(card.heading or card.type_label)}</span>'
+            f'<span class="qz-name">{esc(e.name)}</span>'
+            f'<span class="qz-badge qz-type">{esc(card.type_label)}</span>'
+            f'<span class="qz-srcname">来源：{esc("、".join(card.source_labels))}</span></div>')
+    rows = "".join(f"<tr><th>{esc(r.label)}</th><td>{_values_html(r, missing)}</td></tr>" for r in card.summary)
     summary = f'<table class="qz-summary">{rows}</table>' if rows else ""
-    sections = "".join(section_html(card, s) for s in card.sections)
+    sections = "".join(section_html(card, s, missing) for s in card.sections)
     more = ""
     if card.more:
-        rows = "".join(f"<tr><th>{esc(r.label)}</th><td>{_values_html(r)}</td></tr>" for r in card.more)
+        rows = "".join(f"<tr><th>{esc(r.label)}</th><td>{_values_html(r, missing)}</td></tr>" for r in card.more)
         more = f'<details class="qz-moreinfo"><summary>更多信息（{len(card.more)} 项）</summary><table class="qz-summary">{rows}</table></details>'
     return f'<div class="qz-card">{head}{summary}{sections}{more}</div>'
 
@@ -298,7 +357,7 @@ def export_markdown(turns: Sequence[tuple[str, Answer | None]], now: datetime | 
         if answer.comparison and answer.comparison.entities:
             lines.append("| | " + " | ".join(e.name for e in answer.comparison.entities) + " |")
             lines.append("|---" * (len(answer.comparison.entities) + 1) + "|")
-            lines += [f"| {r.label} | " + " | ".join(c.replace("|", "/") or "—" for c in r.cells) + " |"
+            lines += [f"| {r.label} | " + " | ".join(c.replace("|", "/") or "未收录" for c in r.cells) + " |"
                       for r in answer.comparison.rows]
             lines.append("")
         for c in answer.citations:

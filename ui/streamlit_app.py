@@ -23,6 +23,7 @@ from app.feedback import FactRef, FeedbackIn
 from app.settings import get_settings
 from models.generators.base import Turn
 from models.types import Answer, EntityRef
+from ui.case_panel import case_panel
 from ui.client.base import ClientError, QAClient
 from ui.components import SESSION_COOKIE, bind_session, qz_html
 from ui.render import (
@@ -41,8 +42,8 @@ from ui.render import (
 )
 from ui.sessions import Conversation, ConversationStore, reporter_of
 
-DISCLAIMER = ("本系统根据医学知识图谱生成回答，仅供医务人员参考，不能替代医生的诊断与处方。"
-              "用药请遵医嘱并以药品说明书为准。")
+#: the answers end with the generator's one closing line for clinicians; the page adds no second one
+DISCLAIMER = "本系统根据医学知识图谱生成回答，供医务人员参考。"
 ABOUT = "基于医学知识图谱（CMeKG、寻医问药、39健康、药品手册）回答药品与疾病问题，每条事实都标注出处。"
 NOT_GROUNDED = "知识图谱中没有找到依据，本次未作回答。"
 log = logging.getLogger("qizhen.ui")
@@ -157,7 +158,8 @@ def _wait_for_client() -> QAClient:
     warm.start()
     note = st.empty()
     while not warm.ready:
-        note.caption(f"问答服务正在启动（已等待 {time.monotonic() - warm.started:.0f} 秒），完成后立即回答…")
+        note.info(f"您的问题已排队：问答服务正在启动（已等待 {time.monotonic() - warm.started:.0f} 秒），"
+                  "完成后立即回答…", icon=":material/hourglass_top:")
         time.sleep(0.3)
     note.empty()
     client = _client()
@@ -183,26 +185,26 @@ def _answer_feedback(client: QAClient, msg: dict[str, Any], answer: Answer, rati
         evidence_ids=[f"{c.entity_id}:{c.field}:{c.index}" for c in answer.citations], facts=facts or []))
 
 
-def _card_item_feedback(client: QAClient, card: EntityCardOut, raw: str, snapshot: str) -> None:
+def _card_item_feedback(client: QAClient, card: EntityCardOut, raw: str, snapshot: str, note: str = "") -> None:
     found = card_item_fact(card, raw)
     if found is None:
         return
     rating, fact = found
     _send_feedback(client, FeedbackIn(rating=rating, target="card_item", snapshot=snapshot,  # type: ignore[arg-type]
                                       entity_ids=[fact.entity_id], evidence_ids=[fact.key],
-                                      facts=[fact] if rating == "wrong_fact" else []))
+                                      facts=[fact] if rating == "wrong_fact" else [], note=note.strip()[:500]))
 
 
 # -- entity card -----------------------------------------------------------------------------------
 
-@st.dialog("实体卡片", width="large")
+@st.dialog("药品/疾病信息", width="large")
 def show_card(client: QAClient, snapshot: str) -> None:
     entity_id = st.session_state.get("card_id", "")
     stack: list[str] = st.session_state.setdefault("card_stack", [])
     try:
         card = client.entity_card(entity_id)
     except ClientError as exc:
-        st.error(f"无法读取实体卡片：{error_text(exc.code, exc.message)}")
+        st.error(f"无法读取药品/疾病信息：{error_text(exc.code, exc.message)}")
         return
     if card is None:
         st.warning("知识图谱中没有这个实体。")
@@ -215,8 +217,17 @@ def show_card(client: QAClient, snapshot: str) -> None:
         stack.append(entity_id)
         st.session_state.card_id = clicks.entity
         st.rerun(scope="fragment")
-    if clicks.feedback:
-        _card_item_feedback(client, card, clicks.feedback, snapshot)
+    if clicks.feedback:  # one item reported: an optional note, then 提交
+        st.session_state.card_fb = clicks.feedback
+    pending = st.session_state.get("card_fb")
+    found = card_item_fact(card, pending) if pending else None
+    if pending and found:
+        with st.container(border=True):
+            st.markdown(f"**纠错：** {found[1].text}")
+            note = st.text_input("补充说明（可选）", key=f"card-fb-note-{entity_id}", max_chars=500)
+            if st.button("提交纠错", key=f"card-fb-send-{entity_id}"):
+                _card_item_feedback(client, card, pending, snapshot, note)
+                st.session_state.pop("card_fb", None)
 
 
 def open_card(client: QAClient, entity_id: str, snapshot: str) -> None:
@@ -249,7 +260,7 @@ def render_answer(client: QAClient | None, msg: dict[str, Any], key: str) -> Non
         row = st.container(horizontal=True, vertical_alignment="center")
         row.markdown("**了解更多：**", width="content")
         for ref in related[:12]:
-            if row.button(ref.name, key=f"more-{key}-{ref.id}", help="查看实体卡片"):
+            if row.button(ref.name, key=f"more-{key}-{ref.id}", help="查看药品/疾病信息"):
                 open_card(client, ref.id, answer.snapshot)
     if not answer.grounded:
         return
@@ -314,7 +325,9 @@ def _sidebar(conv: Conversation) -> tuple[str | None, int | None]:
             conv.clear()
             st.session_state.pop("error", None)
             st.rerun()
-        st.session_state.export_slot = st.empty()  # filled at the end of the run, with this run's answer
+        st.session_state.export_slot = st.empty()  # filled now (usable while answering), again after an answer
+        _export_button(conv.messages)
+        case_panel(_wait_for_client)
         if not ADVANCED:
             return None, None
         with st.expander("高级设置", expanded=False):
@@ -330,16 +343,20 @@ def _export_button(messages: list[dict[str, Any]]) -> None:
              for m in messages if m["role"] == "user" or m.get("answer")]
     st.session_state.export_slot.download_button(
         "导出对话", export_markdown(turns).encode("utf-8"), file_name="qizhen-对话.md", mime="text/markdown",
-        icon=":material/download:", width="stretch", disabled=not messages, on_click="ignore")
+        icon=":material/download:", width="stretch", disabled=not messages, on_click="ignore",
+        key=f"export-{len(messages)}")  # a new id per length: the slot is redrawn after an answer
+    st.session_state.export_n = len(messages)
 
 
-def _ask(client: QAClient, conv: Conversation, question: str, generator: str | None,
+def _ask(client: QAClient | None, conv: Conversation, question: str, generator: str | None,
          top_k: int | None) -> None:
+    """The question shows at once; during warm-up it waits visibly (queued) in the answer's place."""
     history = _history(conv.messages)
     with st.chat_message("user"):
         st.markdown(question)
     with st.chat_message("assistant"):
         try:
+            client = client or _wait_for_client()
             answer = _stream_answer(client, question, history, generator, top_k)
         except ClientError as exc:
             _fail(question, error_text(exc.code, exc.message, limit=get_settings().max_question_chars, n=len(question)))
@@ -366,7 +383,8 @@ def main() -> None:
     try:
         _chat(conv, generator, top_k)
     finally:
-        _export_button(conv.messages)
+        if st.session_state.get("export_n") != len(conv.messages):
+            _export_button(conv.messages)
         with st.sidebar:
             bind_session(st.session_state.sid, get_settings().ui_session_max_age_s)
         if not _api_url():
@@ -384,7 +402,7 @@ def _chat(conv: Conversation, generator: str | None, top_k: int | None) -> None:
         client = None
     starting = st.empty()
     if client is None and not _warmup().error:
-        starting.caption("问答服务正在后台启动，您现在就可以提问。")
+        starting.caption("问答服务正在后台启动。您现在就可以提问：问题会排队，启动完成后立即回答。")
 
     for i, m in enumerate(conv.messages):
         with st.chat_message(m["role"]):
@@ -405,11 +423,6 @@ def _chat(conv: Conversation, generator: str | None, top_k: int | None) -> None:
     question = str(question)
     if len(question) > limit:
         _fail(question, error_text("question_too_long", "", limit=limit, n=len(question)))
-        return
-    try:
-        client = _wait_for_client()
-    except ClientError as exc:
-        _fail(question, exc.message)
         return
     starting.empty()
     _ask(client, conv, question, generator, top_k)

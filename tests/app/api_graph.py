@@ -80,3 +80,13 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+_FILLER = "患者精神可，饮食睡眠尚可，大小便正常，体重无明显变化。"
+
+
+def case_summary_text(chars: int = 1500) -> str:
+    """A case summary of `chars` characters naming this graph's two drugs and two diseases."""
+    head = (f"患者男，52岁，因右足第一跖趾关节红肿热痛3天入院。既往痛风病史5年，间断口服{ALLOPURINOL}，"
+            f"近期血尿酸升高，诊断为高尿酸血症。门诊予{DRUG}每日一次口服。")
+    return (head + _FILLER * ((chars - len(head)) // len(_FILLER) + 1))[:chars]

@@ -28,23 +28,25 @@ def test_drug_card_sections_in_clinical_order_with_summary() -> None:
               _fact(RelType.IN_CATEGORY, "抗痛风药", "cmekg", NodeType.CATEGORY),
               _fact(RelType.CONTRAINDICATED, "孕妇", "cmekg", NodeType.CONCEPT, flag="not_a_condition")]
     card = build_card(EntityCard(entity=DRUG_E, facts=facts))
-    assert [r.label for r in card.summary] == ["通用名", "商品名", "英文名称", "药品类型/分类", "OTC/处方", "简介"]
+    assert [r.label for r in card.summary] == ["通用名", "商品名", "分类", "OTC/处方", "监管分级", "简介"]
     rows = {r.label: r for r in card.summary}
     assert [v.text for v in rows["商品名"].values] == ["优立通", "瑞扬"]
-    assert rows["英文名称"].values == []  # shown as "—", not invented
-    assert rows["药品类型/分类"].disagree and {v.text for v in rows["药品类型/分类"].values} == {"化学药品", "抗痛风药"}
+    assert "英文名称" not in rows  # an optional row the graph lacks is left out, not shown as "—"
+    assert rows["分类"].disagree and {v.text for v in rows["分类"].values} == {"化学药品", "抗痛风药"}
+    assert rows["监管分级"].values[0].text == "x"
     keys = [s.key for s in card.sections]
-    assert keys[:4] == ["indication", "usage", "contraindication", "adverse_reaction"]
+    assert keys == ["indication", "usage", "contraindication", "precautions", "adverse_reaction", "interaction",
+                    "population"]
     ind = card.sections[0]
     names = [i.name for i in ind.items]  # ranked like answers (retrieval.ranking): 2 datasets first
     assert names[0] == "痛风" and sorted(names) == sorted(["痛风", "痛风性关节炎", "高尿酸血症"])
     assert ind.total == 3 and ind.items[0].datasets == ["caregpt", "cmekg"]
-    adverse = card.sections[3]
+    adverse = card.sections[4]
     assert adverse.total == 30 == len(adverse.items) > TOP_ITEMS
     contra = card.sections[2]
     assert contra.total == 0 and [i.name for i in contra.low_confidence] == ["孕妇"]
     assert contra.low_confidence[0].flag == "not_a_condition"
-    assert [m.label for m in card.more] == ["药品监管分级"]
+    assert card.more == [] and card.heading == "药品信息"
     assert card.type_label == "药品" and card.source_labels == ["药品手册", "CMeKG"]
 
 
@@ -55,10 +57,12 @@ def test_disease_summary_has_aliases_and_department() -> None:
     facts = [Fact(gout.id, gout.name, RelType.IN_DEPARTMENT, dept.id, dept.name, dept.type, "xywy"),
              Fact(gout.id, gout.name, RelType.HAS_SYMPTOM, sym.id, sym.name, sym.type, "xywy")]
     card = build_card(EntityCard(entity=gout, facts=facts))
-    assert [r.label for r in card.summary] == ["别名", "科室", "简介"]
-    assert card.summary[0].values[0].text == "痛风病" and card.summary[1].values[0].text == "风湿免疫科"
-    assert [s.key for s in card.sections] == ["symptom", "prevention"]
-    assert card.sections[1].texts[0].text == "少饮酒。"
+    assert [r.label for r in card.summary] == ["别名"] and card.summary[0].values[0].text == "痛风病"
+    keys = [s.key for s in card.sections]
+    assert keys == ["overview", "symptom", "check", "drug", "complication", "department", "prevention"]
+    secs = {s.key: s for s in card.sections}
+    assert secs["department"].items[0].name == "风湿免疫科" and secs["prevention"].texts[0].text == "少饮酒。"
+    assert secs["check"].empty_text.startswith("知识库未收录") and not secs["symptom"].empty_text
 
 
 def test_rank_items_by_datasets_then_name() -> None:

@@ -89,10 +89,12 @@ def test_card_html_header_summary_sections_and_expand_count() -> None:
              for i in range(25)]
     facts.append(Fact(DRUG.id, DRUG.name, RelType.INDICATED_FOR, GOUT.id, GOUT.name, NodeType.DISEASE, "cmekg"))
     out = card_html(build_card(EntityCard(entity=DRUG, facts=facts)))
-    assert '<span class="qz-name">非布司他片</span>' in out and ">药品<" in out and ">CMeKG<" in out
+    assert '<span class="qz-name">非布司他片</span>' in out and ">药品<" in out and "来源：CMeKG" in out
+    assert ">药品信息<" in out
     assert out.index("<th>通用名</th>") < out.index("<th>简介</th>") < out.index("适应症") < out.index("不良反应")
     assert "展开全部 25 项" in out and out.count('class="qz-item"') == 26
-    assert 'data-feedback="' in out and "报告错误事实" in out
+    assert "常见在前" in out
+    assert out.count('data-feedback="') == 26 and "纠错" in out  # one feedback control per item
 
 
 def test_long_prose_is_folded_after_its_first_sentences() -> None:
@@ -107,7 +109,7 @@ def test_comparison_table_and_suggestion_question() -> None:
         entities=[EntityRef(id=DRUG.id, name=DRUG.name, type="Drug"), EntityRef(id="e2", name="别嘌醇片", type="Drug")],
         rows=[ComparisonRow(label="主要适应症", cells=["痛风", ""], citations=[[1], []])])})
     out = answer_html(ans)
-    assert '<table class="qz-compare">' in out and "<th>主要适应症</th>" in out and "—" in out
+    assert '<table class="qz-compare">' in out and "<th>主要适应症</th>" in out and "未收录" in out
     assert suggestion_question("瑞格列汀片的适应症是什么？", "利格列汀片") == "利格列汀片的适应症是什么？"
     assert suggestion_question("它怎么样", "非布司他片", "adverse_reaction") == "非布司他片的不良反应是什么？"
     s = Suggestion(id=DRUG.id, name=DRUG.name, type="Drug", why="拼写相近")

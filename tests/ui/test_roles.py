@@ -37,7 +37,7 @@ def _page_text(at) -> str:  # type: ignore[no-untyped-def]
 
 def test_clinician_mode_has_no_developer_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     at = _run(monkeypatch, advanced=False)
-    assert [b.label for b in at.sidebar.button] == ["新对话"]
+    assert [b.label for b in at.sidebar.button] == ["新对话", "识别药品与疾病"]  # + the case-summary mode
     assert not at.text_input and not at.selectbox and not at.slider
     assert SECRET not in _page_text(at)
 

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from app.cards import EntityCardOut
+from app.case_summary import CaseSummaryOut
 from app.feedback import FeedbackIn
 from models.generators.base import Turn
 from models.types import Answer, EntityRef
@@ -49,6 +50,10 @@ class QAClient(ABC):
     @abstractmethod
     def resolve(self, names: Sequence[str]) -> list[EntityRef]:
         """Which names (from an answer's text) are graph entities, for links."""
+
+    @abstractmethod
+    def in_text(self, text: str) -> CaseSummaryOut:
+        """The drugs and diseases a case summary names, with questions to pick (case-summary mode)."""
 
     @abstractmethod
     def feedback(self, feedback: FeedbackIn, reporter: str = "") -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 import httpx
 
 from app.cards import EntityCardOut
+from app.case_summary import CaseSummaryOut
 from app.feedback import FeedbackIn
 from models.generators.base import Turn
 from models.types import Answer, EntityRef
@@ -102,6 +103,11 @@ class HttpClient(QAClient):
         resp = self._request("POST", "/entities/resolve", json={"names": list(names)[:200]})
         self._raise_for(resp)
         return [EntityRef.model_validate(x) for x in resp.json()]
+
+    def in_text(self, text: str) -> CaseSummaryOut:
+        resp = self._request("POST", "/entities/in-text", json={"text": text})
+        self._raise_for(resp)
+        return CaseSummaryOut.model_validate(resp.json())
 
     def feedback(self, feedback: FeedbackIn, reporter: str = "") -> None:
         headers = {"X-QiZhen-Reporter": reporter[:64]} if reporter else None

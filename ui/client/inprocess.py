@@ -9,6 +9,7 @@ from app.api.errors import message_for
 from app.api.ratelimit import TokenBucketLimiter, retry_after
 from app.audit import AuditLog
 from app.cards import EntityCardOut, build_card, load_card, resolve_names
+from app.case_summary import CaseSummaryOut, find_in_summary
 from app.feedback import FeedbackIn, record_feedback
 from app.pipeline import QAService
 from app.settings import Settings, get_settings
@@ -67,6 +68,9 @@ class InProcessClient(QAClient):
 
     def resolve(self, names: Sequence[str]) -> list[EntityRef]:
         return resolve_names(self.service.store, list(names)[:200])
+
+    def in_text(self, text: str) -> CaseSummaryOut:
+        return find_in_summary(self.service, text)
 
     def feedback(self, feedback: FeedbackIn, reporter: str = "") -> None:
         """Written directly to the audit log (route "ui"), under the API's per-reporter rate limit."""

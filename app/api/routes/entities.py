@@ -19,6 +19,7 @@ from app.api.deps import Runtime, RuntimeDep, require_api_key
 from app.api.errors import ApiError, error_responses
 from app.api.executor import Busy, Deadline, DeadlineExceeded
 from app.cards import EntityCardOut, build_card, load_card, resolve_names
+from app.case_summary import CaseSummaryIn, CaseSummaryOut, find_in_summary
 from app.pipeline import QAService
 from kg.stores.base import StoreUnavailable
 from models.types import EntityRef
@@ -78,6 +79,12 @@ async def _card(runtime: Runtime, fn: Callable[[], EntityCardOut | None]) -> Ent
              summary="Which of these names are entities of the graph (exact, normalized match): for answer links")
 async def resolve(body: ResolveIn, runtime: RuntimeDep) -> list[EntityRef]:
     return await _run(runtime, partial(resolve_names, runtime.service.store, body.names))
+
+
+@router.post("/entities/in-text", response_model=CaseSummaryOut, responses=ERRORS,
+             summary="The drugs and diseases a case summary names (≤2,000 characters), with questions to pick")
+async def in_text(body: CaseSummaryIn, runtime: RuntimeDep) -> CaseSummaryOut:
+    return await _run(runtime, partial(find_in_summary, runtime.service, body.text))
 
 
 @router.get("/entities/{entity_id}", response_model=EntityCardOut, responses=ERRORS,
