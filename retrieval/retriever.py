@@ -17,7 +17,14 @@ from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import GraphStore
 from kg.vocabulary import SAFETY_INTENTS
-from retrieval.evidence import OVERVIEW_PROPS, OVERVIEW_RELS, facts_to_evidence, property_evidence, prose_of
+from retrieval.evidence import (
+    OVERVIEW_PROPS,
+    OVERVIEW_RELS,
+    facts_to_evidence,
+    property_evidence,
+    property_source,
+    prose_of,
+)
 from retrieval.fusion import rrf_merge
 from retrieval.graph_reader import GraphReader
 from retrieval.intents import BY_NAME, Fetch, IntentClassifier, implied_types, is_follow_up
@@ -34,6 +41,7 @@ from retrieval.pairs import (
     other_terms,
     sentences_naming,
 )
+from retrieval.patient import PatientReads, condition_evidence, for_patient
 from retrieval.ranking import adverse_prevalence
 from retrieval.types import Evidence, Intent, LinkedEntity, NearMiss, RetrievalResult
 
@@ -46,6 +54,8 @@ MAX_RELATED = 3
 #: Drug questions that get a short safety note (禁忌, main 不良反应) besides their answer.
 #: Earlier turns a follow-up may reach back through (bounds the work on long histories).
 MAX_HISTORY_TURNS = 8
+#: Same-ingredient entries whose labels a "can X take Y" question may read (most have no safety text).
+MAX_SAFETY_RELATED = 8
 #: How evidence of another entry of the same ingredient is labelled.
 SAME_INGREDIENT_LABEL = "（同成分）"
 
@@ -197,6 +207,8 @@ class Retriever:
         if main.method == "components":  # one block of evidence per component, in the written order
             for part in self.graph.entities([e.id for e in found if e.method == "components" and e.id != main.id]):
                 kg_items += self._kg_evidence(part, intent, question)
+        if entity is not None:  # the patient asked about: population-filtered lists, a verdict first
+            kg_items = for_patient(question, mention, entity, intent.name, kg_items, self._patient_reads())
         timings["kg_ms"] = _ms(t2)
 
         t3 = time.perf_counter()
@@ -350,7 +362,10 @@ class Retriever:
                     continue
                 clinical_term = e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value)
                 terms += condition_terms(e.name) if clinical_term else other_terms(e.mention or e.name)
-            evidence = sentences_naming(drug, terms)
+            conditions = [(e.mention or e.name, condition_terms(e.name)) for e in linked if e.id != drug.id and
+                          e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value)]
+            evidence = condition_evidence(question, drug, drugs[0].mention, self._related(drug), conditions,
+                                          property_source) if conditions else sentences_naming(drug, terms)
             if not evidence:
                 return None
             intent = Intent(name="contraindication" if intent.name == "interaction" and clinical else intent.name
@@ -398,6 +413,22 @@ class Retriever:
                 chosen.append(LinkedEntity(id=entity.id, name=entity.name, type=entity.type.value, mention=stem,
                                            score=0.9, method="class"))
         return evidence, chosen
+
+    def _patient_reads(self) -> PatientReads:
+        return PatientReads(drug_ids=self._drug_ids, entities=self.graph.entities, related=self._related,
+                            source=property_source)
+
+    def _drug_ids(self, entity: Entity) -> dict[str, str]:
+        """A disease's drugs (both readings) by name: the candidates retrieval.patient filters."""
+        facts = [*self.graph.facts(entity.id, [RelType.TREATED_BY], Direction.OUT),
+                 *self.graph.facts(entity.id, [RelType.INDICATED_FOR], Direction.IN)]
+        return {f.target_name: f.target_id for f in facts if f.target_type == NodeType.DRUG}
+
+    def _related(self, drug: Entity) -> list[Entity]:
+        """The same ingredient's entries (handbook text, other dosage forms) of a drug."""
+        more = self.graph.entities([e.id for e in self.linker.same_ingredient(drug.name, limit=MAX_SAFETY_RELATED)])
+        found = [*self._subjects(drug, "contraindication")[1:], *self._same_ingredient(drug), *more]
+        return [e for e in {e.id: e for e in found}.values() if e.described and e.id != drug.id]
 
     def _described(self, entity_id: str) -> bool:
         entry = self.linker.entry(entity_id)
