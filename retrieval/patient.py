@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kg.normalize import core_name
 from kg.schema import Entity, NodeType
 from retrieval.evidence import property_source
 from retrieval.population import (
+    SAFETY_TEXTS,
+    ContraReader,
     FilteredCandidates,
     Population,
     SafetyVerdict,
@@ -61,6 +63,8 @@ class PatientReads:
     entities: EntityReader
     related: Callable[[Entity], list[Entity]]  # same-ingredient entries of a drug
     source: SourceOf
+    contra: ContraReader | None = None  # a drug's CONTRAINDICATED facts as one text
+    same_ingredient: Callable[[Entity], list[Entity]] | None = None  # cheap: other dosage forms only
 
 
 def for_patient(question: str, mention: str, entity: Entity, intent: str, items: list[Evidence],
@@ -71,10 +75,11 @@ def for_patient(question: str, mention: str, entity: Entity, intent: str, items:
     if not pops:
         return items
     if entity.type in (NodeType.DISEASE, NodeType.SYMPTOM):
-        return population_lists(items, entity, pops, reads.drug_ids(entity), reads.entities, reads.source)
+        return population_lists(items, entity, pops, reads.drug_ids(entity), reads.entities, reads.source,
+                                reads.contra, reads.same_ingredient)
     if entity.type in (NodeType.DRUG, NodeType.INGREDIENT) and intent in CAN_TAKE_INTENTS and \
             CAN_TAKE_CUE.search(question):
-        return [*can_take(entity, reads.related(entity), pops, reads.source), *items]
+        return [*can_take(entity, reads.related(entity), pops, reads.source, contra=reads.contra), *items]
     return items
 
 
@@ -100,7 +105,9 @@ def _excluded_text(label: str, excluded: Sequence[SafetyVerdict]) -> str:
 
 
 def population_lists(items: list[Evidence], entity: Entity, pops: Sequence[Population],
-                     names_to_ids: dict[str, str], read: EntityReader, source: SourceOf) -> list[Evidence]:
+                     names_to_ids: dict[str, str], read: EntityReader, source: SourceOf,
+                     contra: ContraReader | None = None,
+                     same: Callable[[Entity], list[Entity]] | None = None) -> list[Evidence]:
     """The disease's drug lists filtered for the populations asked about, plus what was left out."""
     if not pops or entity.type not in (NodeType.DISEASE, NodeType.SYMPTOM):
         return items
@@ -115,8 +122,10 @@ def population_lists(items: list[Evidence], entity: Entity, pops: Sequence[Popul
         by_id = {names_to_ids[n]: n for n in names if n in names_to_ids}
         drugs = {e.id: e for e in read(list(by_id))}
         candidates = [drugs[i] for i in by_id if i in drugs]
+        judges = [_judge(d, same) for d in candidates]
+        names = {j.id: d for j, d in zip(judges, candidates, strict=True) if j.id != d.id}
         keep = {e.name for e in candidates}
-        results = [filter_candidates(candidates, pop, source) for pop in pops]
+        results = [_renamed(filter_candidates(judges, pop, source, contra), names) for pop in pops]
         filtered = True
         for into, r in zip(merged, results, strict=True):
             _merge(into, r)
@@ -130,7 +139,12 @@ def population_lists(items: list[Evidence], entity: Entity, pops: Sequence[Popul
             "text": f"{head}：{'、'.join(listed)}",
             "target_name": "、".join(listed), "target_id": None,
             "score": float(min(int(ev.score), len(listed))), "reliable": min(ev.reliable, len(listed))}))
-    return [*_notes(merged, entity), *out] if filtered else out
+    if not filtered:
+        return out
+    # right after the (last) filtered list: the answer first, then what was left out and why
+    at = max(i for i, ev in enumerate(out) if ev.entity_id == entity.id and ev.field in DRUG_LIST_FIELDS) + 1 \
+        if any(ev.entity_id == entity.id and ev.field in DRUG_LIST_FIELDS for ev in out) else 0
+    return [*out[:at], *_notes(merged, entity), *out[at:]]
 
 
 def _merge(into: FilteredCandidates, more: FilteredCandidates) -> None:
@@ -140,6 +154,23 @@ def _merge(into: FilteredCandidates, more: FilteredCandidates) -> None:
     into.cautioned += [v for v in more.cautioned if v.drug_id not in seen]
     into.excluded += [v for v in more.excluded if v.drug_id not in seen]
     into.checked += more.checked
+
+
+def _judge(drug: Entity, same: Callable[[Entity], list[Entity]] | None) -> Entity:
+    """The entry whose label decides for a list item: the item itself, or — when it has no safety text
+    at all (a mention-only 氯沙坦) — the first same-ingredient entry that has one."""
+    if same is None or any(drug.properties.get(p) for p, _ in SAFETY_TEXTS):
+        return drug
+    return next((o for o in same(drug) if any(o.properties.get(p) for p, _ in SAFETY_TEXTS)), drug)
+
+
+def _renamed(result: FilteredCandidates, names: dict[str, Entity]) -> FilteredCandidates:
+    """Verdicts read from a same-ingredient entry, reported under the listed item's name."""
+    def back(v: SafetyVerdict) -> SafetyVerdict:
+        item = names.get(v.drug_id)
+        return v if item is None else replace(v, drug_id=item.id, drug_name=item.name)
+    return FilteredCandidates(result.population, [back(v) for v in result.kept], [back(v) for v in result.cautioned],
+                              [back(v) for v in result.excluded], result.checked)
 
 
 def _combine(results: list[FilteredCandidates], keep: set[str]) -> list[tuple[str, bool]]:
@@ -156,17 +187,15 @@ def _combine(results: list[FilteredCandidates], keep: set[str]) -> list[tuple[st
 
 
 def _notes(results: list[FilteredCandidates], entity: Entity) -> list[Evidence]:
-    """One short item per population: what was left out, what the marks mean, what is unconfirmed."""
+    """One short item per population: what was left out and what could not be confirmed."""
     out: list[Evidence] = []
     for r in results:
         label = r.population.label
         parts: list[str] = []
         if r.excluded:
             parts.append(_excluded_text(label, r.excluded))
-        if r.cautioned:
-            parts.append(f"标{CAUTION_MARK}者说明书要求{label}慎用或在医生指导下使用")
         if not r.confirmed:
-            parts.append(f"这些药品的说明书均未提及{label}用药（未收录），知识库无法确认其对{label}是否安全，请咨询医生或药师"
+            parts.append(f"所列药品的说明书均未提及{label}用药（未收录），知识库无法确认其对{label}是否安全，请咨询医生或药师"
                          if r.kept else f"知识库无法确认{label}可以使用的药品，请咨询医生或药师")
         elif len(r.confirmed) < len(r.kept):
             parts.append(f"未标注者说明书未提及{label}用药（未收录），不能视为安全")
@@ -202,7 +231,7 @@ def condition_population(label: str, terms: Sequence[str]) -> Population:
 
 
 def can_take(drug: Entity, related: Sequence[Entity], pops: Sequence[Population], source: SourceOf,
-             same_label: str = "（同成分）") -> list[Evidence]:
+             same_label: str = "（同成分）", contra: ContraReader | None = None) -> list[Evidence]:
     """A first item with the verdict for each population or condition asked about: the drug's own
     label first, then the same ingredient's entries (labelled 同成分) when the drug's says nothing."""
     out: list[Evidence] = []
@@ -210,7 +239,7 @@ def can_take(drug: Entity, related: Sequence[Entity], pops: Sequence[Population]
         best: SafetyVerdict | None = None
         owner = drug
         for subject in (drug, *related):
-            v = verdict_for(subject, pop, source)
+            v = verdict_for(subject, pop, source, contra)
             if v.verdict != Verdict.UNKNOWN:
                 best, owner = v, subject
                 break
@@ -219,10 +248,17 @@ def can_take(drug: Entity, related: Sequence[Entity], pops: Sequence[Population]
 
 
 _PHRASE = {
-    Verdict.CONTRAINDICATED: "不建议使用，说明书标明{label}禁用或不宜使用",
-    Verdict.CAUTION: "需慎用，说明书要求{label}慎用或在医生指导下使用",
-    Verdict.ALLOWED: "说明书写明{label}可以使用，仍请遵医嘱",
+    Verdict.CONTRAINDICATED: "不建议使用（禁用）",
+    Verdict.CAUTION: "需慎用，应在医生指导下权衡使用",
+    Verdict.ALLOWED: "说明书写明可以使用，仍请遵医嘱",
 }
+_NUMBERING = re.compile(r"(?<!\d)(?:\d{1,2}[.、．]|[（(]\d{1,2}[)）])(?!\d)")
+
+
+def _quote(sentence: str) -> str:
+    """A label sentence quoted inside one answer sentence: no numbering, no inner sentence ends."""
+    text = _NUMBERING.sub("", sentence).strip("。；;，, ")
+    return re.sub(r"[。；;]+", "，", text)
 
 
 def _verdict_item(drug: Entity, owner: Entity, pop: Population, v: SafetyVerdict | None,
@@ -234,8 +270,8 @@ def _verdict_item(drug: Entity, owner: Entity, pop: Population, v: SafetyVerdict
         src = ",".join(drug.sources)
     else:
         name = owner.name if owner.id == drug.id else f"{owner.name}{same_label}"
-        text = (f"{label}能否使用{drug.name}：{_PHRASE[v.verdict].format(label=label)}。"
-                f"{name}的{v.field}写明：{v.sentence.rstrip('。；;')}")
+        # one sentence: a generator that quotes the sentences matching the question keeps it whole
+        text = f"{label}能否使用{drug.name}：{_PHRASE[v.verdict]}，{name}的{v.field}写明“{_quote(v.sentence)}”"
         src = v.source
     return Evidence(index=0, entity_id=owner.id, entity_name=owner.name, entity_type=owner.type.value,
                     field=f"{VERDICT_FIELD}·{pop.key}", text=text, source=src, origin="kg")
@@ -243,7 +279,7 @@ def _verdict_item(drug: Entity, owner: Entity, pop: Population, v: SafetyVerdict
 
 def condition_evidence(question: str, drug: Entity, mention: str, related: Sequence[Entity],
                        conditions: Sequence[tuple[str, Sequence[str]]], source: SourceOf,
-                       same_label: str = "（同成分）") -> list[Evidence]:
+                       same_label: str = "（同成分）", contra: ContraReader | None = None) -> list[Evidence]:
     """"消化性溃疡病人能吃布洛芬吗": the verdict for each condition (and population) named, first, then
     the label sentences naming it — the drug's own, else the same ingredient's entries'."""
     pops = detect(question, [mention, drug.name, core_name(drug.name)])
@@ -254,7 +290,7 @@ def condition_evidence(question: str, drug: Entity, mention: str, related: Seque
         pops.append(condition_population(label, terms))
     if not pops:
         return []
-    verdicts = can_take(drug, related, pops, source, same_label)
+    verdicts = can_take(drug, related, pops, source, same_label, contra)
     sentences: list[Evidence] = []
     for subject in (drug, *related):
         found = _naming(subject, pops)

@@ -208,9 +208,22 @@ def _around(sentence: str, clause: str) -> str:
     return ("…" if start else "") + piece + ("…" if start + SENTENCE_CHARS < len(sentence) else "")
 
 
-def verdict_for(drug: Entity, pop: Population, source: Callable[[Entity, str], str] | None = None) -> SafetyVerdict:
-    """The drug's own label verdict for the population (the strongest over its safety texts)."""
+#: Field name of a drug's CONTRAINDICATED facts read as one more 禁忌 text.
+CONTRA_FIELD = "禁忌"
+#: (text, datasets) of a drug's CONTRAINDICATED facts ("孕妇禁用", "对本品过敏者禁用" …).
+ContraReader = Callable[[Entity], tuple[str, str]]
+
+
+def verdict_for(drug: Entity, pop: Population, source: Callable[[Entity, str], str] | None = None,
+                contra: ContraReader | None = None) -> SafetyVerdict:
+    """The drug's own label verdict for the population (the strongest over its safety texts and its
+    CONTRAINDICATED facts)."""
     best = SafetyVerdict(drug.id, drug.name, pop.key, Verdict.UNKNOWN)
+    facts, datasets = contra(drug) if contra else ("", "")
+    if facts:
+        verdict, sentence = classify_text(pop, facts, Verdict.CONTRAINDICATED)
+        if verdict != Verdict.UNKNOWN:
+            best = SafetyVerdict(drug.id, drug.name, pop.key, verdict, sentence, CONTRA_FIELD, datasets)
     for prop, default in SAFETY_TEXTS:
         dose = prop in DOSE_PROPS
         if dose and pop.key not in DOSE_POPULATIONS:
@@ -226,12 +239,13 @@ def verdict_for(drug: Entity, pop: Population, source: Callable[[Entity, str], s
 
 
 def filter_candidates(candidates: Iterable[Entity], pop: Population,
-                      source: Callable[[Entity, str], str] | None = None) -> FilteredCandidates:
+                      source: Callable[[Entity, str], str] | None = None,
+                      contra: ContraReader | None = None) -> FilteredCandidates:
     """Split ranked candidates by their own labels: 禁用 out, 慎用 marked, the rest kept in order."""
     out = FilteredCandidates(population=pop)
     for drug in candidates:
         out.checked += 1
-        v = verdict_for(drug, pop, source)
+        v = verdict_for(drug, pop, source, contra)
         if v.verdict == Verdict.CONTRAINDICATED:
             out.excluded.append(v)
             continue

@@ -365,7 +365,8 @@ class Retriever:
             conditions = [(e.mention or e.name, condition_terms(e.name)) for e in linked if e.id != drug.id and
                           e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value)]
             evidence = condition_evidence(question, drug, drugs[0].mention, self._related(drug), conditions,
-                                          property_source) if conditions else sentences_naming(drug, terms)
+                                          property_source, contra=self._contra) if conditions \
+                else sentences_naming(drug, terms)
             if not evidence:
                 return None
             intent = Intent(name="contraindication" if intent.name == "interaction" and clinical else intent.name
@@ -416,7 +417,14 @@ class Retriever:
 
     def _patient_reads(self) -> PatientReads:
         return PatientReads(drug_ids=self._drug_ids, entities=self.graph.entities, related=self._related,
-                            source=property_source)
+                            source=property_source, contra=self._contra,
+                            same_ingredient=lambda d: self.graph.entities(
+                                [e.id for e in self.linker.same_ingredient(d.name, limit=2)]))
+
+    def _contra(self, drug: Entity) -> tuple[str, str]:
+        """A drug's usable CONTRAINDICATED facts as one 禁忌 text, with their datasets."""
+        facts = [f for f in self.graph.facts(drug.id, [RelType.CONTRAINDICATED], Direction.OUT) if not f.flag]
+        return "。".join(f.target_name for f in facts), ",".join(sorted({f.dataset for f in facts}))
 
     def _drug_ids(self, entity: Entity) -> dict[str, str]:
         """A disease's drugs (both readings) by name: the candidates retrieval.patient filters."""

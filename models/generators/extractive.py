@@ -35,6 +35,8 @@ FOLD = "其余内容见证据"
 _COUNT = re.compile(r"等\d+项$")
 PARALLEL_INTENTS = {"comparison", "interaction"}
 LIST_PROSE = ("适应证", "适应症", "功能主治", "主治")
+#: Evidence fields read after the list they qualify, not pulled first by the question's qualifier.
+AFTER_LIST = "人群用药"
 
 
 def _merge_same_heading(items: list[Evidence]) -> list[tuple[str, str, list[int], str]]:
@@ -121,7 +123,9 @@ class ExtractiveGenerator(Generator):
         safety = [e for e in kg if intent in SAFETY_INTENTS and _is_safety(e)]
 
         focused: set[int] = set()
-        if quals:  # the sentences that answer the question's qualifier, before anything else
+        # the sentences that answer the question's qualifier, before anything else — unless retrieval
+        # already answered the population (a filtered drug list and its note: retrieval.patient)
+        if quals and not any(e.field.startswith(AFTER_LIST) for e in kg):
             for piece, index in self._focused([*kg, *passages], quals):
                 focused.add(index)
                 yield piece
@@ -198,8 +202,8 @@ class ExtractiveGenerator(Generator):
         said: set[str] = set()
         for ev in items:
             head, sep, body = ev.text.partition("：")
-            if not sep:
-                continue
+            if not sep or ev.field.startswith(AFTER_LIST):
+                continue  # a population note follows the list it qualifies (retrieval.patient)
             if _listy(ev):
                 if not ev.field.startswith("CONTRAINDICATED"):
                     continue  # a population qualifier selects who must not take a drug, not list items
