@@ -91,6 +91,7 @@ _WORDS: tuple[tuple[Verdict, re.Pattern[str]], ...] = (
         r"可用|可以使用|可以服用|可服用|可使用|可安全|安全使用|无需调整|不需调整|不必调整|无须调整|没有必要调整|"
         r"不需要调整|照常|\d\s*(?:mg|g|ml|μg|片|粒|丸|袋|支|次|毫克|克|毫升)")),
 )
+_LINKED = re.compile(r"\s*(?:但|且|并|应|须|需|宜|必须|仍)")
 _HEADING = re.compile(r"(禁用|慎用|忌用|禁服|慎服)(?:[:：]|如下|以下)|以下(?:患者|情况|人群)?(禁用|慎用)")
 _BOILERPLATE = re.compile(r"儿童(?:不能|不易|无法)?(?:接触|触及|拿到|够)|远离儿童|放在儿童|放置于儿童|儿童接触不到")
 _EXCEPT = re.compile(r"除(?:了)?([^，。；]{1,20}?)(?:以)?外|([^，。；、]{1,12})除外")
@@ -182,13 +183,15 @@ def classify_text(pop: Population, text: str, default: Verdict, *, dose: bool = 
                 continue
             head = None
             verdict = _words(clause)
-            if verdict is None:  # "哺乳期妇女使用时，应暂停哺乳": the verdict is in the next clause
-                for nxt in clauses[i + 1:i + 3]:
-                    if any(p.match.search(nxt) for p in POPULATIONS if p is not pop):
-                        break
-                    verdict = _words(nxt)
-                    if verdict is not None:
-                        break
+            # "哺乳期妇女使用时，应暂停哺乳", "孕妇不禁用，但应在医师指导下使用": the next clauses, without a
+            # population of their own, carry (or qualify) the verdict
+            for nxt in clauses[i + 1:i + 3]:
+                if any(p.match.search(nxt) for p in POPULATIONS):
+                    break
+                more = _words(nxt)
+                if more is not None and (verdict is None or (_LINKED.match(nxt) and _RANK[more] > _RANK[verdict])):
+                    verdict = more
+                    break
             if verdict is None:
                 for m in _HEADING.finditer(text[:max(0, text.find(clause))]):
                     head = m.group(1) or m.group(2)
