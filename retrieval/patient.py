@@ -218,9 +218,18 @@ ALLERGY_CLASSES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: How labels name a condition a question names otherwise (前列腺增生 → 前列腺肥大).
+CONDITION_WORDS: dict[str, tuple[str, ...]] = {
+    "前列腺增生": ("前列腺肥大",), "良性前列腺增生": ("前列腺肥大",), "消化性溃疡": ("溃疡",), "胃溃疡": ("溃疡",),
+    "十二指肠溃疡": ("溃疡",), "哮喘": ("支气管哮喘",), "心动过缓": ("窦性心动过缓", "心率过缓", "心率减慢"),
+    "痛风": ("高尿酸",), "甲亢": ("甲状腺功能亢进", "甲状腺机能亢进"), "癫痫": ("癫痫",),
+}
+
+
 def condition_population(label: str, terms: Sequence[str]) -> Population:
     """A condition named in a question, read like a population: any of its terms in a clause."""
     words = list(dict.fromkeys(t for t in terms if len(t) >= 2))
+    words += [w for t in list(words) for w in CONDITION_WORDS.get(t, ())]
     allergy = next((m.group(1) for t in words if (m := _ALLERGY.match(t))), "")
     if allergy:
         words += [w for key, more in ALLERGY_CLASSES.items() if allergy.startswith(key) for w in more]

@@ -17,6 +17,7 @@ from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import GraphStore
 from kg.vocabulary import SAFETY_INTENTS
+from retrieval.dose import for_dose
 from retrieval.evidence import (
     OVERVIEW_PROPS,
     OVERVIEW_RELS,
@@ -209,6 +210,8 @@ class Retriever:
                 kg_items += self._kg_evidence(part, intent, question)
         if entity is not None:  # the patient asked about: population-filtered lists, a verdict first
             kg_items = for_patient(question, mention, entity, intent.name, kg_items, self._patient_reads())
+            if intent.name == "usage":  # the asked sentence of 用法用量 first, never a 规格 in its place
+                kg_items = for_dose(question, entity, intent.name, kg_items, self._related(entity))
         timings["kg_ms"] = _ms(t2)
 
         t3 = time.perf_counter()
@@ -362,8 +365,8 @@ class Retriever:
                     continue
                 clinical_term = e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value)
                 terms += condition_terms(e.name) if clinical_term else other_terms(e.mention or e.name)
-            conditions = [(e.mention or e.name, condition_terms(e.name)) for e in linked if e.id != drug.id and
-                          e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value)]
+            conditions = [(e.mention or e.name, [*condition_terms(e.name), *self._aliases(e.id)]) for e in linked
+                          if e.id != drug.id and e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value)]
             evidence = condition_evidence(question, drug, drugs[0].mention, self._related(drug), conditions,
                                           property_source, contra=self._contra) if conditions \
                 else sentences_naming(drug, terms)
@@ -420,6 +423,11 @@ class Retriever:
                             source=property_source, contra=self._contra,
                             same_ingredient=lambda d: self.graph.entities(
                                 [e.id for e in self.linker.same_ingredient(d.name, limit=2)]))
+
+    def _aliases(self, entity_id: str) -> list[str]:
+        """A condition's other names (39health's aliases: 前列腺肥大 for 前列腺增生), as labels may use them."""
+        entity = self.graph.entity(entity_id)
+        return [a for a in entity.aliases if 2 <= len(a) <= 8 and not a.isascii()] if entity else []
 
     def _contra(self, drug: Entity) -> tuple[str, str]:
         """A drug's usable CONTRAINDICATED facts as one 禁忌 text, with their datasets."""
