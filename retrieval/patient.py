@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from kg.normalize import core_name
-from kg.schema import Entity, NodeType
+from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from retrieval.evidence import property_source
 from retrieval.population import (
     SAFETY_TEXTS,
@@ -65,6 +66,32 @@ class PatientReads:
     source: SourceOf
     contra: ContraReader | None = None  # a drug's CONTRAINDICATED facts as one text
     same_ingredient: Callable[[Entity], list[Entity]] | None = None  # cheap: other dosage forms only
+
+
+class FactSource(Protocol):
+    """What these readers need of retrieval.graph_reader.GraphReader (cached reads)."""
+
+    def entity(self, entity_id: str) -> Entity | None: ...
+    def facts(self, entity_id: str, rels: Sequence[RelType], direction: Direction) -> list[Fact]: ...
+
+
+def drug_ids(graph: FactSource, entity: Entity) -> dict[str, str]:
+    """A disease's drugs (both readings of "drugs for X") by name: the candidates to filter."""
+    facts = [*graph.facts(entity.id, [RelType.TREATED_BY], Direction.OUT),
+             *graph.facts(entity.id, [RelType.INDICATED_FOR], Direction.IN)]
+    return {f.target_name: f.target_id for f in facts if f.target_type == NodeType.DRUG}
+
+
+def contra_text(graph: FactSource, drug: Entity) -> tuple[str, str]:
+    """A drug's usable CONTRAINDICATED facts as one 禁忌 text, with their datasets."""
+    facts = [f for f in graph.facts(drug.id, [RelType.CONTRAINDICATED], Direction.OUT) if not f.flag]
+    return "。".join(f.target_name for f in facts), ",".join(sorted({f.dataset for f in facts}))
+
+
+def aliases(graph: FactSource, entity_id: str) -> list[str]:
+    """A condition's other names (39health's aliases: 前列腺肥大 for 前列腺增生), as labels may use them."""
+    entity = graph.entity(entity_id)
+    return [a for a in entity.aliases if 2 <= len(a) <= 8 and not a.isascii()] if entity else []
 
 
 def for_patient(question: str, mention: str, entity: Entity, intent: str, items: list[Evidence],

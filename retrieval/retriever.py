@@ -42,7 +42,7 @@ from retrieval.pairs import (
     other_terms,
     sentences_naming,
 )
-from retrieval.patient import PatientReads, condition_evidence, for_patient
+from retrieval.patient import PatientReads, aliases, condition_evidence, contra_text, drug_ids, for_patient
 from retrieval.ranking import adverse_prevalence
 from retrieval.types import Evidence, Intent, LinkedEntity, NearMiss, RetrievalResult
 
@@ -365,10 +365,10 @@ class Retriever:
                     continue
                 clinical_term = e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value)
                 terms += condition_terms(e.name) if clinical_term else other_terms(e.mention or e.name)
-            conditions = [(e.mention or e.name, [*condition_terms(e.name), *self._aliases(e.id)]) for e in linked
+            conditions = [(e.mention or e.name, [*condition_terms(e.name), *aliases(self.graph, e.id)]) for e in linked
                           if e.id != drug.id and e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value)]
             evidence = condition_evidence(question, drug, drugs[0].mention, self._related(drug), conditions,
-                                          property_source, contra=self._contra) if conditions \
+                                          property_source, contra=lambda d: contra_text(self.graph, d)) if conditions \
                 else sentences_naming(drug, terms)
             if not evidence:
                 return None
@@ -419,26 +419,10 @@ class Retriever:
         return evidence, chosen
 
     def _patient_reads(self) -> PatientReads:
-        return PatientReads(drug_ids=self._drug_ids, entities=self.graph.entities, related=self._related,
-                            source=property_source, contra=self._contra,
+        return PatientReads(drug_ids=lambda e: drug_ids(self.graph, e), entities=self.graph.entities,
+                            related=self._related, source=property_source, contra=lambda d: contra_text(self.graph, d),
                             same_ingredient=lambda d: self.graph.entities(
                                 [e.id for e in self.linker.same_ingredient(d.name, limit=2)]))
-
-    def _aliases(self, entity_id: str) -> list[str]:
-        """A condition's other names (39health's aliases: 前列腺肥大 for 前列腺增生), as labels may use them."""
-        entity = self.graph.entity(entity_id)
-        return [a for a in entity.aliases if 2 <= len(a) <= 8 and not a.isascii()] if entity else []
-
-    def _contra(self, drug: Entity) -> tuple[str, str]:
-        """A drug's usable CONTRAINDICATED facts as one 禁忌 text, with their datasets."""
-        facts = [f for f in self.graph.facts(drug.id, [RelType.CONTRAINDICATED], Direction.OUT) if not f.flag]
-        return "。".join(f.target_name for f in facts), ",".join(sorted({f.dataset for f in facts}))
-
-    def _drug_ids(self, entity: Entity) -> dict[str, str]:
-        """A disease's drugs (both readings) by name: the candidates retrieval.patient filters."""
-        facts = [*self.graph.facts(entity.id, [RelType.TREATED_BY], Direction.OUT),
-                 *self.graph.facts(entity.id, [RelType.INDICATED_FOR], Direction.IN)]
-        return {f.target_name: f.target_id for f in facts if f.target_type == NodeType.DRUG}
 
     def _related(self, drug: Entity) -> list[Entity]:
         """The same ingredient's entries (handbook text, other dosage forms) of a drug."""
