@@ -23,6 +23,7 @@ from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from retrieval.evidence import property_source
 from retrieval.population import (
+    POPULATIONS,
     SAFETY_TEXTS,
     ContraReader,
     FilteredCandidates,
@@ -33,12 +34,14 @@ from retrieval.population import (
     filter_candidates,
     verdict_for,
 )
-from retrieval.types import Evidence
+from retrieval.types import Evidence, LinkedEntity
 
 #: Candidates of a disease's drug list whose labels are read (the list shown is cut to these).
 MAX_CHECKED = 30
 #: Drug-list fields of a disease or symptom (both readings of "drugs for X").
 DRUG_LIST_FIELDS = ("TREATED_BY", "INDICATED_FOR<-")
+#: A disease's drug names a source cut off: no label to read, so not offered to a population.
+UNCHECKABLE_FIELDS = ("常用药物_截断",)
 POPULATION_FIELD = "人群用药"
 VERDICT_FIELD = "用药结论"
 CAUTION_MARK = "（慎用）"
@@ -94,6 +97,19 @@ def aliases(graph: FactSource, entity_id: str) -> list[str]:
     return [a for a in entity.aliases if 2 <= len(a) <= 8 and not a.isascii()] if entity else []
 
 
+def condition_over_population(found: Sequence[LinkedEntity], main: LinkedEntity | None,
+                              threshold: float) -> LinkedEntity | None:
+    """"肾功能不全的糖尿病人吃什么药" is about 糖尿病 for a patient with 肾功能不全: when the main mention is
+    only a population word and another disease or symptom is named, that one is the topic."""
+    clinical = (NodeType.DISEASE.value, NodeType.SYMPTOM.value)
+    if main is None or main.type not in clinical or main.method == "history" or \
+            not any(p.cue.fullmatch(main.mention) for p in POPULATIONS):
+        return main
+    other = next((e for e in found if e.id != main.id and e.type in clinical and e.score >= threshold and
+                  e.method != "history" and not any(p.cue.fullmatch(e.mention) for p in POPULATIONS)), None)
+    return other or main
+
+
 def for_patient(question: str, mention: str, entity: Entity, intent: str, items: list[Evidence],
                 reads: PatientReads) -> list[Evidence]:
     """The evidence of a question that names a population: filtered drug lists for a disease, a
@@ -142,6 +158,8 @@ def population_lists(items: list[Evidence], entity: Entity, pops: Sequence[Popul
     merged = [FilteredCandidates(population=p) for p in pops]
     filtered = False
     for ev in items:
+        if ev.entity_id == entity.id and ev.field in UNCHECKABLE_FIELDS:
+            continue  # names a source cut off ("氯沙坦钾氢氯噻...") cannot be checked: never offered
         if ev.entity_id != entity.id or ev.field not in DRUG_LIST_FIELDS or not ev.target_name:
             out.append(ev)
             continue

@@ -42,7 +42,15 @@ from retrieval.pairs import (
     other_terms,
     sentences_naming,
 )
-from retrieval.patient import PatientReads, aliases, condition_evidence, contra_text, drug_ids, for_patient
+from retrieval.patient import (
+    PatientReads,
+    aliases,
+    condition_evidence,
+    condition_over_population,
+    contra_text,
+    drug_ids,
+    for_patient,
+)
 from retrieval.ranking import adverse_prevalence
 from retrieval.types import Evidence, Intent, LinkedEntity, NearMiss, RetrievalResult
 
@@ -179,6 +187,9 @@ class Retriever:
         timings: dict[str, float] = {}
         res = self.resolve(question, history)
         found, main = res.entities, res.main
+        picked = condition_over_population(found, main, LINK_THRESHOLD)  # 肾功能不全的糖尿病人: 糖尿病
+        if picked is not main and picked is not None:
+            found, main = [picked, *[e for e in found if e.id != picked.id]], picked
         timings["link_ms"] = _ms(t0)
         # a near miss (a name the graph does not have) is never answered through a pair or a class
         paired = None if res.near_misses else self._two_entities(question, found, timings)

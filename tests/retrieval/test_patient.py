@@ -105,3 +105,22 @@ def test_a_condition_that_is_a_population_uses_its_wider_wording() -> None:
     out = condition_evidence("肾功能不全能用二甲双胍吗", met, "二甲双胍", [], [("肾功能不全", ["肾功能不全", "肾功能"])],
                              lambda e, p: "caregpt")
     assert out[0].text.startswith("肾功能不全者能否使用二甲双胍：不建议使用")
+
+
+def test_a_population_word_linked_as_a_disease_yields_to_the_disease_asked_about() -> None:
+    from retrieval.patient import condition_over_population
+    from retrieval.types import LinkedEntity
+
+    kidney = LinkedEntity(id="k", name="肾功能不全", type="Disease", mention="肾功能不全", score=1.0)
+    diabetes = LinkedEntity(id="d", name="糖尿病", type="Disease", mention="糖尿病", score=1.0)
+    assert condition_over_population([kidney, diabetes], kidney, 0.6) is diabetes
+    elderly_htn = LinkedEntity(id="e", name="老年人高血压", type="Disease", mention="老年人高血压", score=1.0)
+    assert condition_over_population([elderly_htn], elderly_htn, 0.6) is elderly_htn
+
+
+def test_truncated_drug_names_are_not_offered_to_a_population() -> None:
+    items = [*_drug_list(), Evidence(index=0, entity_id=COUGH.id, entity_name="咳嗽", entity_type="Disease",
+                                     field="常用药物_截断", text="咳嗽的常用药物（原文名称不全）：磷酸可待因...",
+                                     source="39health")]
+    out = for_patient("孕妇咳嗽吃什么药？", "咳嗽", COUGH, "drug", items, _reads())
+    assert all(e.field != "常用药物_截断" for e in out)
