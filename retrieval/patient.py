@@ -15,12 +15,13 @@ Every generator reads these items: the filtering happens here, before any prompt
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
 from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
+from kg.stores.base import EdgeRow
 from retrieval.evidence import property_source
 from retrieval.population import (
     POPULATIONS,
@@ -68,7 +69,7 @@ class PatientReads:
     related: Callable[[Entity], list[Entity]]  # same-ingredient entries of a drug
     source: SourceOf
     contra: ContraReader | None = None  # a drug's CONTRAINDICATED facts as one text
-    same_ingredient: Callable[[Entity], list[Entity]] | None = None  # cheap: other dosage forms only
+    same_ingredient: Callable[[Entity], list[str]] | None = None  # ids of other dosage forms (no read)
 
 
 class FactSource(Protocol):
@@ -85,8 +86,30 @@ def drug_ids(graph: FactSource, entity: Entity) -> dict[str, str]:
     return {f.target_name: f.target_id for f in facts if f.target_type == NodeType.DRUG}
 
 
+@dataclass(frozen=True)
+class ContraIndex:
+    """Every drug's usable CONTRAINDICATED facts as one 禁忌 text: one scan of the edge type when the
+    first population question comes (a filtered list reads 30 drugs; one query each cost ~100 ms)."""
+
+    texts: dict[str, tuple[str, str]]
+
+    @classmethod
+    def build(cls, rows: Iterable[EdgeRow], name_of: Callable[[str], str]) -> ContraIndex:
+        names: dict[str, list[str]] = {}
+        datasets: dict[str, set[str]] = {}
+        for r in rows:
+            name = name_of(r.target_id) if not r.flag else ""
+            if name and name not in names.setdefault(r.source_id, []):
+                names[r.source_id].append(name)
+                datasets.setdefault(r.source_id, set()).add(r.dataset)
+        return cls({k: ("。".join(v), ",".join(sorted(datasets[k]))) for k, v in names.items() if v})
+
+    def __call__(self, drug: Entity) -> tuple[str, str]:
+        return self.texts.get(drug.id, ("", ""))
+
+
 def contra_text(graph: FactSource, drug: Entity) -> tuple[str, str]:
-    """A drug's usable CONTRAINDICATED facts as one 禁忌 text, with their datasets."""
+    """One drug's usable CONTRAINDICATED facts as one 禁忌 text, with their datasets."""
     facts = [f for f in graph.facts(drug.id, [RelType.CONTRAINDICATED], Direction.OUT) if not f.flag]
     return "。".join(f.target_name for f in facts), ",".join(sorted({f.dataset for f in facts}))
 
@@ -150,7 +173,7 @@ def _excluded_text(label: str, excluded: Sequence[SafetyVerdict]) -> str:
 def population_lists(items: list[Evidence], entity: Entity, pops: Sequence[Population],
                      names_to_ids: dict[str, str], read: EntityReader, source: SourceOf,
                      contra: ContraReader | None = None,
-                     same: Callable[[Entity], list[Entity]] | None = None) -> list[Evidence]:
+                     same: Callable[[Entity], list[str]] | None = None) -> list[Evidence]:
     """The disease's drug lists filtered for the populations asked about, plus what was left out."""
     if not pops or entity.type not in (NodeType.DISEASE, NodeType.SYMPTOM):
         return items
@@ -167,7 +190,7 @@ def population_lists(items: list[Evidence], entity: Entity, pops: Sequence[Popul
         by_id = {names_to_ids[n]: n for n in names if n in names_to_ids}
         drugs = {e.id: e for e in read(list(by_id))}
         candidates = [drugs[i] for i in by_id if i in drugs]
-        judges = [_judge(d, same) for d in candidates]
+        judges = _judges(candidates, same, read)
         names = {j.id: d for j, d in zip(judges, candidates, strict=True) if j.id != d.id}
         keep = {e.name for e in candidates}
         results = [_renamed(filter_candidates(judges, pop, source, contra), names) for pop in pops]
@@ -201,12 +224,16 @@ def _merge(into: FilteredCandidates, more: FilteredCandidates) -> None:
     into.checked += more.checked
 
 
-def _judge(drug: Entity, same: Callable[[Entity], list[Entity]] | None) -> Entity:
-    """The entry whose label decides for a list item: the item itself, or — when it has no safety text
-    at all (a mention-only 氯沙坦) — the first same-ingredient entry that has one."""
-    if same is None or any(drug.properties.get(p) for p, _ in SAFETY_TEXTS):
-        return drug
-    return next((o for o in same(drug) if any(o.properties.get(p) for p, _ in SAFETY_TEXTS)), drug)
+def _judges(drugs: Sequence[Entity], same: Callable[[Entity], list[str]] | None,
+            read: EntityReader) -> list[Entity]:
+    """The entry whose label decides for each list item: the item itself, or — when it has no safety
+    text at all (a mention-only 氯沙坦) — the first same-ingredient entry that has one (one batched read)."""
+    def has_text(e: Entity) -> bool:
+        return any(e.properties.get(p) for p, _ in SAFETY_TEXTS)
+
+    bare = {d.id: same(d) for d in drugs if same is not None and not has_text(d)}
+    others = {e.id: e for e in read([i for ids in bare.values() for i in ids])}
+    return [next((others[i] for i in bare.get(d.id, []) if i in others and has_text(others[i])), d) for d in drugs]
 
 
 def _renamed(result: FilteredCandidates, names: dict[str, Entity]) -> FilteredCandidates:

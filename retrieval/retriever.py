@@ -43,11 +43,11 @@ from retrieval.pairs import (
     sentences_naming,
 )
 from retrieval.patient import (
+    ContraIndex,
     PatientReads,
     aliases,
     condition_evidence,
     condition_over_population,
-    contra_text,
     drug_ids,
     for_patient,
 )
@@ -114,6 +114,7 @@ class Retriever:
         self._lock = threading.Lock()
         self._classes: ClassIndex | None = None
         self._prevalence: dict[str, int] | None = None
+        self._contra: ContraIndex | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def warm_up(self) -> None:
@@ -379,7 +380,7 @@ class Retriever:
             conditions = [(e.mention or e.name, [*condition_terms(e.name), *aliases(self.graph, e.id)]) for e in linked
                           if e.id != drug.id and e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value)]
             evidence = condition_evidence(question, drug, drugs[0].mention, self._related(drug), conditions,
-                                          property_source, contra=lambda d: contra_text(self.graph, d)) if conditions \
+                                          property_source, contra=self._contra_of) if conditions \
                 else sentences_naming(drug, terms)
             if not evidence:
                 return None
@@ -431,9 +432,14 @@ class Retriever:
 
     def _patient_reads(self) -> PatientReads:
         return PatientReads(drug_ids=lambda e: drug_ids(self.graph, e), entities=self.graph.entities,
-                            related=self._related, source=property_source, contra=lambda d: contra_text(self.graph, d),
-                            same_ingredient=lambda d: self.graph.entities(
-                                [e.id for e in self.linker.same_ingredient(d.name, limit=2)]))
+                            related=self._related, source=property_source, contra=self._contra_of,
+                            same_ingredient=lambda d: [e.id for e in self.linker.same_ingredient(d.name, limit=2)])
+
+    def _contra_of(self, drug: Entity) -> tuple[str, str]:
+        if self._contra is None:  # one scan of the 禁忌 edges, at the first question that needs it
+            self._contra = ContraIndex.build(self.store.edge_rows(RelType.CONTRAINDICATED),
+                                             lambda i: (e.name if (e := self.linker.entry(i)) else ""))
+        return self._contra(drug)
 
     def _related(self, drug: Entity) -> list[Entity]:
         """The same ingredient's entries (handbook text, other dosage forms) of a drug."""
