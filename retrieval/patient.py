@@ -145,7 +145,10 @@ def for_patient(question: str, mention: str, entity: Entity, intent: str, items:
                                 reads.contra, reads.same_ingredient)
     if entity.type in (NodeType.DRUG, NodeType.INGREDIENT) and intent in CAN_TAKE_INTENTS and \
             CAN_TAKE_CUE.search(question):
-        return [*can_take(entity, reads.related(entity), pops, reads.source, contra=reads.contra), *items]
+        related = reads.related(entity)
+        if not entity.described and not related:
+            return items  # a name with no label of its own or of its ingredient (降压药): no verdict to give
+        return [*can_take(entity, related, pops, reads.source, contra=reads.contra), *items]
     return items
 
 

@@ -37,6 +37,8 @@ PARALLEL_INTENTS = {"comparison", "interaction"}
 LIST_PROSE = ("适应证", "适应症", "功能主治", "主治")
 #: Evidence fields read after the list they qualify, not pulled first by the question's qualifier.
 AFTER_LIST = "人群用药"
+#: Evidence fields said first and whole: a verdict for the patient asked about.
+FIRST = "用药结论"
 
 
 def _merge_same_heading(items: list[Evidence]) -> list[tuple[str, str, list[int], str]]:
@@ -123,6 +125,12 @@ class ExtractiveGenerator(Generator):
         safety = [e for e in kg if intent in SAFETY_INTENTS and _is_safety(e)]
 
         focused: set[int] = set()
+        whole: set[int] = set()
+        for ev in kg:  # retrieval's verdict on "may this patient take it" leads (retrieval.patient)
+            head, sep, body = ev.text.partition("：")
+            if ev.field.startswith(FIRST) and sep:
+                whole.add(ev.index)
+                yield f"{head}：{body}[{ev.index}]。"
         # the sentences that answer the question's qualifier, before anything else — unless retrieval
         # already answered the population (a filtered drug list and its note: retrieval.patient)
         if quals and not any(e.field.startswith(AFTER_LIST) for e in kg):
@@ -160,6 +168,8 @@ class ExtractiveGenerator(Generator):
                     more = []
                 if more:  # further corroborated items of the asked list, after the direct answer
                     yield f"其余还有：{'、'.join(more)}{_marks(indices)}。"
+                continue
+            if indices[0] in whole:
                 continue
             if indices[0] in focused or (listed and ev_field(indices[0]).startswith(LIST_PROSE)):
                 folded += indices  # said already, or summarized by the ranked list above
@@ -202,7 +212,7 @@ class ExtractiveGenerator(Generator):
         said: set[str] = set()
         for ev in items:
             head, sep, body = ev.text.partition("：")
-            if not sep or ev.field.startswith(AFTER_LIST):
+            if not sep or ev.field.startswith((AFTER_LIST, FIRST)):
                 continue  # a population note follows the list it qualifies (retrieval.patient)
             if _listy(ev):
                 if not ev.field.startswith("CONTRAINDICATED"):
