@@ -209,7 +209,9 @@ def population_lists(items: list[Evidence], entity: Entity, pops: Sequence[Popul
         out.append(ev.model_copy(update={
             "text": f"{head}：{'、'.join(listed)}",
             "target_name": "、".join(listed), "target_id": None,
-            "score": float(min(int(ev.score), len(listed))), "reliable": min(ev.reliable, len(listed))}))
+            # the filtered, reordered list no longer has the leading corroborated run those counts describe:
+            # answers show its top items and the count, and the population note follows at once
+            "score": 0.0, "reliable": 0}))
     if not filtered:
         return out
     # right after the (last) filtered list: the answer first, then what was left out and why
