@@ -47,6 +47,13 @@ class GraphReader:
         return hit or None  # type: ignore[return-value]
 
     def entities(self, ids: Iterable[str]) -> list[Entity]:
+        """In the given order; the ones not cached yet are read in one query."""
+        ids = list(ids)
+        missing = [i for i in dict.fromkeys(ids) if self._get(("entity", i)) is None]
+        if len(missing) > 1:
+            found = {e.id: e for e in self.store.get_entities(missing)}
+            for i in missing:
+                self._put(("entity", i), found.get(i) or False)
         return [e for e in (self.entity(i) for i in ids) if e is not None]
 
     def facts(self, entity_id: str, rels: Sequence[RelType], direction: Direction) -> list[Fact]:

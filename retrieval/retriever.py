@@ -18,8 +18,16 @@ from kg.normalize import core_name, strip_format
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import GraphStore
 from kg.vocabulary import SAFETY_INTENTS
+from retrieval.dose import for_dose
 from retrieval.drug_classes import DrugClassIndex, class_question
-from retrieval.evidence import OVERVIEW_PROPS, OVERVIEW_RELS, facts_to_evidence, property_evidence, prose_of
+from retrieval.evidence import (
+    OVERVIEW_PROPS,
+    OVERVIEW_RELS,
+    facts_to_evidence,
+    property_evidence,
+    property_source,
+    prose_of,
+)
 from retrieval.fusion import rrf_merge
 from retrieval.graph_reader import GraphReader
 from retrieval.intents import BY_NAME, Fetch, IntentClassifier, implied_types, is_follow_up
@@ -48,6 +56,16 @@ from retrieval.pairs import (
     other_terms,
     sentences_naming,
 )
+from retrieval.patient import (
+    ContraIndex,
+    PatientReads,
+    aliases,
+    condition_evidence,
+    condition_over_population,
+    drug_ids,
+    for_patient,
+)
+from retrieval.population import detect as detect_population
 from retrieval.qualifiers import find_qualifiers, is_condition_follow_up, phase_name, with_condition
 from retrieval.ranking import adverse_prevalence
 from retrieval.salience import ClassTable, fold_drugs
@@ -62,6 +80,8 @@ MAX_RELATED = 3
 #: Drug questions that get a short safety note (禁忌, main 不良反应) besides their answer.
 #: Earlier turns a follow-up may reach back through (bounds the work on long histories).
 MAX_HISTORY_TURNS = 8
+#: Same-ingredient entries whose labels a "can X take Y" question may read (most have no safety text).
+MAX_SAFETY_RELATED = 8
 #: How evidence of another entry of the same ingredient is labelled.
 SAME_INGREDIENT_LABEL = "（同成分）"
 
@@ -117,6 +137,7 @@ class Retriever:
         self._drug_classes: DrugClassIndex | None = None
         self._prevalence: dict[str, int] | None = None
         self._class_table = ClassTable()
+        self._contra: ContraIndex | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def warm_up(self) -> None:
@@ -219,6 +240,9 @@ class Retriever:
         timings: dict[str, float] = {}
         res = self.resolve(question, history)
         found, main = res.entities, res.main
+        picked = condition_over_population(found, main, LINK_THRESHOLD)  # 肾功能不全的糖尿病人: 糖尿病
+        if picked is not main and picked is not None:
+            found, main = [picked, *[e for e in found if e.id != picked.id]], picked
         timings["link_ms"] = _ms(t0)
         listed = self._class_members(question, res)
         if listed is not None:
@@ -257,6 +281,10 @@ class Retriever:
         if main.method == "components":  # one block of evidence per component, in the written order
             for part in self.graph.entities([e.id for e in found if e.method == "components" and e.id != main.id]):
                 kg_items += self._kg_evidence(part, intent, question)
+        if entity is not None:  # the patient asked about: population-filtered lists, a verdict first
+            kg_items = for_patient(question, mention, entity, intent.name, kg_items, self._patient_reads())
+            if intent.name == "usage":  # the asked sentence of 用法用量 first, never a 规格 in its place
+                kg_items = for_dose(question, entity, intent.name, kg_items, self._related(entity))
         timings["kg_ms"] = _ms(t2)
 
         t3 = time.perf_counter()
@@ -318,8 +346,11 @@ class Retriever:
         label = f"{entity.name}（含同成分药品{others}）" if pooled else ""
         context = drug_context(subjects, self.graph.facts) if entity.type == NodeType.DRUG and \
             intent.name in NOISE_INTENTS else None  # 禁忌 and reactions judge the indications (retrieval.noise)
+        # drugs by class (retrieval.salience) — except when the question names a population: then
+        # retrieval.patient filters the plain ranked list by each product's own label first, and a
+        # product folded into its generic could no longer be left out (磷酸可待因片 → 可待因 for 孕妇)
         fold = partial(fold_drugs, table=self._class_table, question=question, disease=entity,
-                       entities=self.graph.entities) if care else None
+                       entities=self.graph.entities) if care and not detect_population(question) else None
         items[:0] = facts_to_evidence(entity, own + pooled, prose=prose, described=self._described, label=label,
                                       prevalence=self.prevalence, context=context, fold=fold)
         for subject in subjects:
@@ -423,7 +454,11 @@ class Retriever:
                     continue
                 clinical_term = e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value)
                 terms += condition_terms(e.name) if clinical_term else other_terms(e.mention or e.name)
-            evidence = sentences_naming(drug, terms)
+            conditions = [(e.mention or e.name, [*condition_terms(e.name), *aliases(self.graph, e.id)]) for e in linked
+                          if e.id != drug.id and e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value)]
+            evidence = condition_evidence(question, drug, drugs[0].mention, self._related(drug), conditions,
+                                          property_source, contra=self._contra_of) if conditions \
+                else sentences_naming(drug, terms)
             if not evidence:
                 return None
             intent = Intent(name="contraindication" if intent.name == "interaction" and clinical else intent.name
@@ -496,6 +531,22 @@ class Retriever:
         return RetrievalResult(question=question, resolved_question=question, entities=entities,
                                intent=Intent(name="class_members", score=1.0, method="rule"), evidence=evidence,
                                snapshot=self._snapshot)
+    def _patient_reads(self) -> PatientReads:
+        return PatientReads(drug_ids=lambda e: drug_ids(self.graph, e), entities=self.graph.entities,
+                            related=self._related, source=property_source, contra=self._contra_of,
+                            same_ingredient=lambda d: [e.id for e in self.linker.same_ingredient(d.name, limit=2)])
+
+    def _contra_of(self, drug: Entity) -> tuple[str, str]:
+        if self._contra is None:  # one scan of the 禁忌 edges, at the first question that needs it
+            self._contra = ContraIndex.build(self.store.edge_rows(RelType.CONTRAINDICATED),
+                                             lambda i: (e.name if (e := self.linker.entry(i)) else ""))
+        return self._contra(drug)
+
+    def _related(self, drug: Entity) -> list[Entity]:
+        """The same ingredient's entries (handbook text, other dosage forms) of a drug."""
+        more = self.graph.entities([e.id for e in self.linker.same_ingredient(drug.name, limit=MAX_SAFETY_RELATED)])
+        found = [*self._subjects(drug, "contraindication")[1:], *self._same_ingredient(drug), *more]
+        return [e for e in {e.id: e for e in found}.values() if e.described and e.id != drug.id]
 
     def _described(self, entity_id: str) -> bool:
         entry = self.linker.entry(entity_id)

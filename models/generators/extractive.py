@@ -48,6 +48,10 @@ _MARK = re.compile(r"\[(\d+)\]")
 _COUNT = re.compile(r"等\d+项$")
 PARALLEL_INTENTS = {"comparison", "interaction"}
 LIST_PROSE = ("适应证", "适应症", "功能主治", "主治")
+#: Evidence fields read after the list they qualify, not pulled first by the question's qualifier.
+AFTER_LIST = "人群用药"
+#: Evidence fields said first and whole: a verdict for the patient asked about.
+FIRST = "用药结论"
 
 
 def _merge_same_heading(items: list[Evidence]) -> list[tuple[str, str, list[int], str]]:
@@ -182,7 +186,15 @@ class ExtractiveGenerator(Generator):
         safety = [e for e in kg if intent in SAFETY_INTENTS and _is_safety(e)]
 
         focused: set[int] = set()
-        if quals:  # the sentences that answer the question's qualifier, before anything else
+        whole: set[int] = set()
+        for ev in kg:  # retrieval's verdict on "may this patient take it" leads (retrieval.patient)
+            head, sep, body = ev.text.partition("：")
+            if ev.field.startswith(FIRST) and sep:
+                whole.add(ev.index)
+                yield 0, f"{head}：{body}[{ev.index}]。"
+        # the sentences that answer the question's qualifier, before anything else — unless retrieval
+        # already answered the population (a filtered drug list and its note: retrieval.patient)
+        if quals and not any(e.field.startswith(AFTER_LIST) for e in kg):
             for piece, index in self._focused([*kg, *passages], quals):
                 focused.add(index)
                 yield 0, piece
@@ -232,6 +244,8 @@ class ExtractiveGenerator(Generator):
                 if more:  # further corroborated items of the asked list, after the direct answer
                     yield 0, f"其余还有：{'、'.join(more)}{_marks(indices)}。"
                 continue
+            if indices[0] in whole:
+                continue
             if indices[0] in focused or (listed and ev_field(indices[0]).startswith(LIST_PROSE)) or \
                     ev_field(indices[0]) in TABLE_ONLY_FIELDS:  # the comparison table shows these rows
                 folded += indices  # said already, or summarized by the ranked list above
@@ -276,8 +290,8 @@ class ExtractiveGenerator(Generator):
         said: set[str] = set()
         for ev in items:
             head, sep, body = ev.text.partition("：")
-            if not sep:
-                continue
+            if not sep or ev.field.startswith((AFTER_LIST, FIRST)):
+                continue  # a population note follows the list it qualifies (retrieval.patient)
             if any(i.group for i in ev.items):
                 continue  # drugs by class: the population check belongs to retrieval, not to a clause cut
             if _listy(ev):

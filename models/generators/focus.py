@@ -39,6 +39,9 @@ QUALIFIERS: tuple[Qualifier, ...] = (
     _q("driving", r"开车|驾驶|机械", r"驾驶|机械|高空"),
 )
 
+#: A dose with its frequency or per-dose word (a strength list "片剂：0.1g，0.2g" stays a remnant).
+_DOSE_VALUE = re.compile(r"\d\s*(?:mg|g|ml|μg|ug|片|粒|丸|袋|支|毫克|克|毫升).*(?:每|一次|一日|\d\s*次)|"
+                         r"(?:每|一次|一日).*\d\s*(?:mg|g|ml|μg|ug|片|粒|丸|袋|支|毫克|克|毫升)")
 _FEE = re.compile(r"费用|收费|\d\s*元|价格")
 #: Sentence ends, and numbered clauses ("1.", "2、", "（3）") — a number glued to a Latin token
 #: (PDE5., 维生素B6.) ends no clause.
@@ -69,7 +72,9 @@ def sentences(text: str) -> list[str]:
         # a short value on its own ("1-6个月") is an answer; a short piece of a longer text, or a
         # "纵隔：支气管炎" list remnant, is a fragment
         numbered = key != s  # "3.孕妇；" is an item of a numbered list, not a fragment
-        if (size < MIN_CHARS and len(parts) > 1 and not numbered) or ("：" in key and size < 10) or key in seen or _FEE.search(s):
+        # "成人口服：0.5～1.0g，每天3～4次" is a dose, not a list remnant like "纵隔：支气管炎"
+        remnant = "：" in key and size < 10 and not _DOSE_VALUE.search(key)
+        if (size < MIN_CHARS and len(parts) > 1 and not numbered) or remnant or key in seen or _FEE.search(s):
             continue
         seen.add(key)
         out.append(s)

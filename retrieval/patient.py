@@ -1,0 +1,411 @@
+"""Evidence for the patient asked about (retrieval.population's verdicts turned into citable items).
+
+Two question shapes:
+
+- a treatment question with a population (孕妇咳嗽吃什么药): the disease's ranked drug list is cut to
+  the candidates whose own labels were read, 禁用 ones are removed from it and named in an item of their
+  own ("说明书标明孕妇禁用：…，均未列入可选药品"), 慎用 ones are marked in the list, and when no candidate's
+  label speaks of the population an item says the graph cannot confirm safety (未收录);
+- "can a patient with X take Y" (孕妇能吃布洛芬吗, 消化性溃疡病人能吃布洛芬吗): a first item gives the verdict
+  (不建议 / 慎用 / 说明书写明可以使用 / 未收录) with the label's own sentence.
+
+Every generator reads these items: the filtering happens here, before any prompt is built.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from kg.normalize import core_name
+from kg.schema import Direction, Entity, Fact, NodeType, RelType
+from kg.stores.base import EdgeRow
+from retrieval.evidence import property_source
+from retrieval.population import (
+    POPULATIONS,
+    SAFETY_TEXTS,
+    ContraReader,
+    FilteredCandidates,
+    Population,
+    SafetyVerdict,
+    Verdict,
+    detect,
+    filter_candidates,
+    verdict_for,
+)
+from retrieval.types import Evidence, LinkedEntity
+
+#: Candidates of a disease's drug list whose labels are read (the list shown is cut to these).
+MAX_CHECKED = 30
+#: Drug-list fields of a disease or symptom (both readings of "drugs for X").
+DRUG_LIST_FIELDS = ("TREATED_BY", "INDICATED_FOR<-")
+#: A disease's drug names a source cut off: no label to read, so not offered to a population.
+UNCHECKABLE_FIELDS = ("常用药物_截断",)
+POPULATION_FIELD = "人群用药"
+VERDICT_FIELD = "用药结论"
+CAUTION_MARK = "（慎用）"
+#: Excluded names an answer sentence shows (the rest are counted): each stays within a few characters
+#: of the word 禁用, so no reader takes one of them for a choice.
+MAX_NAMED_EXCLUDED = 3
+_EXCLUDED_SPAN = 13
+
+EntityReader = Callable[[Sequence[str]], list[Entity]]
+SourceOf = Callable[[Entity, str], str]
+#: "孕妇能吃布洛芬吗": a drug question that asks whether someone may take it.
+CAN_TAKE_CUE = re.compile(r"能|可以|可不可以|行不行|吗|禁忌|禁用|慎用|注意")
+#: Intents of a drug question that a population turns into "may they take it" (a dose question for a
+#: child is answered by retrieval.dose instead).
+CAN_TAKE_INTENTS = frozenset({"contraindication", "overview", "indication", "adverse_reaction"})
+
+
+@dataclass(frozen=True)
+class PatientReads:
+    """What this module reads from the graph, as the retriever provides it (cached reads)."""
+
+    drug_ids: Callable[[Entity], dict[str, str]]  # a disease's drug list: name → id
+    entities: EntityReader
+    related: Callable[[Entity], list[Entity]]  # same-ingredient entries of a drug
+    source: SourceOf
+    contra: ContraReader | None = None  # a drug's CONTRAINDICATED facts as one text
+    same_ingredient: Callable[[Entity], list[str]] | None = None  # ids of other dosage forms (no read)
+
+
+class FactSource(Protocol):
+    """What these readers need of retrieval.graph_reader.GraphReader (cached reads)."""
+
+    def entity(self, entity_id: str) -> Entity | None: ...
+    def facts(self, entity_id: str, rels: Sequence[RelType], direction: Direction) -> list[Fact]: ...
+
+
+def drug_ids(graph: FactSource, entity: Entity) -> dict[str, str]:
+    """A disease's drugs (both readings of "drugs for X") by name: the candidates to filter."""
+    facts = [*graph.facts(entity.id, [RelType.TREATED_BY], Direction.OUT),
+             *graph.facts(entity.id, [RelType.INDICATED_FOR], Direction.IN)]
+    return {f.target_name: f.target_id for f in facts if f.target_type == NodeType.DRUG}
+
+
+@dataclass(frozen=True)
+class ContraIndex:
+    """Every drug's usable CONTRAINDICATED facts as one 禁忌 text: one scan of the edge type when the
+    first population question comes (a filtered list reads 30 drugs; one query each cost ~100 ms)."""
+
+    texts: dict[str, tuple[str, str]]
+
+    @classmethod
+    def build(cls, rows: Iterable[EdgeRow], name_of: Callable[[str], str]) -> ContraIndex:
+        names: dict[str, list[str]] = {}
+        datasets: dict[str, set[str]] = {}
+        for r in rows:
+            name = name_of(r.target_id) if not r.flag else ""
+            if name and name not in names.setdefault(r.source_id, []):
+                names[r.source_id].append(name)
+                datasets.setdefault(r.source_id, set()).add(r.dataset)
+        return cls({k: ("。".join(v), ",".join(sorted(datasets[k]))) for k, v in names.items() if v})
+
+    def __call__(self, drug: Entity) -> tuple[str, str]:
+        return self.texts.get(drug.id, ("", ""))
+
+
+def contra_text(graph: FactSource, drug: Entity) -> tuple[str, str]:
+    """One drug's usable CONTRAINDICATED facts as one 禁忌 text, with their datasets."""
+    facts = [f for f in graph.facts(drug.id, [RelType.CONTRAINDICATED], Direction.OUT) if not f.flag]
+    return "。".join(f.target_name for f in facts), ",".join(sorted({f.dataset for f in facts}))
+
+
+def aliases(graph: FactSource, entity_id: str) -> list[str]:
+    """A condition's other names (39health's aliases: 前列腺肥大 for 前列腺增生), as labels may use them."""
+    entity = graph.entity(entity_id)
+    return [a for a in entity.aliases if 2 <= len(a) <= 8 and not a.isascii()] if entity else []
+
+
+def condition_over_population(found: Sequence[LinkedEntity], main: LinkedEntity | None,
+                              threshold: float) -> LinkedEntity | None:
+    """"肾功能不全的糖尿病人吃什么药" is about 糖尿病 for a patient with 肾功能不全: when the main mention is
+    only a population word and another disease or symptom is named, that one is the topic."""
+    clinical = (NodeType.DISEASE.value, NodeType.SYMPTOM.value)
+    if main is None or main.type not in clinical or main.method == "history" or \
+            not any(p.cue.fullmatch(main.mention) for p in POPULATIONS):
+        return main
+    other = next((e for e in found if e.id != main.id and e.type in clinical and e.score >= threshold and
+                  e.method != "history" and not any(p.cue.fullmatch(e.mention) for p in POPULATIONS)), None)
+    return other or main
+
+
+def for_patient(question: str, mention: str, entity: Entity, intent: str, items: list[Evidence],
+                reads: PatientReads) -> list[Evidence]:
+    """The evidence of a question that names a population: filtered drug lists for a disease, a
+    verdict first for a drug. Questions without a population get `items` back unchanged."""
+    pops = detect(question, [mention, entity.name, core_name(entity.name)] if entity.type == NodeType.DRUG else ())
+    if not pops:
+        return items
+    if entity.type in (NodeType.DISEASE, NodeType.SYMPTOM):
+        return population_lists(items, entity, pops, reads.drug_ids(entity), reads.entities, reads.source,
+                                reads.contra, reads.same_ingredient)
+    if entity.type in (NodeType.DRUG, NodeType.INGREDIENT) and intent in CAN_TAKE_INTENTS and \
+            CAN_TAKE_CUE.search(question):
+        related = reads.related(entity)
+        if not entity.described and not related:
+            return items  # a name with no label of its own or of its ingredient (降压药): no verdict to give
+        return [*can_take(entity, related, pops, reads.source, contra=reads.contra), *items]
+    return items
+
+
+def _sources(verdicts: Sequence[SafetyVerdict]) -> str:
+    out: list[str] = []
+    for v in verdicts:
+        for s in v.source.split(","):
+            if s and s not in out:
+                out.append(s)
+    return ",".join(out)
+
+
+def _excluded_text(label: str, excluded: Sequence[SafetyVerdict]) -> str:
+    names: list[str] = []
+    span = 3  # "禁用：" before the first name
+    for v in excluded[:MAX_NAMED_EXCLUDED]:
+        if names and span > _EXCLUDED_SPAN:  # this name would start too far from 禁用
+            break
+        names.append(v.drug_name)
+        span += len(v.drug_name) + 1
+    more = f"等{len(excluded)}种" if len(excluded) > len(names) else ""
+    return f"说明书标明{label}禁用：{'、'.join(names)}{more}，均未列入可选药品"
+
+
+def population_lists(items: list[Evidence], entity: Entity, pops: Sequence[Population],
+                     names_to_ids: dict[str, str], read: EntityReader, source: SourceOf,
+                     contra: ContraReader | None = None,
+                     same: Callable[[Entity], list[str]] | None = None) -> list[Evidence]:
+    """The disease's drug lists filtered for the populations asked about, plus what was left out."""
+    if not pops or entity.type not in (NodeType.DISEASE, NodeType.SYMPTOM):
+        return items
+    out: list[Evidence] = []
+    merged = [FilteredCandidates(population=p) for p in pops]
+    filtered = False
+    for ev in items:
+        if ev.entity_id == entity.id and ev.field in UNCHECKABLE_FIELDS:
+            continue  # names a source cut off ("氯沙坦钾氢氯噻...") cannot be checked: never offered
+        if ev.entity_id != entity.id or ev.field not in DRUG_LIST_FIELDS or not ev.target_name:
+            out.append(ev)
+            continue
+        names = [n for n in ev.target_name.split("、") if n][:MAX_CHECKED]
+        by_id = {names_to_ids[n]: n for n in names if n in names_to_ids}
+        drugs = {e.id: e for e in read(list(by_id))}
+        candidates = [drugs[i] for i in by_id if i in drugs]
+        judges = _judges(candidates, same, read)
+        names = {j.id: d for j, d in zip(judges, candidates, strict=True) if j.id != d.id}
+        keep = {e.name for e in candidates}
+        results = [_renamed(filter_candidates(judges, pop, source, contra), names) for pop in pops]
+        filtered = True
+        for into, r in zip(merged, results, strict=True):
+            _merge(into, r)
+        shown = _combine(results, keep)
+        labels = "、".join(p.label for p in pops)
+        head = f"{ev.text.partition('：')[0]}（{labels}，已排除说明书禁用者）"
+        if not shown:
+            continue
+        listed = [f"{n}{CAUTION_MARK}" if mark else n for n, mark in shown]
+        out.append(ev.model_copy(update={
+            "text": f"{head}：{'、'.join(listed)}",
+            "target_name": "、".join(listed), "target_id": None,
+            # the filtered, reordered list no longer has the leading corroborated run those counts describe:
+            # answers show its top items and the count, and the population note follows at once
+            "score": 0.0, "reliable": 0}))
+    if not filtered:
+        return out
+    # right after the (last) filtered list: the answer first, then what was left out and why
+    at = max(i for i, ev in enumerate(out) if ev.entity_id == entity.id and ev.field in DRUG_LIST_FIELDS) + 1 \
+        if any(ev.entity_id == entity.id and ev.field in DRUG_LIST_FIELDS for ev in out) else 0
+    return [*out[:at], *_notes(merged, entity), *out[at:]]
+
+
+def _merge(into: FilteredCandidates, more: FilteredCandidates) -> None:
+    """Both readings of a disease's drug list as one set of verdicts (a drug counted once)."""
+    seen = {v.drug_id for v in (*into.kept, *into.excluded)}
+    into.kept += [v for v in more.kept if v.drug_id not in seen]
+    into.cautioned += [v for v in more.cautioned if v.drug_id not in seen]
+    into.excluded += [v for v in more.excluded if v.drug_id not in seen]
+    into.checked += more.checked
+
+
+def _judges(drugs: Sequence[Entity], same: Callable[[Entity], list[str]] | None,
+            read: EntityReader) -> list[Entity]:
+    """The entry whose label decides for each list item: the item itself, or — when it has no safety
+    text at all (a mention-only 氯沙坦) — the first same-ingredient entry that has one (one batched read)."""
+    def has_text(e: Entity) -> bool:
+        return any(e.properties.get(p) for p, _ in SAFETY_TEXTS)
+
+    bare = {d.id: same(d) for d in drugs if same is not None and not has_text(d)}
+    others = {e.id: e for e in read([i for ids in bare.values() for i in ids])}
+    return [next((others[i] for i in bare.get(d.id, []) if i in others and has_text(others[i])), d) for d in drugs]
+
+
+def _renamed(result: FilteredCandidates, names: dict[str, Entity]) -> FilteredCandidates:
+    """Verdicts read from a same-ingredient entry, reported under the listed item's name."""
+    def back(v: SafetyVerdict) -> SafetyVerdict:
+        item = names.get(v.drug_id)
+        return v if item is None else replace(v, drug_id=item.id, drug_name=item.name)
+    return FilteredCandidates(result.population, [back(v) for v in result.kept], [back(v) for v in result.cautioned],
+                              [back(v) for v in result.excluded], result.checked)
+
+
+def _combine(results: list[FilteredCandidates], keep: set[str]) -> list[tuple[str, bool]]:
+    """Candidates no population excludes, those whose label allows the population first, each with
+    its 慎用 mark."""
+    excluded = {v.drug_name for r in results for v in r.excluded}
+    cautioned = {v.drug_name for r in results for v in r.cautioned}
+    allowed = {v.drug_name for r in results for v in r.confirmed if v.verdict == Verdict.ALLOWED} - cautioned
+    order = [v.drug_name for v in results[0].kept] if results else []
+    names = [n for n in order if n in keep and n not in excluded]
+    # a label that explicitly allows the population (a children's dose) leads; the rest keep their rank
+    names = [n for n in names if n in allowed] + [n for n in names if n not in allowed]
+    return [(n, n in cautioned) for n in names]
+
+
+def _notes(results: list[FilteredCandidates], entity: Entity) -> list[Evidence]:
+    """One short item per population: what was left out and what could not be confirmed."""
+    out: list[Evidence] = []
+    for r in results:
+        label = r.population.label
+        parts: list[str] = []
+        if r.excluded:
+            parts.append(_excluded_text(label, r.excluded))
+        if not r.confirmed:
+            parts.append(f"所列药品的说明书均未提及{label}用药（未收录），知识库无法确认其对{label}是否安全，请咨询医生或药师"
+                         if r.kept else f"知识库无法确认{label}可以使用的药品，请咨询医生或药师")
+        elif len(r.confirmed) < len(r.kept):
+            parts.append(f"未标注者说明书未提及{label}用药（未收录），不能视为安全")
+        cited = [*r.excluded, *r.cautioned]
+        out.append(Evidence(index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
+                            field=f"{POPULATION_FIELD}·{r.population.key}",
+                            text=f"{label}用药：{'；'.join(parts)}",
+                            source=_sources(cited) or ",".join(entity.sources), origin="kg"))
+    return out
+
+
+# -- can a patient with X take Y --------------------------------------------------------------
+_ALLERGY = re.compile(r"^(?:对)?(.{2,8}?)(?:类)?(?:药物|药)?过敏$")
+#: A class an allergy names and the words a label uses for it (对青霉素类或β-内酰胺类过敏者慎用).
+ALLERGY_CLASSES: dict[str, tuple[str, ...]] = {
+    "青霉素": ("青霉素", "β-内酰胺", "β内酰胺", "β－内酰胺", "内酰胺"),
+    "头孢": ("头孢", "头孢菌素", "β-内酰胺", "β内酰胺", "内酰胺"),
+    "阿司匹林": ("阿司匹林", "水杨酸", "非甾体"),
+    "磺胺": ("磺胺",),
+}
+
+
+#: How labels name a condition a question names otherwise (前列腺增生 → 前列腺肥大).
+CONDITION_WORDS: dict[str, tuple[str, ...]] = {
+    "前列腺增生": ("前列腺肥大",), "良性前列腺增生": ("前列腺肥大",), "消化性溃疡": ("溃疡",), "胃溃疡": ("溃疡",),
+    "十二指肠溃疡": ("溃疡",), "哮喘": ("支气管哮喘",), "心动过缓": ("窦性心动过缓", "心率过缓", "心率减慢"),
+    "痛风": ("高尿酸",), "甲亢": ("甲状腺功能亢进", "甲状腺机能亢进"), "癫痫": ("癫痫",),
+}
+
+
+def condition_population(label: str, terms: Sequence[str]) -> Population:
+    """A condition named in a question, read like a population: any of its terms in a clause."""
+    words = list(dict.fromkeys(t for t in terms if len(t) >= 2))
+    words += [w for t in list(words) for w in CONDITION_WORDS.get(t, ())]
+    allergy = next((m.group(1) for t in words if (m := _ALLERGY.match(t))), "")
+    if allergy:
+        words += [w for key, more in ALLERGY_CLASSES.items() if allergy.startswith(key) for w in more]
+        words.append(allergy)
+    words = sorted(dict.fromkeys(words), key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(w) for w in words)) if words else re.compile(r"(?!x)x")
+    return Population("condition", label, pattern, pattern)
+
+
+def can_take(drug: Entity, related: Sequence[Entity], pops: Sequence[Population], source: SourceOf,
+             same_label: str = "（同成分）", contra: ContraReader | None = None) -> list[Evidence]:
+    """A first item with the verdict for each population or condition asked about: the drug's own
+    label first, then the same ingredient's entries (labelled 同成分) when the drug's says nothing."""
+    out: list[Evidence] = []
+    for pop in pops:
+        best: SafetyVerdict | None = None
+        owner = drug
+        for subject in (drug, *related):
+            v = verdict_for(subject, pop, source, contra)
+            if v.verdict != Verdict.UNKNOWN:
+                best, owner = v, subject
+                break
+        out.append(_verdict_item(drug, owner, pop, best, same_label))
+    return out
+
+
+_PHRASE = {
+    Verdict.CONTRAINDICATED: "不建议使用（禁用）",
+    Verdict.CAUTION: "需慎用，应在医生指导下权衡使用",
+    Verdict.ALLOWED: "说明书写明可以使用，仍请遵医嘱",
+}
+_NUMBERING = re.compile(r"(?<!\d)(?:\d{1,2}[.、．]|[（(]\d{1,2}[)）])(?!\d)")
+
+
+def _quote(sentence: str) -> str:
+    """A label sentence quoted inside one answer sentence: no numbering, no inner sentence ends."""
+    text = _NUMBERING.sub("", sentence).strip("。；;，, ")
+    return re.sub(r"[。；;]+", "，", text)
+
+
+def _verdict_item(drug: Entity, owner: Entity, pop: Population, v: SafetyVerdict | None,
+                  same_label: str) -> Evidence:
+    label = pop.label
+    if v is None:
+        text = (f"{label}能否使用{drug.name}：知识库未收录{drug.name}对{label}的用药信息（未收录），"
+                f"不能视为安全，请以说明书为准或咨询医生")
+        src = ",".join(drug.sources)
+    else:
+        name = owner.name if owner.id == drug.id else f"{owner.name}{same_label}"
+        # one sentence: a generator that quotes the sentences matching the question keeps it whole
+        text = f"{label}能否使用{drug.name}：{_PHRASE[v.verdict]}，{name}的{v.field}写明“{_quote(v.sentence)}”"
+        src = v.source
+    return Evidence(index=0, entity_id=owner.id, entity_name=owner.name, entity_type=owner.type.value,
+                    field=f"{VERDICT_FIELD}·{pop.key}", text=text, source=src, origin="kg")
+
+
+def condition_evidence(question: str, drug: Entity, mention: str, related: Sequence[Entity],
+                       conditions: Sequence[tuple[str, Sequence[str]]], source: SourceOf,
+                       same_label: str = "（同成分）", contra: ContraReader | None = None) -> list[Evidence]:
+    """"消化性溃疡病人能吃布洛芬吗": the verdict for each condition (and population) named, first, then
+    the label sentences naming it — the drug's own, else the same ingredient's entries'."""
+    pops = detect(question, [mention, drug.name, core_name(drug.name)])
+    for name, terms in conditions:
+        if any(p.cue.search(name) for p in pops):
+            continue  # 肾功能不全 is a population: its own pattern reads more ways of saying it
+        label = f"{name}者" if name.endswith("过敏") else f"{name}患者"
+        pops.append(condition_population(label, terms))
+    if not pops:
+        return []
+    verdicts = can_take(drug, related, pops, source, same_label, contra)
+    sentences: list[Evidence] = []
+    for subject in (drug, *related):
+        found = _naming(subject, pops)
+        if subject.id != drug.id:
+            found = [ev.model_copy(update={"text": f"{subject.name}{same_label}{ev.text[len(subject.name):]}"})
+                     for ev in found]
+        sentences += found
+        if sentences:
+            break
+    return [*verdicts, *sentences]
+
+
+#: Label texts whose sentences can speak of a condition or population.
+NAMING_PROPS = ("禁忌证", "禁忌", "注意事项", "警示语")
+_SENT = re.compile(r"(?<=[。；;！？])")
+MAX_SENTENCES = 3
+
+
+def _naming(subject: Entity, pops: Sequence[Population]) -> list[Evidence]:
+    """Per safety text, the sentences of the subject that name one of the populations."""
+    out: list[Evidence] = []
+    for prop in NAMING_PROPS:
+        value = subject.properties.get(prop)
+        text = value if isinstance(value, str) else "。".join(value or [])
+        hits = [s.strip() for s in _SENT.split(text) if any(p.match.search(s) for p in pops)]
+        hits = list(dict.fromkeys(h for h in hits if h))[:MAX_SENTENCES]
+        if hits:
+            out.append(Evidence(index=0, entity_id=subject.id, entity_name=subject.name,
+                                entity_type=subject.type.value, field=prop,
+                                text=f"{subject.name}的{prop}：{''.join(hits)}",
+                                source=property_source(subject, prop), origin="kg"))
+    return out

@@ -1,0 +1,85 @@
+"""A population's 禁用 drug never reaches a generator's prompt as a choice: the filtering happens in
+retrieval (retrieval.patient), so the hf and openai generators get the same evidence as the extractive one."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.pipeline import QAService
+from kg.schema import Entity, NodeType, Relation, RelType
+from models.generators.base import GenerationRequest, Generator
+from models.prompts import grounded_input
+from tests.app.api_graph import settings_for
+
+BANNED = "磷酸可待因片"
+_DRUGS = {
+    BANNED: {"禁忌": "孕妇及哺乳期妇女禁用。"},
+    "氨溴索片": {"注意事项": "妊娠期妇女慎用。"},
+    "止咳糖浆": {"用法用量": "口服，一次10ml，一日3次。"},
+}
+
+
+class RecordingGenerator(Generator):
+    """Bound to the Generator interface: keeps the prompt input it was given, answers from item 1."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.prompts: list[str] = []
+        self.requests: list[GenerationRequest] = []
+
+    def generate(self, request: GenerationRequest) -> str:
+        return "".join(self.stream(request))
+
+    def stream(self, request: GenerationRequest) -> Iterator[str]:
+        self.requests.append(request)
+        self.prompts.append(grounded_input(request.evidence))
+        first = request.evidence[0]
+        yield f"{first.text}[{first.index}]。"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from kg.stores.ladybug import LadybugStore
+
+    home = tmp_path_factory.mktemp("population-home")
+    settings = settings_for(home)
+    disease = Entity.named("咳嗽", NodeType.DISEASE, properties={"简介": "咳嗽是呼吸道常见症状。"},
+                           sources=["xywy"], described=True)
+    drugs = [Entity.named(n, NodeType.DRUG, properties=p, sources=["cmekg"], described=True) for n, p in _DRUGS.items()]
+    store = LadybugStore(settings.graph_path)
+    try:
+        store.upsert_entities([disease, *drugs])
+        store.upsert_relations([Relation(disease.id, RelType.TREATED_BY, d.id, "xywy", "common_drug") for d in drugs])
+    finally:
+        store.close()
+    return home
+
+
+@pytest.mark.parametrize("generator_name", ["recording", "extractive"])
+def test_a_contraindicated_drug_is_never_offered_to_a_pregnant_woman(home: Path, generator_name: str) -> None:
+    recorder = RecordingGenerator()
+    service = QAService(settings_for(home), generator=recorder)
+    answer = service.ask("孕妇咳嗽吃什么药？", generator=generator_name)
+    evidence = service.retrieve("孕妇咳嗽吃什么药？").evidence
+    drug_list = next(e for e in evidence if e.field == "TREATED_BY")
+    assert BANNED not in (drug_list.target_name or "") and BANNED not in drug_list.text
+    assert "止咳糖浆" in (drug_list.target_name or "")
+    assert any(BANNED in e.text and "孕妇禁用" in e.text for e in evidence)  # said, as left out
+    texts = recorder.prompts if generator_name == "recording" else [answer.answer]
+    assert answer.grounded and texts
+    for text in texts:
+        for m in re.finditer("可待因", text):  # every mention, product or generic, sits next to 禁用
+            assert "禁" in text[max(0, m.start() - 15):m.end() + 10]
+
+
+def test_without_a_population_the_list_is_the_diseases_own(home: Path) -> None:
+    service = QAService(settings_for(home))
+    evidence = service.retrieve("咳嗽吃什么药？").evidence
+    drug_list = next(e for e in evidence if e.field == "TREATED_BY")
+    # grouped by generic (retrieval.salience): the codeine product is there as its generic
+    assert any(i.name == BANNED for i in drug_list.items) and "可待因" in drug_list.text
