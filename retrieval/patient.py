@@ -35,6 +35,7 @@ from retrieval.population import (
     filter_candidates,
     verdict_for,
 )
+from retrieval.salience import generic_of
 from retrieval.types import Evidence, LinkedEntity
 
 #: Candidates of a disease's drug list whose labels are read (the list shown is cut to these).
@@ -218,6 +219,46 @@ def population_lists(items: list[Evidence], entity: Entity, pops: Sequence[Popul
     at = max(i for i, ev in enumerate(out) if ev.entity_id == entity.id and ev.field in DRUG_LIST_FIELDS) + 1 \
         if any(ev.entity_id == entity.id and ev.field in DRUG_LIST_FIELDS for ev in out) else 0
     return [*out[:at], *_notes(merged, entity), *out[at:]]
+
+
+#: Drugs of one disease judged product by product before they are grouped (more are left out unread:
+#: a drug whose label was not read is never offered to a population)
+MAX_FILTERED = 400
+
+
+def filter_drug_facts(facts: Sequence[Fact], entity: Entity, pops: Sequence[Population], read: EntityReader,
+                      source: SourceOf, contra: ContraReader | None = None,
+                      same: Callable[[Entity], list[str]] | None = None) -> tuple[list[Fact], list[Evidence]]:
+    """A disease's drug facts for the populations asked about, before any grouping by generic or class
+    (retrieval.salience): each product is judged by its own label (or a same-ingredient entry's), 禁用
+    ones and ones past MAX_FILTERED are dropped, and the notes say what was left out and what the
+    graph cannot confirm. Non-drug facts pass unchanged."""
+    def is_drug(f: Fact) -> bool:
+        return f.target_type == NodeType.DRUG and (
+            (f.relation == RelType.TREATED_BY and f.direction == Direction.OUT)
+            or (f.relation == RelType.INDICATED_FOR and f.direction == Direction.IN))
+
+    ids = list(dict.fromkeys(f.target_id for f in facts if is_drug(f)))
+    if not pops or not ids:
+        return list(facts), []
+    found = {e.id: e for e in read(ids[:MAX_FILTERED])}
+    candidates = [found[i] for i in ids[:MAX_FILTERED] if i in found]
+    judges = _judges(candidates, same, read)
+    names = {j.id: d for j, d in zip(judges, candidates, strict=True) if j.id != d.id}
+    merged = [_renamed(filter_candidates(judges, pop, source, contra), names) for pop in pops]
+    allowed = {v.drug_id for v in merged[0].kept} if merged else set()
+    for r in merged[1:]:
+        allowed &= {v.drug_id for v in r.kept}
+    # one product's label forbidding it forbids the ingredient: the list is grouped by generic later,
+    # so another product of it (a label that says nothing) must not bring the generic back
+    banned = {generic_of(v.drug_name) for r in merged for v in r.excluded}
+    kept = [f for f in facts if not is_drug(f) or (f.target_id in allowed and generic_of(f.target_name) not in banned)]
+    notes = _notes(merged, entity)
+    for note, r in zip(notes, merged, strict=True):  # grouped lists carry no marks: the note names them
+        careful = list(dict.fromkeys(v.drug_name for v in r.cautioned))[:MAX_NAMED_EXCLUDED]
+        if careful:
+            note.text += f"；说明书标明{r.population.label}慎用：{'、'.join(careful)}"
+    return kept, notes
 
 
 def _merge(into: FilteredCandidates, more: FilteredCandidates) -> None:

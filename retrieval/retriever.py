@@ -63,6 +63,7 @@ from retrieval.patient import (
     condition_evidence,
     condition_over_population,
     drug_ids,
+    filter_drug_facts,
     for_patient,
 )
 from retrieval.population import detect as detect_population
@@ -346,13 +347,20 @@ class Retriever:
         label = f"{entity.name}（含同成分药品{others}）" if pooled else ""
         context = drug_context(subjects, self.graph.facts) if entity.type == NodeType.DRUG and \
             intent.name in NOISE_INTENTS else None  # 禁忌 and reactions judge the indications (retrieval.noise)
-        # drugs by class (retrieval.salience) — except when the question names a population: then
-        # retrieval.patient filters the plain ranked list by each product's own label first, and a
-        # product folded into its generic could no longer be left out (磷酸可待因片 → 可待因 for 孕妇)
+        # drugs by class (retrieval.salience); when the question names a population, retrieval.patient
+        # first drops every product its own label forbids, so a 禁用 product never returns as its generic
+        # (磷酸可待因片 → 可待因 for 孕妇)
         fold = partial(fold_drugs, table=self._class_table, question=question, disease=entity,
-                       entities=self.graph.entities) if care and not detect_population(question) else None
-        items[:0] = facts_to_evidence(entity, own + pooled, prose=prose, described=self._described, label=label,
-                                      prevalence=self.prevalence, context=context, fold=fold)
+                       entities=self.graph.entities) if care else None
+        pops = detect_population(question) if care else []
+        notes: list[Evidence] = []
+        if pops:  # the patient asked about: each product judged by its own label before any grouping
+            reads = self._patient_reads()
+            own, notes = filter_drug_facts(own + pooled, entity, pops, reads.entities, reads.source, reads.contra,
+                                           reads.same_ingredient)
+            pooled = []
+        items[:0] = [*facts_to_evidence(entity, own + pooled, prose=prose, described=self._described, label=label,
+                                        prevalence=self.prevalence, context=context, fold=fold), *notes]
         for subject in subjects:
             items += property_evidence(subject, plan.properties)
         for ev in items:  # another entry's facts read as that entry's, never as the asked product's

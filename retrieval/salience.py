@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from kg import lexicon
+from kg.classes import CLASS_SYNONYMS
 from kg.contradictions import CONTRA_PROPS, contra_sentence
 from kg.normalize import DOSAGE_FORMS, SALT_PREFIXES, normalize_name
 from kg.schema import Entity, RelType
@@ -87,6 +88,9 @@ PRODUCT_WEIGHT = 1.2
 REP_SHARE = 0.4
 CLASS_BREADTH = 0.6
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_ATC_CODE = re.compile(r"[A-Z]\d{2}[A-Z]{0,2}(?:\d{2})?")
+
 
 _FORM_SET = frozenset(_FORMS)
 _FORM_LENGTHS = sorted({len(f) for f in _FORMS}, reverse=True)
@@ -141,13 +145,18 @@ class ClassTable:
     #: (drug id, condition id) stated both as an indication and as an adverse reaction of that drug
     #: (左甲状腺素钠片 → 甲亢): such a drug does not stand for the condition on that statement alone
     also_adverse: set[tuple[str, str]] = field(default_factory=set)
+    codes: dict[str, str] = field(default_factory=dict)  # ATC class name → its code
 
     @classmethod
     def build(cls, store: GraphStore, names: Iterable[tuple[str, str, str, list[str]]]) -> ClassTable:
         table = cls()
         name_of: dict[str, str] = {}
-        for ident, typ, name, _aliases in names:
+        for ident, typ, name, aliases in names:
             name_of[ident] = name
+            if typ == "Category":  # an ATC class node carries its code as an alias
+                code = next((a for a in aliases if _ATC_CODE.fullmatch(a)), "")
+                if code:
+                    table.codes.setdefault(name, code)
             if typ == "Drug" and has_form(name):
                 table.product_generics.add(generic_of(name))
         rels = [r for r in (getattr(RelType, "IN_CLASS", None), RelType.IN_CATEGORY) if r is not None]
@@ -276,8 +285,13 @@ def _representative(g: Generic) -> str:
     return g.name
 
 
-def _label(klass: str) -> str:
-    return klass.removeprefix("ATC:")
+def _label(klass: str, table: ClassTable | None = None) -> str:
+    """How a doctor names the class: the clinical name of an ATC class where one is usual (C10AA
+    β-羟基-β-甲基戊二酸单酰辅酶A还原酶抑制药 → 他汀类, C09CA → 血管紧张素II受体拮抗剂), else its table name."""
+    name = klass.removeprefix("ATC:")
+    code = table.codes.get(name, "") if table is not None and klass.startswith("ATC:") else ""
+    usual = next((t for t in CLASS_SYNONYMS.get(code, ()) if _CJK.search(t)), "")
+    return usual or name
 
 
 def _contradicted(generics: list[Generic], names: list[str],
@@ -331,7 +345,7 @@ def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, questi
         strong = [g for g in members[:PER_CLASS] if g is members[0] or g.score >= REP_SHARE * members[0].score]
         reps = list(dict.fromkeys(_representative(g) for g in strong))
         shown += len(reps)
-        parts.append("、".join(reps) if key.startswith("_") else f"{_label(key)}（{'、'.join(reps)}）")
+        parts.append("、".join(reps) if key.startswith("_") else f"{_label(key, table)}（{'、'.join(reps)}）")
     tcm_reps = list(dict.fromkeys(_representative(g) for g in tcm[:MAX_TCM]))
     shown += len(tcm_reps)
     tcm_part = f"{TCM_GROUP}：{'、'.join(tcm_reps)}" if tcm_reps else ""
@@ -343,8 +357,8 @@ def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, questi
     of: dict[str, Generic] = {m.name: g for g in generics for m in g.items}
     for it in ev.items:  # this request's own items (facts_to_evidence builds them anew): tagged in place
         g = of.get(it.name)
-        it.group = "" if g is None else TCM_GROUP if g.tcm else _label(g.klass) or g.name
-        it.class_name = _label(g.klass) if g else ""
+        it.group = "" if g is None else TCM_GROUP if g.tcm else _label(g.klass, table) or g.name
+        it.class_name = _label(g.klass, table) if g else ""
     banned = [n for n, why in vetoed.items() if why]
     note = f"（说明书禁用于{disease}，未列入：{'、'.join(banned)}）" if banned else ""
     for it in ev.items:

@@ -67,8 +67,11 @@ def test_a_contraindicated_drug_is_never_offered_to_a_pregnant_woman(home: Path,
     answer = service.ask("孕妇咳嗽吃什么药？", generator=generator_name)
     evidence = service.retrieve("孕妇咳嗽吃什么药？").evidence
     drug_list = next(e for e in evidence if e.field == "TREATED_BY")
-    assert BANNED not in (drug_list.target_name or "") and BANNED not in drug_list.text
-    assert "止咳糖浆" in (drug_list.target_name or "")
+    # judged product by product before the list is grouped (retrieval.salience): neither the product
+    # nor its generic is offered; the others are, 慎用 ones named in the population note
+    assert not any(i.name == BANNED for i in drug_list.items) and "可待因" not in drug_list.text
+    assert any(i.name == "止咳糖浆" for i in drug_list.items) and "氨溴索" in drug_list.text
+    assert any("慎用：氨溴索片" in e.text for e in evidence)
     assert any(BANNED in e.text and "孕妇禁用" in e.text for e in evidence)  # said, as left out
     texts = recorder.prompts if generator_name == "recording" else [answer.answer]
     assert answer.grounded and texts

@@ -124,3 +124,23 @@ def test_truncated_drug_names_are_not_offered_to_a_population() -> None:
                                      source="39health")]
     out = for_patient("孕妇咳嗽吃什么药？", "咳嗽", COUGH, "drug", items, _reads())
     assert all(e.field != "常用药物_截断" for e in out)
+
+
+def test_one_products_ban_keeps_the_whole_ingredient_out_of_a_grouped_list() -> None:
+    """Products are judged one by one before the list is grouped by generic: 磷酸可待因片's 孕妇禁用
+    also keeps 可待因糖浆 (a label that says nothing) out, since the group would show 可待因 again."""
+    from kg.schema import Direction, Entity, Fact, NodeType, RelType
+    from retrieval.patient import filter_drug_facts
+    from retrieval.population import detect
+
+    disease = Entity.named("咳嗽", NodeType.DISEASE, described=True)
+    drugs = {n: Entity.named(n, NodeType.DRUG, properties=p, described=True) for n, p in {
+        "磷酸可待因片": {"禁忌": "孕妇及哺乳期妇女禁用。"}, "可待因糖浆": {"用法用量": "口服。"},
+        "盐酸氨溴索片": {"注意事项": "妊娠期妇女慎用。"}}.items()}
+    facts = [Fact(disease.id, disease.name, RelType.TREATED_BY, d.id, d.name, NodeType.DRUG, "xywy",
+                  direction=Direction.OUT) for d in drugs.values()]
+    by_id = {d.id: d for d in drugs.values()}
+    kept, notes = filter_drug_facts(facts, disease, detect("孕妇咳嗽吃什么药"),
+                                    lambda ids: [by_id[i] for i in ids if i in by_id], lambda e, p: "cmekg")
+    assert [f.target_name for f in kept] == ["盐酸氨溴索片"]
+    assert "禁用：磷酸可待因片" in notes[0].text and "慎用：盐酸氨溴索片" in notes[0].text
