@@ -30,9 +30,17 @@ def test_drug_indications(service: QAService, shared_data: Path) -> None:
 
 def test_disease_questions(service: QAService, shared_data: Path) -> None:
     scores = evaluate(service, load_disease_cases(shared_data / "disease_eval_dev.jsonl"))
-    for kind in ("治疗药物", "检查检验", "临床表现"):
+    print("\ndisease: " + "; ".join(f"{k} {scores[k].standard1}/{scores[k].standard2}/{scores[k].standard3}"
+                                     for k in ("治疗药物", "检查检验", "临床表现")))
+    for kind in ("检查检验", "临床表现"):
         s = scores[kind]
         assert s.standard1 >= 99 and s.standard2 >= 95 and s.standard3 >= 90, (kind, s)
+    # 治疗药物: a disease's drug list now folds into a few classes with 1-3 generics each and 等N种
+    # (issue 17: mainstream first, never a dump), so the seed's matching of the graph's own product
+    # names (蒙脱石散 against the generic 蒙脱石) no longer reaches half or two thirds of a list of
+    # dozens; measured 79/79/44 on all four sources. A floor against a collapse of the grouping:
+    s = scores["治疗药物"]
+    assert s.standard1 >= 65 and s.standard2 >= 55 and s.standard3 >= 25, s
 
 
 def test_every_citation_marker_resolves(service: QAService, shared_data: Path) -> None:
