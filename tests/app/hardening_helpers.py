@@ -258,9 +258,14 @@ class FreezableProxy:
                     s.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
+        """Thaw, then end every relayed connection with a shutdown (a bare close() does not wake a
+        thread blocked reading the other end: a request still waiting on the hung server would keep its
+        pool thread — and the interpreter's exit, which joins pool threads — waiting forever)."""
         self._closed = True
         self.thaw()
         self._listener.close()
         for s in self._socks:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
             with contextlib.suppress(OSError):
                 s.close()
