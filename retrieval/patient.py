@@ -165,12 +165,13 @@ def _sources(verdicts: Sequence[SafetyVerdict]) -> str:
 def _excluded_text(label: str, excluded: Sequence[SafetyVerdict]) -> str:
     names: list[str] = []
     span = 3  # "禁用：" before the first name
-    for v in excluded[:MAX_NAMED_EXCLUDED]:
+    unique = list(dict.fromkeys(v.drug_name for v in excluded))  # both readings of a list name a drug twice
+    for name in unique[:MAX_NAMED_EXCLUDED]:
         if names and span > _EXCLUDED_SPAN:  # this name would start too far from 禁用
             break
-        names.append(v.drug_name)
-        span += len(v.drug_name) + 1
-    more = f"等{len(excluded)}种" if len(excluded) > len(names) else ""
+        names.append(name)
+        span += len(name) + 1
+    more = f"等{len(unique)}种" if len(unique) > len(names) else ""
     return f"说明书标明{label}禁用：{'、'.join(names)}{more}，均未列入可选药品"
 
 

@@ -40,6 +40,8 @@ MORE_ITEMS = 24
 PROSE_CHARS = 120
 FOCUS_CHARS = 160
 FOLD = "详见证据"
+#: the priority `_pieces` gives its own fold pointer: merged into the one 详见证据 sentence at the end
+FOLD_PIECE = 3
 #: Characters an answer says before pointing to the rest of its evidence: the bottom line first, in
 #: whole sentences; the card and the evidence hold the rest (the first section is always said whole).
 ANSWER_CHARS = 350
@@ -157,7 +159,7 @@ class ExtractiveGenerator(Generator):
         for i in order:
             kind, text = pieces[i]
             n = len(_MARK.sub("", text))
-            if kind == "fold" or (kept and size + n > ANSWER_CHARS):
+            if kind == FOLD_PIECE or (kept and size + n > ANSWER_CHARS):
                 rest += [int(m) for m in _MARK.findall(text)]
                 continue
             kept.append((kind == 2, i, text))
@@ -270,7 +272,7 @@ class ExtractiveGenerator(Generator):
             if text:
                 yield 2, f"补充资料：{head + '：' if sep else ''}{text}[{ev.index}]。"
         if folded:
-            yield 3, f"{FOLD}{_marks(list(dict.fromkeys(folded)))}。"
+            yield FOLD_PIECE, f"{FOLD}{_marks(list(dict.fromkeys(folded)))}。"
         if safety:
             for i, (head, body, indices, _) in enumerate(_merge_same_heading(safety)):
                 if indices[0] in focused:

@@ -109,3 +109,12 @@ def test_repeated_items_and_latin_numbers_are_not_split_or_repeated() -> None:
     text = ExtractiveGenerator().generate(GenerationRequest(question="有什么副作用", evidence=ev,
                                                             intent=Intent(name="adverse_reaction")))
     assert text.startswith("某药片的不良反应包括：恶心、呕吐、7-10天[1]。")
+
+
+def test_an_answer_points_to_its_folded_evidence_once() -> None:
+    long = "。".join(f"第{i}句说明本品在某种情况下的用法和需要注意的事项" for i in range(12)) + "。"
+    ev = [item(1, "INDICATED_FOR", "某药片的适应症：高血压"),
+          *[item(i, f"说明{i}", f"某药片的说明{i}：{long}", listy=False) for i in range(2, 6)]]
+    text = ExtractiveGenerator().generate(GenerationRequest(question="某药片是治什么的", evidence=ev,
+                                                            intent=Intent(name="indication")))
+    assert text.count("详见证据") == 1
