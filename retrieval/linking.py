@@ -140,6 +140,12 @@ class EntityLinker:
                     for variant in {strip_dosage_form(nb), core_name(nb)}:
                         if variant != nb:
                             forms.append((variant, "variant", score))
+                    # a trailing cation dropped too (瑞舒伐他汀钙片 → 瑞舒伐他汀), so the generic name is a
+                    # key of the described product and a brand inside it (瑞舒) cannot cut it; scored just
+                    # below the other variants, so it only fills names they do not give
+                    bare = strip_salts(nb)
+                    if bare not in {nb, strip_dosage_form(nb), core_name(nb)}:
+                        forms.append((bare, "variant", score - 0.02))
                 if not _is_brand(name, aliases):
                     component_keys |= _component_forms(name)
             for form, method, score in forms:
