@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from app.cli_boundary import fail as _fail
+from app.cli.boundary import fail as _fail
 from app.settings import Settings, get_settings
 from kg.audit import AuditReport, audit
 from kg.class_audit import ClassCoverage, class_coverage
