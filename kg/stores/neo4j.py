@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from kg.errors import InvalidInput
 from kg.normalize import normalize_name
 from kg.schema import Direction, Entity, Fact, GraphStats, NodeType, PropSource, Relation, RelType
 from kg.stores import neo4j_queries as q
@@ -284,7 +285,7 @@ class Neo4jStore(GraphStore):
         missing = [i for i in endpoints if i not in existing]
         if missing:
             shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
-            raise ValueError(f"{len(missing)} relation endpoint(s) do not exist: {shown}")
+            raise InvalidInput(f"{len(missing)} relation endpoint(s) do not exist: {shown}")
 
         by_type: dict[RelType, list[dict[str, str]]] = {}
         for r in unique.values():
