@@ -43,7 +43,7 @@ def test_abandoned_streams_cancel_their_upstream_calls(graph_home: Path) -> None
             for _ in range(20):
                 _abandon_after_evidence(url)
             still = upstream.wait_idle(timeout_s=10)
-            pool = app.state.runtime.pools.for_generator("openai")
+            pool = app.state.runtime.pools.for_generator("openai", local=False)
             busy = _wait_admitted_zero(pool, timeout_s=10)
             upstream.stream_s = 0  # the next answer comes at once: only what the abandoned streams left can delay it
             streams = upstream.streams
