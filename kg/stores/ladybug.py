@@ -42,7 +42,7 @@ from typing import Any
 
 from kg.errors import InvalidInput
 from kg.normalize import normalize_name
-from kg.schema import Direction, Entity, Fact, GraphStats, NodeType, Relation, RelType
+from kg.schema import Direction, Entity, Fact, GraphStats, NameEntry, NodeType, Relation, RelType
 from kg.stores import ladybug_queries as Q
 from kg.stores.base import EdgeRow, GraphStore, StoreUnavailable
 from kg.stores.ladybug_files import WorkingCopy, open_read_only
@@ -531,10 +531,10 @@ class LadybugStore(GraphStore):
             yield batch
             after = batch[-1].id
 
-    def name_index(self) -> list[tuple[str, str, str, list[str]]]:
+    def name_index(self) -> list[NameEntry]:
         with self._lock:
             cols = self._columns(Q.NAME_INDEX)
-        return [(i, t, n, list(a or [])) for i, t, n, a in zip(*cols, strict=True)]
+        return [NameEntry.of(i, t, n, a) for i, t, n, a in zip(*cols, strict=True)]
 
     def described_ids(self) -> set[str]:
         with self._lock:
