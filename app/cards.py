@@ -12,8 +12,7 @@ from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, Field
 
-from app.api.schemas import EntityCardOut as RawCardOut
-from app.api.schemas import card_out
+from app.card_groups import CardGroups, card_groups
 from app.card_trust import (
     MISSING_DRUG,
     MISSING_OTHER,
@@ -40,7 +39,7 @@ from retrieval.evidence import property_datasets
 from retrieval.ranking import family_of, rank
 
 #: Items shown before "展开全部 N 项"; the JSON carries at most MAX_ITEMS per section (with the true N).
-TOP_ITEMS = 10
+CARD_TOP_ITEMS = 10
 MAX_ITEMS = 500
 #: Facts read per (relationship, direction): enough that N is the real count for any entity.
 MAX_FACTS = 50_000
@@ -79,9 +78,9 @@ class CardSection(BaseModel):
     empty_text: str = Field(default="", description="non-empty when the graph holds nothing for this section")
 
 
-class EntityCardOut(RawCardOut):
-    """The served card. Extends app.api.schemas.EntityCardOut (same name, so the API contract keeps its
-    schema name): `entity` and `groups` stay for API clients; the rest is the clinician layout."""
+class EntityCardOut(CardGroups):
+    """The served card: `entity` and `groups` (app.card_groups) stay for API clients; the rest is the
+    clinician layout."""
 
     type_label: str = ""
     heading: str = Field(default="", description="the dialog's title: 药品信息 / 疾病信息 / …信息")
@@ -357,7 +356,7 @@ def build_card(card: EntityCard, prevalence: Mapping[str, int] | None = None) ->
     sections += b.remaining_sections()
     more = [SummaryRow(label=k.removesuffix(TRUNCATED_SUFFIX), values=b.prop_values([k]))
             for k in card.entity.properties if k not in b.used_props]
-    raw = card_out(card)
+    raw = card_groups(card)
     type_label = TYPE_LABELS.get(kind, kind)
     return EntityCardOut(entity=raw.entity, groups=raw.groups, type_label=type_label, heading=f"{type_label}信息",
                          source_labels=[source_label(s) for s in card.entity.sources], summary=summary,

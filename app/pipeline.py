@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from app.dense import DenseLoader
 from app.settings import Settings
 from kg.errors import InvalidInput
 from kg.normalize import normalize_name, strip_format
@@ -56,6 +58,8 @@ MATCH_NOTES: dict[str, str] = {
 CONDITION_NOTE = "注：本轮问题中的“{condition}”是用药的情况，按上文的“{name}”回答。"
 #: a follow-up whose phase names the earlier disease's own entry (急性期 after 胰腺炎)
 REFINED_NOTE = "注：本轮问题没有写出疾病名称，按上文的“{earlier}”和本轮的“{word}”，回答“{name}”。"
+#: the snapshot of an empty embedded graph (kg.stores.ladybug: the empty hash-chain state)
+EMPTY_SNAPSHOT = "0" * 16
 #: How each linking method is reported on the answer's entities (`EntityRef.match`).
 MATCH = {"exact": "exact", "alias": "alias", "variant": "variant", "typo": "typo", "fuzzy": "typo",
          "components": "components", "history": "history"}
@@ -76,6 +80,17 @@ class Health(BaseModel):
     snapshot: str = ""
     checked_s_ago: float | None = Field(default=None, description="age of the checks (the API checks in the "
                                         "background, so /health never waits on the graph or the generator)")
+
+
+@dataclass(frozen=True)
+class Reload:
+    """What `QAService.reload_if_changed` did."""
+
+    swapped: bool
+    #: the graph on disk is empty (a `--reset` ingest is under way): the old one is still served
+    waiting: bool = False
+    #: the store the swap replaced; close it once no request can still be reading it
+    retired: GraphStore | None = None
 
 
 def _turns(history: Sequence[Turn | str | dict[str, Any]]) -> list[Turn]:
@@ -107,8 +122,7 @@ class QAService:
         self._default_generator = generator
         self._generators: dict[str, Generator] = {}
         self._retriever: Retriever | None = None
-        self._index_status = "not loaded"
-        self._embedders: tuple[object | None, object | None] | None = None  # (full, light), loaded once
+        self._dense = DenseLoader(settings)
         self._lock = threading.Lock()  # the generator table; held only briefly
         # builds (warm-up, reload) take seconds; request paths never wait on this lock
         self._build_lock = threading.Lock()
@@ -144,7 +158,7 @@ class QAService:
                         previous: Retriever | None = None) -> Retriever:
         """A warmed retriever over `store` (seconds on a large graph). `previous` lends its intent
         classifier, which does not depend on the graph, so a reload does not embed the examples again."""
-        embedder, index = self._load_dense(store)
+        embedder, index = self._dense.load(store)
         retriever = Retriever(store, embedder=embedder, index=index,
                               config=RetrieverConfig(top_k=self.settings.top_k),
                               cache_dir=self.settings.home_dir / "cache")
@@ -169,37 +183,39 @@ class QAService:
             self._store, self._retriever = store, retriever
             return True
 
-    def _load_dense(self, store: GraphStore) -> tuple[object | None, object | None]:
-        """The embedder (intent fallback, dense passages) and the FAISS index when usable."""
+    def reload_if_changed(self, *, reopen: bool = True) -> Reload:
+        """Serve the configured graph's current snapshot when it differs from the one served.
+        `reopen`: open a fresh read-only handle first (an embedded graph's handle sees the data as of
+        its open); without it the store in use is asked (a live server such as Neo4j). Raises when
+        the new graph cannot be loaded yet; the old one keeps serving."""
+        if not reopen:
+            return Reload(swapped=self.reload())
+        old = self.store
+        fresh = self.open_store()
         try:
-            from retrieval.embedders import make_embedder
-            from retrieval.index import PassageIndex
-        except ImportError:  # the dense extra is optional
-            self._index_status = "unavailable (dense extra not installed)"
-            return None, None
-        s = self.settings
-        if self._embedders is None:
-            embedder = make_embedder(s.embedding_model, s.models_root, backend=s.embedding_backend)
-            # without an index the model only embeds a question now and then (intent fallback): the
-            # plain torch path starts in seconds, where "auto" would first export an ONNX model
-            light = make_embedder(s.embedding_model, s.models_root, backend="torch") \
-                if s.embedding_backend == "auto" else embedder
-            self._embedders = (embedder, light)
-        embedder, light = self._embedders
-        if not s.dense:
-            self._index_status = "disabled"
-            return light, None
-        if not (s.index_dir / "manifest.json").exists():
-            self._index_status = "missing (run `qizhen index build`)"
-            return light, None
-        try:
-            index = PassageIndex.open(s.index_dir, embedder, snapshot=store.snapshot())
-        except Exception as exc:  # stale / corrupt: report it, answer from the KG alone
-            self._index_status = "not used (stale or unreadable; see the server log)"
-            log.warning("dense index not used: %s", exc)
-            return light, None
-        self._index_status = "ok"
-        return embedder, index
+            if fresh.snapshot() == EMPTY_SNAPSHOT != old.snapshot():  # mid `--reset`: never trade data for nothing
+                fresh.close()
+                return Reload(swapped=False, waiting=True)
+            swapped = self.reload(fresh)
+        except BaseException:
+            fresh.close()
+            raise
+        if not swapped:
+            fresh.close()
+            return Reload(swapped=False)
+        return Reload(swapped=True, retired=old)
+
+    def close(self) -> None:
+        """Close the served store (at shutdown; requests have ended)."""
+        with self._build_lock:
+            store, self._store = self._store, None
+        if store is not None:
+            store.close()
+
+    @property
+    def snapshot(self) -> str:
+        """The snapshot answers come from now (building the linker if it is not built yet)."""
+        return self.retriever.snapshot
 
     @property
     def retriever(self) -> Retriever:
@@ -218,6 +234,21 @@ class QAService:
 
                 self._generators[name] = make_generator(name, self.settings)
             return self._generators[name]
+
+    def is_local(self, generator: str | None) -> bool:
+        """Whether `generator` answers in-process in about a millisecond, deterministically
+        (`Generator.local`): such answers share the CPU pool and may be cached."""
+        return self.generator(generator).local
+
+    def answer_key(self, question: str, history: Sequence[Turn | str] = (), *, generator: str | None = None,
+                   top_k: int | None = None) -> Hashable | None:
+        """The key under which this question's answer may be cached, or None when its generator's
+        answers must not be (not `local`): a local answer depends only on these and the snapshot."""
+        name = generator or self.settings.generator
+        if not self.is_local(name):
+            return None
+        turns = tuple((t.role, t.content) for t in _turns(history))
+        return self.snapshot, question, turns, name, top_k
 
     # -- asking ----------------------------------------------------------------------------
     def retrieve(self, question: str, history: Sequence[Turn | str] = (), top_k: int | None = None) -> RetrievalResult:
@@ -344,13 +375,13 @@ class QAService:
 
     @property
     def index_status(self) -> str:
-        return self._index_status
+        return self._dense.status
 
     def health(self) -> Health:
         graph, snapshot = self.graph_health()
         gen = self.generator_health()
         ok = graph == "ok" and gen == "ok"
-        return Health(status="ok" if ok else "degraded", graph=graph, index=self._index_status, generator=gen,
+        return Health(status="ok" if ok else "degraded", graph=graph, index=self.index_status, generator=gen,
                       snapshot=snapshot)
 
 

@@ -16,6 +16,7 @@ import httpx
 from app.children import ChildProcesses
 from app.settings import Settings
 from app.workers import Supervisor, WorkerSpec, reuse_port_supported
+from kg.errors import Unavailable
 
 #: ui/ is a sibling package of app/ (source tree and site-packages alike); located, not imported
 UI_APP = Path(__file__).resolve().parents[1] / "ui" / "streamlit_app.py"
@@ -83,7 +84,7 @@ def wait_http(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | None =
         if stop is not None and stop.is_set():
             raise Stopped(url)
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{proc.args[2] if isinstance(proc.args, list) else proc.args} exited "
+            raise Unavailable(f"{proc.args[2] if isinstance(proc.args, list) else proc.args} exited "
                                f"with code {proc.returncode}")
         try:
             httpx.get(url, timeout=2.0)
@@ -164,4 +165,4 @@ def _require_streamlit() -> None:
     import importlib.util
 
     if importlib.util.find_spec("streamlit") is None:
-        raise RuntimeError("the UI needs Streamlit: pip install 'qizhen[ui]'")
+        raise Unavailable("the UI needs Streamlit: pip install 'qizhen[ui]'")

@@ -20,6 +20,7 @@ from pydantic_settings import (
 )
 
 from models.generators.settings import GenerationParams
+from models.loading import DEFAULT_MODEL_CACHE
 
 DEFAULT_HOME = "~/.qizhen"
 
@@ -83,6 +84,8 @@ class Settings(BaseSettings):
     hf_prompt_style: str | None = Field(default=None, description="alpaca | chatglm | chat (default: from adapter)")
     hf_dtype: str | None = Field(default=None, description="auto | bfloat16 | float16 | float32 (auto: bf16/fp16 on GPU)")
     hf_device: str | None = Field(default=None, description="auto | cpu | cuda[:N]")
+    hf_model_cache: int = Field(default=DEFAULT_MODEL_CACHE, ge=0, description="loaded models kept per process "
+                                "(least recently used dropped first; each takes its full size in memory)")
     hf_trust_remote_code: bool = Field(default=False, description="run the model's own code (ChatGLM)")
     hf_do_sample: bool = False
     openai_base_url: str = "http://127.0.0.1:8000/v1"

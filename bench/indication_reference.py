@@ -52,8 +52,11 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     s = Settings()
-    store = open_store(s.graph, path=s.graph_path, read_only=True)
-    linker = EntityLinker(store.name_index(), store.described_ids())
+    store = open_store(s, read_only=True)
+    try:
+        linker = EntityLinker(store.name_index(), store.described_ids())
+    finally:
+        store.close()
     handbook = caregpt_indications(args.caregpt)
     rows = list(csv.DictReader(args.csv.open(encoding="utf-8")))
     written = 0

@@ -60,7 +60,7 @@ def audit(store: GraphStore, examples: int = 5, relations: list[RelType] | None 
     """Counts per relationship type and flag reason, with the most frequent flagged targets."""
     rows: list[AuditRow] = []
     totals: dict[str, int] = {}
-    names = {i: n for i, _t, n, _a in store.name_index()}
+    names = {e.id: e.name for e in store.name_index()}
     for rel in relations or list(RULES):
         edges = store.edge_rows(rel)
         totals[rel.value] = len(edges)

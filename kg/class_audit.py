@@ -65,7 +65,7 @@ _ORDER = {ATC_DATASET: 0, "inn-stem": 1, "source-class": 2}
 
 def class_coverage(store: GraphStore, examples: int = 30) -> ClassCoverage:
     edges = [e for e in store.edge_rows(RelType.IN_CLASS) if not e.flag]
-    names = {i: n for i, t, n, _a in store.name_index() if t == NodeType.CATEGORY.value}
+    names = {e.id: e.name for e in store.name_index() if e.type is NodeType.CATEGORY}
     best: dict[str, str] = {}
     tcm: set[str] = set()
     for e in edges:

@@ -296,12 +296,11 @@ def load_knowledge(store: GraphStore) -> tuple[GraphKnowledge, dict[RelType, lis
     """Descriptions and roles of every node, and the edges of the judged relationship types."""
     graph = GraphKnowledge()
     described = store.described_ids()
-    kinds = {t.value: _TYPE_KIND.get(t) for t in NodeType}
-    for ident, typ, name, _aliases in store.name_index():
-        graph.names[ident] = name
-        kind = kinds.get(typ)
-        if kind is not None and ident in described:
-            graph.described[ident] = kind
+    for entry in store.name_index():
+        graph.names[entry.id] = entry.name
+        kind = _TYPE_KIND.get(entry.type)
+        if kind is not None and entry.id in described:
+            graph.described[entry.id] = kind
     judged: dict[RelType, list[EdgeRow]] = {}
     for rel in RelType:
         if rel not in _ROLES and rel not in RULES:

@@ -89,7 +89,7 @@ def assign_classes(store: GraphStore) -> ClassSummary:
     t0 = time.perf_counter()
     edges = store.edge_rows(RelType.IN_CLASS)
     with_atc = {e.source_id for e in edges if e.dataset == ATC_DATASET}
-    names = {i: n for i, _t, n, _a in store.name_index()}
+    names = {e.id: e.name for e in store.name_index()}
     cats: dict[str, list[str]] = defaultdict(list)
     for e in store.edge_rows(RelType.IN_CATEGORY):
         if not e.flag and e.target_id in names:

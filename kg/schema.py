@@ -9,8 +9,10 @@ from a weaker guess made when the name was only mentioned as an object.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import NamedTuple
 
 from kg.normalize import normalize_name
 
@@ -83,6 +85,25 @@ PropValue = str | list[str]
 #: A property value at most this long is recorded with its dataset when two datasets disagree
 #: (a card value such as 药品监管分级 or 治疗费用); longer texts keep only which datasets wrote them.
 SHORT_VALUE_CHARS = 80
+
+
+class NameEntry(NamedTuple):
+    """One node's names (`GraphStore.name_index()`), without its texts: what the linker and the
+    sources' name resolution build on."""
+
+    id: str
+    type: NodeType
+    name: str
+    aliases: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, id_: str, type_: str, name: str, aliases: Iterable[str] | None = ()) -> NameEntry:
+        """From stored values; a type this version does not know reads as a concept."""
+        try:
+            node_type = NodeType(type_)
+        except ValueError:
+            node_type = NodeType.CONCEPT
+        return cls(id_, node_type, name, tuple(aliases or ()))
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -1,8 +1,8 @@
 """The project's one vocabulary: how node types, relationships (both directions), datasets and
 safety fields read in Chinese, and the key suffix a source uses for cut-off list items.
 
-Every layer imports these tables from here (answers, prompts, evidence, cards, the UI); no copy
-lives anywhere else, so a label changed here changes everywhere at once."""
+Read a label from these tables rather than writing it again: a label changed here changes every
+place that reads it (a module that keeps its own copy does not follow)."""
 
 from __future__ import annotations
 

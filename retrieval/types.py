@@ -94,7 +94,8 @@ class Evidence(BaseModel):
     entity_type: str
     field: str = Field(description="relationship type (INDICATED_FOR …) or property name (简介, 病因 …)")
     text: str
-    source: str = Field(description="dataset: cmekg | xywy | 39health | caregpt | jsonl")
+    source: str = Field(description="the datasets that state it, comma-joined (cmekg,xywy); each a source's "
+                        "dataset name: cmekg | xywy | 39health | caregpt | jsonl | atc …")
     score: float = 0.0
     reliable: int = Field(default=0, description="for a ranked list: how many leading items are corroborated "
                           "or stated by a curated (not machine-extracted) source list")

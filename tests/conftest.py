@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import free_port
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -141,12 +143,6 @@ class BoltServer:
     database: str
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _wait_for_port(port: int, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -175,12 +171,12 @@ def bolt_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BoltServer
         pytest.skip("no Bolt server: set QIZHEN_TEST_BOLT_URI or pip install arcadedb-embedded")
     root: Path = tmp_path_factory.mktemp("arcadedb")
     password = "qizhen-test-" + os.urandom(4).hex()
-    bolt_port = _free_port()
+    bolt_port = free_port()
     database = "qizhen_test"
     log = root / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, str(REPO / "bench" / "bolt_server.py"), "--root", str(root / "db"),
-                                 "--port", str(bolt_port), "--http-port", str(_free_port()),
+                                 "--port", str(bolt_port), "--http-port", str(free_port()),
                                  "--password", password, "--database", database],
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:

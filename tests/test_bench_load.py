@@ -8,8 +8,8 @@ import pytest
 
 from app.api.main import create_app
 from bench.load import RawConnection, run_load
-from tests.app.api_graph import build_graph, free_port, settings_for
-from tests.app.hardening_helpers import serve_app
+from tests.app.api_graph import build_graph, settings_for
+from tests.servers import free_port, serve_app
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from app.card_trust import CONFLICT, LOW_TRUST, MISSING_DRUG, dominant, flag_words, support_label
-from app.cards import TOP_ITEMS, CardItem, CardSection, EntityCardOut, SourcedValue, SummaryRow
+from app.cards import CARD_TOP_ITEMS, CardItem, CardSection, EntityCardOut, SourcedValue, SummaryRow
 from app.cards import source_label as dataset_label
 from app.feedback import FactRef
 from kg.schema import RelType
@@ -302,7 +302,7 @@ def section_html(card: EntityCardOut, section: CardSection, missing: str = MISSI
         count += '<span class="qz-count">（常见在前）</span>'  # ranked as answers are: common reactions first
     parts = [f'<h4><span class="qz-title">{esc(section.title)}</span>{count}{_support(section.support)}</h4>']
     if section.items:
-        top, rest = section.items[:TOP_ITEMS], section.items[TOP_ITEMS:]
+        top, rest = section.items[:CARD_TOP_ITEMS], section.items[CARD_TOP_ITEMS:]
         parts.append('<ul class="qz-items">' + "".join(_item_html(card, section, i) for i in top) + "</ul>")
         if rest:
             capped = f'<p class="qz-none">（仅列出前 {len(section.items)} 项）</p>' \

@@ -1,4 +1,5 @@
-"""A small LRU of finished answers for deterministic generators (extractive), keyed by the graph snapshot.
+"""A small LRU of finished answers of local generators (`Generator.local`: extractive), keyed by
+`QAService.answer_key` (the graph snapshot, the question, the history, the generator, top_k).
 
 The same question with the same history over the same snapshot gives the same answer from the
 extractive generator, so a repeated question ("高血压吃什么药") is served without linking and
@@ -10,10 +11,11 @@ Used from the event loop only (no lock needed).
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Hashable
 
 from models.types import Answer
 
-Key = tuple[str, str, tuple[tuple[str, str], ...], str, int | None]
+Key = Hashable  # QAService.answer_key
 
 
 class AnswerCache:

@@ -110,11 +110,8 @@ class BoundedPool:
 
 
 class Pools:
-    """The app's pools: `cpu` for retrieval, extractive answers and graph reads; one per network or
-    model generator."""
-
-    #: generators that answer in about a millisecond of CPU share the cpu pool
-    LOCAL = frozenset({"extractive"})
+    """The app's pools: `cpu` for retrieval, local answers (`Generator.local`) and graph reads; one per
+    network or model generator."""
 
     def __init__(self, threads: int, queue_limit: int, generator_threads: int) -> None:
         self.cpu = BoundedPool("cpu", threads, queue_limit)
@@ -123,8 +120,10 @@ class Pools:
         self._generators: dict[str, BoundedPool] = {}
         self._lock = threading.Lock()
 
-    def for_generator(self, name: str) -> BoundedPool:
-        if name in self.LOCAL:
+    def for_generator(self, name: str, *, local: bool) -> BoundedPool:
+        """The pool `name` generates in: the cpu pool for a local generator (about a millisecond of
+        CPU), its own pool for one that waits on a network or a model."""
+        if local:
             return self.cpu
         with self._lock:
             pool = self._generators.get(name)

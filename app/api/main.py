@@ -113,9 +113,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
             monitor.stop()
             pools.shutdown()
             audit.close()
-            close = getattr(svc, "close", None)
-            if callable(close):
-                close()
+            svc.close()
 
     app = FastAPI(
         title="QiZhen grounded medical QA",

@@ -28,10 +28,6 @@ from kg.stores.base import GraphStore
 
 log = logging.getLogger("qizhen.api")
 
-#: the snapshot of an empty embedded graph (kg.stores.ladybug: the empty hash-chain state)
-EMPTY_SNAPSHOT = "0" * 16
-
-
 def freeze_heap() -> None:
     """Move everything alive now (the linker's name tables, jieba, the models: over a million objects
     on the full graph) out of the cyclic garbage collector's reach. A full collection walks them all
@@ -158,13 +154,13 @@ class ServiceMonitor:
         svc = self.service
         files = self.files()
         if files is None:  # a server-side store (Neo4j): its snapshot is live
-            served = svc.retriever.snapshot
+            served = svc.snapshot
             if snapshot and snapshot != served:
                 log.info("graph snapshot changed (%s -> %s): rebuilding the linker", served, snapshot)
-                if svc.reload():
+                if svc.reload_if_changed(reopen=False).swapped:
                     refreeze_heap()
                     self.state.reloads += 1
-                return "ok", svc.retriever.snapshot
+                return "ok", svc.snapshot
             return "ok", served
         if files == self._seen_files:
             self._pending_files = None
@@ -172,25 +168,19 @@ class ServiceMonitor:
         if files != self._pending_files:  # still being written: wait until it stays the same for a round
             self._pending_files = files
             return "stale", snapshot
-        old = svc.store
-        fresh = svc.open_store()
         try:
-            if fresh.snapshot() == EMPTY_SNAPSHOT != snapshot:  # mid `--reset`: never trade data for nothing
-                fresh.close()
-                return "stale", snapshot
-            swapped = svc.reload(fresh)
+            done = svc.reload_if_changed()
         except Exception as exc:  # noqa: BLE001 - e.g. recovery pending: keep serving the old one, retry
             log.warning("new graph not loaded yet: %s", redact(str(exc)))
-            fresh.close()
+            return "stale", snapshot
+        if done.waiting:
             return "stale", snapshot
         self._seen_files, self._pending_files = files, None
-        if swapped:
+        if done.retired is not None:
             refreeze_heap()
             self.state.reloads += 1
-            self._retired.append(_Retired(old, time.monotonic() + self.grace_s))
-            log.info("graph reloaded: snapshot %s", svc.retriever.snapshot)
-        else:
-            fresh.close()
+            self._retired.append(_Retired(done.retired, time.monotonic() + self.grace_s))
+            log.info("graph reloaded: snapshot %s", svc.snapshot)
         return "ok", svc.store.snapshot()
 
     def files(self) -> tuple[tuple[int, int], ...] | None:

@@ -2,7 +2,8 @@
 
 Adding a source: a new `kg/sources/NAME.py` with a `Source` subclass (see base.py) and one line in
 `SOURCES`; then subclass `tests/kg/source_contract.py`'s suite for it (see README "Extending").
-Facts are cited with the dataset name the reader records, so nothing downstream needs editing.
+Facts are cited with the dataset name the reader records, shown as that name until it gets a label in
+`kg.vocabulary.SOURCE_LABELS` and a trust rank in `app.card_trust` (`WEIGHT`, the single-source badge).
 """
 
 from __future__ import annotations

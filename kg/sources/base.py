@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from kg.normalize import FORMAT_CHARS, name_problem, normalize_name, strip_format
-from kg.schema import Entity, NodeType, Relation, entity_id
+from kg.schema import Entity, NameEntry, NodeType, Relation, entity_id
 
 RAW_LIMIT = 500
 
@@ -130,14 +130,6 @@ class NameScreen:
         return Reject.of(self.source, rec.file, rec.record or "?", reason, ascii(raw[:RAW_LIMIT]))
 
 
-@dataclass(frozen=True, slots=True)
-class NameEntry:
-    id: str
-    type: NodeType
-    name: str
-    aliases: tuple[str, ...] = ()
-
-
 class KnownNames:
     """A read-only snapshot of (id, type, name, aliases) of the graph, for name resolution."""
 
@@ -145,16 +137,9 @@ class KnownNames:
         self.entries: list[NameEntry] = list(entries)
 
     @classmethod
-    def from_index(cls, rows: Iterable[tuple[str, str, str, Sequence[str]]]) -> KnownNames:
-        """From `GraphStore.name_index()` rows."""
-        out = []
-        for id_, type_, name, aliases in rows:
-            try:
-                t = NodeType(type_)
-            except ValueError:
-                t = NodeType.CONCEPT
-            out.append(NameEntry(id_, t, name, tuple(aliases or ())))
-        return cls(out)
+    def from_index(cls, rows: Iterable[NameEntry]) -> KnownNames:
+        """From `GraphStore.name_index()`."""
+        return cls(rows)
 
     def of_types(self, *types: NodeType) -> list[NameEntry]:
         wanted = set(types)

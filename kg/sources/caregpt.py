@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from kg.errors import InvalidInput
 from kg.normalize import core_name, normalize_name
 from kg.schema import Entity, NodeType, Relation, RelType, entity_id
 from kg.sources.base import KnownNames, Reject, Source, SourceRecord, usable_name
@@ -129,9 +130,12 @@ class CareGPTSource(Source):
         if self._data is None:
             if self.path.is_dir():
                 self.path = self.path / "drug.json"
-            data = json.loads(self.path.read_bytes())
+            try:
+                data = json.loads(self.path.read_bytes())
+            except ValueError as exc:  # not JSON, or not UTF-8
+                raise InvalidInput(f"{self.path}: not valid JSON ({exc})") from exc
             if not isinstance(data, list):
-                raise ValueError(f"{self.path}: expected a JSON list of strings, got {type(data).__name__}")
+                raise InvalidInput(f"{self.path}: expected a JSON list of strings, got {type(data).__name__}")
             self._data = data
         return self._data
 

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
+from kg.errors import InvalidInput
 from kg.normalize import core_name, normalize_name
 from kg.schema import Entity, NodeType, Relation, RelType
 from kg.sources.base import EntityCache, KnownNames, Reject, Source, SourceRecord, cached_normalize
@@ -187,9 +188,12 @@ class CMeKGSource(Source):
 
     def _load(self) -> dict[str, object]:
         if self._data is None:
-            data = load_pickle(self.path)
+            try:
+                data = load_pickle(self.path)
+            except (pickle.UnpicklingError, EOFError, ValueError) as exc:
+                raise InvalidInput(f"{self.path}: not a readable CMeKG pickle ({exc})") from exc
             if not isinstance(data, dict):
-                raise ValueError(f"{self.path}: expected a dict of subjects, got {type(data).__name__}")
+                raise InvalidInput(f"{self.path}: expected a dict of subjects, got {type(data).__name__}")
             self._data = data
         return self._data
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import NamedTuple
 
 from kg.errors import Unavailable
-from kg.schema import Direction, Entity, EntityCard, Fact, GraphStats, NodeType, Relation, RelType
+from kg.schema import Direction, Entity, EntityCard, Fact, GraphStats, NameEntry, NodeType, Relation, RelType
 
 
 class EdgeRow(NamedTuple):
@@ -148,8 +148,8 @@ class GraphStore(ABC):
                 for batch in self.all_facts([rel_type]) for f in batch]
 
     @abstractmethod
-    def name_index(self) -> list[tuple[str, str, str, list[str]]]:
-        """(id, type, name, aliases) for every node — the linker's input, without long texts."""
+    def name_index(self) -> list[NameEntry]:
+        """(id, type, name, aliases) of every node — the linker's input, without long texts."""
 
     def described_ids(self) -> set[str]:
         """Ids of entities some source record is *about* (the linker prefers them).

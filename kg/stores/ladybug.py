@@ -40,8 +40,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from kg.errors import InvalidInput
 from kg.normalize import normalize_name
-from kg.schema import Direction, Entity, Fact, GraphStats, NodeType, Relation, RelType
+from kg.schema import Direction, Entity, Fact, GraphStats, NameEntry, NodeType, Relation, RelType
 from kg.stores import ladybug_queries as Q
 from kg.stores.base import EdgeRow, GraphStore, StoreUnavailable
 from kg.stores.ladybug_files import WorkingCopy, open_read_only
@@ -315,7 +316,7 @@ class LadybugStore(GraphStore):
             absent = pc.invert(pc.is_in(ends, value_set=pa.array(list(self._ids()), pa.string())))
             if pc.any(absent).as_py():
                 missing = sorted(set(pc.filter(ends, absent).to_pylist()))
-                raise ValueError(f"{len(missing)} relationship endpoint id(s) are not in the graph "
+                raise InvalidInput(f"{len(missing)} relationship endpoint id(s) are not in the graph "
                                  f"(upsert their entities first): {', '.join(missing[:10])}")
             fresh: dict[RelType, pa.Table] = {}
             for t in types:
@@ -347,7 +348,7 @@ class LadybugStore(GraphStore):
                     self._transaction(steps)
                 except RuntimeError as e:
                     if "primary key" in str(e):
-                        raise ValueError(f"relationship endpoint missing: {e}") from e
+                        raise InvalidInput(f"relationship endpoint missing: {e}") from e
                     raise
             self._meta_values()["snapshot"] = state
             for t, table in fresh.items():
@@ -530,10 +531,10 @@ class LadybugStore(GraphStore):
             yield batch
             after = batch[-1].id
 
-    def name_index(self) -> list[tuple[str, str, str, list[str]]]:
+    def name_index(self) -> list[NameEntry]:
         with self._lock:
             cols = self._columns(Q.NAME_INDEX)
-        return [(i, t, n, list(a or [])) for i, t, n, a in zip(*cols, strict=True)]
+        return [NameEntry.of(i, t, n, a) for i, t, n, a in zip(*cols, strict=True)]
 
     def described_ids(self) -> set[str]:
         with self._lock:

@@ -19,8 +19,9 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from kg.errors import InvalidInput
 from kg.normalize import normalize_name
-from kg.schema import Direction, Entity, Fact, GraphStats, NodeType, PropSource, Relation, RelType
+from kg.schema import Direction, Entity, Fact, GraphStats, NameEntry, NodeType, PropSource, Relation, RelType
 from kg.stores import neo4j_queries as q
 from kg.stores.base import GraphStore, StoreUnavailable
 
@@ -284,7 +285,7 @@ class Neo4jStore(GraphStore):
         missing = [i for i in endpoints if i not in existing]
         if missing:
             shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
-            raise ValueError(f"{len(missing)} relation endpoint(s) do not exist: {shown}")
+            raise InvalidInput(f"{len(missing)} relation endpoint(s) do not exist: {shown}")
 
         by_type: dict[RelType, list[dict[str, str]]] = {}
         for r in unique.values():
@@ -419,9 +420,8 @@ class Neo4jStore(GraphStore):
         except self._unavailable_errors() as exc:
             raise StoreUnavailable(f"graph server at {self.uri} unavailable: {exc}") from exc
 
-    def name_index(self) -> list[tuple[str, str, str, list[str]]]:
-        return [(row["id"], row["type"], row["name"], list(row["aliases"] or []))
-                for row in self._read(q.NAME_INDEX)]
+    def name_index(self) -> list[NameEntry]:
+        return [NameEntry.of(row["id"], row["type"], row["name"], row["aliases"]) for row in self._read(q.NAME_INDEX)]
 
     def described_ids(self) -> set[str]:
         return {row["id"] for row in self._read(q.DESCRIBED_IDS)}

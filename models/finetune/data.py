@@ -26,6 +26,7 @@ from kg.stores.base import GraphStore
 from models.finetune.questions import SUBJECT_TYPES, Topic, join_items, select_topics
 from models.finetune.records import InstructionRecord, write_jsonl
 from models.prompts import grounded_input, grounded_instruction
+from retrieval.evidence import property_source
 from retrieval.types import Evidence
 
 
@@ -152,8 +153,9 @@ class InstructionBuilder:
         return {i: self.store.facts(i, rel_types=self._rels) for i in ids}
 
     def _all_facts(self) -> dict[str, list[Fact]] | None:
-        """Every fact of the wanted types in one scan per type, when the backend offers it
-        (LadybugStore.all_facts); sorted as `facts()` sorts them so the output does not depend on it."""
+        """Every fact of the wanted types through the store's bulk read, `GraphStore.all_facts` (one
+        scan per type in the embedded and Neo4j stores); None for a store that disabled it (the slow
+        path then reads per entity). Sorted as `facts()` sorts them so the output does not depend on it."""
         bulk = getattr(self.store, "all_facts", None)
         if not callable(bulk) or not self._rels:
             return None
@@ -192,7 +194,7 @@ class InstructionBuilder:
                         stats.held_out_facts += 1
                         continue
                     seen.add(normalize_name(text))
-                    items.append(_Item(text, ent.sources[0] if ent.sources else "kg"))
+                    items.append(_Item(text, property_source(ent, pk) or "kg"))
                 if items:
                     break
         return items[: self.max_items]

@@ -79,6 +79,9 @@ class Generator(ABC):
     """Constructors are cheap; heavy state loads once in `warm_up()` (called lazily if needed)."""
 
     name: str = ""
+    #: answers from the evidence alone, in-process, in about a millisecond and deterministically: the
+    #: API runs it in its CPU pool (no pool of its own) and caches its answers per graph snapshot
+    local: bool = False
 
     def warm_up(self) -> None:  # noqa: B027 - optional hook
         """Load models / open clients once."""

@@ -141,6 +141,7 @@ CONTINUED_TYPES = frozenset({"Disease", "Symptom"})
 
 class ExtractiveGenerator(Generator):
     name = "extractive"
+    local = True
 
     def generate(self, request: GenerationRequest) -> str:
         return "".join(self.stream(request))

@@ -17,7 +17,7 @@ from typing import Any
 
 from models.generators.base import Cancellation, GenerationRequest, Generator, GeneratorError
 from models.generators.settings import GenerationParams, GeneratorSettings
-from models.loading import LOAD_FIELDS, LoadSpec, ModelLoadError, load_model
+from models.loading import DEFAULT_MODEL_CACHE, LOAD_FIELDS, LoadSpec, ModelLoadError, load_model
 from models.prompts import PromptStyle, PromptTemplate, get_template, load_prompt_style
 
 PARAM_FIELDS = frozenset(f.name for f in fields(GenerationParams))
@@ -66,9 +66,11 @@ class HFGenerator(Generator):
     name = "hf"
 
     def __init__(self, base: str | LoadSpec, adapter: str | None = None, prompt_style: str | None = None, *,
-                 params: GenerationParams | None = None, seed: int | None = None, **options: Any) -> None:
+                 params: GenerationParams | None = None, seed: int | None = None,
+                 model_cache: int = DEFAULT_MODEL_CACHE, **options: Any) -> None:
         """`base` is a LoadSpec, or a base model with the adapter; `options` are LoadSpec and
-        GenerationParams fields by name (e.g. ``device="cpu", num_beams=1``)."""
+        GenerationParams fields by name (e.g. ``device="cpu", num_beams=1``); `model_cache`: loaded
+        models the process keeps (models.loading.load_model)."""
         unknown = set(options) - LOAD_FIELDS - PARAM_FIELDS
         if unknown:
             raise TypeError(f"unknown HFGenerator options: {sorted(unknown)}")
@@ -77,6 +79,7 @@ class HFGenerator(Generator):
         self.prompt_style = prompt_style
         self.params = replace(params or GenerationParams(), **{k: v for k, v in options.items() if k in PARAM_FIELDS})
         self.seed = seed
+        self.model_cache = model_cache
         self.model: Any = None
         self.tokenizer: Any = None
         self.template: PromptTemplate | None = None
@@ -106,6 +109,7 @@ class HFGenerator(Generator):
                                   repetition_penalty=settings.repetition_penalty,
                                   max_new_tokens=settings.max_new_tokens, do_sample=settings.hf_do_sample)
         load = {k: overrides.pop(k) for k in list(overrides) if k in LOAD_FIELDS}
+        overrides.setdefault("model_cache", settings.hf_model_cache)
         return cls(replace(spec, **load), prompt_style=overrides.pop("prompt_style", settings.hf_prompt_style),
                    params=params, **overrides)
 
@@ -116,7 +120,7 @@ class HFGenerator(Generator):
             if self.model is not None:
                 return
             try:
-                model, tokenizer = load_model(self.spec)
+                model, tokenizer = load_model(self.spec, keep=self.model_cache)
             except (ModelLoadError, ImportError) as exc:
                 self._error = str(exc)
                 raise GeneratorError(f"hf generator: {exc}") from exc

@@ -41,6 +41,7 @@ class GeneratorSettings(Protocol):
     hf_device: str | None
     hf_trust_remote_code: bool
     hf_do_sample: bool
+    hf_model_cache: int
     # openai-compatible servers
     openai_base_url: str
     openai_model: str

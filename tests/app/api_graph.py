@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 from app.settings import Settings
@@ -74,12 +73,6 @@ def settings_for(home: Path, **overrides: object) -> Settings:
 
 def entity_id_of(name: str) -> str:
     return next(e.id for e in entities() if e.name == name)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 _FILLER = "患者精神可，饮食睡眠尚可，大小便正常，体重无明显变化。"

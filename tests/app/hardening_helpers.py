@@ -13,11 +13,12 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
-from fastapi import FastAPI
+
+from tests.servers import serve_http
 
 
 def listening_pids(proc: subprocess.Popen[bytes], log: Path, event: str, want: int,
@@ -46,26 +47,6 @@ def wait_ok(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float
             pass
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.3)
-
-
-@contextmanager
-def serve_app(app: FastAPI, port: int) -> Iterator[str]:
-    """The app under a real uvicorn server (lifespan, event loop, sockets) in a thread of this process."""
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 300  # a bound, not a budget: startup took over 120 s on a 2-core machine at load 19
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("test server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 class _Upstream(BaseHTTPRequestHandler):
@@ -114,16 +95,8 @@ class _Upstream(BaseHTTPRequestHandler):
 @contextmanager
 def slow_upstream(mode: str, sleep_s: float = 30.0) -> Iterator[str]:
     """A real local HTTP server (`mode`: sleep | trickle | fail); yields its /v1 base URL."""
-    handler = type("Handler", (_Upstream,), {"mode": mode, "sleep_s": sleep_s})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_http(type("Handler", (_Upstream,), {"mode": mode, "sleep_s": sleep_s})) as url:
+        yield f"{url}/v1"
 
 
 class ChatUpstream:
@@ -201,16 +174,9 @@ def slow_chat_upstream(token_s: float = 0.2, stream_s: float = 60.0) -> Iterator
     """A real local OpenAI-compatible server streaming slowly (only streams: the openai generator
     streams); yields its record, `.url` the /v1 base URL."""
     seen = ChatUpstream(token_s, stream_s)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_SlowChat,), {"seen": seen}))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    seen.url = f"http://127.0.0.1:{server.server_port}/v1"
-    try:
+    with serve_http(type("Handler", (_SlowChat,), {"seen": seen})) as url:
+        seen.url = f"{url}/v1"
         yield seen
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 class FreezableProxy:

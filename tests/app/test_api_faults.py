@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.main import create_app
-from tests.app.api_graph import free_port, settings_for
+from tests.app.api_graph import settings_for
+from tests.servers import free_port
 
 
 def _closed_port_settings(tmp_path: Path):  # type: ignore[no-untyped-def]

@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.app.api_graph import build_graph, free_port
+from tests.app.api_graph import build_graph
 from tests.app.hardening_helpers import listening_pids
+from tests.servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 
 from app.api.main import create_app
-from tests.app.api_graph import free_port, settings_for
-from tests.app.hardening_helpers import serve_app
+from tests.app.api_graph import settings_for
+from tests.servers import free_port, serve_app
 
 QUESTION = "非布司他片的适应症是什么？"
 

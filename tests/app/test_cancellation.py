@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 
 from app.api.main import create_app
-from tests.app.api_graph import free_port, settings_for
-from tests.app.hardening_helpers import serve_app, slow_chat_upstream
+from tests.app.api_graph import settings_for
+from tests.app.hardening_helpers import slow_chat_upstream
+from tests.servers import free_port, serve_app
 
 QUESTION = "非布司他片的适应症是什么？"
 
@@ -43,7 +44,7 @@ def test_abandoned_streams_cancel_their_upstream_calls(graph_home: Path) -> None
             for _ in range(20):
                 _abandon_after_evidence(url)
             still = upstream.wait_idle(timeout_s=10)
-            pool = app.state.runtime.pools.for_generator("openai")
+            pool = app.state.runtime.pools.for_generator("openai", local=False)
             busy = _wait_admitted_zero(pool, timeout_s=10)
             upstream.stream_s = 0  # the next answer comes at once: only what the abandoned streams left can delay it
             streams = upstream.streams

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.cards import TOP_ITEMS, CardItem, build_card, load_card, rank_items, resolve_names
+from app.cards import CARD_TOP_ITEMS, CardItem, build_card, load_card, rank_items, resolve_names
 from kg.schema import Direction, Entity, EntityCard, Fact, NodeType, RelType
 from tests.app.api_graph import DRUG, build_graph, entity_id_of
 
@@ -42,7 +42,7 @@ def test_drug_card_sections_in_clinical_order_with_summary() -> None:
     assert names[0] == "痛风" and sorted(names) == sorted(["痛风", "痛风性关节炎", "高尿酸血症"])
     assert ind.total == 3 and ind.items[0].datasets == ["caregpt", "cmekg"]
     adverse = card.sections[4]
-    assert adverse.total == 30 == len(adverse.items) > TOP_ITEMS
+    assert adverse.total == 30 == len(adverse.items) > CARD_TOP_ITEMS
     contra = card.sections[2]
     assert contra.total == 0 and [i.name for i in contra.low_confidence] == ["孕妇"]
     assert contra.low_confidence[0].flag == "not_a_condition"

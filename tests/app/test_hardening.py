@@ -24,8 +24,9 @@ from fastapi.testclient import TestClient
 from app.api.main import create_app
 from app.pipeline import QAService
 from app.settings import Settings
-from tests.app.api_graph import DRUG, build_graph, entity_id_of, free_port, settings_for
-from tests.app.hardening_helpers import serve_app, slow_upstream, wait_ok
+from tests.app.api_graph import DRUG, build_graph, entity_id_of, settings_for
+from tests.app.hardening_helpers import slow_upstream, wait_ok
+from tests.servers import free_port, serve_app
 
 REPO = Path(__file__).resolve().parents[2]
 QUESTION = "非布司他片的适应症是什么？"

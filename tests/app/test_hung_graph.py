@@ -15,9 +15,10 @@ import httpx
 import pytest
 
 from app.api.main import create_app
-from tests.app.api_graph import DRUG, entities, free_port, relations, settings_for
-from tests.app.hardening_helpers import FreezableProxy, serve_app
+from tests.app.api_graph import DRUG, entities, relations, settings_for
+from tests.app.hardening_helpers import FreezableProxy
 from tests.conftest import BoltServer
+from tests.servers import free_port, serve_app
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from app.children import ChildProcesses
-from tests.app.api_graph import build_graph, free_port
+from tests.app.api_graph import build_graph
+from tests.servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 

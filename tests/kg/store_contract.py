@@ -27,7 +27,7 @@ from __future__ import annotations
 import pytest
 
 from kg.normalize import normalize_name
-from kg.schema import Direction, Entity, Fact, NodeType, PropSource, Relation, RelType
+from kg.schema import Direction, Entity, Fact, NameEntry, NodeType, PropSource, Relation, RelType
 from kg.stores.base import GraphStore
 
 
@@ -268,7 +268,8 @@ class StoreContract:
         assert len(idx) == len(small)
         by_id = {row[0]: row for row in idx}
         asp = small["asp"]
-        assert by_id[asp.id] == (asp.id, "Drug", "阿司匹林", ["Aspirin", "乙酰水杨酸"])
+        assert by_id[asp.id] == NameEntry(asp.id, NodeType.DRUG, "阿司匹林", ("Aspirin", "乙酰水杨酸"))
+        assert all(type(row.type) is NodeType for row in idx)
 
     # -- cards, stats, snapshot, iteration ------------------------------------------------
     def test_card_grouping(self, store: GraphStore, small: dict[str, Entity]) -> None:

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import app
-from app.cli_kg import parse_sources
+from app.cli.kg import parse_sources
 from kg.sources.caregpt import CareGPTSource
 from kg.sources.cmekg import CMeKGSource
 from kg.sources.xywy import XywySource

@@ -16,13 +16,7 @@ from kg.stores.base import StoreUnavailable
 from kg.stores.neo4j import Neo4jStore
 from tests.conftest import BoltServer
 from tests.kg.store_contract import StoreContract
-
-
-def _closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.servers import free_port
 
 
 @pytest.mark.integration
@@ -47,7 +41,7 @@ class TestNeo4jStore(StoreContract):
 
 
 def test_closed_port_ping_raises_store_unavailable() -> None:
-    store = Neo4jStore(f"bolt://127.0.0.1:{_closed_port()}", "root", "x", "qizhen", timeout_s=1.0, retry_s=1.0)
+    store = Neo4jStore(f"bolt://127.0.0.1:{free_port()}", "root", "x", "qizhen", timeout_s=1.0, retry_s=1.0)
     try:
         with pytest.raises(StoreUnavailable):
             store.ping(timeout_s=2.0)

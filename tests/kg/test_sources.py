@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from kg.normalize import core_name, normalize_name
-from kg.schema import Entity, NodeType, Relation, RelType, entity_id
+from kg.schema import Entity, NameEntry, NodeType, Relation, RelType, entity_id
 from kg.sources import make_source
-from kg.sources.base import KnownNames, NameEntry, NameScreen, Reject, SourceRecord, strip_detail
+from kg.sources.base import KnownNames, NameScreen, Reject, SourceRecord, strip_detail
 from kg.sources.caregpt import CareGPTSource, parse_entry
 from kg.sources.cmekg import ALIAS_PREDICATES, CMeKGSource, classify, load_pickle
 from kg.sources.health39 import TRUNCATED_KEY, Health39Source

@@ -208,3 +208,13 @@ def test_a_cancelled_stream_stops_generating(tiny_llama: Path, tiny_lora: Path) 
     cancel.cancel()
     rest = list(stream)  # ends: generation stopped
     assert first and len(first + "".join(rest)) < 200
+
+
+def test_the_model_cache_is_bounded(tiny_llama: Path) -> None:
+    """At most `keep` loaded models stay (least recently used dropped): a process that tries several
+    configurations does not keep every model in memory."""
+    a = load_model(str(tiny_llama), device="cpu", dtype="float32", keep=1)
+    assert load_model(str(tiny_llama), device="cpu", dtype="float32", keep=1) is a
+    b = load_model(str(tiny_llama), device="cpu", dtype="bfloat16", keep=1)
+    assert b is not a and load_model(str(tiny_llama), device="cpu", dtype="bfloat16", keep=1) is b
+    assert load_model(str(tiny_llama), device="cpu", dtype="float32", keep=1) is not a  # dropped, loaded again

@@ -4,7 +4,6 @@ app serving /v1/chat/completions (plain and SSE) with the tiny LLaMA through the
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from models.generators.base import Cancellation, GenerationRequest, GeneratorErr
 from models.generators.hf import HFGenerator
 from models.generators.openai import OpenAIGenerator
 from retrieval.types import Evidence
+from tests.servers import free_port, serve_app
 
 REQUEST = GenerationRequest(
     question="非布司他片的适应症是什么？",
@@ -30,12 +30,6 @@ REQUEST = GenerationRequest(
     ],
     max_new_tokens=20,
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _app(hf: HFGenerator) -> FastAPI:
@@ -88,21 +82,9 @@ def hf(tiny_llama: Path) -> HFGenerator:
 
 @pytest.fixture(scope="module")
 def server(hf: HFGenerator) -> Iterator[tuple[str, object]]:
-    import uvicorn
-
-    port = _free_port()
     app = _app(hf)
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/v1", app
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(app) as url:
+        yield f"{url}/v1", app
 
 
 def test_generate_matches_the_local_chat_model(server, hf: HFGenerator) -> None:
@@ -135,7 +117,7 @@ def test_http_error_is_a_generator_error(server) -> None:
 
 
 def test_server_down_is_a_clear_generator_error() -> None:
-    url = f"http://127.0.0.1:{_free_port()}/v1"  # nothing listens there
+    url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     gen = OpenAIGenerator(url, "tiny", connect_timeout_s=1.0)
     with pytest.raises(GeneratorError, match="cannot reach"):
         gen.generate(REQUEST)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg.schema import entity_id
+from kg.schema import NameEntry, entity_id
 from retrieval.linking import EntityLinker
 
 NAMES = [
@@ -28,7 +28,7 @@ MENTION_ONLY = {"治疗消化性溃疡", "引起", "不良"}
 
 @pytest.fixture(scope="module")
 def linker() -> EntityLinker:
-    rows = [(entity_id(n) + ("s" if t == "Symptom" and n == "头痛" else ""), t, n, a) for n, t, a in NAMES]
+    rows = [NameEntry.of(entity_id(n) + ("s" if t == "Symptom" and n == "头痛" else ""), t, n, a) for n, t, a in NAMES]
     described = {r[0] for r in rows if r[2] not in MENTION_ONLY}
     return EntityLinker(rows, described)
 

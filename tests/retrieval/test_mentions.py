@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from kg.schema import entity_id
+from kg.schema import NameEntry, entity_id
 from retrieval.linking import WHY_CLOSE, WHY_CONTAINED, EntityLinker
 from retrieval.mentions import Token, ends_with_form, glue, looks_like_a_name, strip_salts
 from retrieval.typos import TypoIndex
@@ -42,7 +42,7 @@ MENTION_ONLY = {"阿莫西林", "珊瑚", "多发性"}
 
 @pytest.fixture(scope="module")
 def linker() -> EntityLinker:
-    rows = [(entity_id(n), t, n, a) for n, t, a in NAMES]
+    rows = [NameEntry.of(entity_id(n), t, n, a) for n, t, a in NAMES]
     return EntityLinker(rows, {r[0] for r in rows if r[2] not in MENTION_ONLY})
 
 

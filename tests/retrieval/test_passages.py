@@ -9,6 +9,7 @@ import pytest
 
 from kg.schema import Entity, NodeType
 from kg.stores.ladybug import LadybugStore
+from retrieval.evidence import property_source
 from retrieval.passages import (
     MAX_CHARS,
     build_passages,
@@ -79,8 +80,9 @@ def test_entity_passages_keep_entity_field_and_source() -> None:
     for p in ps:
         assert p.entity_name == "高血压" and p.entity_type == "Disease"
         assert p.id == passage_id(p.entity_id, p.field, p.text)
-    assert {p.source for p in ps if p.field == "病因"} == {"xywy"}  # hint among the entity's sources
-    assert {p.source for p in ps if p.field == "新字段"} == {"39health+xywy"}
+    # no provenance recorded (a graph built before it was): the datasets KG evidence cites for the property
+    assert {p.source for p in ps if p.field == "病因"} == {property_source(_disease(), "病因")} == {"39health,xywy"}
+    assert {p.source for p in ps if p.field == "新字段"} == {"39health,xywy"}
     assert ps[0].embed_text.startswith("高血压（")
     assert [p.id for p in entity_passages(_disease())] == [p.id for p in ps]  # stable
 

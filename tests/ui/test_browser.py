@@ -23,7 +23,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from tests.app.api_graph import ALLOPURINOL, DRUG, build_graph, case_summary_text, free_port
+from tests.app.api_graph import ALLOPURINOL, DRUG, build_graph, case_summary_text
+from tests.servers import free_port
 from tests.ui.conftest import forbidden_in
 
 CHROMIUM = Path("/usr/bin/chromium")

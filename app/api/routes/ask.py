@@ -109,23 +109,22 @@ async def ask(body: AskRequest, runtime: RuntimeDep) -> Answer:
     started = time.perf_counter()
     deadline = Deadline(settings.request_timeout_s)
     name = body.generator or settings.generator
-    pool = runtime.pools.for_generator(name)
+    service = runtime.service
+    pool = runtime.pools.for_generator(name, local=service.is_local(name))
     if pool is runtime.pools.cpu:  # retrieval and a local answer in one hop
         runtime.require_graph()
-        key = (runtime.service.retriever.snapshot, body.question,
-               tuple((t.role, t.content) for t in body.history), name, body.top_k)
-        answer = runtime.answers.get(key)
+        key = service.answer_key(body.question, body.history, generator=name, top_k=body.top_k)
+        answer = runtime.answers.get(key) if key is not None else None
         if answer is not None:
             answer = answer.model_copy(update={"timings_ms": {"cache_hit": 1.0, "total_ms": _ms(started)}})
         else:
-            call = partial(runtime.service.ask, body.question, body.history, generator=body.generator,
-                           top_k=body.top_k)
+            call = partial(service.ask, body.question, body.history, generator=body.generator, top_k=body.top_k)
             try:
                 answer = await pool.run(call, deadline)
             except StoreUnavailable:
                 runtime.monitor.poke()
                 raise
-            if name in runtime.pools.LOCAL:
+            if key is not None:
                 runtime.answers.put(key, answer)
     else:
         cancel = Cancellation()
@@ -169,10 +168,10 @@ async def ask_stream(body: AskRequest, runtime: RuntimeDep) -> StreamingResponse
     # retrieval runs before the first event: a graph failure, a full pool or the deadline is a plain HTTP error
     cancel = Cancellation()
     events = await _retrieve(runtime, body, deadline, cancel)
-    snapshot = runtime.service.retriever.snapshot
+    snapshot = runtime.service.snapshot
     first = next(events)  # the evidence event: a list already built
     name = body.generator or settings.generator
-    pool = runtime.pools.for_generator(name)
+    pool = runtime.pools.for_generator(name, local=runtime.service.is_local(name))
     local = pool is runtime.pools.cpu
 
     async def stream() -> AsyncIterator[bytes]:

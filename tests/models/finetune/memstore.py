@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from kg.normalize import normalize_name
-from kg.schema import Direction, Entity, Fact, GraphStats, NodeType, Relation, RelType
+from kg.schema import Direction, Entity, Fact, GraphStats, NameEntry, NodeType, Relation, RelType
 from kg.stores.base import GraphStore
 
 
@@ -78,8 +78,8 @@ class MemoryStore(GraphStore):
         for i in range(0, len(ents), batch_size):
             yield ents[i: i + batch_size]
 
-    def name_index(self) -> list[tuple[str, str, str, list[str]]]:
-        return [(e.id, e.type.value, e.name, list(e.aliases)) for e in self.entities.values()]
+    def name_index(self) -> list[NameEntry]:
+        return [NameEntry(e.id, e.type, e.name, tuple(e.aliases)) for e in self.entities.values()]
 
     def stats(self) -> GraphStats:
         nodes: dict[str, int] = {}

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from app.cli_boundary import BoundaryGroup
-from app.cli_data import app as data_app
-from app.cli_feedback import app as feedback_app
-from app.cli_finetune import app as finetune_app
-from app.cli_index import app as index_app
-from app.cli_kg import app as kg_app
-from app.cli_qa import register as register_qa
-from app.cli_serve import register as register_serve
+from app.cli.boundary import BoundaryGroup
+from app.cli.data import app as data_app
+from app.cli.feedback import app as feedback_app
+from app.cli.finetune import app as finetune_app
+from app.cli.index import app as index_app
+from app.cli.kg import app as kg_app
+from app.cli.qa import register as register_qa
+from app.cli.serve import register as register_serve
 
 app = typer.Typer(help="QiZhen grounded medical QA over a knowledge graph.", no_args_is_help=True, cls=BoundaryGroup)
 app.add_typer(kg_app, name="kg", help="Build and inspect the knowledge graph.")

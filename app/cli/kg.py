@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from app.cli_boundary import fail as _fail
+from app.cli.boundary import fail as _fail
 from app.settings import Settings, get_settings
 from kg.audit import AuditReport, audit
 from kg.class_audit import ClassCoverage, class_coverage
@@ -22,7 +22,7 @@ from kg.name_audit import name_audit
 from kg.schema import EntityCard
 from kg.sources import SOURCE_NAMES, Source, make_source
 from kg.stores import open_store
-from kg.stores.base import GraphStore, StoreUnavailable
+from kg.stores.base import GraphStore
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -109,34 +109,26 @@ def ingest_cmd(
 ) -> None:
     settings = get_settings()
     fetched_names: list[str] = []
-    try:
-        if every:
-            if ctx.args:
-                raise InvalidInput("--all takes no --source: it ingests every fetched source")
-            sources, fetched_names, skipped = all_sources(settings.sources_dir)
-            for line in skipped:
-                typer.echo(f"skip {line}", err=True)
-        else:
-            sources = parse_sources(list(ctx.args))
-        for s in sources:
-            s.total()  # fail on missing files before touching the graph
-    except (ValueError, FileNotFoundError, OSError) as exc:
-        raise _fail(str(exc)) from None
+    if every:
+        if ctx.args:
+            raise InvalidInput("--all takes no --source: it ingests every fetched source")
+        sources, fetched_names, skipped = all_sources(settings.sources_dir)
+        for line in skipped:
+            typer.echo(f"skip {line}", err=True)
+    else:
+        sources = parse_sources(list(ctx.args))
+    for s in sources:
+        s.total()  # fail on missing files before touching the graph
     rejects_path = rejects or default_rejects_path(settings.home_dir)
-    try:
-        with _store(settings, graph) as store, _Bars(enabled=True) as bars:
-            if reset:
-                store.clear()
-            summary = ingest(store, sources, rejects_path=rejects_path, batch_size=batch_size, on_progress=bars)
-            cleaned, classes = finish_graph(store)  # cleaning flags, then stem / source drug classes
-            if classes.written:  # the pass adds class nodes and edges: the summary counts the graph as left
-                stats = store.stats()
-                summary.nodes, summary.relationships = stats.total_nodes, stats.total_relationships
-            summary.snapshot = store.snapshot()  # flags are content: the snapshot moves with them
-    except StoreUnavailable as exc:
-        raise _fail(f"graph store unavailable: {exc}") from None
-    except (ValueError, OSError) as exc:
-        raise _fail(str(exc)) from None
+    with _store(settings, graph) as store, _Bars(enabled=True) as bars:
+        if reset:
+            store.clear()
+        summary = ingest(store, sources, rejects_path=rejects_path, batch_size=batch_size, on_progress=bars)
+        cleaned, classes = finish_graph(store)  # cleaning flags, then stem / source drug classes
+        if classes.written:  # the pass adds class nodes and edges: the summary counts the graph as left
+            stats = store.stats()
+            summary.nodes, summary.relationships = stats.total_nodes, stats.total_relationships
+        summary.snapshot = store.snapshot()  # flags are content: the snapshot moves with them
     record_ingested(settings.sources_dir, fetched_names, summary.snapshot)
     _print_summary(summary, cleaned, as_json, classes)
 
@@ -179,11 +171,8 @@ def clean_cmd(
     graph: str | None = typer.Option(None, "--graph", help="embedded | neo4j"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    try:
-        with _store(get_settings(), graph) as store:
-            cleaned, classes = finish_graph(store)
-    except StoreUnavailable as exc:
-        raise _fail(f"graph store unavailable: {exc}") from None
+    with _store(get_settings(), graph) as store:
+        cleaned, classes = finish_graph(store)
     if as_json:
         typer.echo(json.dumps({**_clean_json(cleaned), "classes": asdict(classes)}, ensure_ascii=False))
     else:
@@ -198,12 +187,9 @@ def audit_cmd(
     examples: int = typer.Option(5, "--examples", min=0, help="flagged targets shown per reason"),
 ) -> None:
     settings = get_settings()
-    try:
-        with _store(settings, graph, read_only=True) as store:
-            report = audit(store, examples=examples)
-            coverage = class_coverage(store, examples=max(examples, 20))
-    except StoreUnavailable as exc:
-        raise _fail(f"graph store unavailable: {exc}") from None
+    with _store(settings, graph, read_only=True) as store:
+        report = audit(store, examples=examples)
+        coverage = class_coverage(store, examples=max(examples, 20))
     names = name_audit(settings.home_dir / "rejects", examples=examples)
     if as_json:
         typer.echo(json.dumps({**report.as_json(), "drug_classes": coverage.as_json(), "names": names.as_json()},
@@ -246,11 +232,8 @@ def stats_cmd(
     graph: str | None = typer.Option(None, "--graph", help="embedded | neo4j"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    try:
-        with _store(get_settings(), graph, read_only=True) as store:
-            stats = store.stats()
-    except StoreUnavailable as exc:
-        raise _fail(f"graph store unavailable: {exc}") from None
+    with _store(get_settings(), graph, read_only=True) as store:
+        stats = store.stats()
     if as_json:
         typer.echo(json.dumps({"nodes": stats.nodes, "relationships": stats.relationships,
                                "snapshot": stats.snapshot}, ensure_ascii=False))
@@ -283,13 +266,10 @@ def show_cmd(
     from app.cards import build_card, load_card
     from retrieval.ranking import adverse_prevalence
 
-    try:
-        with _store(get_settings(), graph, read_only=True) as store:
-            found = store.find_by_name(name)
-            card = load_card(store, found[0].id) if found else None
-            prevalence = adverse_prevalence(store) if card is not None else None
-    except StoreUnavailable as exc:
-        raise _fail(f"graph store unavailable: {exc}") from None
+    with _store(get_settings(), graph, read_only=True) as store:
+        found = store.find_by_name(name)
+        card = load_card(store, found[0].id) if found else None
+        prevalence = adverse_prevalence(store) if card is not None else None
     if card is None:
         raise _fail(f"no entity named {name!r} in the graph (try `qizhen kg stats` to see whether it is built)")
     data = card_json(card)

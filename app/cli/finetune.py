@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli_boundary import fail
+from app.cli.boundary import fail
 from app.settings import Settings, get_settings
 
 app = typer.Typer(no_args_is_help=True)

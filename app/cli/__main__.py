@@ -1,0 +1,5 @@
+"""`python -m app.cli …` is `qizhen …`."""
+
+from app.cli.main import main
+
+main()
