@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
+from kg.text import SENTENCE_BREAK
 from retrieval.class_terms import (
     BY_NAME as CLASS_BY_NAME,
 )
@@ -50,7 +51,7 @@ _COMBINE = re.compile(r"合用|同用|联用|并用|同服|合并使用|同时(?
 VERDICT_FIELD = "相互作用结论"
 #: Evidence items after the verdict (the sentences and listed facts it rests on, strongest first).
 MAX_ITEMS = 4
-_SENT = re.compile(r"(?<=[。；;！？])")
+_SENT = SENTENCE_BREAK
 _NEGATION = re.compile(r"(?:无需|无须|不需要?|不必|未见|尚无|没有)[^，。；,;]{0,8}")
 _RULES: tuple[tuple[Verdict, re.Pattern[str]], ...] = (
     (Verdict.AVOID, re.compile(r"禁止|禁用|禁忌|避免|不宜|不应|不得|切勿|勿与|不可(?:与|同|合)|不能(?:与|同|合)")),

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
+from kg.text import SENTENCE_BREAK
 from retrieval.class_terms import class_names_of
 from retrieval.evidence import property_source, prose_of
 from retrieval.ranking import rank
@@ -37,7 +38,7 @@ CLASS_MIN = 5
 MAX_SENTENCES = 3
 MAX_CLASS_MEMBERS = 3
 MAX_CLASS_SCAN = 150  # members read to find those whose texts speak of the other thing
-_SENT = re.compile(r"(?<=[。；;！？])")
+_SENT = SENTENCE_BREAK
 _VERB = re.compile(r"^(?:喝|饮|吃|服|用|抽|吸)")
 _CAT_SPLIT = re.compile(r"[，,、；;/及和与]")
 #: Regulatory labels in 药品类型 / 分类 (医保, 处方药 …) say nothing about what the drug is.

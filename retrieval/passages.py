@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from kg.schema import Entity
 from kg.stores.base import GraphStore
+from kg.text import split_sentences as sentences_of
 
 MIN_PROSE_CHARS = 30
 TARGET_CHARS = 250
@@ -34,7 +35,6 @@ FIELD_SOURCE_HINTS = {
     "忌食": "xywy", "适应证": "caregpt", "禁忌证": "caregpt", "药物相互作用": "caregpt", "剂型": "caregpt",
 }
 
-_SENTENCE_END = re.compile(r"(?<=[。！？；!?;\n])")
 _CLAUSE_END = re.compile(r"(?<=[，,、：:])")
 _PUNCT = re.compile(r"[，。；：,;:]")
 _SPACES = re.compile(r"[ \t\u3000]+")
@@ -66,7 +66,7 @@ def passage_id(entity_id: str, field: str, text: str) -> str:
 def split_sentences(text: str) -> list[str]:
     """Sentences ending in 。！？；(or ASCII !?;) or a newline; pieces over MAX_CHARS split further."""
     out: list[str] = []
-    for sent in _SENTENCE_END.split(text):
+    for sent in sentences_of(text):
         sent = sent.strip()
         if not sent:
             continue

@@ -22,6 +22,7 @@ from typing import Protocol
 from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import EdgeRow
+from kg.text import SENTENCE_BREAK
 from retrieval.evidence import property_source
 from retrieval.population import (
     POPULATIONS,
@@ -433,7 +434,7 @@ def condition_evidence(question: str, drug: Entity, mention: str, related: Seque
 
 #: Label texts whose sentences can speak of a condition or population.
 NAMING_PROPS = ("禁忌证", "禁忌", "注意事项", "警示语")
-_SENT = re.compile(r"(?<=[。；;！？])")
+_SENT = SENTENCE_BREAK
 MAX_SENTENCES = 3
 
 

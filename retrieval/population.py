@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from kg.schema import Entity
+from kg.text import CLAUSE_BREAK
 
 
 class Verdict(StrEnum):
@@ -95,7 +96,7 @@ _LINKED = re.compile(r"\s*(?:但|且|并|应|须|需|宜|必须|仍)")
 _HEADING = re.compile(r"(禁用|慎用|忌用|禁服|慎服)(?:[:：]|如下|以下)|以下(?:患者|情况|人群)?(禁用|慎用)")
 _BOILERPLATE = re.compile(r"儿童(?:不能|不易|无法)?(?:接触|触及|拿到|够)|远离儿童|放在儿童|放置于儿童|儿童接触不到")
 _EXCEPT = re.compile(r"除(?:了)?([^，。；]{1,20}?)(?:以)?外|([^，。；、]{1,12})除外")
-_SENT = re.compile(r"(?<=[。；;！？!?])|(?<!\d)(?=(?:\d{1,2}[.、．]|[（(]\d{1,2}[)）])(?!\d))")
+_SENT = CLAUSE_BREAK
 _CLAUSE = re.compile(r"[，,]")
 #: Characters of a verdict sentence kept as its evidence (whole sentence when shorter).
 SENTENCE_CHARS = 90

@@ -19,12 +19,12 @@ from app.cards import TOP_ITEMS, CardItem, CardSection, EntityCardOut, SourcedVa
 from app.cards import source_label as dataset_label
 from app.feedback import FactRef
 from kg.schema import RelType
+from kg.text import split_sentences
 from kg.vocabulary import INCOMING_LABELS, REL_LABELS, TYPE_LABELS
 from models.types import Answer, Citation, EntityRef
 from retrieval.intents import BY_NAME
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
-_SENTENCE = re.compile(r"(?<=[。！？!?；;])")
 _MORE = re.compile(r"等\d+项$")
 #: prose longer than this is folded after its first sentences
 FOLD_CHARS = 120
@@ -235,7 +235,7 @@ def fold_prose(text: str) -> str:
     if len(text) <= FOLD_CHARS:
         return esc(text).replace("\n", "<br>")
     head, rest = "", text
-    for part in _SENTENCE.split(text):
+    for part in split_sentences(text):
         if head and len(head) + len(part) > FOLD_CHARS:
             break
         head += part
