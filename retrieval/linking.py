@@ -126,10 +126,7 @@ class EntityLinker:
         keys: dict[str, list[_Candidate]] = defaultdict(list)
         component_keys: set[str] = set()
         for eid, etype, name, aliases in entries:
-            try:
-                ntype = NodeType(etype)
-            except ValueError:
-                ntype = NodeType.CONCEPT
+            ntype = NodeType.parse(etype)
             entry = NameEntry(eid, ntype, name, described is None or eid in described)
             self._by_id[eid] = entry
             forms: list[tuple[str, str, float]] = [(name, "exact", 1.0)]

@@ -149,11 +149,7 @@ class KnownNames:
         """From `GraphStore.name_index()` rows."""
         out = []
         for id_, type_, name, aliases in rows:
-            try:
-                t = NodeType(type_)
-            except ValueError:
-                t = NodeType.CONCEPT
-            out.append(NameEntry(id_, t, name, tuple(aliases or ())))
+            out.append(NameEntry(id_, NodeType.parse(type_), name, tuple(aliases or ())))
         return cls(out)
 
     def of_types(self, *types: NodeType) -> list[NameEntry]:
