@@ -9,9 +9,10 @@ leave it out). A mention does not count when it is negated or qualified: 非缺�
 from __future__ import annotations
 
 from kg.text import SENTENCE_ENDS, split_sentences
+from kg.topics import TOPIC_KEYS, Topic
 
 #: the properties that hold a drug's contraindication text
-CONTRA_PROPS = ("禁忌", "禁忌证")
+CONTRA_PROPS = TOPIC_KEYS[Topic.CONTRAINDICATION]
 #: what may stand right before / after a condition named as a whole in a 禁忌 sentence
 _BEFORE = frozenset("、，,;；:：(（ 及和或与有伴患并合")
 _LEAD_INS = ("包括", "患有", "伴有", "合并")

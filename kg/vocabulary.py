@@ -78,9 +78,6 @@ INCOMING_SUFFIX = "<-"
 #: Evidence fields that make up a drug's safety note (禁忌, main 不良反应).
 SAFETY_FIELDS: tuple[str, ...] = ("CONTRAINDICATED", "禁忌", "禁忌证", "ADVERSE_REACTION", "不良反应")
 
-#: Drug questions that get that safety note besides their answer.
-SAFETY_INTENTS: frozenset[str] = frozenset({"indication", "usage", "overview", "interaction", "ingredient"})
-
 #: A property key ending in this holds list items a source cut off with "..." that match no node.
 #: why the cleaning stage flagged a fact (kg.cleaning.Reason), for people
 FLAG_LABELS: dict[str, str] = {"trial_design": "临床试验用语", "lab_analyte": "化验指标名称", "generic_word": "泛指词",

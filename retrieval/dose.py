@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 from kg.schema import Entity, NodeType
 from kg.text import split_sentences
+from kg.topics import TOPIC_KEYS, Topic
 from retrieval.evidence import property_evidence
 from retrieval.types import Evidence
 
-DOSE_PROPS = ("用法用量", "用量", "用法")
+DOSE_PROPS = TOPIC_KEYS[Topic.DOSE]
 MISSING_FIELD = "用法用量·未收录"
 #: Sentences of 用法用量 put first.
 MAX_PICKED = 2

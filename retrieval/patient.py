@@ -24,6 +24,7 @@ from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import EdgeRow
 from kg.text import SENTENCE_BREAK
 from retrieval.evidence import property_source
+from retrieval.intents import Trait, intents_with
 from retrieval.population import (
     POPULATIONS,
     SAFETY_TEXTS,
@@ -59,7 +60,7 @@ SourceOf = Callable[[Entity, str], str]
 CAN_TAKE_CUE = re.compile(r"能|可以|可不可以|行不行|吗|禁忌|禁用|慎用|注意")
 #: Intents of a drug question that a population turns into "may they take it" (a dose question for a
 #: child is answered by retrieval.dose instead).
-CAN_TAKE_INTENTS = frozenset({"contraindication", "overview", "indication", "adverse_reaction"})
+CAN_TAKE_INTENTS = intents_with(Trait.CAN_TAKE)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from enum import StrEnum
 
 from kg.schema import Entity
 from kg.text import CLAUSE_BREAK
+from kg.topics import TOPIC_KEYS, Topic
 
 
 class Verdict(StrEnum):
@@ -74,7 +75,7 @@ SAFETY_TEXTS: tuple[tuple[str, Verdict], ...] = (
 #: Populations a dose text speaks for: a children's dose says children may take it; "成人一次1片"
 #: says nothing about pregnancy.
 DOSE_POPULATIONS = frozenset({"children", "elderly", "liver", "kidney"})
-DOSE_PROPS = frozenset({"用法用量", "用量"})
+DOSE_PROPS = frozenset(TOPIC_KEYS[Topic.DOSE])
 
 #: Checked before the verdict words: negated 禁用 and "no dose change needed" allow, 相对禁忌 cautions.
 _NEGATED = re.compile(r"不[^，。；]{0,2}禁用|非禁忌|无需禁用|(?:无需|不需|不必|无须|没有必要|不需要)调整")

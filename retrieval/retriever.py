@@ -17,7 +17,6 @@ from pathlib import Path
 from kg.normalize import core_name, strip_format
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import GraphStore
-from kg.vocabulary import SAFETY_INTENTS
 from retrieval.dose import for_dose
 from retrieval.drug_classes import DrugClassIndex, class_question
 from retrieval.evidence import (
@@ -30,7 +29,7 @@ from retrieval.evidence import (
 )
 from retrieval.fusion import rrf_merge
 from retrieval.graph_reader import GraphReader
-from retrieval.intents import BY_NAME, Fetch, IntentClassifier, implied_types, is_follow_up
+from retrieval.intents import BY_NAME, Fetch, IntentClassifier, Trait, has_trait, implied_types, is_follow_up
 from retrieval.interactions import (
     PairContext,
     PairFinding,
@@ -97,14 +96,6 @@ class Resolution:
     refusal: str = ""
     qualifiers: Qualifiers = field(default_factory=Qualifiers)
     turn: str = ""  # the earlier turn an inherited entity comes from
-#: Disease / symptom questions about what to do: drugs, plus checks and the department.
-CARE_INTENTS = {"treatment", "drug"}
-#: Intents whose lists pool the same-ingredient entries into the asked drug's one ranked list.
-POOL_SUBJECTS = {"indication": True}
-#: Drug intents whose indication list is checked against the drug's own 禁忌 and reactions.
-NOISE_INTENTS = {"indication", "overview"}
-#: Intents a two-entity question (or a class question) can have.
-PAIR_INTENTS = {"interaction", "comparison", "contraindication"}
 #: "吃头孢能喝酒吗": a class question asks whether two things go together.
 #: Questions about a population, an organ, alcohol or diet: a drug's 注意事项 / 禁忌证 hold the answer.
 FOCUS_CUE = re.compile(r"孕|妊娠|哺乳|儿童|小儿|孩子|宝宝|老人|老年|肝|肾|酒|忌口|饮食|驾驶|开车")
@@ -317,7 +308,7 @@ class Retriever:
             return self._overview(entity)
         items: list[Evidence] = []
         relations = plan.relations
-        care = entity.type in (NodeType.DISEASE, NodeType.SYMPTOM) and intent.name in CARE_INTENTS
+        care = entity.type in (NodeType.DISEASE, NodeType.SYMPTOM) and has_trait(intent.name, Trait.CARE)
         if care and (RelType.INDICATED_FOR, Direction.IN) not in relations and \
                 (RelType.TREATED_BY, Direction.OUT) in relations:
             relations = (*relations, (RelType.INDICATED_FOR, Direction.IN))  # both readings of "drugs for X"
@@ -336,7 +327,7 @@ class Retriever:
             facts.sort(key=lambda f: order.get(f.relation, 99))
             if subject is entity:
                 own = facts
-            elif POOL_SUBJECTS.get(intent.name):
+            elif has_trait(intent.name, Trait.POOLED):
                 pooled += facts
             else:
                 items += facts_to_evidence(subject, facts, prose=prose, described=self._described,
@@ -346,7 +337,7 @@ class Retriever:
         others = "、".join(s.name for s in subjects if s is not entity)
         label = f"{entity.name}（含同成分药品{others}）" if pooled else ""
         context = drug_context(subjects, self.graph.facts) if entity.type == NodeType.DRUG and \
-            intent.name in NOISE_INTENTS else None  # 禁忌 and reactions judge the indications (retrieval.noise)
+            has_trait(intent.name, Trait.NOISE_CHECKED) else None  # 禁忌 and reactions judge the indications (retrieval.noise)
         # drugs by class (retrieval.salience); when the question names a population, retrieval.patient
         # first drops every product its own label forbids, so a 禁用 product never returns as its generic
         # (磷酸可待因片 → 可待因 for 孕妇)
@@ -371,7 +362,7 @@ class Retriever:
             # the product lacks the asked relation: the same ingredient's facts, labelled as its
             for subject in self._same_ingredient(entity):
                 items += self._subject_evidence(entity, subject, plan)
-        if items and entity.type == NodeType.DRUG and intent.name in SAFETY_INTENTS:
+        if items and entity.type == NodeType.DRUG and has_trait(intent.name, Trait.SAFETY_NOTE):
             safety = self.graph.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)
             items += facts_to_evidence(entity, safety, prose=prose_of([entity], ("不良反应", "禁忌")),
                                        prevalence=self.prevalence)
@@ -433,7 +424,7 @@ class Retriever:
         cands = [c for c in self.intents.rule_candidates(text) if BY_NAME[c[0]].plan(NodeType.DRUG) is not None]
         name = max(cands, key=lambda c: (c[1], -c[2]))[0] if cands else ""
         clinical = any(e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value) for e in linked)
-        if name not in PAIR_INTENTS and not (len(drugs) <= 1 and not clinical and CLASS_CUE.search(text)) \
+        if not has_trait(name, Trait.PAIR) and not (len(drugs) <= 1 and not clinical and CLASS_CUE.search(text)) \
                 and not (len(drugs) == 1 and clinical and CLASS_CUE.search(text)):
             return None
         intent = Intent(name=name or "interaction", score=1.0, method="rule")
@@ -470,7 +461,7 @@ class Retriever:
             if not evidence:
                 return None
             intent = Intent(name="contraindication" if intent.name == "interaction" and clinical else intent.name
-                            if intent.name in PAIR_INTENTS else "contraindication", score=1.0, method="rule")
+                            if has_trait(intent.name, Trait.PAIR) else "contraindication", score=1.0, method="rule")
             evidence += self._kg_evidence(drug, intent, question)
             entities = [drugs[0], *[e for e in found if e.id != drugs[0].id]]
         elif not drugs:
