@@ -10,7 +10,7 @@ import re
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from retrieval.evidence import (
 )
 from retrieval.fusion import rrf_merge
 from retrieval.graph_reader import GraphReader
-from retrieval.intents import BY_NAME, Fetch, IntentClassifier, Trait, has_trait, implied_types, is_follow_up
+from retrieval.intents import BY_NAME, Fetch, IntentClassifier, Trait, has_trait
 from retrieval.interactions import (
     PairContext,
     PairFinding,
@@ -40,7 +40,6 @@ from retrieval.interactions import (
     names_a_class,
     other_of,
     pair_follow_up,
-    pair_partner,
     two_drugs,
 )
 from retrieval.lexical import LexicalMatcher
@@ -66,36 +65,27 @@ from retrieval.patient import (
     for_patient,
 )
 from retrieval.population import detect as detect_population
-from retrieval.qualifiers import find_qualifiers, is_condition_follow_up, phase_name, with_condition
 from retrieval.ranking import adverse_prevalence
+from retrieval.resolver import (  # noqa: F401 - main_entity, MAX_HISTORY_TURNS: re-exported, the retriever API
+    LINK_THRESHOLD,
+    MAX_HISTORY_TURNS,
+    Resolution,
+    Resolver,
+    main_entity,
+)
 from retrieval.salience import ClassTable, fold_drugs
-from retrieval.types import Evidence, Intent, LinkedEntity, NearMiss, Qualifiers, RetrievalResult
+from retrieval.types import Evidence, Intent, LinkedEntity, RetrievalResult
 
 #: Passages (dense/lexical) that may follow the KG facts of a specific question.
 PASSAGES_AFTER_FACTS = 3
-#: Below this a mention is not treated as "the" entity of the question.
-LINK_THRESHOLD = 0.6
 #: Related entities (same ingredient, handbook entry) consulted for a drug.
 MAX_RELATED = 3
-#: Drug questions that get a short safety note (禁忌, main 不良反应) besides their answer.
-#: Earlier turns a follow-up may reach back through (bounds the work on long histories).
-MAX_HISTORY_TURNS = 8
 #: Same-ingredient entries whose labels a "can X take Y" question may read (most have no safety text).
 MAX_SAFETY_RELATED = 8
 #: How evidence of another entry of the same ingredient is labelled.
 SAME_INGREDIENT_LABEL = "（同成分）"
 
 
-@dataclass
-class Resolution:
-    """The outcome of linking one turn: its mentions, the entity it is about, or why none."""
-
-    entities: list[LinkedEntity]
-    main: LinkedEntity | None
-    near_misses: list[NearMiss] = field(default_factory=list)
-    refusal: str = ""
-    qualifiers: Qualifiers = field(default_factory=Qualifiers)
-    turn: str = ""  # the earlier turn an inherited entity comes from
 #: "吃头孢能喝酒吗": a class question asks whether two things go together.
 #: Questions about a population, an organ, alcohol or diet: a drug's 注意事项 / 禁忌证 hold the answer.
 FOCUS_CUE = re.compile(r"孕|妊娠|哺乳|儿童|小儿|孩子|宝宝|老人|老年|肝|肾|酒|忌口|饮食|驾驶|开车")
@@ -121,6 +111,7 @@ class Retriever:
         self.index = index
         self.config = config or RetrieverConfig()
         self.intents = IntentClassifier(embedder)
+        self.resolver = Resolver(lambda: self.linker, self.intents)
         self.lexical = LexicalMatcher(cache_dir)
         self._linker: EntityLinker | None = None
         self._snapshot = ""
@@ -167,61 +158,15 @@ class Retriever:
     def snapshot(self) -> str:
         return self._snapshot
 
-    # -- linking ---------------------------------------------------------------------------
+    # -- linking (retrieval.resolver) ----------------------------------------------------------
     def link(self, question: str, history: Sequence[str] = ()) -> tuple[list[LinkedEntity], LinkedEntity | None]:
         """All mentions in the question, and the main entity (from history for follow-ups)."""
         res = self.resolve(question, history)
         return res.entities, res.main
 
     def resolve(self, question: str, history: Sequence[str] = ()) -> Resolution:
-        """What the question is about, or why it cannot be answered.
-
-        A near miss (a name the graph does not have) refuses the turn. A turn inherits the entity of
-        an earlier one only when it names nothing itself *and* asks a medical follow-up
-        (副作用, 禁忌, 怎么用, 孕妇能吃吗 …); an earlier turn that named an unknown entity stops the
-        walk back, so "那氟美沙星片呢" is never answered with the drug before it."""
-        question, history = strip_format(question), [strip_format(t) for t in history]
-        prefer = implied_types(question, self.intents)
-        own = self.linker.analyse(question, prefer=prefer)
-        if own.near_misses:
-            return Resolution(own.entities, None, own.near_misses, "near_miss")
-        qualifiers = find_qualifiers(question, own.entities)
-        main = main_entity(own.entities)
-        if main is not None:
-            linked = [e for e in own.entities if e.score >= LINK_THRESHOLD]
-            if history and is_condition_follow_up(question, linked, self.intents):
-                # "孩子咳嗽能用吗" after a drug turn: 咳嗽 is the condition asked about, the drug stays
-                earlier = self._inherit(history, prefer)
-                if earlier.main is not None and earlier.main.type in (NodeType.DRUG.value, NodeType.INGREDIENT.value):
-                    return Resolution([earlier.main, *own.entities], earlier.main,
-                                      qualifiers=with_condition(qualifiers, main))
-            # 能和克拉霉素一起吃吗 after 辛伐他汀: the earlier drug completes the pair
-            partner = pair_partner(question, own.entities, history, self.linker, main_entity, MAX_HISTORY_TURNS)
-            return Resolution([*own.entities, partner] if partner else own.entities, main, qualifiers=qualifiers)
-        if not is_follow_up(question, self.intents) and not qualifiers.phase:  # "慢性的呢？" follows up
-            return Resolution(own.entities, None, refusal="not_follow_up" if history else "no_entity")
-        earlier = self._inherit(history, prefer)
-        if earlier.main is not None and earlier.main.type == NodeType.DISEASE.value:
-            # "急性期怎么治疗" after 胰腺炎: the phase's own entry (急性胰腺炎) when the graph describes one
-            entry = self.linker.described_named(phase_name(qualifiers, earlier.main.name), NodeType.DISEASE)
-            if entry is not None:
-                refined = earlier.main.model_copy(update={"id": entry.id, "name": entry.name})
-                qualifiers = qualifiers.model_copy(update={"refined_from": earlier.main.name})
-                earlier = Resolution([refined], refined, turn=earlier.turn)
-        return Resolution([*earlier.entities, *own.entities], earlier.main, earlier.near_misses,
-                          earlier.refusal, qualifiers, earlier.turn)
-
-    def _inherit(self, history: Sequence[str], prefer: Sequence[NodeType]) -> Resolution:
-        """The entity of the latest earlier turn that names one (method `history`), or why none."""
-        for turn in list(reversed(history))[:MAX_HISTORY_TURNS]:
-            earlier = self.linker.analyse(turn, prefer=prefer)
-            if earlier.near_misses:
-                return Resolution([], None, earlier.near_misses, "history_near_miss")
-            found = main_entity(earlier.entities)
-            if found is not None:
-                inherited = found.model_copy(update={"method": "history", "start": -1, "end": -1})
-                return Resolution([inherited], inherited, turn=turn)
-        return Resolution([], None, refusal="no_entity")
+        """What the question is about, or why it cannot be answered (retrieval.resolver.Resolver)."""
+        return self.resolver.resolve(question, history)
 
     # -- retrieval -------------------------------------------------------------------------
     def retrieve(self, question: str, history: Sequence[str] = (), top_k: int | None = None) -> RetrievalResult:
@@ -608,14 +553,6 @@ def _coverage(question: str, mention: str) -> float:
     """Share of the question's characters (punctuation and spaces aside) that the mention covers."""
     content = "".join(ch for ch in question if ch.isalnum())
     return len(mention) / len(content) if content else 0.0
-
-
-def main_entity(found: list[LinkedEntity]) -> LinkedEntity | None:
-    """The entity a question is about: the best mention at or above LINK_THRESHOLD (lists are sorted)."""
-    for ent in found:  # already sorted best first
-        if ent.score >= LINK_THRESHOLD:
-            return ent
-    return None
 
 
 def _ms(t: float) -> float:
