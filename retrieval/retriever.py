@@ -17,6 +17,7 @@ from pathlib import Path
 from kg.normalize import core_name, strip_format
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import GraphStore
+from kg.topics import Topic, topic_keys
 from retrieval.dose import for_dose
 from retrieval.drug_classes import DrugClassIndex, class_question
 from retrieval.evidence import (
@@ -30,35 +31,16 @@ from retrieval.evidence import (
 from retrieval.fusion import rrf_merge
 from retrieval.graph_reader import GraphReader
 from retrieval.intents import BY_NAME, Fetch, IntentClassifier, Trait, has_trait
-from retrieval.interactions import (
-    PairContext,
-    PairFinding,
-    class_of_stem,
-    drug_and_class,
-    drug_and_other,
-    has_products,
-    names_a_class,
-    other_of,
-    pair_follow_up,
-    two_drugs,
-)
 from retrieval.lexical import LexicalMatcher
 from retrieval.linking import EntityLinker
 from retrieval.noise import drug_context
+from retrieval.pair_questions import PairQuestions
 from retrieval.pairs import (
-    MAX_CLASS_MEMBERS,
-    MAX_CLASS_SCAN,
-    SYNONYMS,
     ClassIndex,
-    condition_terms,
-    other_terms,
-    sentences_naming,
 )
 from retrieval.patient import (
     ContraIndex,
     PatientReads,
-    aliases,
-    condition_evidence,
     condition_over_population,
     drug_ids,
     filter_drug_facts,
@@ -86,11 +68,9 @@ MAX_SAFETY_RELATED = 8
 SAME_INGREDIENT_LABEL = "（同成分）"
 
 
-#: "吃头孢能喝酒吗": a class question asks whether two things go together.
 #: Questions about a population, an organ, alcohol or diet: a drug's 注意事项 / 禁忌证 hold the answer.
 FOCUS_CUE = re.compile(r"孕|妊娠|哺乳|儿童|小儿|孩子|宝宝|老人|老年|肝|肾|酒|忌口|饮食|驾驶|开车")
-FOCUS_PROPS = ("注意事项", "禁忌证", "禁忌")
-CLASS_CUE = re.compile(r"能|可以|可不可以|一起|同时|吗")
+FOCUS_PROPS = topic_keys(Topic.CAUTIONS, Topic.CONTRAINDICATION)
 
 
 @dataclass
@@ -100,7 +80,7 @@ class RetrieverConfig:
     dense_k: int = 8
 
 
-class Retriever:
+class Retriever(PairQuestions):
     """Thread-safe after `warm_up()`; holds the linker, intent classifier and optional index."""
 
     def __init__(self, store: GraphStore, *, embedder: object | None = None, index: object | None = None,
@@ -350,112 +330,6 @@ class Retriever:
                 ids.append(f.target_id)
         return [e for e in self.graph.entities(ids[:MAX_RELATED]) if e.described and e.id != entity.id]
 
-    # -- two entities: interaction / comparison (retrieval.pairs) ----------------------------
-    def _two_entities(self, question: str, found: list[LinkedEntity], timings: dict[str, float]) -> RetrievalResult | None:
-        """X和Y能一起吃吗 / X和Y有什么区别 / 喝酒后能吃头孢吗: evidence about the pair, or None."""
-        pairing = pair_follow_up(question)  # an earlier turn's drug is one of the pair (resolve)
-        linked = [e for e in found if e.score >= LINK_THRESHOLD and (e.method != "history" or pairing)]
-        drugs = sorted({e.id: e for e in linked if e.type == NodeType.DRUG.value}.values(),
-                       key=lambda e: (e.method != "history", e.start))  # the question's order
-        # a mention-only "drug" named like a class (他汀类) is the class, not a drug
-        drugs = [d for d in drugs if self._described(d.id) or not (cls := self._classes and self._classes.find(d.mention))
-                 or not names_a_class(d.mention, cls[0]) or has_products(d.name, self.linker)]
-        allergy = other_of(question, [])  # 对阿司匹林过敏能吃布洛芬吗: the allergen is not a drug taken
-        drugs = [d for d in drugs if not (allergy and d.mention and d.mention in allergy)] or drugs
-        text = question
-        for e in linked:
-            text = text.replace(e.mention, "") if e.mention else text
-        # rules only: this check runs on every question and must not wake the embedding model
-        cands = [c for c in self.intents.rule_candidates(text) if BY_NAME[c[0]].plan(NodeType.DRUG) is not None]
-        name = max(cands, key=lambda c: (c[1], -c[2]))[0] if cands else ""
-        clinical = any(e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value) for e in linked)
-        if not has_trait(name, Trait.PAIR) and not (len(drugs) <= 1 and not clinical and CLASS_CUE.search(text)) \
-                and not (len(drugs) == 1 and clinical and CLASS_CUE.search(text)):
-            return None
-        intent = Intent(name=name or "interaction", score=1.0, method="rule")
-        evidence: list[Evidence] = []
-        finding: PairFinding | None = None
-        entities = found
-        if len(drugs) >= 2 and intent.name in ("interaction", "comparison"):  # retrieval.interactions
-            evidence, finding = two_drugs(self._pair_context(), drugs, intent.name == "comparison")
-        elif len(drugs) == 1 and (other := other_of(question, [drugs[0].mention])):
-            evidence, finding = drug_and_other(self._pair_context(), drugs[0], other)
-            intent = Intent(name="contraindication" if finding and finding.kind == "allergy" else "interaction",
-                            score=1.0, method="rule")
-            entities = [drugs[0], *[e for e in found if e.id != drugs[0].id]]
-        elif len(drugs) == 1 and intent.name == "interaction" and (hit := self._classes and self._classes.find(
-                question, [(drugs[0].start, drugs[0].end)])) and (cls := class_of_stem(hit[0], question)):
-            evidence, finding = drug_and_class(self._pair_context(), drugs[0], hit[0], cls, hit[1],
-                                               hit[2] < drugs[0].start)  # 他汀类和红霉素能一起吃吗
-        elif len(drugs) == 1 and len(linked) > 1:
-            # "肾功能不全能吃阿司匹林吗", "吃阿司匹林能喝酒吗": the drug's sentences naming the other thing
-            drug = self.graph.entity(drugs[0].id)
-            if drug is None:
-                return None
-            terms: list[str] = []
-            for e in linked:
-                if e.id == drug.id:
-                    continue
-                clinical_term = e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value)
-                terms += condition_terms(e.name) if clinical_term else other_terms(e.mention or e.name)
-            conditions = [(e.mention or e.name, [*condition_terms(e.name), *aliases(self.graph, e.id)]) for e in linked
-                          if e.id != drug.id and e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value)]
-            evidence = condition_evidence(question, drug, drugs[0].mention, self._related(drug), conditions,
-                                          property_source, contra=self._contra_of) if conditions \
-                else sentences_naming(drug, terms)
-            if not evidence:
-                return None
-            intent = Intent(name="contraindication" if intent.name == "interaction" and clinical else intent.name
-                            if has_trait(intent.name, Trait.PAIR) else "contraindication", score=1.0, method="rule")
-            evidence += self._kg_evidence(drug, intent, question)
-            entities = [drugs[0], *[e for e in found if e.id != drugs[0].id]]
-        elif not drugs:
-            evidence, members = self._class_evidence(question, linked, drugs)
-            if not evidence:
-                return None
-            entities = [*members, *found]
-            intent = Intent(name="interaction", score=intent.score, method=intent.method)
-        else:
-            return None
-        if not evidence:
-            return None
-        evidence = _dedupe(evidence)[: self.config.top_k + 4]
-        for i, ev in enumerate(evidence, start=1):
-            ev.index = i
-        return RetrievalResult(question=question, resolved_question=question, entities=entities, intent=intent,
-                               evidence=evidence, pair=finding.typed(evidence) if finding else None,
-                               snapshot=self._snapshot, timings_ms=timings)
-
-    def _class_evidence(self, question: str, linked: list[LinkedEntity],
-                        drugs: list[LinkedEntity]) -> tuple[list[Evidence], list[LinkedEntity]]:
-        """A drug class named in the question (头孢) against the other thing named (喝酒, or a drug)."""
-        classes = self._classes
-        if classes is None:
-            return [], []
-        hit = classes.find(question, [(e.start, e.end) for e in drugs if e.start >= 0])
-        if hit is None:
-            return [], []
-        stem, members, where = hit
-        terms = [t for e in linked if not (e.start <= where < e.end) for t in other_terms(e.mention or e.name)]
-        terms += [t for key, more in SYNONYMS.items() if key in question for t in (key, *more)]
-        if not terms:
-            return [], []
-        evidence: list[Evidence] = []
-        chosen: list[LinkedEntity] = []
-        for entity in self.store.get_entities([eid for eid, _ in members][:MAX_CLASS_SCAN]):
-            if len(chosen) >= MAX_CLASS_MEMBERS:
-                break
-            found = sentences_naming(entity, terms)
-            if found:
-                evidence += found[:1]
-                chosen.append(LinkedEntity(id=entity.id, name=entity.name, type=entity.type.value, mention=stem,
-                                           score=0.9, method="class"))
-        return evidence, chosen
-
-    def _pair_context(self) -> PairContext:
-        return PairContext(self.linker, self.graph, self._classes.members if self._classes else {}, self._described,
-                           self.prevalence, self.drug_classes.class_names_of, self.drug_classes.class_labels)
-
     @property
     def drug_classes(self) -> DrugClassIndex:
         """The graph's drug classes (IN_CLASS edges), read at warm-up."""
@@ -537,16 +411,6 @@ class Retriever:
                          field=p.field, text=f"{p.entity_name}的{p.field}：{p.text}", source=p.source,
                          score=round(score, 4), origin="dense")
                 for p, score in index.search_entity(q, main.id, self.config.dense_k)]  # type: ignore[union-attr]
-
-
-def _dedupe(items: list[Evidence]) -> list[Evidence]:
-    seen: set[tuple[str, str]] = set()
-    out: list[Evidence] = []
-    for ev in items:
-        if (ev.entity_id, ev.text) not in seen:
-            seen.add((ev.entity_id, ev.text))
-            out.append(ev)
-    return out
 
 
 def _coverage(question: str, mention: str) -> float:
