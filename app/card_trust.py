@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from kg.normalize import normalize_name
+from kg.text import split_sentences
 
 MULTI = "多来源一致"
 HANDBOOK = "药品手册"
@@ -84,7 +85,6 @@ POPULATION_PROPS: dict[str, tuple[str, ...]] = {
 }
 #: the drug texts searched for population sentences, in the order they are read
 POPULATION_SOURCES = ("禁忌证", "禁忌", "注意事项", "警示语", "用法用量", "药物相互作用")
-_SENT = re.compile(r"(?<=[。；;！!\n])")
 SENTENCE_CHARS = 160
 PER_POPULATION = 3
 
@@ -103,7 +103,7 @@ def population_sentences(texts: Mapping[str, Sequence[str]]) -> dict[str, list[t
                 out[label].append((clip(text), key))
     for key in POPULATION_SOURCES:
         for text in texts.get(key, ()):
-            for sent in _SENT.split(text):
+            for sent in split_sentences(text):
                 sent = sent.strip().lstrip("0123456789.、)）(（ ").strip()
                 if len(sent) < 4:
                     continue

@@ -27,13 +27,9 @@ from app.card_trust import (
 from kg.classes import class_label
 from kg.schema import Direction, Entity, EntityCard, Fact, NodeType, RelType
 from kg.stores.base import GraphStore
-from kg.vocabulary import (
-    INCOMING_LABELS,
-    REL_LABELS,
-    SOURCE_LABELS,
-    TRUNCATED_SUFFIX,
-    TYPE_LABELS,
-)
+from kg.topics import Topic
+from kg.topics import topic_keys as keys
+from kg.vocabulary import TRUNCATED_SUFFIX, rel_label, source_label, type_label
 from models.types import EntityRef
 from retrieval.evidence import property_datasets
 from retrieval.ranking import family_of, rank
@@ -101,34 +97,33 @@ class SectionSpec:
 
 OUT, IN = Direction.OUT, Direction.IN
 R = RelType
+T = Topic  # which property keys fill a section: kg.topics
 
 #: the monograph: drug and disease sections in clinical order; `fixed` ones are always shown
 SECTIONS: dict[str, tuple[SectionSpec, ...]] = {
     NodeType.DRUG.value: (
-        SectionSpec("indication", "适应症", ((R.INDICATED_FOR, OUT), (R.TREATED_BY, IN)),
-                    ("适应证", "适应症", "功能主治", "主治")),
-        SectionSpec("usage", "用法用量", (), ("用法用量", "用法", "用量", "规格", "剂型")),
-        SectionSpec("contraindication", "禁忌", ((R.CONTRAINDICATED, OUT),), ("禁忌证", "禁忌")),
-        SectionSpec("precautions", "警示/注意事项", (), ("警示语", "警告", "注意事项")),
-        SectionSpec("adverse_reaction", "不良反应", ((R.ADVERSE_REACTION, OUT),), ("不良反应",)),
-        SectionSpec("interaction", "相互作用", ((R.INTERACTS_WITH, OUT), (R.INTERACTS_WITH, IN)),
-                    ("药物相互作用", "相互作用")),
+        SectionSpec("indication", "适应症", ((R.INDICATED_FOR, OUT), (R.TREATED_BY, IN)), keys(T.INDICATION)),
+        SectionSpec("usage", "用法用量", (), keys(T.DOSE, T.STRENGTH)),
+        SectionSpec("contraindication", "禁忌", ((R.CONTRAINDICATED, OUT),), keys(T.CONTRAINDICATION)),
+        SectionSpec("precautions", "警示/注意事项", (), keys(T.WARNINGS, T.CAUTIONS)),
+        SectionSpec("adverse_reaction", "不良反应", ((R.ADVERSE_REACTION, OUT),), keys(T.ADVERSE)),
+        SectionSpec("interaction", "相互作用", ((R.INTERACTS_WITH, OUT), (R.INTERACTS_WITH, IN)), keys(T.INTERACTION)),
         SectionSpec("population", "特殊人群"),
-        SectionSpec("ingredient", "成份", ((R.HAS_INGREDIENT, OUT),), ("成份", "组成"), fixed=False),
+        SectionSpec("ingredient", "成份", ((R.HAS_INGREDIENT, OUT),), keys(T.INGREDIENT), fixed=False),
     ),
     NodeType.DISEASE.value: (
-        SectionSpec("overview", "概述", (), ("简介", "desc", "概述")),
-        SectionSpec("symptom", "症状", ((R.HAS_SYMPTOM, OUT),), ("症状_截断", "症状详情", "临床表现", "典型症状")),
-        SectionSpec("check", "检查", ((R.NEEDS_CHECK, OUT),), ("检查_截断", "检查")),
-        SectionSpec("drug", "治疗药物", ((R.TREATED_BY, OUT), (R.INDICATED_FOR, IN)), ("常用药物_截断", "药物治疗")),
-        SectionSpec("complication", "并发症", ((R.COMPLICATION, OUT),), ("并发症_截断", "并发症")),
-        SectionSpec("department", "科室", ((R.IN_DEPARTMENT, OUT),), ("就诊科室", "科室", "科室_截断")),
-        SectionSpec("cause", "病因", ((R.HAS_CAUSE, OUT),), ("病因", "常见病因", "发病原因"), fixed=False),
-        SectionSpec("prevention", "预防", (), ("预防",), fixed=False),
-        SectionSpec("treatment", "治疗", (), ("治疗方式", "治疗", "治疗周期", "治愈率"), fixed=False),
-        SectionSpec("good_food", "宜吃食物", ((R.GOOD_FOOD, OUT),), ("宜吃食物_截断", "宜食", "推荐食谱"), fixed=False),
-        SectionSpec("avoid_food", "忌吃食物", ((R.AVOID_FOOD, OUT),), ("忌吃食物_截断", "忌食"), fixed=False),
-        SectionSpec("nursing", "护理", (), ("护理",), fixed=False),
+        SectionSpec("overview", "概述", (), keys(T.OVERVIEW)),
+        SectionSpec("symptom", "症状", ((R.HAS_SYMPTOM, OUT),), keys(T.SYMPTOMS)),
+        SectionSpec("check", "检查", ((R.NEEDS_CHECK, OUT),), keys(T.CHECKS)),
+        SectionSpec("drug", "治疗药物", ((R.TREATED_BY, OUT), (R.INDICATED_FOR, IN)), keys(T.DRUG_CUT, T.DRUG_TEXT)),
+        SectionSpec("complication", "并发症", ((R.COMPLICATION, OUT),), keys(T.COMPLICATION)),
+        SectionSpec("department", "科室", ((R.IN_DEPARTMENT, OUT),), keys(T.DEPARTMENT)),
+        SectionSpec("cause", "病因", ((R.HAS_CAUSE, OUT),), keys(T.CAUSE), fixed=False),
+        SectionSpec("prevention", "预防", (), keys(T.PREVENTION), fixed=False),
+        SectionSpec("treatment", "治疗", (), keys(T.TREATMENT), fixed=False),
+        SectionSpec("good_food", "宜吃食物", ((R.GOOD_FOOD, OUT),), keys(T.GOOD_FOOD, T.RECIPES), fixed=False),
+        SectionSpec("avoid_food", "忌吃食物", ((R.AVOID_FOOD, OUT),), keys(T.AVOID_FOOD), fixed=False),
+        SectionSpec("nursing", "护理", (), keys(T.NURSING), fixed=False),
     ),
 }
 
@@ -137,11 +132,11 @@ SUMMARY: dict[str, tuple[SummarySpec, ...]] = {
     NodeType.DRUG.value: (
         ("通用名", ("通用名",), ()),
         ("商品名", ("商品名",), ()),
-        ("分类", ("药品类型", "分类", "用途分类"), (R.IN_CLASS, R.IN_CATEGORY)),
+        ("分类", keys(T.DRUG_TYPE, T.CLASS_TEXT), (R.IN_CLASS, R.IN_CATEGORY)),
         ("英文名称", ("英文名", "英文名称"), ()),
         ("OTC/处方", ("OTC类型", "处方类型", "是否处方药"), ()),
         ("监管分级", ("药品监管分级", "特殊药品"), ()),
-        ("简介", ("简介", "desc", "概述"), ()),
+        ("简介", keys(T.OVERVIEW), ()),
     ),
     NodeType.DISEASE.value: (("别名", (), ()),),
 }
@@ -149,7 +144,7 @@ SUMMARY: dict[str, tuple[SummarySpec, ...]] = {
 FIXED_SUMMARY = frozenset({"通用名", "商品名", "分类", "别名"})
 #: regulatory and classification rows: values ordered by source weight, each with its support label
 REGULATORY = frozenset({"分类", "OTC/处方", "监管分级"})
-DEFAULT_SUMMARY: tuple[SummarySpec, ...] = (("别名", (), ()), ("简介", ("简介", "desc", "概述"), ()))
+DEFAULT_SUMMARY: tuple[SummarySpec, ...] = (("别名", (), ()), ("简介", keys(T.OVERVIEW), ()))
 
 
 def rank_items(items: Iterable[CardItem]) -> list[CardItem]:
@@ -184,14 +179,6 @@ def resolve_names(store: GraphStore, names: Iterable[str]) -> list[EntityRef]:
         if found:
             out.append(EntityRef(id=found[0].id, name=name, type=found[0].type.value))
     return out
-
-
-def source_label(dataset: str) -> str:
-    return SOURCE_LABELS.get(dataset, dataset)
-
-
-def section_title(rel: RelType, direction: Direction, name: str) -> str:
-    return REL_LABELS[rel] if direction == OUT else INCOMING_LABELS[rel].format(name=name)
 
 
 def prop_sources(entity: Entity, prop: str) -> list[str]:
@@ -331,7 +318,7 @@ class _Builder:
         for rel, direction in rest:
             items, low = _items(self.by_rel[(rel, direction)], self.prevalence)
             out.append(CardSection(key=f"{rel.value}:{direction.value}",
-                                   title=section_title(rel, direction, self.entity.name),
+                                   title=rel_label(rel, direction, self.entity.name),
                                    total=len(items), items=items[:MAX_ITEMS], low_confidence=low[:MAX_ITEMS],
                                    support=dominant(i.support for i in items)))
         return out
@@ -357,7 +344,7 @@ def build_card(card: EntityCard, prevalence: Mapping[str, int] | None = None) ->
     more = [SummaryRow(label=k.removesuffix(TRUNCATED_SUFFIX), values=b.prop_values([k]))
             for k in card.entity.properties if k not in b.used_props]
     raw = card_groups(card)
-    type_label = TYPE_LABELS.get(kind, kind)
-    return EntityCardOut(entity=raw.entity, groups=raw.groups, type_label=type_label, heading=f"{type_label}信息",
+    label = type_label(kind)
+    return EntityCardOut(entity=raw.entity, groups=raw.groups, type_label=label, heading=f"{label}信息",
                          source_labels=[source_label(s) for s in card.entity.sources], summary=summary,
                          sections=sections, more=[m for m in more if m.values])

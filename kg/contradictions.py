@@ -8,16 +8,16 @@ leave it out). A mention does not count when it is negated or qualified: 非缺�
 
 from __future__ import annotations
 
-import re
+from kg.text import SENTENCE_ENDS, split_sentences
+from kg.topics import TOPIC_KEYS, Topic
 
 #: the properties that hold a drug's contraindication text
-CONTRA_PROPS = ("禁忌", "禁忌证")
+CONTRA_PROPS = TOPIC_KEYS[Topic.CONTRAINDICATION]
 #: what may stand right before / after a condition named as a whole in a 禁忌 sentence
 _BEFORE = frozenset("、，,;；:：(（ 及和或与有伴患并合")
 _LEAD_INS = ("包括", "患有", "伴有", "合并")
 _AFTER = ("患者", "病人", "病史", "者", "禁", "、", "，", ",", "；", ";", "及", "和", "或", "等", "的患者", "(", "（",
           " ", "慎", "不宜", "不得", "忌")
-_SENTENCE = re.compile(r"[^。；;！!\n]+")
 
 
 def contra_sentence(name: str, text: str) -> str:
@@ -25,8 +25,8 @@ def contra_sentence(name: str, text: str) -> str:
     of a longer name or a stage of it), or ""."""
     if len(name) < 2 or not text:
         return ""
-    for m in _SENTENCE.finditer(text):
-        sent = m.group()
+    for piece in split_sentences(text):
+        sent = piece.rstrip(SENTENCE_ENDS)
         start = sent.find(name)
         while start >= 0:
             before = sent[start - 1] if start > 0 else ""

@@ -104,6 +104,18 @@ def strip_dosage_form(name: str) -> str:
     return n
 
 
+#: The common forms (of DOSAGE_FORMS, and 茶 for tea-bag products) whose names read as a generic
+#: product: a disease's drug list puts …片, …胶囊 before bare brand names (retrieval.ranking). The rarer
+#: forms (溶液, 粉, 膜 …) end too many names that are no product to count here.
+PRODUCT_FORMS: tuple[str, ...] = ("片", "胶囊", "颗粒", "注射液", "丸", "散", "膏", "口服液", "糖浆", "滴丸", "合剂",
+                                  "软膏", "乳膏", "栓", "气雾剂", "冲剂", "酊", "茶")
+
+
+def is_product_name(name: str) -> bool:
+    """'地屈孕酮片', '板蓝根颗粒': a name ending in one of PRODUCT_FORMS."""
+    return name.endswith(PRODUCT_FORMS)
+
+
 def strip_salt(name: str) -> str:
     """'盐酸二甲双胍' → '二甲双胍'; conservative: keeps at least two characters."""
     for prefix in SALT_PREFIXES:

@@ -29,6 +29,14 @@ class NodeType(StrEnum):
     CAUSE = "Cause"
     CONCEPT = "Concept"  # anything a source names that fits none of the above
 
+    @classmethod
+    def parse(cls, value: str) -> NodeType:
+        """The type named `value`; a name this code does not know (a newer graph's) reads as CONCEPT."""
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.CONCEPT
+
 
 class RelType(StrEnum):
     INDICATED_FOR = "INDICATED_FOR"  # Drug → Disease | Symptom (适应症/主治/功能主治)

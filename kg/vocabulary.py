@@ -6,7 +6,7 @@ place that reads it (a module that keeps its own copy does not follow)."""
 
 from __future__ import annotations
 
-from kg.schema import NodeType, RelType
+from kg.schema import Direction, NodeType, RelType
 
 #: How each node type reads in Chinese (card badges, answer headers, links).
 TYPE_LABELS: dict[str, str] = {
@@ -63,10 +63,20 @@ SOURCE_LABELS: dict[str, str] = {"cmekg": "CMeKG", "xywy": "寻医问药", "39he
                                  "jsonl": "用户数据", "atc": "ATC分类表（维基百科）", "inn-stem": "INN词干推断",
                                  "source-class": "来源分类文本"}
 
+#: Two readings of one fact family say the same thing: a drug's 适应症 and the diseases that list it as
+#: treatment ("treats"); a disease's 治疗药物 and the drugs indicated for it ("treated"). Ranked as one
+#: list (retrieval.ranking) and said as one sentence (models.generators.extractive).
+FAMILY: dict[tuple[RelType, Direction], str] = {
+    (RelType.INDICATED_FOR, Direction.OUT): "treats",
+    (RelType.TREATED_BY, Direction.IN): "treats",
+    (RelType.TREATED_BY, Direction.OUT): "treated",
+    (RelType.INDICATED_FOR, Direction.IN): "treated",
+}
+#: The suffix of an evidence field read from the object's side ("TREATED_BY<-").
+INCOMING_SUFFIX = "<-"
+
 #: Evidence fields that make up a drug's safety note (禁忌, main 不良反应).
 SAFETY_FIELDS: tuple[str, ...] = ("CONTRAINDICATED", "禁忌", "禁忌证", "ADVERSE_REACTION", "不良反应")
-#: Drug questions that get that safety note besides their answer.
-SAFETY_INTENTS: frozenset[str] = frozenset({"indication", "usage", "overview", "interaction", "ingredient"})
 
 #: A property key ending in this holds list items a source cut off with "..." that match no node.
 #: why the cleaning stage flagged a fact (kg.cleaning.Reason), for people
@@ -86,12 +96,54 @@ def source_label(dataset: str) -> str:
     return SOURCE_LABELS.get(dataset, dataset)
 
 
-def field_label(field: str) -> str:
-    """'INDICATED_FOR' → 适应症; 'TREATED_BY<-' stays a code for callers that know the entity (see
-    INCOMING_LABELS); a property name reads as itself, a cut-off list key with its note."""
+def field_code(rel: RelType, direction: Direction) -> str:
+    """The evidence field of a relationship read one way: 'INDICATED_FOR', 'TREATED_BY<-'."""
+    return rel.value if direction == Direction.OUT else f"{rel.value}{INCOMING_SUFFIX}"
+
+
+def parse_field(field: str) -> tuple[RelType, Direction] | None:
+    """'TREATED_BY<-' → (TREATED_BY, IN); None for a property name."""
+    code = field.removesuffix(INCOMING_SUFFIX)
+    try:
+        rel = RelType(code)
+    except ValueError:
+        return None
+    return rel, Direction.IN if code != field else Direction.OUT
+
+
+def field_family(field: str) -> str | None:
+    """The FAMILY of an evidence field ('TREATED_BY<-' → 'treats'), None outside a family."""
+    parsed = parse_field(field)
+    return FAMILY.get(parsed) if parsed else None
+
+
+def rel_label(rel: RelType, direction: Direction, name: str) -> str:
+    """A relationship read from the subject's side (适应症) or from the object's, `name`
+    (可用于治疗痛风的药物): a card section's title, a citation's field."""
+    return REL_LABELS[rel] if direction == Direction.OUT else INCOMING_LABELS[rel].format(name=name)
+
+
+def rel_heading(rel: RelType, direction: Direction, name: str, predicate: str = "") -> str:
+    """An evidence list's heading: '非布司他片的适应症' (or the source's own `predicate`) for
+    outgoing facts, '可用于治疗痛风的药物' for incoming ones."""
+    if direction == Direction.OUT:
+        return f"{name}的{predicate or REL_LABELS[rel]}"
+    return INCOMING_LABELS[rel].format(name=name)
+
+
+def field_label(field: str, entity: str = "") -> str:
+    """An evidence field in Chinese: 'INDICATED_FOR' → 适应症; 'TREATED_BY<-' → 可用{entity}治疗的疾病
+    given the entity (a code without it); a property name reads as itself, a cut-off list key with
+    its note."""
     if field.endswith(TRUNCATED_SUFFIX):
         return field.removesuffix(TRUNCATED_SUFFIX) + TRUNCATED_LABEL
-    return FIELD_LABELS.get(field, field)
+    parsed = parse_field(field)
+    if parsed is None:
+        return field
+    rel, direction = parsed
+    if direction == Direction.IN and not entity:
+        return field
+    return rel_label(rel, direction, entity)
 
 
 def is_truncated_key(key: str) -> bool:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from kg.errors import InvalidInput
-from kg.vocabulary import FIELD_LABELS
+from kg.vocabulary import field_label
 from models.generators.base import Turn
 from retrieval.types import Evidence
 
@@ -72,10 +72,6 @@ def check_placeholders(template: str, required: set[str], what: str) -> None:
         raise PromptTemplateError(
             f"{what}: placeholders must be {sorted(required)}; missing {sorted(missing)}, unknown {sorted(unknown)}"
         )
-
-
-def field_label(field: str) -> str:
-    return FIELD_LABELS.get(field, field)
 
 
 def format_evidence(evidence: Sequence[Evidence]) -> str:

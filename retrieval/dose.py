@@ -15,16 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kg.schema import Entity, NodeType
+from kg.text import split_sentences
+from kg.topics import TOPIC_KEYS, Topic
 from retrieval.evidence import property_evidence
 from retrieval.types import Evidence
 
-DOSE_PROPS = ("用法用量", "用量", "用法")
+DOSE_PROPS = TOPIC_KEYS[Topic.DOSE]
 MISSING_FIELD = "用法用量·未收录"
 #: Sentences of 用法用量 put first.
 MAX_PICKED = 2
 SAME_INGREDIENT_LABEL = "（同成分）"
 
-_SENT = re.compile(r"(?<=[。；;！？])|(?<![\d.])(?=(?:\d{1,2}[.、．]|[（(]\d{1,2}[)）])(?![\d.]))")
 _NUM = r"[\d一二三四五六两]+(?:\.\d+)?"
 FREQ = re.compile(rf"(?:每日|每天|一日|1日|一天|每晚|每晨|日)\s*{_NUM}\s*(?:[～~\-－至或到]\s*{_NUM}\s*)?次|"
                   rf"每\s*{_NUM}\s*(?:[～~\-－至]\s*{_NUM}\s*)?(?:小时|h)|次\s*/\s*日|顿服|一日一次|每日一次|睡前")
@@ -89,7 +90,7 @@ def _score(sentence: str, ask: DoseAsk) -> int:
 
 def pick(text: str, ask: DoseAsk) -> tuple[list[str], list[str]]:
     """(the sentences that answer the question, the others), each in text order."""
-    parts = [s.strip() for s in _SENT.split(text) if s and s.strip()]
+    parts = [s.strip() for s in split_sentences(text, numbered=True) if s and s.strip()]
     scored = [(_score(s, ask), i) for i, s in enumerate(parts)]
     best = max((sc for sc, _ in scored), default=0)
     if best <= 0:
@@ -131,7 +132,7 @@ def for_dose(question: str, entity: Entity, intent: str, items: list[Evidence],
         if not found:
             continue
         ev = found[0]
-        score = max((_score(s, ask) for s in _SENT.split(ev.text.partition("：")[2]) if s.strip()), default=0)
+        score = max((_score(s, ask) for s in split_sentences(ev.text.partition("：")[2], numbered=True) if s.strip()), default=0)
         if best is None or score > best[0]:
             if ev.text.startswith(other.name):
                 ev.text = f"{other.name}{SAME_INGREDIENT_LABEL}{ev.text[len(other.name):]}"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
-from kg.vocabulary import INCOMING_LABELS, REL_LABELS, TRUNCATED_LABEL, TRUNCATED_SUFFIX, is_truncated_key
+from kg.topics import Topic, topic_keys
+from kg.vocabulary import TRUNCATED_LABEL, TRUNCATED_SUFFIX, field_code, is_truncated_key, rel_heading
 from retrieval.noise import DrugContext
 from retrieval.ranking import RankedList, family_of, rank
 from retrieval.types import Evidence, EvidenceItem
@@ -14,13 +15,6 @@ MAX_PROP_CHARS = 600
 #: Items of a ranked list carried as typed `EvidenceItem`s (answers show far fewer; a disease's drug
 #: list holds up to ~1,300, which would weigh on every response)
 MAX_TYPED = 60
-
-
-def rel_heading(rel: RelType, direction: Direction, name: str, predicate: str = "") -> str:
-    """'非布司他片的适应症' for outgoing edges, '可用于治疗痛风的药物' for incoming ones."""
-    if direction == Direction.OUT:
-        return f"{name}的{predicate or REL_LABELS[rel]}"
-    return INCOMING_LABELS[rel].format(name=name)
 
 
 def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int | None = None, *,
@@ -54,7 +48,7 @@ def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int | 
         body = "、".join(names) + more
         out.append(Evidence(
             index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
-            field=lead.relation.value if lead.direction == Direction.OUT else f"{lead.relation.value}<-",
+            field=field_code(lead.relation, lead.direction),
             text=f"{rel_heading(lead.relation, lead.direction, label or entity.name, pred)}：{body}{held}",
             source=",".join(datasets),
             target_id=ranked.items[0].target_id if len(ranked.items) == 1 else None,
@@ -139,7 +133,7 @@ def property_source(entity: Entity, prop: str) -> str:
     return ",".join(property_datasets(entity, prop))
 
 
-OVERVIEW_PROPS = ("简介", "desc", "概述", "药品类型", "分类", "用途分类", "适应证", "功能主治")
+OVERVIEW_PROPS = topic_keys(Topic.OVERVIEW, Topic.DRUG_TYPE, Topic.CLASS_TEXT, Topic.INSERT_INDICATION)
 OVERVIEW_RELS: dict[NodeType, tuple[RelType, ...]] = {
     NodeType.DRUG: (RelType.IN_CATEGORY, RelType.INDICATED_FOR, RelType.HAS_INGREDIENT),
     NodeType.DISEASE: (RelType.HAS_SYMPTOM, RelType.IN_DEPARTMENT, RelType.TREATED_BY, RelType.NEEDS_CHECK),

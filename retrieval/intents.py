@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import Flag, auto
 
 import numpy as np
 
 from kg.schema import Direction, NodeType, RelType
+from kg.topics import Topic, topic_keys
 from retrieval.types import Intent
 
 D, S, DR, CK = NodeType.DISEASE, NodeType.SYMPTOM, NodeType.DRUG, NodeType.CHECK
@@ -30,6 +32,28 @@ class Fetch:
     reverse: bool = False
 
 
+class Trait(Flag):
+    """What an intent implies beyond what it fetches, read by retrieval and the answer generator."""
+
+    NONE = 0
+    #: a drug answer gets the safety note (禁忌, main 不良反应, kg.vocabulary.SAFETY_FIELDS) beside it
+    SAFETY_NOTE = auto()
+    #: a disease / symptom question about what to do: its drugs, plus checks and the department
+    CARE = auto()
+    #: the lists of same-ingredient entries are pooled into the asked drug's one ranked list
+    POOLED = auto()
+    #: the drug's indication list is checked against its own 禁忌 and reactions (retrieval.noise)
+    NOISE_CHECKED = auto()
+    #: a question naming two entities (or a drug class) can have this intent
+    PAIR = auto()
+    #: the answer sets its entities side by side (no "此外" between them)
+    PARALLEL = auto()
+    #: a vague intent: a specific one whose keyword is as long wins the tie
+    GENERIC = auto()
+    #: with a population (孕妇, 儿童 …) a drug question asks whether they may take it
+    CAN_TAKE = auto()
+
+
 @dataclass(frozen=True, slots=True)
 class IntentSpec:
     name: str
@@ -39,6 +63,7 @@ class IntentSpec:
     examples: tuple[str, ...] = field(default=())
     #: False: only its keywords select it (a topic the graph has no data for is never guessed)
     by_embedding: bool = True
+    traits: Trait = Trait.NONE
 
     def plan(self, entity_type: NodeType) -> Fetch | None:
         return self.fetch.get(entity_type)
@@ -49,13 +74,14 @@ def _f(*rels: tuple[RelType, Direction], props: Sequence[str] = (), reverse: boo
 
 
 OUT, IN, BOTH = Direction.OUT, Direction.IN, Direction.BOTH
+SAFETY_NOTE, CARE, POOLED, NOISE_CHECKED = Trait.SAFETY_NOTE, Trait.CARE, Trait.POOLED, Trait.NOISE_CHECKED
+PAIR, PARALLEL, GENERIC, CAN_TAKE = Trait.PAIR, Trait.PARALLEL, Trait.GENERIC, Trait.CAN_TAKE
 R = RelType
 
-_DRUG_INDICATION = _f((R.INDICATED_FOR, OUT), (R.TREATED_BY, IN),
-                      props=("适应证", "适应症", "功能主治", "主治", "功效", "功用"))
-# `*_截断` properties hold list items a source cut off with "..." that match no graph node
-_DISEASE_DRUGS = _f((R.TREATED_BY, OUT), (R.INDICATED_FOR, IN), props=("药物治疗", "常用药物_截断"))
-_DISEASE_SYMPTOMS = _f((R.HAS_SYMPTOM, OUT), props=("症状_截断", "症状详情", "临床表现", "典型症状"))
+T = Topic  # which property keys answer which topic: kg.topics
+_DRUG_INDICATION = _f((R.INDICATED_FOR, OUT), (R.TREATED_BY, IN), props=topic_keys(T.INDICATION, T.ACTION))
+_DISEASE_DRUGS = _f((R.TREATED_BY, OUT), (R.INDICATED_FOR, IN), props=topic_keys(T.DRUG_TEXT, T.DRUG_CUT))
+_DISEASE_SYMPTOMS = _f((R.HAS_SYMPTOM, OUT), props=topic_keys(T.SYMPTOMS))
 
 INTENTS: tuple[IntentSpec, ...] = (
     IntentSpec("indication", "适应症", (
@@ -64,44 +90,44 @@ INTENTS: tuple[IntentSpec, ...] = (
         "做什么用", "什么用", "有啥用", "用来", "用途", "治哪些", "治哪种", "是治", "管什么", "对什么病",
         "干啥用", "干什么用", "主要用于", "用于哪", "用在", "针对什么", "对哪些病", "效果是"),
         {DR: _DRUG_INDICATION, NodeType.INGREDIENT: _DRUG_INDICATION},
-        ("这个药是治什么的", "这药有什么用", "主要用于哪些疾病", "适用于什么病")),
+        ("这个药是治什么的", "这药有什么用", "主要用于哪些疾病", "适用于什么病"),
+        traits=SAFETY_NOTE | POOLED | NOISE_CHECKED | CAN_TAKE),
     IntentSpec("adverse_reaction", "不良反应", (
         "副作用", "不良反应", "副反应", "毒副", "伤身", "伤肝", "伤肾", "坏处", "有什么反应", "有啥反应", "后遗",
         "毒性", "安全吗", "有害"),
-        {DR: _f((R.ADVERSE_REACTION, OUT), props=("不良反应",)),
-         NodeType.INGREDIENT: _f((R.ADVERSE_REACTION, OUT), props=("不良反应",))},
-        ("吃了会不会不舒服", "服用后可能出现哪些问题", "对身体有什么影响")),
+        {DR: _f((R.ADVERSE_REACTION, OUT), props=topic_keys(T.ADVERSE)),
+         NodeType.INGREDIENT: _f((R.ADVERSE_REACTION, OUT), props=topic_keys(T.ADVERSE))},
+        ("吃了会不会不舒服", "服用后可能出现哪些问题", "对身体有什么影响"), traits=CAN_TAKE),
     IntentSpec("contraindication", "禁忌", (
         "禁忌", "禁用", "慎用", "不能用", "不宜", "哪些人不能", "什么人不能", "孕妇能", "孕妇可以", "哺乳期",
         "能不能吃", "可以吃吗", "能吃吗", "能用吗", "可以用吗", "注意事项", "注意什么", "要注意",
         # "儿童能吃左氧氟沙星吗": the drug's name sits between 能吃 and 吗
         "能吃", "能用", "能服", "可以吃", "可以用", "可以服"),
-        {DR: _f((R.CONTRAINDICATED, OUT), props=("禁忌证", "禁忌", "注意事项")),
-         NodeType.INGREDIENT: _f((R.CONTRAINDICATED, OUT), props=("禁忌证", "禁忌", "注意事项"))},
-        ("哪些人不适合吃", "什么情况下不能服用", "孕妇可以用吗")),
+        {DR: _f((R.CONTRAINDICATED, OUT), props=topic_keys(T.CONTRAINDICATION, T.CAUTIONS)),
+         NodeType.INGREDIENT: _f((R.CONTRAINDICATED, OUT), props=topic_keys(T.CONTRAINDICATION, T.CAUTIONS))},
+        ("哪些人不适合吃", "什么情况下不能服用", "孕妇可以用吗"), traits=PAIR | CAN_TAKE),
     IntentSpec("usage", "用法用量", (
         "用法", "用量", "怎么吃", "怎么服", "怎么用", "如何服用", "如何使用", "怎样服用", "吃多少", "服用方法",
         "一次吃", "一天吃", "吃几", "几次", "剂量", "多久吃", "饭前", "饭后", "怎么喝", "服法", "一次几"),
-        {DR: _f(props=("用法用量", "用量", "用法", "规格", "剂型")),
-         NodeType.INGREDIENT: _f(props=("用法用量", "用量", "用法", "规格", "剂型"))},
-        ("每天吃几次", "一次吃几粒", "应该怎样服用")),
+        {DR: _f(props=topic_keys(T.DOSE, T.STRENGTH)), NodeType.INGREDIENT: _f(props=topic_keys(T.DOSE, T.STRENGTH))},
+        ("每天吃几次", "一次吃几粒", "应该怎样服用"), traits=SAFETY_NOTE),
     IntentSpec("interaction", "相互作用", (
         "相互作用", "一起吃", "同时吃", "一起用", "同时用", "同服", "合用", "配伍", "同时服用", "一块吃", "搭配"),
-        {DR: _f((R.INTERACTS_WITH, BOTH), props=("药物相互作用", "相互作用")),
-         NodeType.INGREDIENT: _f((R.INTERACTS_WITH, BOTH), props=("药物相互作用", "相互作用"))},
-        ("和别的药一起吃有没有问题", "能不能和其他药同时服用")),
+        {DR: _f((R.INTERACTS_WITH, BOTH), props=topic_keys(T.INTERACTION)),
+         NodeType.INGREDIENT: _f((R.INTERACTS_WITH, BOTH), props=topic_keys(T.INTERACTION))},
+        ("和别的药一起吃有没有问题", "能不能和其他药同时服用"), traits=SAFETY_NOTE | PAIR | PARALLEL),
     IntentSpec("comparison", "区别", (
         "区别", "有什么区别", "有何区别", "不同", "有什么不同", "哪个好", "哪个更好", "哪个效果好", "比较", "差别",
         "差异", "对比", "不一样", "哪种好"),
-        {DR: _f((R.IN_CATEGORY, OUT), (R.INDICATED_FOR, OUT), props=("药品类型", "适应证", "功能主治"))},
-        ("这两种药有什么不一样", "两个药哪个更好")),
+        {DR: _f((R.IN_CATEGORY, OUT), (R.INDICATED_FOR, OUT), props=topic_keys(T.DRUG_TYPE, T.INSERT_INDICATION))},
+        ("这两种药有什么不一样", "两个药哪个更好"), traits=PAIR | PARALLEL),
     IntentSpec("transmission", "传播途径", (
         "传染", "传播", "会传", "传人", "遗传吗", "怎么传"),
-        {D: _f(props=("传播途径", "传染性", "易感人群"))},
+        {D: _f(props=topic_keys(T.TRANSMISSION))},
         ("会不会传给别人", "通过什么途径传播")),
     IntentSpec("ingredient", "成份", ("成份", "成分", "含有什么", "含什么", "组成", "主要成", "配方", "原料"),
-        {DR: _f((R.HAS_INGREDIENT, OUT), props=("成份", "组成"))},
-        ("里面有什么东西", "是由什么做的")),
+        {DR: _f((R.HAS_INGREDIENT, OUT), props=topic_keys(T.INGREDIENT))},
+        ("里面有什么东西", "是由什么做的"), traits=SAFETY_NOTE),
     IntentSpec("symptom", "症状", (
         "症状", "表现", "临床表现", "征兆", "迹象", "体征", "感觉", "什么反应", "不舒服", "会怎样", "会怎么样",
         "早期", "信号", "特征", "病症"),
@@ -112,12 +138,11 @@ INTENTS: tuple[IntentSpec, ...] = (
         "如何知道", "怎么知道", "怎样知道", "咋知道", "如何判断", "怎么判断", "怎样判断", "可以判断", "能判断",
         "判断自己", "判断是不是", "如何确定", "怎么确定", "怎样确定", "如何发现", "怎么发现", "自查", "自测",
         "有没有得", "是不是得了", "是否得了", "是不是患了", "是否患有", "如何识别", "怎么识别", "怎么看出"),
-        {D: _f((R.HAS_SYMPTOM, OUT), (R.NEEDS_CHECK, OUT),
-               props=(*_DISEASE_SYMPTOMS.properties, "检查_截断", "检查"))},
+        {D: _f((R.HAS_SYMPTOM, OUT), (R.NEEDS_CHECK, OUT), props=topic_keys(T.SYMPTOMS, T.CHECKS))},
         ("怎么知道自己是不是得了这个病", "有什么表现可以判断", "如何判断自己有没有这个病")),
     IntentSpec("check", "检查", (
         "检查", "化验", "检验", "查什么", "查哪些", "诊断", "确诊", "筛查", "测什么", "拍片", "做什么项目", "去查"),
-        {D: _f((R.NEEDS_CHECK, OUT), props=("检查_截断", "检查")), S: _f((R.NEEDS_CHECK, OUT), props=("检查",))},
+        {D: _f((R.NEEDS_CHECK, OUT), props=topic_keys(T.CHECKS)), S: _f((R.NEEDS_CHECK, OUT), props=topic_keys(T.CHECKS))},
         ("去医院要做哪些项目", "需要做什么检查才能确诊")),
     IntentSpec("drug", "治疗药物", (
         "什么药", "哪些药", "吃药", "用药", "药物治疗", "治疗药物", "哪种药", "药物", "服什么", "吃啥药", "常用药",
@@ -126,43 +151,43 @@ INTENTS: tuple[IntentSpec, ...] = (
         # longer than diet's 能吃什么: "哺乳期妇女失眠能吃什么药" asks for drugs, not food
         "能吃什么药", "可以吃什么药", "能用什么药", "可以用什么药", "能吃哪些药", "能吃啥药"),
         {D: _DISEASE_DRUGS, S: _f((R.INDICATED_FOR, IN), reverse=True)},
-        ("应该吃点什么来治", "医生一般开什么", "有什么特效的")),
+        ("应该吃点什么来治", "医生一般开什么", "有什么特效的"), traits=CARE),
     IntentSpec("department", "就诊科室", (
         "科室", "什么科", "哪个科", "哪科", "挂号", "挂什么", "挂哪", "看什么科", "哪个部门"),
-        {D: _f((R.IN_DEPARTMENT, OUT), props=("就诊科室", "科室_截断")), S: _f((R.IN_DEPARTMENT, OUT))},
+        {D: _f((R.IN_DEPARTMENT, OUT), props=topic_keys(T.DEPARTMENT)), S: _f((R.IN_DEPARTMENT, OUT))},
         ("去医院挂什么号", "应该看哪个医生")),
     IntentSpec("cause", "病因", (
         "病因", "原因", "为什么会", "怎么引起", "什么引起", "引起的", "导致", "怎么得的", "诱因", "怎么回事", "成因",
         "为什么得", "怎么会得"),
-        {D: _f((R.HAS_CAUSE, OUT), props=("病因", "常见病因", "发病原因")), S: _f((R.HAS_SYMPTOM, IN), reverse=True)},
+        {D: _f((R.HAS_CAUSE, OUT), props=topic_keys(T.CAUSE)), S: _f((R.HAS_SYMPTOM, IN), reverse=True)},
         ("为什么会得这个病", "是怎么得上的")),
     IntentSpec("prevention", "预防", ("预防", "避免", "防止", "怎么防", "如何防", "防范", "预防措施"),
-        {D: _f(props=("预防",))},
+        {D: _f(props=topic_keys(T.PREVENTION))},
         ("怎么才能不得这个病", "平时要注意什么才不会得")),
     IntentSpec("complication", "并发症", ("并发症", "合并症", "引发什么", "会引起什么", "导致什么", "后果", "继发"),
-        {D: _f((R.COMPLICATION, OUT), props=("并发症", "并发症_截断"))},
+        {D: _f((R.COMPLICATION, OUT), props=topic_keys(T.COMPLICATION))},
         ("严重了会怎么样", "会不会引起别的病")),
     IntentSpec("diet", "饮食", (
         "饮食", "吃什么好", "食物", "忌口", "不能吃什么", "能吃什么", "食疗", "菜谱", "食谱", "宜吃", "忌吃", "吃什么菜",
         "补什么", "吃啥好", "多吃", "少吃", "饮食注意"),
-        {D: _f((R.GOOD_FOOD, OUT), (R.AVOID_FOOD, OUT), props=("宜食", "忌食", "推荐食谱", "饮食", "宜吃食物_截断", "忌吃食物_截断"))},
+        {D: _f((R.GOOD_FOOD, OUT), (R.AVOID_FOOD, OUT), props=topic_keys(T.GOOD_FOOD, T.AVOID_FOOD, T.RECIPES))},
         ("平时吃东西要注意什么", "吃什么对身体恢复有帮助")),
     IntentSpec("treatment", "治疗", (
         "怎么治", "如何治", "治疗方法", "怎么办", "治疗方式", "治好", "疗法", "怎样治", "如何治疗", "怎么治疗",
         "治疗"),
-        {D: _f((R.TREATED_BY, OUT), props=("治疗方式", "治疗", "治疗周期", "治愈率", "药物治疗")),
+        {D: _f((R.TREATED_BY, OUT), props=topic_keys(T.TREATMENT, T.DRUG_TEXT)),
          S: _f((R.INDICATED_FOR, IN), reverse=True)},
-        ("这个病怎么治", "有什么治疗办法")),
+        ("这个病怎么治", "有什么治疗办法"), traits=CARE | GENERIC),
     # whether and how fast it is cured: xywy's 治愈率 / 治疗周期 answer it, not the list of drugs
     IntentSpec("prognosis", "治愈率与疗程", (
         "能治愈", "可以治愈", "治愈吗", "治愈率", "能治好", "治得好", "能好吗", "会好吗", "好治吗", "能根治", "根治",
         "治疗周期", "疗程", "多久能好", "多长时间能好", "多久好", "能痊愈", "痊愈", "能不能好", "预后"),
-        {D: _f(props=("治愈率", "治疗周期", "治疗方式"))},
+        {D: _f(props=topic_keys(T.PROGNOSIS))},
         ("这个病能好吗", "需要多长时间恢复")),
     IntentSpec("prevalence", "患病比例与易感人群", (
         "发病率", "患病率", "患病比例", "多常见", "常见吗", "多少人得", "得的人多", "易感人群", "哪些人容易",
         "什么人容易", "谁容易得", "高发人群", "好发人群", "容易得"),
-        {D: _f(props=("患病比例", "易感人群"))},
+        {D: _f(props=topic_keys(T.PREVALENCE))},
         ("这个病常见吗", "什么样的人容易得")),
     # questions the graph holds no data for: asked, they get an honest "not in the knowledge base"
     # naming the entity and the topic, instead of some other list about the entity
@@ -172,23 +197,24 @@ INTENTS: tuple[IntentSpec, ...] = (
         "多少钱", "费用", "花费", "花多少", "贵不贵", "贵吗", "价格", "价钱", "一盒多少"),
         {D: _f(), DR: _f(), NodeType.INGREDIENT: _f()}, by_embedding=False),
     IntentSpec("insurance", "医保", ("医保", "报销", "能报吗", "社保", "农合"),
-        {D: _f(props=("医保",)), DR: _f(props=("医保", "药品类型"))}, by_embedding=False),
+        {D: _f(props=topic_keys(T.INSURANCE)), DR: _f(props=topic_keys(T.INSURANCE, T.DRUG_TYPE))}, by_embedding=False),
     *(IntentSpec(name, label, keywords, {DR: _f(props=props), NodeType.INGREDIENT: _f(props=props)},
                  by_embedding=False)
       for name, label, keywords, props in (
           ("manufacturer", "生产厂家", ("生产厂家", "厂家", "哪个公司", "哪家公司", "什么公司", "厂商", "生产的"),
-           ("生产厂家", "生产企业")),
-          ("approval", "批准文号", ("批准文号", "批号", "国药准字"), ("批准文号",)),
-          ("shelf_life", "有效期", ("保质期", "有效期", "过期"), ("有效期",)),
-          ("storage", "贮藏方法", ("贮藏", "储存", "保存", "存放"), ("贮藏",)),
+           topic_keys(T.MANUFACTURER)),
+          ("approval", "批准文号", ("批准文号", "批号", "国药准字"), topic_keys(T.APPROVAL)),
+          ("shelf_life", "有效期", ("保质期", "有效期", "过期"), topic_keys(T.SHELF_LIFE)),
+          ("storage", "贮藏方法", ("贮藏", "储存", "保存", "存放"), topic_keys(T.STORAGE)),
           ("purchase", "购买渠道", ("哪里买", "哪里可以买", "哪儿买", "在哪买", "去哪买", "买得到", "买到", "哪里有卖",
-                                "药店有", "网上买", "购买"), ("购买渠道",)))),
+                                "药店有", "网上买", "购买"), topic_keys(T.PURCHASE)))),
     # 质子泵抑制剂有哪些: chosen by retrieval.drug_classes (a class named in the question), never by keywords
     IntentSpec("class_members", "同类药物", (), {NodeType.CATEGORY: _f((R.IN_CLASS, IN))}, by_embedding=False),
     IntentSpec("referral", "医院与医生推荐", (
         "哪家医院", "哪个医院", "什么医院", "医院好", "好医院", "推荐医院", "医院推荐", "专家", "名医", "哪个医生好",
         "推荐医生", "推荐一个医生", "挂谁的号", "哪里治", "去哪治", "去哪里治", "哪里看"),
-        {D: _f(props=("推荐医院",)), DR: _f(props=("推荐医院",)), S: _f(props=("推荐医院",))}, by_embedding=False),
+        {D: _f(props=topic_keys(T.REFERRAL)), DR: _f(props=topic_keys(T.REFERRAL)), S: _f(props=topic_keys(T.REFERRAL))},
+        by_embedding=False),
     IntentSpec("disease_of_symptom", "相关疾病", (
         "哪些病", "什么病", "什么疾病", "哪些疾病", "是什么病", "哪种病", "啥病", "什么原因"),
         {S: _f((R.HAS_SYMPTOM, IN), reverse=True),
@@ -197,15 +223,28 @@ INTENTS: tuple[IntentSpec, ...] = (
 )
 
 OVERVIEW = IntentSpec("overview", "概况", ("是什么", "什么是", "介绍", "简介", "概述", "了解", "是啥"), {},
-                      ("介绍一下", "说说这个", "这是什么东西", "给我讲讲", "想了解一下"))
+                      ("介绍一下", "说说这个", "这是什么东西", "给我讲讲", "想了解一下"),
+                      traits=SAFETY_NOTE | NOISE_CHECKED | GENERIC | CAN_TAKE)
 BY_NAME: dict[str, IntentSpec] = {s.name: s for s in (*INTENTS, OVERVIEW)}
+
+
+
+def has_trait(intent: str, trait: Trait) -> bool:
+    """Whether the intent named `intent` has `trait` (an unknown name has none)."""
+    spec = BY_NAME.get(intent)
+    return spec is not None and trait in spec.traits
+
+
+def intents_with(trait: Trait) -> frozenset[str]:
+    """The names of the intents that have `trait`."""
+    return frozenset(name for name, spec in BY_NAME.items() if trait in spec.traits)
+
 
 #: Intents that imply a subject type, used to break ties between same-name entities.
 IMPLIED_TYPES: dict[str, tuple[NodeType, ...]] = {
     name: tuple(spec.fetch) for name, spec in BY_NAME.items() if spec.fetch
 }
 
-_GENERIC = frozenset({"treatment", "overview"})
 _PUNCT = re.compile(r"[\s，。？！、,.?!:：；;\"'“”（）()]+")
 
 
@@ -249,7 +288,7 @@ class IntentClassifier:
         compatible = [c for c in cands if entity_type is None or BY_NAME[c[0]].plan(entity_type) is not None]
         if compatible:
             # longest cue wins; on a tie a specific intent beats the generic treatment/overview ones
-            name, length, _ = max(compatible, key=lambda c: (c[1], c[0] not in _GENERIC, -c[2]))
+            name, length, _ = max(compatible, key=lambda c: (c[1], not has_trait(c[0], GENERIC), -c[2]))
             spec = BY_NAME[name]
             plan = spec.plan(entity_type) if entity_type else None
             return Intent(name=name, score=1.0, method="rule", reverse=bool(plan and plan.reverse))

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
+from kg.text import SENTENCE_BREAK
+from kg.topics import TOPIC_KEYS, Topic, topic_keys
 from retrieval.class_terms import (
     BY_NAME as CLASS_BY_NAME,
 )
@@ -42,15 +44,15 @@ FactReader = Callable[[str, Sequence[RelType], Direction], list[Fact]]
 MAX_FAMILY = 8
 #: Salts a generic's products carry in their core name (氯沙坦 → 氯沙坦钾片).
 SALTS = ("钾", "钠", "钙", "镁")
-TEXT_PROPS = ("药物相互作用", "相互作用", "注意事项", "禁忌证", "禁忌")
-CONTRA_PROPS = ("禁忌证", "禁忌")
+TEXT_PROPS = topic_keys(Topic.INTERACTION, Topic.CAUTIONS, Topic.CONTRAINDICATION)
+CONTRA_PROPS = TOPIC_KEYS[Topic.CONTRAINDICATION]
 #: In 注意事项 / 禁忌 a class name is often an allergy or a population, not a combination:
 #: there a class hit needs a word that speaks of taking both.
 _COMBINE = re.compile(r"合用|同用|联用|并用|同服|合并使用|同时(?:服用|使用|应用|给药)|配伍|与.{0,30}(?:合|同|联|并)")
 VERDICT_FIELD = "相互作用结论"
 #: Evidence items after the verdict (the sentences and listed facts it rests on, strongest first).
 MAX_ITEMS = 4
-_SENT = re.compile(r"(?<=[。；;！？])")
+_SENT = SENTENCE_BREAK
 _NEGATION = re.compile(r"(?:无需|无须|不需要?|不必|未见|尚无|没有)[^，。；,;]{0,8}")
 _RULES: tuple[tuple[Verdict, re.Pattern[str]], ...] = (
     (Verdict.AVOID, re.compile(r"禁止|禁用|禁忌|避免|不宜|不应|不得|切勿|勿与|不可(?:与|同|合)|不能(?:与|同|合)")),
@@ -331,7 +333,7 @@ def has_products(name: str, linker: EntityLinker) -> bool:
 ALCOHOL_TERMS = ("饮酒", "喝酒", "酒精", "乙醇", "双硫仑", "含酒", "嗜酒", "酒类", "白酒", "啤酒", "酗酒")
 _ALCOHOL_Q = re.compile(r"酒(?!石)")
 _ALLERGY_Q = re.compile(r"(?:对)?([\u4e00-\u9fffβ-]{2,8}?)(?:类)?(?:过敏|变态反应)")
-ALLERGY_PROPS = ("禁忌证", "禁忌", "注意事项", "不良反应")
+ALLERGY_PROPS = topic_keys(Topic.CONTRAINDICATION, Topic.CAUTIONS, Topic.ADVERSE)
 _NOT_ALLERGEN = re.compile(r"会|引起|导致|出现|发生|吃|用|服|能|可以|后|时|了|是|什么|怎么|容易")
 
 

@@ -8,16 +8,15 @@ question's content words they contain.
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 from kg.schema import Entity
+from kg.text import split_sentences
 from retrieval.evidence import property_source
 from retrieval.types import Evidence
 
-_SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
 _STOP = set("的 了 是 吗 呢 吧 啊 什么 怎么 哪些 如何 可以 能 会 有 和 与 我 你 他 她 它 这个 那个 请问 一下 要 应该 需要 为什么".split())
 
 
@@ -95,8 +94,8 @@ class LexicalMatcher:
             for text in texts:
                 if len(text) < 30:
                     continue
-                for pos, m in enumerate(_SENTENCE.finditer(text)):
-                    sentence = m.group().strip()
+                for pos, piece in enumerate(split_sentences(text)):
+                    sentence = piece.strip()
                     hits = sum(1 for t in terms if t in sentence)
                     if hits:
                         scored.append((-hits, pos, prop, sentence))

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
+from kg.text import SENTENCE_BREAK
+from kg.topics import Topic, topic_keys
 from retrieval.class_terms import class_names_of
 from retrieval.evidence import property_source, prose_of
 from retrieval.ranking import rank
@@ -27,8 +29,8 @@ from retrieval.types import Evidence
 FactReader = Callable[[str, Sequence[RelType], Direction], list[Fact]]
 
 #: Prose of a drug that can state an interaction or a warning about another drug or about alcohol.
-INTERACTION_PROPS = ("药物相互作用", "相互作用", "注意事项", "禁忌证", "禁忌", "不良反应")
-CLASS_PROPS = ("药品类型", "分类", "用途分类")
+INTERACTION_PROPS = topic_keys(Topic.INTERACTION, Topic.CAUTIONS, Topic.CONTRAINDICATION, Topic.ADVERSE)
+CLASS_PROPS = topic_keys(Topic.DRUG_TYPE, Topic.CLASS_TEXT)
 COMPARE_ROWS = ("分类", "主要适应症", "主要不良反应", "常用剂量", "禁忌", "妊娠/哺乳", "相互作用要点")
 COMPARE_FIELD = "对比·"
 #: Rows the comparison table shows that an answer's text folds (it leads with class, indications, reactions, 禁忌).
@@ -37,7 +39,7 @@ CLASS_MIN = 5
 MAX_SENTENCES = 3
 MAX_CLASS_MEMBERS = 3
 MAX_CLASS_SCAN = 150  # members read to find those whose texts speak of the other thing
-_SENT = re.compile(r"(?<=[。；;！？])")
+_SENT = SENTENCE_BREAK
 _VERB = re.compile(r"^(?:喝|饮|吃|服|用|抽|吸)")
 _CAT_SPLIT = re.compile(r"[，,、；;/及和与]")
 #: Regulatory labels in 药品类型 / 分类 (医保, 处方药 …) say nothing about what the drug is.

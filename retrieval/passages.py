@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from kg.schema import Entity
 from kg.stores.base import GraphStore
+from kg.text import split_sentences as sentences_of
 from retrieval.evidence import property_source
 
 MIN_PROSE_CHARS = 30
@@ -29,7 +30,6 @@ SKIP_KEYS = frozenset({
     "药品监管分级", "治疗费用", "患病比例", "治愈率",  # costs and rates: boilerplate, never an answer's prose
 })
 
-_SENTENCE_END = re.compile(r"(?<=[。！？；!?;\n])")
 _CLAUSE_END = re.compile(r"(?<=[，,、：:])")
 _PUNCT = re.compile(r"[，。；：,;:]")
 _SPACES = re.compile(r"[ \t\u3000]+")
@@ -61,7 +61,7 @@ def passage_id(entity_id: str, field: str, text: str) -> str:
 def split_sentences(text: str) -> list[str]:
     """Sentences ending in 。！？；(or ASCII !?;) or a newline; pieces over MAX_CHARS split further."""
     out: list[str] = []
-    for sent in _SENTENCE_END.split(text):
+    for sent in sentences_of(text):
         sent = sent.strip()
         if not sent:
             continue

@@ -22,7 +22,9 @@ from typing import Protocol
 from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import EdgeRow
+from kg.text import SENTENCE_BREAK
 from retrieval.evidence import property_source
+from retrieval.intents import Trait, intents_with
 from retrieval.population import (
     POPULATIONS,
     SAFETY_TEXTS,
@@ -58,7 +60,7 @@ SourceOf = Callable[[Entity, str], str]
 CAN_TAKE_CUE = re.compile(r"能|可以|可不可以|行不行|吗|禁忌|禁用|慎用|注意")
 #: Intents of a drug question that a population turns into "may they take it" (a dose question for a
 #: child is answered by retrieval.dose instead).
-CAN_TAKE_INTENTS = frozenset({"contraindication", "overview", "indication", "adverse_reaction"})
+CAN_TAKE_INTENTS = intents_with(Trait.CAN_TAKE)
 
 
 @dataclass(frozen=True)
@@ -433,7 +435,7 @@ def condition_evidence(question: str, drug: Entity, mention: str, related: Seque
 
 #: Label texts whose sentences can speak of a condition or population.
 NAMING_PROPS = ("禁忌证", "禁忌", "注意事项", "警示语")
-_SENT = re.compile(r"(?<=[。；;！？])")
+_SENT = SENTENCE_BREAK
 MAX_SENTENCES = 3
 
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from kg.schema import Entity
+from kg.text import CLAUSE_BREAK
+from kg.topics import TOPIC_KEYS, Topic
 
 
 class Verdict(StrEnum):
@@ -73,7 +75,7 @@ SAFETY_TEXTS: tuple[tuple[str, Verdict], ...] = (
 #: Populations a dose text speaks for: a children's dose says children may take it; "成人一次1片"
 #: says nothing about pregnancy.
 DOSE_POPULATIONS = frozenset({"children", "elderly", "liver", "kidney"})
-DOSE_PROPS = frozenset({"用法用量", "用量"})
+DOSE_PROPS = frozenset(TOPIC_KEYS[Topic.DOSE])
 
 #: Checked before the verdict words: negated 禁用 and "no dose change needed" allow, 相对禁忌 cautions.
 _NEGATED = re.compile(r"不[^，。；]{0,2}禁用|非禁忌|无需禁用|(?:无需|不需|不必|无须|没有必要|不需要)调整")
@@ -95,7 +97,7 @@ _LINKED = re.compile(r"\s*(?:但|且|并|应|须|需|宜|必须|仍)")
 _HEADING = re.compile(r"(禁用|慎用|忌用|禁服|慎服)(?:[:：]|如下|以下)|以下(?:患者|情况|人群)?(禁用|慎用)")
 _BOILERPLATE = re.compile(r"儿童(?:不能|不易|无法)?(?:接触|触及|拿到|够)|远离儿童|放在儿童|放置于儿童|儿童接触不到")
 _EXCEPT = re.compile(r"除(?:了)?([^，。；]{1,20}?)(?:以)?外|([^，。；、]{1,12})除外")
-_SENT = re.compile(r"(?<=[。；;！？!?])|(?<!\d)(?=(?:\d{1,2}[.、．]|[（(]\d{1,2}[)）])(?!\d))")
+_SENT = CLAUSE_BREAK
 _CLAUSE = re.compile(r"[，,]")
 #: Characters of a verdict sentence kept as its evidence (whole sentence when shorter).
 SENTENCE_CHARS = 90

@@ -28,18 +28,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from kg.normalize import is_product_name
 from kg.schema import Direction, Fact, NodeType, RelType
 from kg.sources import extracted_datasets
 from kg.stores.base import GraphStore
+from kg.vocabulary import FAMILY
 from retrieval.noise import CONTRA_SELF, DEMOTING, DrugContext, judge
-
-#: Two directions of one fact family read the same way; they are ranked as one list.
-FAMILY: dict[tuple[RelType, Direction], str] = {
-    (RelType.INDICATED_FOR, Direction.OUT): "treats",
-    (RelType.TREATED_BY, Direction.IN): "treats",
-    (RelType.TREATED_BY, Direction.OUT): "treated",
-    (RelType.INDICATED_FOR, Direction.IN): "treated",
-}
 
 #: Per (dataset, predicate) bonus for disease → drug lists: a clinician-curated list of common
 #: drugs, and CMeKG's 药物治疗 (generic names in a disease's treatment text), beat CMeKG's
@@ -60,7 +54,6 @@ EXPECTED_TYPES: dict[str, frozenset[NodeType]] = {
 SPECIFIC_SUFFIXES = ("血症", "症", "病", "综合征", "症状", "性疾病", "燥", "感染")
 #: A name that starts like a clause (用于…, 也可用于…, 主治…) is a piece of a sentence, not an item.
 _CLAUSE = re.compile(r"^(?:也可|可|亦可|主要)?(?:用于|适用于|主治|治疗|症见|对|本品)")
-_DOSAGE_FORM = re.compile(r"(?:片|胶囊|颗粒|注射液|丸|散|膏|口服液|糖浆|滴丸|合剂|软膏|乳膏|栓|气雾剂|冲剂|酊|茶)$")
 
 
 @dataclass(slots=True)
@@ -254,7 +247,7 @@ def _score(it: RankedItem, expected: frozenset[NodeType] | None,
         s -= 1.5
     if described is not None and described(it.target_id):
         s += 0.5  # a source describes the item itself: a real disease, symptom, check or drug
-    if expected is not None and NodeType.DRUG in expected and _DOSAGE_FORM.search(it.name):
+    if expected is not None and NodeType.DRUG in expected and is_product_name(it.name):
         s += 0.25  # generic product names (…片, …胶囊) before bare brand names
     return s
 

@@ -10,14 +10,14 @@ import re
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from kg.normalize import core_name, strip_format
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import GraphStore
-from kg.vocabulary import SAFETY_INTENTS
+from kg.topics import Topic, topic_keys
 from retrieval.dose import for_dose
 from retrieval.drug_classes import DrugClassIndex, class_question
 from retrieval.evidence import (
@@ -30,86 +30,47 @@ from retrieval.evidence import (
 )
 from retrieval.fusion import rrf_merge
 from retrieval.graph_reader import GraphReader
-from retrieval.intents import BY_NAME, Fetch, IntentClassifier, implied_types, is_follow_up
-from retrieval.interactions import (
-    PairContext,
-    PairFinding,
-    class_of_stem,
-    drug_and_class,
-    drug_and_other,
-    has_products,
-    names_a_class,
-    other_of,
-    pair_follow_up,
-    pair_partner,
-    two_drugs,
-)
+from retrieval.intents import BY_NAME, Fetch, IntentClassifier, Trait, has_trait
 from retrieval.lexical import LexicalMatcher
 from retrieval.linking import EntityLinker
 from retrieval.noise import drug_context
+from retrieval.pair_questions import PairQuestions
 from retrieval.pairs import (
-    MAX_CLASS_MEMBERS,
-    MAX_CLASS_SCAN,
-    SYNONYMS,
     ClassIndex,
-    condition_terms,
-    other_terms,
-    sentences_naming,
 )
 from retrieval.patient import (
     ContraIndex,
     PatientReads,
-    aliases,
-    condition_evidence,
     condition_over_population,
     drug_ids,
     filter_drug_facts,
     for_patient,
 )
 from retrieval.population import detect as detect_population
-from retrieval.qualifiers import find_qualifiers, is_condition_follow_up, phase_name, with_condition
 from retrieval.ranking import adverse_prevalence
+from retrieval.resolver import (  # noqa: F401 - main_entity, MAX_HISTORY_TURNS: re-exported, the retriever API
+    LINK_THRESHOLD,
+    MAX_HISTORY_TURNS,
+    Resolution,
+    Resolver,
+    main_entity,
+)
 from retrieval.salience import ClassTable, fold_drugs
-from retrieval.types import Evidence, Intent, LinkedEntity, NearMiss, Qualifiers, RetrievalResult
+from retrieval.types import Evidence, Intent, LinkedEntity, RetrievalResult
 
 #: Passages (dense/lexical) that may follow the KG facts of a specific question.
 PASSAGES_AFTER_FACTS = 3
-#: Below this a mention is not treated as "the" entity of the question.
-LINK_THRESHOLD = 0.6
 #: Related entities (same ingredient, handbook entry) consulted for a drug.
 MAX_RELATED = 3
-#: Drug questions that get a short safety note (禁忌, main 不良反应) besides their answer.
-#: Earlier turns a follow-up may reach back through (bounds the work on long histories).
-MAX_HISTORY_TURNS = 8
 #: Same-ingredient entries whose labels a "can X take Y" question may read (most have no safety text).
 MAX_SAFETY_RELATED = 8
 #: How evidence of another entry of the same ingredient is labelled.
 SAME_INGREDIENT_LABEL = "（同成分）"
 
 
-@dataclass
-class Resolution:
-    """The outcome of linking one turn: its mentions, the entity it is about, or why none."""
-
-    entities: list[LinkedEntity]
-    main: LinkedEntity | None
-    near_misses: list[NearMiss] = field(default_factory=list)
-    refusal: str = ""
-    qualifiers: Qualifiers = field(default_factory=Qualifiers)
-    turn: str = ""  # the earlier turn an inherited entity comes from
-#: Disease / symptom questions about what to do: drugs, plus checks and the department.
-CARE_INTENTS = {"treatment", "drug"}
-#: Intents whose lists pool the same-ingredient entries into the asked drug's one ranked list.
-POOL_SUBJECTS = {"indication": True}
-#: Drug intents whose indication list is checked against the drug's own 禁忌 and reactions.
-NOISE_INTENTS = {"indication", "overview"}
-#: Intents a two-entity question (or a class question) can have.
-PAIR_INTENTS = {"interaction", "comparison", "contraindication"}
-#: "吃头孢能喝酒吗": a class question asks whether two things go together.
 #: Questions about a population, an organ, alcohol or diet: a drug's 注意事项 / 禁忌证 hold the answer.
 FOCUS_CUE = re.compile(r"孕|妊娠|哺乳|儿童|小儿|孩子|宝宝|老人|老年|肝|肾|酒|忌口|饮食|驾驶|开车")
-FOCUS_PROPS = ("注意事项", "禁忌证", "禁忌")
-CLASS_CUE = re.compile(r"能|可以|可不可以|一起|同时|吗")
+FOCUS_PROPS = topic_keys(Topic.CAUTIONS, Topic.CONTRAINDICATION)
 
 
 @dataclass
@@ -119,7 +80,7 @@ class RetrieverConfig:
     dense_k: int = 8
 
 
-class Retriever:
+class Retriever(PairQuestions):
     """Thread-safe after `warm_up()`; holds the linker, intent classifier and optional index."""
 
     def __init__(self, store: GraphStore, *, embedder: object | None = None, index: object | None = None,
@@ -130,6 +91,7 @@ class Retriever:
         self.index = index
         self.config = config or RetrieverConfig()
         self.intents = IntentClassifier(embedder)
+        self.resolver = Resolver(lambda: self.linker, self.intents)
         self.lexical = LexicalMatcher(cache_dir)
         self._linker: EntityLinker | None = None
         self._snapshot = ""
@@ -176,61 +138,15 @@ class Retriever:
     def snapshot(self) -> str:
         return self._snapshot
 
-    # -- linking ---------------------------------------------------------------------------
+    # -- linking (retrieval.resolver) ----------------------------------------------------------
     def link(self, question: str, history: Sequence[str] = ()) -> tuple[list[LinkedEntity], LinkedEntity | None]:
         """All mentions in the question, and the main entity (from history for follow-ups)."""
         res = self.resolve(question, history)
         return res.entities, res.main
 
     def resolve(self, question: str, history: Sequence[str] = ()) -> Resolution:
-        """What the question is about, or why it cannot be answered.
-
-        A near miss (a name the graph does not have) refuses the turn. A turn inherits the entity of
-        an earlier one only when it names nothing itself *and* asks a medical follow-up
-        (副作用, 禁忌, 怎么用, 孕妇能吃吗 …); an earlier turn that named an unknown entity stops the
-        walk back, so "那氟美沙星片呢" is never answered with the drug before it."""
-        question, history = strip_format(question), [strip_format(t) for t in history]
-        prefer = implied_types(question, self.intents)
-        own = self.linker.analyse(question, prefer=prefer)
-        if own.near_misses:
-            return Resolution(own.entities, None, own.near_misses, "near_miss")
-        qualifiers = find_qualifiers(question, own.entities)
-        main = main_entity(own.entities)
-        if main is not None:
-            linked = [e for e in own.entities if e.score >= LINK_THRESHOLD]
-            if history and is_condition_follow_up(question, linked, self.intents):
-                # "孩子咳嗽能用吗" after a drug turn: 咳嗽 is the condition asked about, the drug stays
-                earlier = self._inherit(history, prefer)
-                if earlier.main is not None and earlier.main.type in (NodeType.DRUG.value, NodeType.INGREDIENT.value):
-                    return Resolution([earlier.main, *own.entities], earlier.main,
-                                      qualifiers=with_condition(qualifiers, main))
-            # 能和克拉霉素一起吃吗 after 辛伐他汀: the earlier drug completes the pair
-            partner = pair_partner(question, own.entities, history, self.linker, main_entity, MAX_HISTORY_TURNS)
-            return Resolution([*own.entities, partner] if partner else own.entities, main, qualifiers=qualifiers)
-        if not is_follow_up(question, self.intents) and not qualifiers.phase:  # "慢性的呢？" follows up
-            return Resolution(own.entities, None, refusal="not_follow_up" if history else "no_entity")
-        earlier = self._inherit(history, prefer)
-        if earlier.main is not None and earlier.main.type == NodeType.DISEASE.value:
-            # "急性期怎么治疗" after 胰腺炎: the phase's own entry (急性胰腺炎) when the graph describes one
-            entry = self.linker.described_named(phase_name(qualifiers, earlier.main.name), NodeType.DISEASE)
-            if entry is not None:
-                refined = earlier.main.model_copy(update={"id": entry.id, "name": entry.name})
-                qualifiers = qualifiers.model_copy(update={"refined_from": earlier.main.name})
-                earlier = Resolution([refined], refined, turn=earlier.turn)
-        return Resolution([*earlier.entities, *own.entities], earlier.main, earlier.near_misses,
-                          earlier.refusal, qualifiers, earlier.turn)
-
-    def _inherit(self, history: Sequence[str], prefer: Sequence[NodeType]) -> Resolution:
-        """The entity of the latest earlier turn that names one (method `history`), or why none."""
-        for turn in list(reversed(history))[:MAX_HISTORY_TURNS]:
-            earlier = self.linker.analyse(turn, prefer=prefer)
-            if earlier.near_misses:
-                return Resolution([], None, earlier.near_misses, "history_near_miss")
-            found = main_entity(earlier.entities)
-            if found is not None:
-                inherited = found.model_copy(update={"method": "history", "start": -1, "end": -1})
-                return Resolution([inherited], inherited, turn=turn)
-        return Resolution([], None, refusal="no_entity")
+        """What the question is about, or why it cannot be answered (retrieval.resolver.Resolver)."""
+        return self.resolver.resolve(question, history)
 
     # -- retrieval -------------------------------------------------------------------------
     def retrieve(self, question: str, history: Sequence[str] = (), top_k: int | None = None) -> RetrievalResult:
@@ -317,7 +233,7 @@ class Retriever:
             return self._overview(entity)
         items: list[Evidence] = []
         relations = plan.relations
-        care = entity.type in (NodeType.DISEASE, NodeType.SYMPTOM) and intent.name in CARE_INTENTS
+        care = entity.type in (NodeType.DISEASE, NodeType.SYMPTOM) and has_trait(intent.name, Trait.CARE)
         if care and (RelType.INDICATED_FOR, Direction.IN) not in relations and \
                 (RelType.TREATED_BY, Direction.OUT) in relations:
             relations = (*relations, (RelType.INDICATED_FOR, Direction.IN))  # both readings of "drugs for X"
@@ -336,7 +252,7 @@ class Retriever:
             facts.sort(key=lambda f: order.get(f.relation, 99))
             if subject is entity:
                 own = facts
-            elif POOL_SUBJECTS.get(intent.name):
+            elif has_trait(intent.name, Trait.POOLED):
                 pooled += facts
             else:
                 items += facts_to_evidence(subject, facts, prose=prose, described=self._described,
@@ -346,7 +262,7 @@ class Retriever:
         others = "、".join(s.name for s in subjects if s is not entity)
         label = f"{entity.name}（含同成分药品{others}）" if pooled else ""
         context = drug_context(subjects, self.graph.facts) if entity.type == NodeType.DRUG and \
-            intent.name in NOISE_INTENTS else None  # 禁忌 and reactions judge the indications (retrieval.noise)
+            has_trait(intent.name, Trait.NOISE_CHECKED) else None  # 禁忌 and reactions judge the indications (retrieval.noise)
         # drugs by class (retrieval.salience); when the question names a population, retrieval.patient
         # first drops every product its own label forbids, so a 禁用 product never returns as its generic
         # (磷酸可待因片 → 可待因 for 孕妇)
@@ -371,7 +287,7 @@ class Retriever:
             # the product lacks the asked relation: the same ingredient's facts, labelled as its
             for subject in self._same_ingredient(entity):
                 items += self._subject_evidence(entity, subject, plan)
-        if items and entity.type == NodeType.DRUG and intent.name in SAFETY_INTENTS:
+        if items and entity.type == NodeType.DRUG and has_trait(intent.name, Trait.SAFETY_NOTE):
             safety = self.graph.facts(entity.id, [RelType.CONTRAINDICATED, RelType.ADVERSE_REACTION], Direction.OUT)
             items += facts_to_evidence(entity, safety, prose=prose_of([entity], ("不良反应", "禁忌")),
                                        prevalence=self.prevalence)
@@ -413,112 +329,6 @@ class Retriever:
             if core_name(f.target_name) == core and f.target_id not in ids:
                 ids.append(f.target_id)
         return [e for e in self.graph.entities(ids[:MAX_RELATED]) if e.described and e.id != entity.id]
-
-    # -- two entities: interaction / comparison (retrieval.pairs) ----------------------------
-    def _two_entities(self, question: str, found: list[LinkedEntity], timings: dict[str, float]) -> RetrievalResult | None:
-        """X和Y能一起吃吗 / X和Y有什么区别 / 喝酒后能吃头孢吗: evidence about the pair, or None."""
-        pairing = pair_follow_up(question)  # an earlier turn's drug is one of the pair (resolve)
-        linked = [e for e in found if e.score >= LINK_THRESHOLD and (e.method != "history" or pairing)]
-        drugs = sorted({e.id: e for e in linked if e.type == NodeType.DRUG.value}.values(),
-                       key=lambda e: (e.method != "history", e.start))  # the question's order
-        # a mention-only "drug" named like a class (他汀类) is the class, not a drug
-        drugs = [d for d in drugs if self._described(d.id) or not (cls := self._classes and self._classes.find(d.mention))
-                 or not names_a_class(d.mention, cls[0]) or has_products(d.name, self.linker)]
-        allergy = other_of(question, [])  # 对阿司匹林过敏能吃布洛芬吗: the allergen is not a drug taken
-        drugs = [d for d in drugs if not (allergy and d.mention and d.mention in allergy)] or drugs
-        text = question
-        for e in linked:
-            text = text.replace(e.mention, "") if e.mention else text
-        # rules only: this check runs on every question and must not wake the embedding model
-        cands = [c for c in self.intents.rule_candidates(text) if BY_NAME[c[0]].plan(NodeType.DRUG) is not None]
-        name = max(cands, key=lambda c: (c[1], -c[2]))[0] if cands else ""
-        clinical = any(e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value) for e in linked)
-        if name not in PAIR_INTENTS and not (len(drugs) <= 1 and not clinical and CLASS_CUE.search(text)) \
-                and not (len(drugs) == 1 and clinical and CLASS_CUE.search(text)):
-            return None
-        intent = Intent(name=name or "interaction", score=1.0, method="rule")
-        evidence: list[Evidence] = []
-        finding: PairFinding | None = None
-        entities = found
-        if len(drugs) >= 2 and intent.name in ("interaction", "comparison"):  # retrieval.interactions
-            evidence, finding = two_drugs(self._pair_context(), drugs, intent.name == "comparison")
-        elif len(drugs) == 1 and (other := other_of(question, [drugs[0].mention])):
-            evidence, finding = drug_and_other(self._pair_context(), drugs[0], other)
-            intent = Intent(name="contraindication" if finding and finding.kind == "allergy" else "interaction",
-                            score=1.0, method="rule")
-            entities = [drugs[0], *[e for e in found if e.id != drugs[0].id]]
-        elif len(drugs) == 1 and intent.name == "interaction" and (hit := self._classes and self._classes.find(
-                question, [(drugs[0].start, drugs[0].end)])) and (cls := class_of_stem(hit[0], question)):
-            evidence, finding = drug_and_class(self._pair_context(), drugs[0], hit[0], cls, hit[1],
-                                               hit[2] < drugs[0].start)  # 他汀类和红霉素能一起吃吗
-        elif len(drugs) == 1 and len(linked) > 1:
-            # "肾功能不全能吃阿司匹林吗", "吃阿司匹林能喝酒吗": the drug's sentences naming the other thing
-            drug = self.graph.entity(drugs[0].id)
-            if drug is None:
-                return None
-            terms: list[str] = []
-            for e in linked:
-                if e.id == drug.id:
-                    continue
-                clinical_term = e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value)
-                terms += condition_terms(e.name) if clinical_term else other_terms(e.mention or e.name)
-            conditions = [(e.mention or e.name, [*condition_terms(e.name), *aliases(self.graph, e.id)]) for e in linked
-                          if e.id != drug.id and e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value)]
-            evidence = condition_evidence(question, drug, drugs[0].mention, self._related(drug), conditions,
-                                          property_source, contra=self._contra_of) if conditions \
-                else sentences_naming(drug, terms)
-            if not evidence:
-                return None
-            intent = Intent(name="contraindication" if intent.name == "interaction" and clinical else intent.name
-                            if intent.name in PAIR_INTENTS else "contraindication", score=1.0, method="rule")
-            evidence += self._kg_evidence(drug, intent, question)
-            entities = [drugs[0], *[e for e in found if e.id != drugs[0].id]]
-        elif not drugs:
-            evidence, members = self._class_evidence(question, linked, drugs)
-            if not evidence:
-                return None
-            entities = [*members, *found]
-            intent = Intent(name="interaction", score=intent.score, method=intent.method)
-        else:
-            return None
-        if not evidence:
-            return None
-        evidence = _dedupe(evidence)[: self.config.top_k + 4]
-        for i, ev in enumerate(evidence, start=1):
-            ev.index = i
-        return RetrievalResult(question=question, resolved_question=question, entities=entities, intent=intent,
-                               evidence=evidence, pair=finding.typed(evidence) if finding else None,
-                               snapshot=self._snapshot, timings_ms=timings)
-
-    def _class_evidence(self, question: str, linked: list[LinkedEntity],
-                        drugs: list[LinkedEntity]) -> tuple[list[Evidence], list[LinkedEntity]]:
-        """A drug class named in the question (头孢) against the other thing named (喝酒, or a drug)."""
-        classes = self._classes
-        if classes is None:
-            return [], []
-        hit = classes.find(question, [(e.start, e.end) for e in drugs if e.start >= 0])
-        if hit is None:
-            return [], []
-        stem, members, where = hit
-        terms = [t for e in linked if not (e.start <= where < e.end) for t in other_terms(e.mention or e.name)]
-        terms += [t for key, more in SYNONYMS.items() if key in question for t in (key, *more)]
-        if not terms:
-            return [], []
-        evidence: list[Evidence] = []
-        chosen: list[LinkedEntity] = []
-        for entity in self.store.get_entities([eid for eid, _ in members][:MAX_CLASS_SCAN]):
-            if len(chosen) >= MAX_CLASS_MEMBERS:
-                break
-            found = sentences_naming(entity, terms)
-            if found:
-                evidence += found[:1]
-                chosen.append(LinkedEntity(id=entity.id, name=entity.name, type=entity.type.value, mention=stem,
-                                           score=0.9, method="class"))
-        return evidence, chosen
-
-    def _pair_context(self) -> PairContext:
-        return PairContext(self.linker, self.graph, self._classes.members if self._classes else {}, self._described,
-                           self.prevalence, self.drug_classes.class_names_of, self.drug_classes.class_labels)
 
     @property
     def drug_classes(self) -> DrugClassIndex:
@@ -603,28 +413,10 @@ class Retriever:
                 for p, score in index.search_entity(q, main.id, self.config.dense_k)]  # type: ignore[union-attr]
 
 
-def _dedupe(items: list[Evidence]) -> list[Evidence]:
-    seen: set[tuple[str, str]] = set()
-    out: list[Evidence] = []
-    for ev in items:
-        if (ev.entity_id, ev.text) not in seen:
-            seen.add((ev.entity_id, ev.text))
-            out.append(ev)
-    return out
-
-
 def _coverage(question: str, mention: str) -> float:
     """Share of the question's characters (punctuation and spaces aside) that the mention covers."""
     content = "".join(ch for ch in question if ch.isalnum())
     return len(mention) / len(content) if content else 0.0
-
-
-def main_entity(found: list[LinkedEntity]) -> LinkedEntity | None:
-    """The entity a question is about: the best mention at or above LINK_THRESHOLD (lists are sorted)."""
-    for ent in found:  # already sorted best first
-        if ent.score >= LINK_THRESHOLD:
-            return ent
-    return None
 
 
 def _ms(t: float) -> float:

@@ -79,7 +79,8 @@ def corpus() -> list[str]:
 
 
 def _prompt_texts() -> list[str]:
-    from models.prompts import FIELD_LABELS, GROUNDED_RULES, NO_ANSWER_TEXT
+    from kg.vocabulary import FIELD_LABELS
+    from models.prompts import GROUNDED_RULES, NO_ANSWER_TEXT
 
     return [GROUNDED_RULES, NO_ANSWER_TEXT, "事实：（无）问题：", *FIELD_LABELS.values()]
 

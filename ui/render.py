@@ -16,15 +16,16 @@ from datetime import datetime
 
 from app.card_trust import CONFLICT, LOW_TRUST, MISSING_DRUG, dominant, flag_words, support_label
 from app.cards import CARD_TOP_ITEMS, CardItem, CardSection, EntityCardOut, SourcedValue, SummaryRow
-from app.cards import source_label as dataset_label
 from app.feedback import FactRef
-from kg.schema import RelType
-from kg.vocabulary import INCOMING_LABELS, REL_LABELS, TYPE_LABELS
+from kg.text import split_sentences
+from kg.vocabulary import TRUNCATED_SUFFIX, TYPE_LABELS
+from kg.vocabulary import field_label as vocabulary_field_label
+from kg.vocabulary import source_label as dataset_label
 from models.types import Answer, Citation, EntityRef
 from retrieval.intents import BY_NAME
+from retrieval.pairs import COMPARE_FIELD
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
-_SENTENCE = re.compile(r"(?<=[。！？!?；;])")
 _MORE = re.compile(r"等\d+项$")
 #: prose longer than this is folded after its first sentences
 FOLD_CHARS = 120
@@ -52,16 +53,11 @@ def plain(text: str) -> str:
 
 
 def field_label(field: str, entity: str) -> str:
-    """A citation's field in Chinese: 适应症, 可用于治疗痛风的药物, or the property's own name."""
-    incoming = field.endswith("<-")
-    code = field.removesuffix("<-")
-    if code.startswith("对比·"):
-        return "两药比较：" + code.removeprefix("对比·")
-    try:
-        rel = RelType(code)
-    except ValueError:
-        return field.removesuffix("_截断")
-    return INCOMING_LABELS[rel].format(name=entity) if incoming else REL_LABELS[rel]
+    """A citation's field in Chinese (kg.vocabulary.field_label): 适应症, 可用于治疗痛风的药物, 两药比较：分类,
+    or the property's own name (a cut-off list key without its note: its citation text says it)."""
+    if field.startswith(COMPARE_FIELD):
+        return "两药比较：" + field.removeprefix(COMPARE_FIELD)
+    return vocabulary_field_label(field.removesuffix(TRUNCATED_SUFFIX), entity)
 
 
 def sources_text(source: str) -> str:
@@ -235,7 +231,7 @@ def fold_prose(text: str) -> str:
     if len(text) <= FOLD_CHARS:
         return esc(text).replace("\n", "<br>")
     head, rest = "", text
-    for part in _SENTENCE.split(text):
+    for part in split_sentences(text):
         if head and len(head) + len(part) > FOLD_CHARS:
             break
         head += part

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from kg.errors import InvalidInput
 from kg.schema import NodeType, RelType
+from kg.topics import Topic as KeyTopic
+from kg.topics import topic_keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,7 @@ TOPICS: tuple[Topic, ...] = (
     ), "{name}与{items}存在相互作用，合用时需谨慎。", rel=RelType.INTERACTS_WITH),
     Topic("用法用量", "用法用量", _DRUG, (
         "{name}怎么吃？", "{name}的用法用量是什么？", "{name}一次用多少，怎么服用？", "{name}应该如何使用？",
-    ), "{name}的用法用量：{text}", prop_keys=("用法用量", "usage", "dosage")),
+    ), "{name}的用法用量：{text}", prop_keys=topic_keys(KeyTopic.DOSE)),
     Topic("HAS_SYMPTOM", "症状", _DISEASE, (
         "{name}的典型症状是什么？", "{name}有哪些症状？", "{name}的临床表现有哪些？", "得了{name}会有什么表现？",
     ), "{name}的常见症状有{items}。", rel=RelType.HAS_SYMPTOM),
@@ -68,10 +70,10 @@ TOPICS: tuple[Topic, ...] = (
     ), "{name}的常见病因有{items}。", rel=RelType.HAS_CAUSE),
     Topic("病因", "病因", _DISEASE, (
         "{name}的病因是什么？", "{name}是什么原因引起的？", "为什么会得{name}？",
-    ), "关于{name}的病因：{text}", prop_keys=("病因", "cause", "cause_info")),
+    ), "关于{name}的病因：{text}", prop_keys=topic_keys(KeyTopic.CAUSE)),
     Topic("预防", "预防", _DISEASE, (
         "{name}如何预防？", "怎样预防{name}？", "{name}的预防措施有哪些？",
-    ), "预防{name}：{text}", prop_keys=("预防", "prevent", "prevent_info")),
+    ), "预防{name}：{text}", prop_keys=topic_keys(KeyTopic.PREVENTION)),
     Topic("COMPLICATION", "并发症", _DISEASE, (
         "{name}有哪些并发症？", "{name}会引起什么并发症？", "{name}可能并发哪些疾病？",
     ), "{name}的常见并发症有{items}。", rel=RelType.COMPLICATION),

@@ -12,16 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kg.vocabulary import SAFETY_FIELDS, SAFETY_INTENTS
+from kg.topics import TOPIC_KEYS, Topic
+from kg.vocabulary import SAFETY_FIELDS, field_family
 from models.generators.base import GenerationRequest, Generator
 from models.generators.focus import Qualifier, clip, is_fee, qualifiers, select, sentences
+from retrieval.intents import Trait, has_trait
 from retrieval.pairs import TABLE_ONLY_FIELDS
 from retrieval.types import Evidence, EvidenceItem
 
-#: Evidence fields that make up the drug safety note when the question is about something else.
-#: Two directions of one fact family read the same way: a drug's 适应症 and the diseases that list
-#: it as treatment; a disease's 治疗药物 and the drugs indicated for it. Merged into one sentence.
-SAME_MEANING = {"INDICATED_FOR": "treats", "TREATED_BY<-": "treats", "TREATED_BY": "treated", "INDICATED_FOR<-": "treated"}
 #: How many list items an answer shows; the evidence keeps the full ranked list and the same N.
 TOP_ITEMS = 8
 SAFETY_TOP = 5
@@ -48,8 +46,7 @@ ANSWER_CHARS = 350
 CLOSING = "以上内容来自知识库，请结合临床判断并以药品说明书为准。"
 _MARK = re.compile(r"\[(\d+)\]")
 _COUNT = re.compile(r"等\d+项$")
-PARALLEL_INTENTS = {"comparison", "interaction"}
-LIST_PROSE = ("适应证", "适应症", "功能主治", "主治")
+LIST_PROSE = TOPIC_KEYS[Topic.INDICATION]
 #: Evidence fields read after the list they qualify, not pulled first by the question's qualifier.
 AFTER_LIST = "人群用药"
 #: Evidence fields said first and whole: a verdict for the patient asked about.
@@ -66,7 +63,7 @@ def _merge_same_heading(items: list[Evidence]) -> list[tuple[str, str, list[int]
         listy = _listy(ev)
         if listy:
             body = ev.target_name or ""
-        key = (ev.entity_id, SAME_MEANING.get(ev.field, head))
+        key = (ev.entity_id, field_family(ev.field) or head)
         if listy and key in where:
             h, b, idx, eid = out[where[key]]
             have = b.split("、")
@@ -185,8 +182,8 @@ class ExtractiveGenerator(Generator):
         quals = qualifiers(asked)
         kg = [e for e in evidence if e.origin == "kg"]
         passages = [e for e in evidence if e.origin != "kg"]
-        answer_items = [e for e in kg if not (intent in SAFETY_INTENTS and _is_safety(e))]
-        safety = [e for e in kg if intent in SAFETY_INTENTS and _is_safety(e)]
+        answer_items = [e for e in kg if not (has_trait(intent, Trait.SAFETY_NOTE) and _is_safety(e))]
+        safety = [e for e in kg if has_trait(intent, Trait.SAFETY_NOTE) and _is_safety(e)]
 
         focused: set[int] = set()
         whole: set[int] = set()
@@ -204,7 +201,7 @@ class ExtractiveGenerator(Generator):
         listy = {e.index for e in answer_items if _listy(e)}
         previous = answer_items[0].entity_id if answer_items else ""
         main_id = previous
-        parallel = intent in PARALLEL_INTENTS  # entities side by side: no "此外"
+        parallel = has_trait(intent, Trait.PARALLEL)  # entities side by side: no "此外"
         folded: list[int] = []
         strong = {e.index: int(e.score) for e in answer_items if _listy(e)}
         reliable = {e.index: e.reliable for e in answer_items}
@@ -213,18 +210,18 @@ class ExtractiveGenerator(Generator):
         ev_field = fields.__getitem__
         # an indication text is the source the ranked indication list is checked against: with the
         # list in the answer, the text itself is folded (its clauses are not items)
-        listed = intent == "indication" and any(_listy(e) and e.field in SAME_MEANING for e in answer_items)
+        listed = intent == "indication" and any(_listy(e) and field_family(e.field) for e in answer_items)
         for head, body, indices, entity_id in _merge_same_heading(answer_items):
             lead = "此外，" if entity_id != previous and not parallel else ""
             previous = entity_id
             if indices[0] in listy:
                 # indication lists carry the extraction noise: there only corroborated items lead
                 field = next(e.field for e in answer_items if e.index == indices[0])
-                cut = strong.get(indices[0], 0) if len(indices) == 1 and field in SAME_MEANING else 0
+                cut = strong.get(indices[0], 0) if len(indices) == 1 and field_family(field) else 0
                 rest = [n for n in body.split("、") if n]
                 ev_type = next(e.entity_type for e in answer_items if e.index == indices[0])
                 top = TOP_ITEMS
-                if ev_type == "Drug" and field in SAME_MEANING:
+                if ev_type == "Drug" and field_family(field):
                     # a drug's own indications (retrieval.noise has put generic and contradicted ones
                     # last): a short list whole, a long one its corroborated items and at least
                     # MIN_DRUG_ITEMS; never a clause fragment (用于…) or an item only a disease page's

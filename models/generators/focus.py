@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kg.text import CLAUSE_NUMBER, split_sentences
+
 
 @dataclass(frozen=True, slots=True)
 class Qualifier:
@@ -43,9 +45,6 @@ QUALIFIERS: tuple[Qualifier, ...] = (
 _DOSE_VALUE = re.compile(r"\d\s*(?:mg|g|ml|μg|ug|片|粒|丸|袋|支|毫克|克|毫升).*(?:每|一次|一日|\d\s*次)|"
                          r"(?:每|一次|一日).*\d\s*(?:mg|g|ml|μg|ug|片|粒|丸|袋|支|毫克|克|毫升)")
 _FEE = re.compile(r"费用|收费|\d\s*元|价格")
-#: Sentence ends, and numbered clauses ("1.", "2、", "（3）") — a number glued to a Latin token
-#: (PDE5., 维生素B6.) ends no clause.
-_SPLIT = re.compile(r"(?<=[。；;！？!?])|(?<![\dA-Za-z.．])(?=(?:\d{1,2}[.、．]|[（(]\d{1,2}[)）])(?!\d))")
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 _JOIN = re.compile(r"[。；;]\s*[、，,]+")
 _SPACE = re.compile(r"\s+")
@@ -64,10 +63,10 @@ def sentences(text: str) -> list[str]:
     text = _JOIN.sub("。", _SPACE.sub("", _CJK_GAP.sub("、", text.strip()))).replace("……", "")
     out: list[str] = []
     seen: set[str] = set()
-    parts = [p.strip("，,、 ") for p in _SPLIT.split(text)]
+    parts = [p.strip("，,、 ") for p in split_sentences(text, numbered=True)]
     parts = [p for p in parts if p]
     for s in parts:
-        key = re.sub(r"^(?:\d{1,2}[.、．]|[（(]\d{1,2}[)）])", "", s).rstrip("。；;")
+        key = CLAUSE_NUMBER.sub("", s).rstrip("。；;")
         size = len(_CJK.findall(key))
         # a short value on its own ("1-6个月") is an answer; a short piece of a longer text, or a
         # "纵隔：支气管炎" list remnant, is a fragment

@@ -154,7 +154,7 @@ def test_a_brand_inside_a_generic_name_does_not_cut_it() -> None:
     the described 瑞舒伐他汀钙片 once its cation is dropped, must win over the brand inside it."""
     names = [("瑞舒", "Drug", ["米格列醇片"]), ("瑞舒伐他汀钙片", "Drug", ["可定"]), ("瑞舒伐他汀", "Drug", []),
              ("他汀", "Drug", [])]
-    rows = [(entity_id(n), t, n, a) for n, t, a in names]
+    rows = [NameEntry.of(entity_id(n), t, n, a) for n, t, a in names]
     linked = EntityLinker(rows, {entity_id("瑞舒"), entity_id("瑞舒伐他汀钙片"), entity_id("他汀")})
     found = linked.link("瑞舒伐他汀有什么副作用")
     assert [(e.name, e.mention) for e in found] == [("瑞舒伐他汀钙片", "瑞舒伐他汀")]

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from kg.normalize import normalize_name
+from kg.vocabulary import FIELD_LABELS
 from models.finetune.data import Holdout, build_data_files, build_instructions
 from models.finetune.questions import TOPICS
-from models.prompts import FIELD_LABELS, GROUNDED_RULES, AlpacaTemplate
+from models.prompts import GROUNDED_RULES, AlpacaTemplate
 from retrieval.types import Evidence
 from tests.models.finetune.memstore import MemoryStore
 
