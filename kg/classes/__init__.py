@@ -4,7 +4,10 @@ Pure functions, no store. Three routes, in order of trust:
 
 1. **atc** — the drug's generic name (苯磺酸氨氯地平片 → 氨氯地平) or English name is a level-5
    substance of the ATC table; its class is that substance's level-4 group.
-2. **stem** — the generic name carries an INN stem (-沙坦, -普利, 头孢- … kg.classes.stems).
+2. **stem** — the generic name carries an INN stem (-沙坦, -普利, 头孢- … kg.classes.stems), or
+   **name-pattern** — a group word or a named substance without a stem (维生素…, …疫苗, 氯化钾,
+   蒙脱石 … kg.classes.patterns); a route rule of the stem may move the class by dosage form
+   (…阴道乳膏 → G01AF).
 3. **source** — the source's own class text (CMeKG 分类, CareGPT 药品类型) names a class through
    the synonym table (kg.classes.synonyms): 质子泵抑制药 = PPI → A02BC.
 
@@ -15,10 +18,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kg.classes.patterns import radiopharmaceutical
 from kg.classes.stems import NAMED, STEMS, Stem, match_stem
 from kg.classes.synonyms import CLASS_SYNONYMS, TCM_CLASS, TERM_CODES
 from kg.classes.table import AtcTable, builtin_name
@@ -26,11 +30,12 @@ from kg.normalize import SALT_SUFFIXES, normalize_name, strip_dosage_form, strip
 from kg.schema import entity_id
 
 __all__ = ["AtcTable", "CLASS_SYNONYMS", "DERIVATION_DATASETS", "DrugClass", "DrugKind", "STEMS", "TCM_CLASS",
-           "bare_name", "class_label", "class_name", "class_node_id", "class_terms", "drug_kind", "generic_name", "is_tcm_patent", "name_variants",
+           "bare_name", "class_label", "combination_parts", "class_name", "class_node_id", "class_terms", "drug_kind", "generic_name", "is_tcm_patent", "name_variants",
            "resolve_class", "source_class", "stem_class", "table_classes"]
 
 #: derivation → the `dataset` (and predicate) of the IN_CLASS edge that records it
-DERIVATION_DATASETS: dict[str, str] = {"atc": "atc", "stem": "inn-stem", "source": "source-class"}
+DERIVATION_DATASETS: dict[str, str] = {"atc": "atc", "stem": "inn-stem", "name-pattern": "name-pattern",
+                                       "source": "source-class"}
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ class DrugClass:
     code: str  # ATC code, "" when none (中成药)
     name: str  # Chinese class name (the Category node's name)
     level: int  # 1–5; 0 when not ATC
-    derivation: str  # "atc" | "stem" | "source"
+    derivation: str  # "atc" | "stem" | "name-pattern" | "source"
 
     @property
     def dataset(self) -> str:
@@ -91,9 +96,12 @@ SALT_ENDINGS: tuple[str, ...] = tuple(sorted({
     "醋酸酯", "丙酸酯", "磷酸酯",
 }, key=len, reverse=True))
 #: words that are neither substance nor dosage form (route, packaging, "本品")
-_ROUTE = ("吸入用", "吸入", "鼻用", "口服", "外用", "阴道", "眼用", "注射用", "滴眼", "复合", "小儿", "儿童")
+_ROUTE = ("吸入用", "吸入", "鼻用", "口服", "外用", "阴道", "眼用", "注射用", "滴眼", "复合", "小儿", "儿童", "口腔")
 _EXTRA_FORMS = ("鼻", "滴剂", "灌肠液", "灌肠剂", "乳胶剂", "贴", "喷鼻剂", "滴眼剂", "粉雾剂", "喷剂", "鼻喷剂", "微丸", "缓释", "控释", "肠溶", "无菌粉末", "冻干粉", "干粉",
-                "注射剂", "喷雾", "溶液剂", "凝胶剂", "贴片", "涂剂", "膏剂", "片(", "咀嚼", "分散")
+                "注射剂", "喷雾", "溶液剂", "凝胶剂", "贴片", "涂剂", "膏剂", "片(", "咀嚼", "分散", "缓释微球", "微球",
+                "缓释植入剂", "植入剂", "巴布膏", "巴布", "鼻腔喷雾剂", "鼻腔", "口内崩解片", "口内崩解")
+#: a strength written into the name (米非司酮片10mg, 环磷腺苷葡胺注射液90mg)
+_SPEC = re.compile(r"\d+(?:\.\d+)?(?:mg|g|ml|μg|ug|iu|万单位|单位)$")
 _BRACKET = re.compile(r"\([^()]*\)")
 _BRAND_LEAD = re.compile(r"^[^()]{1,8}\((?P<inner>[^()]{2,})\)$")
 
@@ -107,6 +115,7 @@ def _strip_forms(n: str) -> str:
     prev = None
     while prev != n:
         prev = n
+        n = _SPEC.sub("", n) or n
         n = strip_dosage_form(n)
         for w in _CARRIERS if infusion else ():
             if n.endswith(w) and len(n) - len(w) >= 2:
@@ -138,9 +147,12 @@ def name_variants(name: str, esters: bool = True) -> list[str]:
             core = core[len(p):]
             break
     out.append(core)
-    for s in SALT_ENDINGS:
-        if core.endswith(s) and len(core) - len(s) >= 2:
-            out.append(core[: -len(s)])
+    for _ in range(2):  # 溴芬酸钠水合物 → 溴芬酸钠 → 溴芬酸
+        ending = next((s for s in SALT_ENDINGS if out[-1].endswith(s) and len(out[-1]) - len(s) >= 2), None)
+        if ending is None:
+            break
+        out.append(out[-1][: -len(ending)])
+        if ending != "水合物":  # only a hydrate leaves a salt to strip
             break
     if esters and out[-1].endswith("酯") and len(out[-1]) >= 4:  # 达比加群酯 → 达比加群 (a prodrug ester)
         out.append(out[-1][:-1])
@@ -159,6 +171,9 @@ def generic_name(name: str) -> str:
 
 def stem_class(name: str, table: AtcTable | None = None) -> DrugClass | None:
     """The class an INN stem of the generic name implies (level 3, or 4 where the stem fixes it)."""
+    nuclide = radiopharmaceutical(normalize_name(name))
+    if nuclide is not None:
+        return _atc_class(nuclide, "name-pattern", table)
     variants = name_variants(name)
     if not variants:
         return None
@@ -168,7 +183,12 @@ def stem_class(name: str, table: AtcTable | None = None) -> DrugClass | None:
         hit = hit or match_stem(v)
     if hit is None or not hit[0]:
         return None
-    return _atc_class(hit[0], "stem", table)
+    code, stem = hit
+    if stem.routes and code == stem.code:  # the product's route decides (阴道乳膏, 滴眼液, 片 …)
+        code = stem.route_code(normalize_name(name)) if stem.route_code(normalize_name(name)) is not None else code
+    if not code:
+        return None
+    return _atc_class(code, "name-pattern" if stem.pattern else "stem", table)
 
 
 def _substance_stem(part: str) -> tuple[str, Stem] | None:
@@ -179,18 +199,31 @@ def _substance_stem(part: str) -> tuple[str, Stem] | None:
     return None
 
 
-def _first_component(generic: str) -> tuple[str, Stem] | None:
-    """A two-substance name (庆大霉素普鲁卡因, 双氯芬酸钠利多卡因, 二甲双胍维格列汀): the class of the
-    first, which Chinese combination names put first as the main ingredient; None for one substance."""
+def combination_parts(generic: str, known: Callable[[str], bool]) -> tuple[str, str] | None:
+    """(first, rest) of a two-substance name: split at a separator, else at the first place where
+    both halves are substances `known` accepts; None for one substance. Chinese combination names
+    put the main ingredient first (庆大霉素普鲁卡因, 阿司匹林维生素c)."""
+    generic = generic.removeprefix("复方")  # 复方庆大霉素普鲁卡因: still gentamicin first
     for sep in ("/", "+", "加", "和", "与"):
         if sep in generic:
-            first = generic.split(sep)[0]
-            return _substance_stem(first) if len(first) >= 2 else None
+            first, _, rest = generic.partition(sep)
+            return (first, rest) if len(first) >= 2 else None
     for i in range(3, len(generic) - 1):
         left, right = generic[:i], generic[i:]
-        if len(right) >= 2 and _substance_stem(left) is not None and _substance_stem(right) is not None:
-            return _substance_stem(left)
+        if len(right) >= 2 and known(left) and known(right):
+            return left, right
     return None
+
+
+def _has_stem(part: str) -> bool:
+    return _substance_stem(part) is not None
+
+
+def _first_component(generic: str) -> tuple[str, Stem] | None:
+    """A two-substance name (庆大霉素普鲁卡因, 双氯芬酸钠利多卡因, 二甲双胍维格列汀): the class of the
+    first; None for one substance or a first substance without a stem."""
+    parts = combination_parts(generic, _has_stem)
+    return _substance_stem(parts[0]) if parts is not None else None
 
 
 _CLASS_SPLIT = re.compile(r"[，,、；;/|]+")
