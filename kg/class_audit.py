@@ -41,6 +41,7 @@ class ClassCoverage:
     kinds: dict[str, int] = field(default_factory=dict)  # western / tcm_patent / tcm_herb / unknown
     combinations: int = 0  # Western nodes left out as combinations
     two_substance: int = 0  # … of them named as two substances side by side, no 复方 or separator
+    two_substance_classified: int = 0  # … of those with a class (to compare with the older definition)
     no_generic: int = 0  # Western nodes left out for want of a generic name
     denominator: int = 0  # Western single-ingredient drug nodes with a generic name
     classified: int = 0
@@ -107,6 +108,7 @@ def class_coverage(store: GraphStore, examples: int = 30) -> ClassCoverage:
             if combination_parts(name_variants(source, esters=False)[0], known) is not None:
                 out.combinations += 1
                 out.two_substance += 1
+                out.two_substance_classified += d.id in best
                 continue
             if not ("通用名" in d.properties or len(variants) > 1 or variants[:1] != [source] or english):
                 out.no_generic += 1

@@ -26,7 +26,7 @@ from kg.classes.patterns import radiopharmaceutical
 from kg.classes.stems import NAMED, STEMS, Stem, match_stem
 from kg.classes.synonyms import CLASS_SYNONYMS, TCM_CLASS, TERM_CODES
 from kg.classes.table import AtcTable, builtin_name
-from kg.normalize import SALT_SUFFIXES, normalize_name, strip_dosage_form, strip_salt
+from kg.normalize import SALT_PREFIXES, SALT_SUFFIXES, normalize_name, strip_dosage_form, strip_salt
 from kg.schema import entity_id
 
 __all__ = ["AtcTable", "CLASS_SYNONYMS", "DERIVATION_DATASETS", "DrugClass", "DrugKind", "STEMS", "TCM_CLASS",
@@ -199,18 +199,37 @@ def _substance_stem(part: str) -> tuple[str, Stem] | None:
     return None
 
 
+#: words that join two substances only when both sides are substances (达比加群, 特利加压素: no)
+_JOINERS = ("和", "与", "加", "及")
+
+
+#: first halves that are part of one substance's name (聚乙二醇干扰素, 苯丁酸氮芥)
+_BOUND = frozenset({"聚乙二醇", "苯丁酸"})
+
+
+def _salt_split(left: str, right: str) -> bool:
+    """A split that only cuts a salt off its substance (枸橼酸|托法替布, 酮咯酸|氨丁三醇, 葡萄糖|酸亚铁)."""
+    if left in _BOUND or (left == "普鲁卡因" and right.endswith("青霉素")):  # 聚乙二醇干扰素, 普鲁卡因青霉素: one substance
+        return True
+    return left in SALT_PREFIXES or left in ESTER_PREFIXES or right in SALT_ENDINGS or right.startswith("酸")
+
+
 def combination_parts(generic: str, known: Callable[[str], bool]) -> tuple[str, str] | None:
-    """(first, rest) of a two-substance name: split at a separator, else at the first place where
-    both halves are substances `known` accepts; None for one substance. Chinese combination names
-    put the main ingredient first (庆大霉素普鲁卡因, 阿司匹林维生素c)."""
+    """(first, rest) of a two-substance name: split at "/" or "+", at 和/与/加 when both sides are
+    substances `known` accepts, else at the first place where both halves are; None for one
+    substance. Chinese combination names put the main ingredient first (庆大霉素普鲁卡因, 阿司匹林维生素c)."""
     generic = generic.removeprefix("复方")  # 复方庆大霉素普鲁卡因: still gentamicin first
-    for sep in ("/", "+", "加", "和", "与"):
+    for sep in ("/", "+"):
         if sep in generic:
             first, _, rest = generic.partition(sep)
-            return (first, rest) if len(first) >= 2 else None
+            return (first, rest) if len(first) >= 2 and len(rest) >= 2 else None
+    for sep in _JOINERS:
+        first, _, rest = generic.partition(sep)
+        if len(first) >= 2 and len(rest) >= 2 and known(first) and known(rest):
+            return first, rest
     for i in range(3, len(generic) - 1):
         left, right = generic[:i], generic[i:]
-        if len(right) >= 2 and known(left) and known(right):
+        if len(right) >= 2 and not _salt_split(left, right) and known(left) and known(right):
             return left, right
     return None
 
