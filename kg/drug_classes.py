@@ -124,8 +124,8 @@ def assign_classes(store: GraphStore) -> ClassSummary:
                 continue
             kind, found = classify(d, cats.get(d.id, []))
             kinds[kind.value] += 1
-            component = _component_classes(generic_source(d), by_generic) if kind in (DrugKind.WESTERN, DrugKind.UNKNOWN) and (
-                found is None or found.derivation == "source") else ()
+            component = _component_classes(generic_source(d), by_generic) if kind in (
+                DrugKind.WESTERN, DrugKind.UNKNOWN) else ()
             if component:  # a combination whose main (first) ingredient the table has: 阿司匹林维生素c
                 derived[ATC_DATASET] += 1
                 wanted_atc += [Relation(d.id, RelType.IN_CLASS, cls, ATC_DATASET, COMPONENT) for cls in component]
@@ -158,16 +158,19 @@ def assign_classes(store: GraphStore) -> ClassSummary:
 
 def _component_classes(name: str, by_generic: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
     """The table classes of a combination's main ingredient, when the table has it and it carries
-    no INN stem (a stem's class is the stem route's: stem_class already takes the first component)."""
+    no INN stem (a stem's class is the stem route's: stem_class already takes the first component);
+    it outranks a stem of the second ingredient (曲克芦丁羟丙茶碱 is troxerutin's, not a xanthine's)."""
     variants = name_variants(name, esters=False)
-    if not variants or stem_class(name) is not None:
+    if not variants:
         return ()
 
     def known(part: str) -> bool:
         return generic_name(part) in by_generic or stem_class(part) is not None
 
     parts = combination_parts(variants[0], known)
-    return by_generic.get(generic_name(parts[0]), ()) if parts is not None else ()
+    if parts is None or stem_class(parts[0]) is not None:
+        return ()
+    return by_generic.get(generic_name(parts[0]), ())
 
 
 def _table_classes_by_generic(store: GraphStore, edges: list[EdgeRow]) -> dict[str, tuple[str, ...]]:

@@ -169,8 +169,14 @@ def generic_name(name: str) -> str:
 
 # -- the three routes ---------------------------------------------------------------------------
 
+#: how sentence fragments that a source stored as drug names begin
+_NOT_A_DRUG = ("本品", "尤其", "与", "和", "及")
+
+
 def stem_class(name: str, table: AtcTable | None = None) -> DrugClass | None:
     """The class an INN stem of the generic name implies (level 3, or 4 where the stem fixes it)."""
+    if normalize_name(name).startswith(_NOT_A_DRUG):  # extraction noise: 本品与茶碱, 尤其是和阿托品
+        return None
     nuclide = radiopharmaceutical(normalize_name(name))
     if nuclide is not None:
         return _atc_class(nuclide, "name-pattern", table)
@@ -227,7 +233,7 @@ def combination_parts(generic: str, known: Callable[[str], bool]) -> tuple[str, 
         first, _, rest = generic.partition(sep)
         if len(first) >= 2 and len(rest) >= 2 and known(first) and known(rest):
             return first, rest
-    for i in range(3, len(generic) - 1):
+    for i in range(2, len(generic) - 1):
         left, right = generic[:i], generic[i:]
         if len(right) >= 2 and not _salt_split(left, right) and known(left) and known(right):
             return left, right
@@ -238,11 +244,19 @@ def _has_stem(part: str) -> bool:
     return _substance_stem(part) is not None
 
 
+#: a progestogen or an anti-androgen with an oestrogen: the fixed combinations' own groups
+_WITH_OESTROGEN = {"G03D": "G03AA", "G03AC": "G03AA", "G03HA": "G03HB"}
+
+
 def _first_component(generic: str) -> tuple[str, Stem] | None:
     """A two-substance name (庆大霉素普鲁卡因, 双氯芬酸钠利多卡因, 二甲双胍维格列汀): the class of the
-    first; None for one substance or a first substance without a stem."""
+    first; None for one substance or a first substance without a stem. A progestogen with 炔雌醇
+    is a combined contraceptive (G03AA), not a progestogen (G03D)."""
     parts = combination_parts(generic, _has_stem)
-    return _substance_stem(parts[0]) if parts is not None else None
+    hit = _substance_stem(parts[0]) if parts is not None else None
+    if parts is not None and hit is not None and "雌" in parts[1] and hit[0] in _WITH_OESTROGEN:
+        return _WITH_OESTROGEN[hit[0]], hit[1]
+    return hit
 
 
 _CLASS_SPLIT = re.compile(r"[，,、；;/|]+")

@@ -29,10 +29,10 @@ PATTERNS: tuple[Stem, ...] = (
     # -- group words: the Chinese name states the group ---------------------------------------
     group("维生素", P, "A11", "vitamins (a name that starts with the group word)",
           exceptions={"维生素b4": "", "维生素b12": "B03BA", "维生素k1": "B02BA", "维生素k": "B02BA",
-                      "维生素k3": "B02BA", "维生素k4": "B02BA", "维生素e烟酸酯": ""}),
+                      "维生素k3": "B02BA", "维生素k4": "B02BA", "维生素e烟酸酯": "", "维生素a酸": ""}),
     group("鱼肝油", IN, "A11", "cod-liver oil (vitamin A and D)", members=("鱼肝油",),
           exceptions={"鱼肝油酸钠": "C05BB"}),
-    group("疫苗", IN, "J07", "vaccines", exceptions={"黑素瘤疫苗": "L03AX"}),
+    group("疫苗", IN, "J07", "vaccines", exceptions={"黑素瘤疫苗": "L03AX", "自体疫苗": ""}),
     group("菌苗", IN, "J07", "vaccines (bacterial)"),
     group("卡介苗", IN, "J07", "BCG vaccine", exceptions={"治疗用卡介苗": "L03AX"}),
     group("胰岛素", IN, "A10A", "insulins", members=("胰岛素",), exceptions={"三磷酸腺苷辅酶胰岛素": ""}),
@@ -41,7 +41,9 @@ PATTERNS: tuple[Stem, ...] = (
     group("丙种球蛋白", IN, "J06B", "immunoglobulins"),
     group("毒血清", S, "J06AA", "antivenom sera", members=("抗狂犬病血清", "破伤风抗毒素")),
     group("血白蛋白", IN, "B05AA", "albumin", members=("人血清蛋白", "白蛋白")),
-    group("铝镁", IN, "A02A", "antacids"),
+    group("铝镁", IN, "A02A", "antacids", exceptions={"铝镁匹林": "N02BA"}),
+    group("伪麻", P, "R01BA", "pseudoephedrine (first-named in cold remedies)", members=("伪麻",)),
+    group("氨酚", P, "N02BE", "paracetamol (first-named in cold remedies: 氨酚伪麻美芬)", members=("氨酚",)),
     group("氢氧化铝", IN, "A02A", "antacids"),
     group("亚铁", IN, "B03A", "iron preparations",
           members=("多糖铁复合物", "多糖铁", "蔗糖铁", "右旋糖酐铁", "山梨醇铁", "蛋白琥珀酸铁")),
@@ -121,7 +123,7 @@ PATTERNS: tuple[Stem, ...] = (
     named("R06AX", "triprolidine", "曲普利啶"),
     named("R06AX", "astemizole", "阿司咪唑"),
     named("R06AE", "meclozine", "美克洛嗪"),
-    named("M01AX", "chondroitin", "软骨素"),
+    named("M01AX", "chondroitin", "软骨素", routes=((EYE, ""),)),
     named("M01AX", "glucosamine", "氨基葡萄糖"),
     named("M01AE", "fenbufen", "芬布芬"),
     named("M01AB", "tolmetin", "托美丁"),
@@ -187,7 +189,8 @@ PATTERNS: tuple[Stem, ...] = (
 )
 
 #: a radionuclide in brackets, as kg.normalize leaves it: 高锝(99mtc)酸钠, 碘(131i)化钠, 氟(18f)脱氧葡糖
-_NUCLIDE = re.compile(r"\((\d{1,3})m?([a-z]{1,2})\)")
+#: (element symbols only: 复方氨基酸(15aa) names no nuclide)
+_NUCLIDE = re.compile(r"\((\d{1,3})m?(tc|f|i|tl|ga|p|sm|sr|y|dy|er|re|au|lu|ra|in|xe|cr|se|c|n|o|co|fe|kr|rb|ho)\)")
 #: nuclides of therapy (V10); every other bracketed nuclide is a diagnostic (V09)
 _THERAPY = {"32p", "90y", "153sm", "89sr", "165dy", "169er", "186re", "198au", "177lu", "223ra"}
 
