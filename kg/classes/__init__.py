@@ -99,7 +99,7 @@ SALT_ENDINGS: tuple[str, ...] = tuple(sorted({
 _ROUTE = ("吸入用", "吸入", "鼻用", "口服", "外用", "阴道", "眼用", "注射用", "滴眼", "复合", "小儿", "儿童", "口腔")
 _EXTRA_FORMS = ("鼻", "滴剂", "灌肠液", "灌肠剂", "乳胶剂", "贴", "喷鼻剂", "滴眼剂", "粉雾剂", "喷剂", "鼻喷剂", "微丸", "缓释", "控释", "肠溶", "无菌粉末", "冻干粉", "干粉",
                 "注射剂", "喷雾", "溶液剂", "凝胶剂", "贴片", "涂剂", "膏剂", "片(", "咀嚼", "分散", "缓释微球", "微球",
-                "缓释植入剂", "植入剂", "巴布膏", "巴布", "鼻腔喷雾剂", "鼻腔", "口内崩解片", "口内崩解")
+                "缓释植入剂", "植入剂", "散剂", "巴布膏", "巴布", "鼻腔喷雾剂", "鼻腔", "口内崩解片", "口内崩解")
 #: a strength written into the name (米非司酮片10mg, 环磷腺苷葡胺注射液90mg)
 _SPEC = re.compile(r"\d+(?:\.\d+)?(?:mg|g|ml|μg|ug|iu|万单位|单位)$")
 _BRACKET = re.compile(r"\([^()]*\)")
@@ -185,6 +185,8 @@ def stem_class(name: str, table: AtcTable | None = None) -> DrugClass | None:
         return None
     named = next((v for v in variants if v in NAMED), None)  # a member spelled with its salt: 硝酸甘油
     hit = NAMED[named] if named is not None else next(filter(None, map(_first_component, variants)), None)
+    if hit is None and any(_second_only(v) for v in variants):
+        return None  # 酪氨酸激酶抑制剂加干扰素: the stem is the second substance's, the first is unknown
     for v in reversed(variants):  # the bare substance first: 达比加群酯 → 达比加群
         hit = hit or match_stem(v)
     if hit is None or not hit[0]:
@@ -238,6 +240,15 @@ def combination_parts(generic: str, known: Callable[[str], bool]) -> tuple[str, 
         if len(right) >= 2 and not _salt_split(left, right) and known(left) and known(right):
             return left, right
     return None
+
+
+def _second_only(generic: str) -> bool:
+    """'X加Y' / 'X与Y' where Y carries a stem and X, the first-named main ingredient, does not."""
+    for sep in ("/", "+", *_JOINERS):
+        first, _, rest = generic.partition(sep)
+        if len(first) >= 2 and len(rest) >= 2:
+            return not _has_stem(first) and _has_stem(rest)
+    return False
 
 
 def _has_stem(part: str) -> bool:
