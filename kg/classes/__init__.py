@@ -169,6 +169,21 @@ def generic_name(name: str) -> str:
 
 # -- the three routes ---------------------------------------------------------------------------
 
+#: local dosage forms, and the class groups a product of that form can belong to; a stem's
+#: systemic class on such a product (复方氯化钠滴眼液 → B05XA, 维生素E乳膏 → A11) is left out
+_EYE_FORMS = ("滴眼", "眼膏", "眼用", "眼凝胶")
+_SKIN_FORMS = ("乳膏", "软膏", "搽剂", "洗剂", "霜")
+_SYSTEMIC_ONLY = ("A10", "A11", "A12", "B01", "B03", "B05", "C0", "H0", "J01", "J02", "J05", "J07", "L0", "M01", "N0", "R03", "R05", "R06")
+
+
+def _local_mismatch(product: str, code: str) -> bool:
+    if any(w in product for w in _EYE_FORMS):
+        return not code.startswith("S")
+    if any(w in product for w in _SKIN_FORMS):
+        return code.startswith(_SYSTEMIC_ONLY) and not code.startswith("N01")
+    return False
+
+
 #: how sentence fragments that a source stored as drug names begin
 _NOT_A_DRUG = ("本品", "尤其", "与", "和", "及")
 
@@ -184,17 +199,18 @@ def stem_class(name: str, table: AtcTable | None = None) -> DrugClass | None:
     if not variants:
         return None
     named = next((v for v in variants if v in NAMED), None)  # a member spelled with its salt: 硝酸甘油
-    hit = NAMED[named] if named is not None else next(filter(None, map(_first_component, variants)), None)
-    if hit is None and any(_second_only(v) for v in variants):
+    if named is None and any(_second_only(v) for v in variants):
         return None  # 酪氨酸激酶抑制剂加干扰素: the stem is the second substance's, the first is unknown
+    hit = NAMED[named] if named is not None else next(filter(None, map(_first_component, variants)), None)
     for v in reversed(variants):  # the bare substance first: 达比加群酯 → 达比加群
         hit = hit or match_stem(v)
     if hit is None or not hit[0]:
         return None
     code, stem = hit
+    product = normalize_name(name)
     if stem.routes and code == stem.code:  # the product's route decides (阴道乳膏, 滴眼液, 片 …)
-        code = stem.route_code(normalize_name(name)) if stem.route_code(normalize_name(name)) is not None else code
-    if not code:
+        code = stem.route_code(product) if stem.route_code(product) is not None else code
+    if not code or _local_mismatch(product, code):
         return None
     return _atc_class(code, "name-pattern" if stem.pattern else "stem", table)
 
@@ -235,6 +251,8 @@ def combination_parts(generic: str, known: Callable[[str], bool]) -> tuple[str, 
         first, _, rest = generic.partition(sep)
         if len(first) >= 2 and len(rest) >= 2 and known(first) and known(rest):
             return first, rest
+    if any(j in generic for j in (*_JOINERS, "或")):  # a phrase (…和长春新碱或环磷酰胺): no side-by-side cut
+        return None
     for i in range(2, len(generic) - 1):
         left, right = generic[:i], generic[i:]
         if len(right) >= 2 and not _salt_split(left, right) and known(left) and known(right):

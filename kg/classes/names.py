@@ -76,7 +76,8 @@ CLASS_NAMES: dict[str, str] = {
 
 #: classes of the name patterns and route rules (kg.classes.patterns, kg.classes.stems) the table lacks
 PATTERN_CLASS_NAMES: dict[str, str] = {
-    "N02BA": "水杨酸及其衍生物", "A07AB": "肠道用磺胺类", "R01BA": "全身用鼻减充血药",
+    "N02BA": "水杨酸及其衍生物", "S01AA": "抗生素类（眼用）", "D06AX": "其他外用抗生素", "S01AD": "抗病毒药（眼用）",
+    "D06BB": "抗病毒药（皮肤用）", "G01AA": "抗生素类（妇科）", "A07AB": "肠道用磺胺类", "R01BA": "全身用鼻减充血药",
     "G03AA": "孕激素和雌激素，固定复方", "G03HB": "抗雄激素和雌激素复方", "P01BF": "青蒿素及其衍生物，复方",
     "A01AC": "口腔局部用皮质激素", "A06AC": "容积性泻药", "A06AD": "渗透性泻药", "A06AG": "灌肠剂",
     "A08AA": "中枢作用的减肥药", "A09AA": "消化酶制剂", "A12B": "钾补充剂", "A14AA": "雄甾烷衍生物（蛋白同化激素）",

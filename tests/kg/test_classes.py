@@ -54,10 +54,10 @@ def test_stem_class(name: str, code: str) -> None:
 
 @pytest.mark.parametrize(("name", "code"), [
     # the route or dosage form decides (the stem's systemic class otherwise)
-    ("硝酸布康唑阴道乳膏", "G01AF"), ("醋酸氟氢可的松乳膏", "H02AA"), ("曲安奈德口腔软膏", "A01AC"), ("丙卡特罗片", "R03CC"),
+    ("硝酸布康唑阴道乳膏", "G01AF"), ("醋酸地塞米松乳膏", "D07A"), ("克林霉素甲硝唑搽剂", "D10AF"), ("曲安奈德口腔软膏", "A01AC"), ("丙卡特罗片", "R03CC"),
     ("氟比洛芬巴布膏", "M02AA"), ("氧氟沙星滴眼液", "S01AE"), ("盐酸左卡巴斯汀鼻喷雾剂", "R01AC"),
     # exceptions and combinations found wrong in the hand-checked samples
-    ("塞克硝唑", "P01AB"), ("聚磷酸雌二醇", "L02AA"), ("复方庆大霉素普鲁卡因胶囊", "J01GB"), ("复方维生素B12软膏I号", "B03BA"),
+    ("塞克硝唑", "P01AB"), ("聚磷酸雌二醇", "L02AA"), ("复方庆大霉素普鲁卡因胶囊", "J01GB"), ("复方维生素B12片", "B03BA"),
     ("注射用醋酸亮丙瑞林缓释微球", "L02AE"), ("米非司酮片10mg", "G03XB"), ("溴芬酸钠水合物滴眼液", "S01BC"),
 ])
 def test_route_and_exception(name: str, code: str) -> None:
@@ -78,6 +78,9 @@ def test_name_patterns(name: str, code: str) -> None:
 def test_stem_without_class_and_non_stems() -> None:
     assert stem_class("三磷酸腺苷辅酶胰岛素") is None and stem_class("阿魏酸哌嗪分散片") is None
     assert stem_class("碘化油胶丸") is None and stem_class("维生素B4片") is None
+    # a systemic class on a local dosage form is left out; a phrase whose first substance is unknown too
+    assert stem_class("复方氯化钠滴眼液") is None and stem_class("维生素E乳膏") is None
+    assert stem_class("醋酸氟氢可的松乳膏") is None and stem_class("酪氨酸激酶抑制剂加干扰素") is None
     assert stem_class("曲尼司特") is None  # an -ast anti-allergic: stem characters, no class given
     assert stem_class("板蓝根颗粒") is None and stem_class("头孢") is None
 
