@@ -157,7 +157,7 @@ STEMS: tuple[Stem, ...] = (
     Stem("库溴铵", S, "M03AC", "-curonium"),
     Stem("库氯铵", S, "M03AC", "-curium"),
     # -- nervous system ------------------------------------------------------------------------
-    Stem("卡因", S, "N01BB", "-caine", exceptions={"普鲁卡因": "N01BA", "氯普鲁卡因": "N01BA", "丁卡因": "N01BA",
+    Stem("卡因", S, "N01BB", "-caine", exceptions={"普鲁卡因": "N01BA", "氯普鲁卡因": "N01BA", "溴米那普鲁卡因": "", "丁卡因": "N01BA",
                                                    "苯佐卡因": "N01BA", "可卡因": "N01BC", "奥布卡因": "S01HA"}),
     Stem("氟烷", S, "N01AB", "-flurane"),
     Stem("芬太尼", S, "N02AB", "-fentanil", exceptions={"瑞芬太尼": "N01AH", "舒芬太尼": "N01AH",
@@ -194,10 +194,11 @@ STEMS: tuple[Stem, ...] = (
     Stem("多巴", S, "N04BA", "-dopa", exceptions={"甲基多巴": "C02AB", "屈昔多巴": "C01CA"}),
     Stem("哌齐", S, "N06DA", "donepezil", members=("加兰他敏", "利斯的明", "卡巴拉汀", "石杉碱甲")),
     # -- respiratory ---------------------------------------------------------------------------
-    Stem("特罗", S, "R03AC", "-terol", exceptions={"班布特罗": "R03CC", "克仑特罗": "R03CC"}, routes=((ORAL, "R03CC"),),
+    Stem("特罗", S, "R03AC", "-terol", exceptions={"班布特罗": "R03CC", "克仑特罗": "R03CC", "马布特罗": "R03CC", "氨溴特罗": "R05CB"}, routes=((ORAL, "R03CC"),),
          members=("沙丁胺醇", "左沙丁胺醇", "特布他林")),
     Stem("鲁司特", S, "R03DC", "-lukast"),
-    Stem("司特", S, "R03D", "-ast", exceptions={"曲尼司特": "", "吡嘧司特": "S01GX", "阿普斯特": "L04AA"}),
+    Stem("司特", S, "R03D", "-ast", exceptions={"曲尼司特": "", "吡嘧司特": "S01GX", "阿普斯特": "L04AA", "他扎司特": "",
+                                                     "瑞吡司特": ""}),
     Stem("色甘酸", S, "R03BC", "cromoglicic acid", members=("奈多罗米",), routes=((EYE, "S01GX"), (NOSE, "R01AC"))),
     Stem("茶碱", S, "R03DA", "-fylline", members=("茶碱",)),
     Stem("托溴铵", S, "R03BB", "-tropium", members=("格隆溴铵", "乌美溴铵", "阿地溴铵")),
