@@ -249,7 +249,7 @@ def combination_parts(generic: str, known: Callable[[str], bool]) -> tuple[str, 
             return (first, rest) if len(first) >= 2 and len(rest) >= 2 else None
     for sep in _JOINERS:
         first, _, rest = generic.partition(sep)
-        if len(first) >= 2 and len(rest) >= 2 and known(first) and known(rest):
+        if len(first) >= 2 and len(rest) >= 2 and known(first):  # 吡喹酮和青蒿素联合治疗: the first is enough
             return first, rest
     if any(j in generic for j in (*_JOINERS, "或")):  # a phrase (…和长春新碱或环磷酰胺): no side-by-side cut
         return None
@@ -262,7 +262,7 @@ def combination_parts(generic: str, known: Callable[[str], bool]) -> tuple[str, 
 
 def _second_only(generic: str) -> bool:
     """'X加Y' / 'X与Y' where Y carries a stem and X, the first-named main ingredient, does not."""
-    for sep in ("/", "+", *_JOINERS):
+    for sep in _JOINERS:  # not "/": 30/70混合重组人胰岛素, ω-3鱼油中/长链脂肪乳
         first, _, rest = generic.partition(sep)
         if len(first) >= 2 and len(rest) >= 2:
             return not _has_stem(first) and _has_stem(rest)

@@ -155,7 +155,7 @@ PATTERNS: tuple[Stem, ...] = (
     named("V07AB", "water for injection", "灭菌注射用水"),
     named("P02CF", "ivermectin", "伊维菌素"),
     named("P02BA", "praziquantel", "吡喹酮"),
-    named("P02CB", "piperazine", "哌嗪", "乙胺嗪", exceptions={"阿魏酸哌嗪": "", "羟丙哌嗪": "R05DB"}),
+    named("P02CB", "piperazine", "哌嗪", "乙胺嗪", exceptions={"阿魏酸哌嗪": "", "羟丙哌嗪": "R05DB", "羟苯哌嗪": ""}),
     named("P02CC", "pyrantel", "噻嘧啶"),
     named("P01BC", "quinine", "奎宁"),
     named("P01CB", "sodium stibogluconate", "葡萄糖酸锑钠"),
