@@ -13,7 +13,8 @@ Drug node from its own signals (kg.classes.drug_kind, run on its 通用名 when 
   达美康) has no generic name to classify by. Decided without the class, so a drug the resolver
   misses is still counted.
 - *single-ingredient*: not 复方…, no "/"、"+"、"与"、"和" joining names, no "Compound" or " and "
-  in the English name.
+  in the English name, and not two substances side by side (阿司匹林维生素c: both halves carry an
+  INN stem or name a drug the ATC table classified; counted in `two_substance`).
 
 Because an INN stem is itself a Western signal, the report also gives the coverage over the nodes
 that are Western for another reason (`strict`), which no stem match can inflate.
@@ -25,7 +26,7 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from kg.classes import DrugKind, drug_kind, name_variants, stem_class
+from kg.classes import DrugKind, combination_parts, drug_kind, generic_name, name_variants, stem_class
 from kg.drug_classes import ATC_DATASET, generic_source
 from kg.schema import NodeType, RelType
 from kg.stores.base import GraphStore
@@ -39,6 +40,8 @@ class ClassCoverage:
     drugs: int = 0
     kinds: dict[str, int] = field(default_factory=dict)  # western / tcm_patent / tcm_herb / unknown
     combinations: int = 0  # Western nodes left out as combinations
+    two_substance: int = 0  # … of them named as two substances side by side, no 复方 or separator
+    two_substance_classified: int = 0  # … of those with a class (to compare with the older definition)
     no_generic: int = 0  # Western nodes left out for want of a generic name
     denominator: int = 0  # Western single-ingredient drug nodes with a generic name
     classified: int = 0
@@ -60,12 +63,13 @@ class ClassCoverage:
         return {**asdict(self), "coverage": round(self.coverage, 4), "strict_coverage": round(self.strict_coverage, 4)}
 
 
-_ORDER = {ATC_DATASET: 0, "inn-stem": 1, "source-class": 2}
+_ORDER = {ATC_DATASET: 0, "inn-stem": 1, "name-pattern": 2, "source-class": 3}
 
 
 def class_coverage(store: GraphStore, examples: int = 30) -> ClassCoverage:
     edges = [e for e in store.edge_rows(RelType.IN_CLASS) if not e.flag]
-    names = {e.id: e.name for e in store.name_index() if e.type is NodeType.CATEGORY}
+    index = store.name_index()
+    names = {e.id: e.name for e in index if e.type is NodeType.CATEGORY}
     best: dict[str, str] = {}
     tcm: set[str] = set()
     for e in edges:
@@ -74,6 +78,11 @@ def class_coverage(store: GraphStore, examples: int = 30) -> ClassCoverage:
             continue
         if e.source_id not in best or _ORDER.get(e.dataset, 9) < _ORDER.get(best[e.source_id], 9):
             best[e.source_id] = e.dataset
+    table_generics = {generic_name(n) for i, _t, n, _a in index if best.get(i) == ATC_DATASET}
+
+    def known(part: str) -> bool:
+        return generic_name(part) in table_generics or stem_class(part) is not None
+
     out = ClassCoverage()
     kinds: Counter[str] = Counter()
     derived: Counter[str] = Counter()
@@ -96,6 +105,11 @@ def class_coverage(store: GraphStore, examples: int = 30) -> ClassCoverage:
                 out.combinations += 1
                 continue
             variants = name_variants(source)
+            if combination_parts(name_variants(source, esters=False)[0], known) is not None:
+                out.combinations += 1
+                out.two_substance += 1
+                out.two_substance_classified += d.id in best
+                continue
             if not ("通用名" in d.properties or len(variants) > 1 or variants[:1] != [source] or english):
                 out.no_generic += 1
                 continue

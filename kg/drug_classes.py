@@ -9,9 +9,10 @@ Per Drug node (kg.classes.drug_kind decides Western / TCM from the drug's own si
 
 - it has an IN_CLASS edge from the `atc` source → nothing to derive; earlier stem/source edges of
   it are flagged `superseded` (kept, left out of answers);
-- Western (or unknown) → `stem_class` of its generic name (通用名 when the node is a brand), else
+- Western (or unknown) → `stem_class` of its generic name (通用名 when the node is a brand: an INN
+  stem, or a name pattern such as 维生素… / 氯化钾 / a bracketed radionuclide), else
   `source_class` of its 药品类型 / 分类 / 用途分类 text and IN_CATEGORY targets → an IN_CLASS edge
-  (dataset "inn-stem" or "source-class") to the class's Category node (created when missing);
+  (dataset "inn-stem", "name-pattern" or "source-class") to the class's Category node (created when missing);
 - a TCM patent medicine → an IN_CLASS edge (dataset "source-class") to the Category 中成药.
 
 An edge this pass wrote earlier that it would not write now is flagged `superseded`.
@@ -28,8 +29,10 @@ from kg.classes import (
     DrugClass,
     DrugKind,
     class_node_id,
+    combination_parts,
     drug_kind,
     generic_name,
+    name_variants,
     source_class,
     stem_class,
 )
@@ -37,8 +40,10 @@ from kg.schema import Entity, NodeType, Relation, RelType
 from kg.stores.base import EdgeRow, GraphStore
 
 ATC_DATASET = "atc"
-DERIVED = ("inn-stem", "source-class")
+DERIVED = ("inn-stem", "name-pattern", "source-class")
 SUPERSEDED = "superseded"
+#: the predicate of a table class that a combination takes from its main (first-named) ingredient
+COMPONENT = "atc-component"
 CLASS_PROPS = ("药品类型", "分类", "用途分类")
 
 
@@ -119,6 +124,12 @@ def assign_classes(store: GraphStore) -> ClassSummary:
                 continue
             kind, found = classify(d, cats.get(d.id, []))
             kinds[kind.value] += 1
+            component = _component_classes(generic_source(d), by_generic) if kind in (
+                DrugKind.WESTERN, DrugKind.UNKNOWN) else ()
+            if component:  # a combination whose main (first) ingredient the table has: 阿司匹林维生素c
+                derived[ATC_DATASET] += 1
+                wanted_atc += [Relation(d.id, RelType.IN_CLASS, cls, ATC_DATASET, COMPONENT) for cls in component]
+                continue
             if found is None:
                 continue
             nodes.setdefault(found.node_id, class_entity(found))
@@ -143,6 +154,23 @@ def assign_classes(store: GraphStore) -> ClassSummary:
     summary.by_derivation = dict(sorted(derived.items()))
     summary.seconds = round(time.perf_counter() - t0, 3)
     return summary
+
+
+def _component_classes(name: str, by_generic: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The table classes of a combination's main ingredient, when the table has it and it carries
+    no INN stem (a stem's class is the stem route's: stem_class already takes the first component);
+    it outranks a stem of the second ingredient (曲克芦丁羟丙茶碱 is troxerutin's, not a xanthine's)."""
+    variants = name_variants(name, esters=False)
+    if not variants:
+        return ()
+
+    def known(part: str) -> bool:
+        return generic_name(part) in by_generic or stem_class(part) is not None
+
+    parts = combination_parts(variants[0], known)
+    if parts is None or stem_class(parts[0]) is not None:
+        return ()
+    return by_generic.get(generic_name(parts[0]), ())
 
 
 def _table_classes_by_generic(store: GraphStore, edges: list[EdgeRow]) -> dict[str, tuple[str, ...]]:

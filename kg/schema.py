@@ -46,7 +46,7 @@ class RelType(StrEnum):
     HAS_INGREDIENT = "HAS_INGREDIENT"  # Drug → Ingredient (成份)
     IN_CATEGORY = "IN_CATEGORY"  # Drug → Category (分类)
     #: Drug → Category: its ATC class (or the 中成药 marker); `dataset` = how it was derived
-    #: ("atc" table, "inn-stem", "source-class"; kg.classes.DERIVATION_DATASETS)
+    #: ("atc" table, "inn-stem", "name-pattern", "source-class"; kg.classes.DERIVATION_DATASETS)
     IN_CLASS = "IN_CLASS"
     HAS_SYMPTOM = "HAS_SYMPTOM"  # Disease → Symptom
     NEEDS_CHECK = "NEEDS_CHECK"  # Disease → Check

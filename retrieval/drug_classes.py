@@ -24,7 +24,7 @@ from kg.stores.base import GraphStore
 from kg.vocabulary import source_label
 from retrieval.types import Evidence, LinkedEntity
 
-DERIVATION_ORDER = ("atc", "inn-stem", "source-class")
+DERIVATION_ORDER = ("atc", "inn-stem", "name-pattern", "source-class")
 #: a question asking for the members of a class
 LIST_CUE = re.compile(r"有哪些|哪些|有什么|有啥|包括|包含|都有|列举|举例|比如|例如|什么药|哪种|哪几|代表药")
 #: what may stand around a bare class name ("ARB类降压药", "他汀类药物") and still ask for its members
@@ -131,7 +131,7 @@ class DrugClassIndex:
         evidence: list[Evidence] = []
         code_text = f"ATC代码 {hit.code}"
         label = _label(hit, node)
-        if "atc" in by_ds or "inn-stem" in by_ds:  # source class text is the weakest route: only when alone
+        if "atc" in by_ds or "inn-stem" in by_ds or "name-pattern" in by_ds:  # source class text is the weakest route: only when alone
             by_ds.pop("source-class", None)
         for ds in sorted(by_ds, key=lambda d: DERIVATION_ORDER.index(d) if d in DERIVATION_ORDER else 9):
             names = [g for g, _ in sorted(by_ds[ds].items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))

@@ -209,7 +209,8 @@ def _print_coverage(c: ClassCoverage) -> None:
     typer.echo(f"  Western single-ingredient with a generic name: {c.classified}/{c.denominator} have a class "
                f"({c.coverage:.1%}; {derived}); without stem-only Western nodes {c.strict_classified}/"
                f"{c.strict_denominator} ({c.strict_coverage:.1%})")
-    typer.echo(f"  left out: {c.combinations} combinations, {c.no_generic} without a generic name; "
+    typer.echo(f"  left out: {c.combinations} combinations ({c.two_substance} named as two substances side by side), "
+               f"{c.no_generic} without a generic name; "
                f"TCM patent medicines marked 中成药: {c.tcm_marked}")
     if c.unclassified:
         typer.echo(f"  without a class, e.g.: {'、'.join(c.unclassified)}")

@@ -4,7 +4,10 @@ Pure functions, no store. Three routes, in order of trust:
 
 1. **atc** — the drug's generic name (苯磺酸氨氯地平片 → 氨氯地平) or English name is a level-5
    substance of the ATC table; its class is that substance's level-4 group.
-2. **stem** — the generic name carries an INN stem (-沙坦, -普利, 头孢- … kg.classes.stems).
+2. **stem** — the generic name carries an INN stem (-沙坦, -普利, 头孢- … kg.classes.stems), or
+   **name-pattern** — a group word or a named substance without a stem (维生素…, …疫苗, 氯化钾,
+   蒙脱石 … kg.classes.patterns); a route rule of the stem may move the class by dosage form
+   (…阴道乳膏 → G01AF).
 3. **source** — the source's own class text (CMeKG 分类, CareGPT 药品类型) names a class through
    the synonym table (kg.classes.synonyms): 质子泵抑制药 = PPI → A02BC.
 
@@ -15,22 +18,24 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kg.classes.patterns import radiopharmaceutical
 from kg.classes.stems import NAMED, STEMS, Stem, match_stem
 from kg.classes.synonyms import CLASS_SYNONYMS, TCM_CLASS, TERM_CODES
 from kg.classes.table import AtcTable, builtin_name
-from kg.normalize import SALT_SUFFIXES, normalize_name, strip_dosage_form, strip_salt
+from kg.normalize import SALT_PREFIXES, SALT_SUFFIXES, normalize_name, strip_dosage_form, strip_salt
 from kg.schema import entity_id
 
 __all__ = ["AtcTable", "CLASS_SYNONYMS", "DERIVATION_DATASETS", "DrugClass", "DrugKind", "STEMS", "TCM_CLASS",
-           "bare_name", "class_label", "class_name", "class_node_id", "class_terms", "drug_kind", "generic_name", "is_tcm_patent", "name_variants",
+           "bare_name", "class_label", "combination_parts", "class_name", "class_node_id", "class_terms", "drug_kind", "generic_name", "is_tcm_patent", "name_variants",
            "resolve_class", "source_class", "stem_class", "table_classes"]
 
 #: derivation → the `dataset` (and predicate) of the IN_CLASS edge that records it
-DERIVATION_DATASETS: dict[str, str] = {"atc": "atc", "stem": "inn-stem", "source": "source-class"}
+DERIVATION_DATASETS: dict[str, str] = {"atc": "atc", "stem": "inn-stem", "name-pattern": "name-pattern",
+                                       "source": "source-class"}
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ class DrugClass:
     code: str  # ATC code, "" when none (中成药)
     name: str  # Chinese class name (the Category node's name)
     level: int  # 1–5; 0 when not ATC
-    derivation: str  # "atc" | "stem" | "source"
+    derivation: str  # "atc" | "stem" | "name-pattern" | "source"
 
     @property
     def dataset(self) -> str:
@@ -91,9 +96,12 @@ SALT_ENDINGS: tuple[str, ...] = tuple(sorted({
     "醋酸酯", "丙酸酯", "磷酸酯",
 }, key=len, reverse=True))
 #: words that are neither substance nor dosage form (route, packaging, "本品")
-_ROUTE = ("吸入用", "吸入", "鼻用", "口服", "外用", "阴道", "眼用", "注射用", "滴眼", "复合", "小儿", "儿童")
+_ROUTE = ("吸入用", "吸入", "鼻用", "口服", "外用", "阴道", "眼用", "注射用", "滴眼", "复合", "小儿", "儿童", "口腔")
 _EXTRA_FORMS = ("鼻", "滴剂", "灌肠液", "灌肠剂", "乳胶剂", "贴", "喷鼻剂", "滴眼剂", "粉雾剂", "喷剂", "鼻喷剂", "微丸", "缓释", "控释", "肠溶", "无菌粉末", "冻干粉", "干粉",
-                "注射剂", "喷雾", "溶液剂", "凝胶剂", "贴片", "涂剂", "膏剂", "片(", "咀嚼", "分散")
+                "注射剂", "喷雾", "溶液剂", "凝胶剂", "贴片", "涂剂", "膏剂", "片(", "咀嚼", "分散", "缓释微球", "微球",
+                "缓释植入剂", "植入剂", "散剂", "巴布膏", "巴布", "鼻腔喷雾剂", "鼻腔", "口内崩解片", "口内崩解")
+#: a strength written into the name (米非司酮片10mg, 环磷腺苷葡胺注射液90mg)
+_SPEC = re.compile(r"\d+(?:\.\d+)?(?:mg|g|ml|μg|ug|iu|万单位|单位)$")
 _BRACKET = re.compile(r"\([^()]*\)")
 _BRAND_LEAD = re.compile(r"^[^()]{1,8}\((?P<inner>[^()]{2,})\)$")
 
@@ -107,6 +115,7 @@ def _strip_forms(n: str) -> str:
     prev = None
     while prev != n:
         prev = n
+        n = _SPEC.sub("", n) or n
         n = strip_dosage_form(n)
         for w in _CARRIERS if infusion else ():
             if n.endswith(w) and len(n) - len(w) >= 2:
@@ -138,9 +147,12 @@ def name_variants(name: str, esters: bool = True) -> list[str]:
             core = core[len(p):]
             break
     out.append(core)
-    for s in SALT_ENDINGS:
-        if core.endswith(s) and len(core) - len(s) >= 2:
-            out.append(core[: -len(s)])
+    for _ in range(2):  # 溴芬酸钠水合物 → 溴芬酸钠 → 溴芬酸
+        ending = next((s for s in SALT_ENDINGS if out[-1].endswith(s) and len(out[-1]) - len(s) >= 2), None)
+        if ending is None:
+            break
+        out.append(out[-1][: -len(ending)])
+        if ending != "水合物":  # only a hydrate leaves a salt to strip
             break
     if esters and out[-1].endswith("酯") and len(out[-1]) >= 4:  # 达比加群酯 → 达比加群 (a prodrug ester)
         out.append(out[-1][:-1])
@@ -157,18 +169,50 @@ def generic_name(name: str) -> str:
 
 # -- the three routes ---------------------------------------------------------------------------
 
+#: local dosage forms, and the class groups a product of that form can belong to; a stem's
+#: systemic class on such a product (复方氯化钠滴眼液 → B05XA, 维生素E乳膏 → A11) is left out
+_EYE_FORMS = ("滴眼", "眼膏", "眼用", "眼凝胶")
+_SKIN_FORMS = ("乳膏", "软膏", "搽剂", "洗剂", "霜")
+_SYSTEMIC_ONLY = ("A10", "A11", "A12", "B01", "B03", "B05", "C0", "H0", "J01", "J02", "J05", "J07", "L0", "M01", "N0", "R03", "R05", "R06")
+
+
+def _local_mismatch(product: str, code: str) -> bool:
+    if any(w in product for w in _EYE_FORMS):
+        return not code.startswith("S")
+    if any(w in product for w in _SKIN_FORMS):
+        return code.startswith(_SYSTEMIC_ONLY) and not code.startswith("N01")
+    return False
+
+
+#: how sentence fragments that a source stored as drug names begin
+_NOT_A_DRUG = ("本品", "尤其", "与", "和", "及")
+
+
 def stem_class(name: str, table: AtcTable | None = None) -> DrugClass | None:
     """The class an INN stem of the generic name implies (level 3, or 4 where the stem fixes it)."""
+    if normalize_name(name).startswith(_NOT_A_DRUG):  # extraction noise: 本品与茶碱, 尤其是和阿托品
+        return None
+    nuclide = radiopharmaceutical(normalize_name(name))
+    if nuclide is not None:
+        return _atc_class(nuclide, "name-pattern", table)
     variants = name_variants(name)
     if not variants:
         return None
     named = next((v for v in variants if v in NAMED), None)  # a member spelled with its salt: 硝酸甘油
+    if named is None and any(_second_only(v) for v in variants):
+        return None  # 酪氨酸激酶抑制剂加干扰素: the stem is the second substance's, the first is unknown
     hit = NAMED[named] if named is not None else next(filter(None, map(_first_component, variants)), None)
     for v in reversed(variants):  # the bare substance first: 达比加群酯 → 达比加群
         hit = hit or match_stem(v)
     if hit is None or not hit[0]:
         return None
-    return _atc_class(hit[0], "stem", table)
+    code, stem = hit
+    product = normalize_name(name)
+    if stem.routes and code == stem.code:  # the product's route decides (阴道乳膏, 滴眼液, 片 …)
+        code = stem.route_code(product) if stem.route_code(product) is not None else code
+    if not code or _local_mismatch(product, code):
+        return None
+    return _atc_class(code, "name-pattern" if stem.pattern else "stem", table)
 
 
 def _substance_stem(part: str) -> tuple[str, Stem] | None:
@@ -179,18 +223,69 @@ def _substance_stem(part: str) -> tuple[str, Stem] | None:
     return None
 
 
+#: words that join two substances only when both sides are substances (达比加群, 特利加压素: no)
+_JOINERS = ("和", "与", "加", "及")
+
+
+#: first halves that are part of one substance's name (聚乙二醇干扰素, 苯丁酸氮芥)
+_BOUND = frozenset({"聚乙二醇", "苯丁酸"})
+
+
+def _salt_split(left: str, right: str) -> bool:
+    """A split that only cuts a salt off its substance (枸橼酸|托法替布, 酮咯酸|氨丁三醇, 葡萄糖|酸亚铁)."""
+    if left in _BOUND or (left == "普鲁卡因" and right.endswith("青霉素")):  # 聚乙二醇干扰素, 普鲁卡因青霉素: one substance
+        return True
+    return left in SALT_PREFIXES or left in ESTER_PREFIXES or right in SALT_ENDINGS or right.startswith("酸")
+
+
+def combination_parts(generic: str, known: Callable[[str], bool]) -> tuple[str, str] | None:
+    """(first, rest) of a two-substance name: split at "/" or "+", at 和/与/加 when both sides are
+    substances `known` accepts, else at the first place where both halves are; None for one
+    substance. Chinese combination names put the main ingredient first (庆大霉素普鲁卡因, 阿司匹林维生素c)."""
+    generic = generic.removeprefix("复方")  # 复方庆大霉素普鲁卡因: still gentamicin first
+    for sep in ("/", "+"):
+        if sep in generic:
+            first, _, rest = generic.partition(sep)
+            return (first, rest) if len(first) >= 2 and len(rest) >= 2 else None
+    for sep in _JOINERS:
+        first, _, rest = generic.partition(sep)
+        if len(first) >= 2 and len(rest) >= 2 and known(first):  # 吡喹酮和青蒿素联合治疗: the first is enough
+            return first, rest
+    if any(j in generic for j in (*_JOINERS, "或")):  # a phrase (…和长春新碱或环磷酰胺): no side-by-side cut
+        return None
+    for i in range(2, len(generic) - 1):
+        left, right = generic[:i], generic[i:]
+        if len(right) >= 2 and not _salt_split(left, right) and known(left) and known(right):
+            return left, right
+    return None
+
+
+def _second_only(generic: str) -> bool:
+    """'X加Y' / 'X与Y' where Y carries a stem and X, the first-named main ingredient, does not."""
+    for sep in _JOINERS:  # not "/": 30/70混合重组人胰岛素, ω-3鱼油中/长链脂肪乳
+        first, _, rest = generic.partition(sep)
+        if len(first) >= 2 and len(rest) >= 2:
+            return not _has_stem(first) and _has_stem(rest)
+    return False
+
+
+def _has_stem(part: str) -> bool:
+    return _substance_stem(part) is not None
+
+
+#: a progestogen or an anti-androgen with an oestrogen: the fixed combinations' own groups
+_WITH_OESTROGEN = {"G03D": "G03AA", "G03AC": "G03AA", "G03HA": "G03HB"}
+
+
 def _first_component(generic: str) -> tuple[str, Stem] | None:
     """A two-substance name (庆大霉素普鲁卡因, 双氯芬酸钠利多卡因, 二甲双胍维格列汀): the class of the
-    first, which Chinese combination names put first as the main ingredient; None for one substance."""
-    for sep in ("/", "+", "加", "和", "与"):
-        if sep in generic:
-            first = generic.split(sep)[0]
-            return _substance_stem(first) if len(first) >= 2 else None
-    for i in range(3, len(generic) - 1):
-        left, right = generic[:i], generic[i:]
-        if len(right) >= 2 and _substance_stem(left) is not None and _substance_stem(right) is not None:
-            return _substance_stem(left)
-    return None
+    first; None for one substance or a first substance without a stem. A progestogen with 炔雌醇
+    is a combined contraceptive (G03AA), not a progestogen (G03D)."""
+    parts = combination_parts(generic, _has_stem)
+    hit = _substance_stem(parts[0]) if parts is not None else None
+    if parts is not None and hit is not None and "雌" in parts[1] and hit[0] in _WITH_OESTROGEN:
+        return _WITH_OESTROGEN[hit[0]], hit[1]
+    return hit
 
 
 _CLASS_SPLIT = re.compile(r"[，,、；;/|]+")

@@ -21,7 +21,7 @@ from kg.classes import (
     table_classes,
 )
 from kg.classes.atc_names import TABLE_NAMES
-from kg.classes.stems import STEMS
+from kg.classes.stems import RULES
 from kg.classes.synonyms import CLASS_SYNONYMS
 
 
@@ -52,7 +52,35 @@ def test_stem_class(name: str, code: str) -> None:
     assert found.level == (3 if len(code) == 4 else 4) and found.name
 
 
+@pytest.mark.parametrize(("name", "code"), [
+    # the route or dosage form decides (the stem's systemic class otherwise)
+    ("硝酸布康唑阴道乳膏", "G01AF"), ("醋酸地塞米松乳膏", "D07A"), ("克林霉素甲硝唑搽剂", "D10AF"), ("曲安奈德口腔软膏", "A01AC"), ("丙卡特罗片", "R03CC"),
+    ("氟比洛芬巴布膏", "M02AA"), ("氧氟沙星滴眼液", "S01AE"), ("盐酸左卡巴斯汀鼻喷雾剂", "R01AC"),
+    # exceptions and combinations found wrong in the hand-checked samples
+    ("塞克硝唑", "P01AB"), ("聚磷酸雌二醇", "L02AA"), ("复方庆大霉素普鲁卡因胶囊", "J01GB"), ("复方维生素B12片", "B03BA"),
+    ("注射用醋酸亮丙瑞林缓释微球", "L02AE"), ("米非司酮片10mg", "G03XB"), ("溴芬酸钠水合物滴眼液", "S01BC"),
+])
+def test_route_and_exception(name: str, code: str) -> None:
+    found = stem_class(name)
+    assert found is not None and found.code == code
+
+
+@pytest.mark.parametrize(("name", "code"), [
+    ("氯化钾缓释片", "A12B"), ("人血白蛋白", "B05AA"), ("葡萄糖酸钙维D2咀嚼片", "A12A"), ("维生素C片", "A11"),
+    ("乙型肝炎疫苗", "J07"), ("精蛋白生物合成人胰岛素注射液", "A10A"), ("高锝[99mTc]酸钠注射液", "V09"),
+    ("碘[131I]化钠口服溶液", "V10"), ("浓氯化钠注射液", "B05XA"), ("羟乙基淀粉40氯化钠注射液", "B05AA"), ("尼可刹米注射液", "R07AB"),
+])
+def test_name_patterns(name: str, code: str) -> None:
+    found = stem_class(name)
+    assert found is not None and found.code.startswith(code) and found.derivation == "name-pattern"
+
+
 def test_stem_without_class_and_non_stems() -> None:
+    assert stem_class("三磷酸腺苷辅酶胰岛素") is None and stem_class("阿魏酸哌嗪分散片") is None
+    assert stem_class("碘化油胶丸") is None and stem_class("维生素B4片") is None
+    # a systemic class on a local dosage form is left out; a phrase whose first substance is unknown too
+    assert stem_class("复方氯化钠滴眼液") is None and stem_class("维生素E乳膏") is None
+    assert stem_class("醋酸氟氢可的松乳膏") is None and stem_class("酪氨酸激酶抑制剂加干扰素") is None
     assert stem_class("曲尼司特") is None  # an -ast anti-allergic: stem characters, no class given
     assert stem_class("板蓝根颗粒") is None and stem_class("头孢") is None
 
@@ -84,7 +112,8 @@ def test_drug_kind() -> None:
 
 
 def test_every_class_code_has_a_name() -> None:
-    codes = set(CLASS_SYNONYMS) | {s.code for s in STEMS} | {c for s in STEMS for c in s.exceptions.values() if c}
+    codes = set(CLASS_SYNONYMS) | {s.code for s in RULES} | {c for s in RULES for c in s.exceptions.values() if c}
+    codes |= {c for s in RULES for _words, c in s.routes if c}
     from kg.classes import class_name
     assert not [c for c in sorted(codes) if not class_name(c)]
 

@@ -30,6 +30,11 @@ J01F,3,大环内酯类、林可酰胺类和链霉杀阳菌素类,"Macrolides, li
 J01FA,4,大环内酯类,Macrolides,J01F
 J01FA10,5,阿奇霉素,Azithromycin,J01FA
 J01FA09,5,克拉霉素,Clarithromycin,J01FA
+N,1,神经系统,Nervous system,
+N02,2,,,N
+N02B,3,其他解热镇痛药,Other analgesics and antipyretics,N02
+N02BA,4,水杨酸及其衍生物,Salicylic acid and derivatives,N02B
+N02BA01,5,阿司匹林,Acetylsalicylic acid,N02BA
 """
 
 
@@ -48,6 +53,9 @@ DRUGS = [
     _drug("某某肽注射液", 药品类型="质子泵抑制剂"),  # no stem: the source's class text
     _drug("六味地黄丸", 药品类型="中成药", 功能主治="滋阴补肾"),
     _drug("千年健", 性味="苦、辛，温", 入药部位="根茎"),
+    _drug("氯化钾缓释片"),  # no stem: a name pattern
+    _drug("阿司匹林肠溶片"),
+    _drug("阿司匹林维生素C泡腾片"),  # a combination: its main (first) ingredient's table class
 ]
 
 
@@ -80,6 +88,10 @@ def test_table_stem_source_and_tcm(graph: LadybugStore) -> None:
     assert _classes(graph, "某某肽注射液") == [("质子泵抑制药", "source-class", "")]
     assert _classes(graph, "六味地黄丸") == [("中成药", "source-class", "")]
     assert _classes(graph, "千年健") == []
+    assert _classes(graph, "氯化钾缓释片") == [("钾补充剂", "name-pattern", "")]
+    assert _classes(graph, "阿司匹林维生素C泡腾片") == [("水杨酸及其衍生物", "atc", "")]
+    drug = graph.find_by_name("阿司匹林维生素C泡腾片")[0]
+    assert [f.predicate for f in graph.facts(drug.id, [RelType.IN_CLASS])] == ["atc-component"]
 
 
 def test_hierarchy_nodes_keyed_by_code(graph: LadybugStore) -> None:
@@ -108,8 +120,8 @@ def test_stem_edge_superseded_once_the_table_knows_the_drug(tmp_path: Path) -> N
 def test_coverage(graph: LadybugStore) -> None:
     cov = class_coverage(graph)
     assert cov.kinds["tcm_patent"] == 1 and cov.kinds["tcm_herb"] == 1 and cov.tcm_marked == 1
-    assert cov.classified == cov.denominator == 7  # the source-class drug has no generic name to judge
-    assert cov.by_derivation == {"atc": 6, "inn-stem": 1}
+    assert cov.classified == cov.denominator == 9  # the source-class drug has no generic name to judge
+    assert cov.by_derivation == {"atc": 7, "inn-stem": 1, "name-pattern": 1}  # the combination is counted apart
 
 
 def test_class_questions(graph: LadybugStore) -> None:
