@@ -183,4 +183,6 @@ def absorption_pair(a: str, b: str) -> bool:
 
 def elements_of(name: str) -> tuple[str, ...]:
     """The metal a drug brings (碳酸钙 → 钙, 碳酸锂 → 锂), for labels that list a bare 钙 or 锂."""
-    return tuple(dict.fromkeys(x for c in class_names_of(name) if c in BY_NAME for x in BY_NAME[c].elements))
+    found = tuple(dict.fromkeys(x for c in class_names_of(name) if c in BY_NAME for x in BY_NAME[c].elements))
+    named = tuple(x for x in found if x in name)  # 碳酸钙 is an antacid, but it brings calcium only
+    return named or found

@@ -456,7 +456,7 @@ def two_drugs(ctx: PairContext, drugs: Sequence[LinkedEntity], comparison: bool)
     sides = [family_of(by_id[d.id], ctx.linker, ctx.graph) for d in drugs[:2]]  # 氯沙坦 → 氯沙坦钾片 …
     if comparison:
         return comparison_evidence(compared(sides, ctx.graph.facts), ctx.graph.facts, ctx.described,
-                                   ctx.prevalence, ctx.class_labels), None
+                                   ctx.prevalence, ctx.class_labels, families=sides), None
     finding = find_interaction(sides[0], sides[1], (label_of(drugs[0]), label_of(drugs[1])), ctx.graph.facts,
                                ctx.class_names)
     return finding.evidence(), finding
