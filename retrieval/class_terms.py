@@ -27,6 +27,11 @@ class ClassTerm:
     endings: tuple[str, ...] = ()
     #: broader classes whose sentences also apply (a cephalosporin is a β-lactam)
     parents: tuple[str, ...] = ()
+    #: absorption role: "cation" (aluminium, magnesium, calcium, iron, zinc salts) binds a "chelator"
+    #: (quinolones, tetracyclines, bisphosphonates) in the gut, so a listed pair means 间隔服用
+    absorption: str = ""
+    #: the metal a cation family's drugs bring (a label lists just 钙 or 镁 among interacting drugs)
+    elements: tuple[str, ...] = ()
 
 
 _T = ClassTerm
@@ -37,7 +42,7 @@ CLASSES: tuple[ClassTerm, ...] = (
                                       "巴氨西林", "苄星青霉素"), ("西林",), ("β-内酰胺类",)),
     _T("头孢菌素类", ("头孢菌素类", "头孢菌素", "头孢类"), (), (), ("β-内酰胺类",)),
     _T("β-内酰胺类", ("β-内酰胺类", "β-内酰胺", "β内酰胺", "内酰胺类")),
-    _T("喹诺酮类", ("喹诺酮类", "氟喹诺酮", "喹诺酮"), (), ("沙星",)),
+    _T("喹诺酮类", ("喹诺酮类", "氟喹诺酮", "喹诺酮"), (), ("沙星",), absorption="chelator"),
     _T("硝基咪唑类", ("硝基咪唑类", "硝基咪唑"), ("甲硝唑", "替硝唑", "奥硝唑", "塞克硝唑")),
     _T("唑类抗真菌药", ("唑类抗真菌", "吡咯类抗真菌", "咪唑类抗真菌", "三唑类抗真菌"),
        ("酮康唑", "伊曲康唑", "氟康唑", "伏立康唑", "泊沙康唑", "咪康唑")),
@@ -68,8 +73,24 @@ CLASSES: tuple[ClassTerm, ...] = (
     _T("非选择性β受体阻滞剂", ("非选择性β受体阻滞剂",), ("普萘洛尔", "索他洛尔", "纳多洛尔", "噻吗洛尔", "吲哚洛尔"), (),
        ("β受体阻滞剂",)),
     _T("β受体阻滞剂", ("β受体阻滞剂", "β-受体阻滞剂", "β受体阻断药", "β阻滞剂", "β-肾上腺素受体阻滞剂"), (), ("洛尔",)),
-    _T("抗酸药", ("抗酸药", "抗酸剂", "制酸剂", "含铝", "含镁", "铝、镁", "镁、铝", "多价金属离子", "金属阳离子"),
-       ("铝碳酸镁", "氢氧化铝", "碳酸钙", "氧化镁", "三硅酸镁", "铝镁加", "磷酸铝")),
+    _T("抗酸药", ("抗酸药", "抗酸剂", "制酸剂", "制酸药", "含铝", "含镁", "铝、镁", "镁、铝", "铝镁", "多价金属离子",
+                "金属阳离子", "金属离子"),
+       ("铝碳酸镁", "氢氧化铝", "碳酸钙", "氧化镁", "三硅酸镁", "铝镁加", "镁加铝", "磷酸铝", "硫糖铝", "碳酸氢钠",
+        "氢氧化镁", "复方氢氧化铝"), absorption="cation", elements=("铝", "镁")),
+    _T("铁剂", ("铁剂", "铁制剂", "含铁", "亚铁盐", "铁盐", "补铁", "金属阳离子", "金属离子"),
+       ("硫酸亚铁", "富马酸亚铁", "琥珀酸亚铁", "葡萄糖酸亚铁", "乳酸亚铁", "多糖铁复合物", "蛋白琥珀酸铁", "右旋糖酐铁",
+        "蔗糖铁", "枸橼酸铁铵"), ("亚铁",), absorption="cation", elements=("铁",)),
+    _T("钙剂", ("钙剂", "钙补充剂", "含钙", "钙盐", "补钙", "金属阳离子", "金属离子"),
+       ("碳酸钙", "葡萄糖酸钙", "乳酸钙", "枸橼酸钙", "醋酸钙", "氯化钙", "磷酸氢钙", "碳酸钙D3"), absorption="cation",
+       elements=("钙",)),
+    _T("锌剂", ("锌剂", "锌制剂", "含锌", "锌盐", "金属阳离子"), ("葡萄糖酸锌", "硫酸锌", "甘草锌"), absorption="cation",
+       elements=("锌",)),
+    _T("镁剂", ("镁剂", "镁盐", "含镁", "金属阳离子"), ("硫酸镁", "氧化镁", "氢氧化镁", "门冬氨酸钾镁"),
+       absorption="cation", elements=("镁",)),
+    _T("四环素类", ("四环素类", "四环素"), ("四环素", "多西环素", "米诺环素", "土霉素", "金霉素", "美他环素"), ("环素",),
+       absorption="chelator"),
+    _T("双膦酸盐类", ("双膦酸盐", "二膦酸盐", "双磷酸盐"), (), ("膦酸",), absorption="chelator"),
+    _T("锂盐", ("锂盐", "锂剂", "锂制剂", "碳酸锂"), ("碳酸锂", "枸橼酸锂"), elements=("锂",)),
     _T("磺胺类", ("磺胺类", "磺胺药", "磺胺"), ("磺胺甲噁唑", "复方磺胺甲噁唑", "磺胺嘧啶", "柳氮磺吡啶")),
     _T("抗组胺药（H1受体拮抗剂）", ("H1受体拮抗剂", "H1受体阻滞剂", "抗组胺药", "抗组织胺药"),
        ("氯雷他定", "地氯雷他定", "西替利嗪", "左西替利嗪", "氯苯那敏", "苯海拉明", "异丙嗪", "依巴斯汀", "非索非那定",
@@ -90,21 +111,26 @@ CLASSES: tuple[ClassTerm, ...] = (
 )
 BY_NAME = {c.name: c for c in CLASSES}
 _SALT_TAIL = re.compile(r"(?:钾|钠|钙|镁|锌)$")
+#: What is left of a simple salt without its metal is no drug name: 碳酸钙 stays 碳酸钙, not 碳酸.
+_ACID_RESIDUE = frozenset(("碳酸", "硫酸", "盐酸", "醋酸", "乳酸", "磷酸", "枸橼酸", "葡萄糖酸", "氯化", "碳酸氢", "磷酸氢",
+                           "氧化", "氢氧化", "门冬氨酸", "甘油磷酸", "硝酸", "溴化", "碘化"))
 
 
 def generic_of(name: str) -> str:
     """The generic name a drug's entry reduces to: 氯沙坦钾片 → 氯沙坦, 盐酸胺碘酮片 → 胺碘酮."""
     core = core_name(name)
     bare = _SALT_TAIL.sub("", core)
-    return bare if len(bare) >= 2 else core
+    return bare if len(bare) >= 2 and bare not in _ACID_RESIDUE else core
 
 
 def class_names_of(name: str) -> list[str]:
-    """The table's classes of a drug (and their broader classes), most specific first."""
+    """The table's classes of a drug (and their broader classes), most specific first. A member is
+    looked up by its generic and by its whole core name: a salt can be the drug itself (铝碳酸镁, 碳酸钙)."""
     generic = generic_of(name)
+    keys = tuple(dict.fromkeys((generic, core_name(name))))
     out: list[str] = []
     for c in CLASSES:
-        if generic in c.members or any(generic.endswith(e) for e in c.endings) or \
+        if any(k in c.members or any(k.endswith(e) for e in c.endings) for k in keys) or \
                 (c.name == "头孢菌素类" and generic.startswith("头孢")):
             for n in (c.name, *c.parents):
                 if n not in out:
@@ -145,3 +171,18 @@ def allergy_terms(mention: str) -> list[str]:
 
 def is_allergy_sentence(sentence: str) -> bool:
     return "过敏" in sentence or "变态反应" in sentence
+
+
+def absorption_pair(a: str, b: str) -> bool:
+    """Is a pair of drug names a metal cation and a drug it binds in the gut (左氧氟沙星 + 铝碳酸镁,
+    多西环素 + 碳酸钙)? Such a pair is taken apart in time: 间隔服用."""
+    roles_a = {BY_NAME[c].absorption for c in class_names_of(a) if c in BY_NAME}
+    roles_b = {BY_NAME[c].absorption for c in class_names_of(b) if c in BY_NAME}
+    return ("cation" in roles_a and "chelator" in roles_b) or ("chelator" in roles_a and "cation" in roles_b)
+
+
+def elements_of(name: str) -> tuple[str, ...]:
+    """The metal a drug brings (碳酸钙 → 钙, 碳酸锂 → 锂), for labels that list a bare 钙 or 锂."""
+    found = tuple(dict.fromkeys(x for c in class_names_of(name) if c in BY_NAME for x in BY_NAME[c].elements))
+    named = tuple(x for x in found if x in name)  # 碳酸钙 is an antacid, but it brings calcium only
+    return named or found

@@ -202,6 +202,9 @@ def class_question(index: DrugClassIndex, question: str, found: Sequence[LinkedE
     hit = index.find(question)
     if hit is None or not hit.asks_members:
         return None
+    if any(e.start >= 0 and e.start <= hit.start and hit.end <= e.end and e.end - e.start > hit.end - hit.start
+           for e in found if e.type == NodeType.DRUG.value):
+        return None  # 他汀 inside 阿托伐他汀: the question names a drug of the class, not the class
     bare = bool(_BARE.match(question[:hit.start] + question[hit.end:]))  # ARB类降压药: 降压药 is no other subject
     if not bare and linked_outside(found, hit):
         return None

@@ -26,10 +26,12 @@ from retrieval.class_terms import (
 )
 from retrieval.class_terms import (
     CLASSES,
+    absorption_pair,
     allergy_terms,
     class_aliases,
     class_names_of,
     class_text_terms,
+    elements_of,
     generic_of,
     is_allergy_sentence,
 )
@@ -40,8 +42,9 @@ from retrieval.pairs import CLASS_PROPS, REGULATORY, category_terms, comparison_
 from retrieval.types import Evidence, LinkedEntity, PairVerdict, Verdict
 
 FactReader = Callable[[str, Sequence[RelType], Direction], list[Fact]]
-#: Entries read per side: the asked one, its ingredient node, products of the same generic.
-MAX_FAMILY = 8
+#: Entries read per side: the asked one, its ingredient node, products of the same generic (a generic
+#: such as 布洛芬 has dozens of products, and one of them may hold the only listed interaction).
+MAX_FAMILY = 20
 #: Salts a generic's products carry in their core name (氯沙坦 → 氯沙坦钾片).
 SALTS = ("钾", "钠", "钙", "镁")
 TEXT_PROPS = topic_keys(Topic.INTERACTION, Topic.CAUTIONS, Topic.CONTRAINDICATION)
@@ -54,15 +57,21 @@ VERDICT_FIELD = "相互作用结论"
 MAX_ITEMS = 4
 _SENT = SENTENCE_BREAK
 _NEGATION = re.compile(r"(?:无需|无须|不需要?|不必|未见|尚无|没有)[^，。；,;]{0,8}")
+#: Less absorbed when taken together (减少…吸收, 影响吸收, 螯合): an absorption interaction.
+_LESS_ABSORBED = re.compile(r"(?:减少|降低|影响|妨碍|干扰|减弱|阻碍|减低)[^，。；]{0,14}吸收|吸收[^，。；]{0,4}(?:减少|降低|下降|受阻)|"
+                            r"螯合|络合|形成沉淀|产生沉淀")
 _RULES: tuple[tuple[Verdict, re.Pattern[str]], ...] = (
+    (Verdict.SEPARATE, re.compile(r"间隔[^，。；]{0,8}(?:小时|h|服用|服)|分开服用|错开")),
     (Verdict.AVOID, re.compile(r"禁止|禁用|禁忌|避免|不宜|不应|不得|切勿|勿与|不可(?:与|同|合)|不能(?:与|同|合)")),
     (Verdict.CAUTION, re.compile(r"慎用|谨慎|小心|增加.{0,10}(?:风险|危险|毒性|出血|不良反应|副作用)|"
                                  r"(?:风险|危险|毒性|出血|不良反应|副作用)(?:增加|加重|增大)|加重|增强.{0,6}(?:毒|作用)")),
+    (Verdict.SEPARATE, _LESS_ABSORBED),
     (Verdict.MONITOR, re.compile(r"监测|监护|密切观察|调整.{0,4}剂量|减量|减少.{0,4}剂量|减低.{0,4}剂量|测定")),
 )
-_STRENGTH = {Verdict.AVOID: 4, Verdict.CAUTION: 3, Verdict.MONITOR: 2, Verdict.LISTED: 1, Verdict.NOT_FOUND: 0}
+_STRENGTH = {Verdict.AVOID: 5, Verdict.SEPARATE: 4, Verdict.CAUTION: 3, Verdict.MONITOR: 2, Verdict.LISTED: 1, Verdict.NOT_FOUND: 0}
 VERDICT_TEXT = {
     Verdict.AVOID: "避免合用",
+    Verdict.SEPARATE: "间隔服用（同服会减少吸收，服药时间应错开，间隔多久以说明书或医嘱为准）",
     Verdict.CAUTION: "慎用（合用可能增加风险）",
     Verdict.MONITOR: "需监测（合用时需监测或调整剂量）",
     Verdict.LISTED: "需谨慎（说明书列为相互作用药物，未写明程度），合用前请咨询医生或药师",
@@ -73,10 +82,10 @@ VERDICT_TEXT = {
 HEADS = {"interaction": "{a}与{b}合用：{verdict}。", "alcohol": "服用{a}期间饮酒：{verdict}。",
          "allergy": "{b}者用{a}：{verdict}。"}
 KIND_TEXT = {
-    "alcohol": {Verdict.AVOID: "避免饮酒", Verdict.CAUTION: "慎重（饮酒可能增加风险）", Verdict.MONITOR: "需监测",
+    "alcohol": {Verdict.AVOID: "避免饮酒", Verdict.SEPARATE: "错开服药与饮酒", Verdict.CAUTION: "慎重（饮酒可能增加风险）", Verdict.MONITOR: "需监测",
                 Verdict.LISTED: "说明书提到饮酒的影响", Verdict.NOT_FOUND: "未见记载（知识库中的说明书未提到饮酒，"
                 "这不等于可以饮酒，请咨询医生或药师）"},
-    "allergy": {Verdict.AVOID: "禁用", Verdict.CAUTION: "慎用（可能交叉过敏）", Verdict.MONITOR: "需监测",
+    "allergy": {Verdict.AVOID: "禁用", Verdict.SEPARATE: "说明书提到这一过敏", Verdict.CAUTION: "慎用（可能交叉过敏）", Verdict.MONITOR: "需监测",
                 Verdict.LISTED: "说明书提到这一过敏", Verdict.NOT_FOUND: "未见记载（知识库中的说明书未提到这一过敏，"
                 "这不等于不会过敏，请咨询医生或药师）"},
 }
@@ -221,26 +230,35 @@ def _matches(text: str, names: Sequence[str]) -> bool:
 
 def _scan(side: Sequence[Entity], names: Sequence[str], classes: Sequence[str], read: FactReader,
           seen: set[str], props: Sequence[str] = TEXT_PROPS, need: Callable[[str], bool] | None = None,
-          loose: bool = False) -> list[Hit]:
+          loose: bool = False, absorb: bool = False, elements: Sequence[str] = ()) -> list[Hit]:
     """One direction: where the entries of `side` name the other drug or its class (`need`: a sentence
-    must also pass it — an allergy sentence must speak of 过敏)."""
+    must also pass it — an allergy sentence must speak of 过敏; `absorb`: the pair is an absorption
+    interaction, so a listed fact or a sentence without a cue of its own means 间隔服用; `elements`: the
+    metal the other side brings, matched when a label lists it alone — 钙, 镁)."""
+    plain = Verdict.SEPARATE if absorb else Verdict.LISTED
     hits: list[Hit] = []
     table = {c for c in classes if _in_table(c) or (len(c) >= 4 and _CLASS_NAME.search(c))}
     for x in side:
         for f in read(x.id, [RelType.INTERACTS_WITH], Direction.BOTH) if need is None else []:
             target = f.target_name
-            if f.flag or len(target) < 2:
+            if f.flag or (len(target) < 2 and target not in elements):
                 continue
             by_name = _matches(target, names) or generic_of(target) in names
             # a listed name matches a class only by the table's spellings (抗血小板药 → 血小板 would
             # also match 血小板减少症)
             cls = "" if by_name else next((c for c in classes if c in target and c in table), "")
+            cls = cls or (target if target in elements else "")
             key = f"{min(x.id, f.target_id)}|{max(x.id, f.target_id)}"
             if (by_name or cls) and key not in seen:
                 seen.add(key)
                 backwards = f.direction == Direction.IN
-                hits.append(Hit(x, "INTERACTS_WITH", x.name if backwards else target, Verdict.LISTED, cls,
+                hits.append(Hit(x, "INTERACTS_WITH", x.name if backwards else target, plain, cls,
                                 f.target_id if backwards else "", target if backwards else ""))
+        for f in read(x.id, [RelType.CONTRAINDICATED], Direction.OUT) if need is not None else []:
+            # an allergy is often a CONTRAINDICATED fact only (阿莫西林胶囊 → 青霉素过敏…患者禁用)
+            if not f.flag and f.target_name not in seen and _matches(f.target_name, names) and need(f.target_name):
+                seen.add(f.target_name)
+                hits.append(Hit(x, "禁忌", f.target_name, Verdict.AVOID))
         for prop in props:
             value = x.properties.get(prop)
             if not value:
@@ -256,6 +274,7 @@ def _scan(side: Sequence[Entity], names: Sequence[str], classes: Sequence[str], 
                     seen.add(s)
                     # a 禁忌 sentence naming the other side is a contraindication whatever its words
                     verdict = Verdict.AVOID if prop in CONTRA_PROPS else verdict_of(s, loose)
+                    verdict = plain if verdict == Verdict.LISTED else verdict
                     hits.append(Hit(x, prop, s, verdict, cls))
     return hits
 
@@ -265,10 +284,13 @@ def find_interaction(a: Sequence[Entity], b: Sequence[Entity], labels: tuple[str
     """Both directions of a pair, each side given as its family (asked entry first); `class_names`: the
     graph's IN_CLASS names of an entry (retrieval.drug_classes), read besides the class-term table."""
     names_a, names_b = names_of(a, labels[0]), names_of(b, labels[1])
+    absorb = bool(a and b) and absorption_pair(a[0].name, b[0].name)
     seen: set[str] = set()
-    hits = _scan(a, names_b, [], read, seen) + _scan(b, names_a, [], read, seen)
-    hits += _scan(a, names_b, classes_of(b, read, names_b, class_names), read, seen)
-    hits += _scan(b, names_a, classes_of(a, read, names_a, class_names), read, seen)
+    hits = _scan(a, names_b, [], read, seen, absorb=absorb) + _scan(b, names_a, [], read, seen, absorb=absorb)
+    hits += _scan(a, names_b, classes_of(b, read, names_b, class_names), read, seen, absorb=absorb,
+                  elements=elements_of(b[0].name))
+    hits += _scan(b, names_a, classes_of(a, read, names_a, class_names), read, seen, absorb=absorb,
+                  elements=elements_of(a[0].name))
     return PairFinding(labels=labels, subject=a[0], hits=hits)
 
 
@@ -436,7 +458,7 @@ def two_drugs(ctx: PairContext, drugs: Sequence[LinkedEntity], comparison: bool)
     sides = [family_of(by_id[d.id], ctx.linker, ctx.graph) for d in drugs[:2]]  # 氯沙坦 → 氯沙坦钾片 …
     if comparison:
         return comparison_evidence(compared(sides, ctx.graph.facts), ctx.graph.facts, ctx.described,
-                                   ctx.prevalence, ctx.class_labels), None
+                                   ctx.prevalence, ctx.class_labels, families=sides), None
     finding = find_interaction(sides[0], sides[1], (label_of(drugs[0]), label_of(drugs[1])), ctx.graph.facts,
                                ctx.class_names)
     return finding.evidence(), finding

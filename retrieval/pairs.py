@@ -22,6 +22,7 @@ from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.text import SENTENCE_BREAK
 from kg.topics import Topic, topic_keys
 from retrieval.class_terms import class_names_of
+from retrieval.differences import clip, distinct_warnings
 from retrieval.evidence import property_source, prose_of
 from retrieval.ranking import rank
 from retrieval.types import Evidence
@@ -31,7 +32,7 @@ FactReader = Callable[[str, Sequence[RelType], Direction], list[Fact]]
 #: Prose of a drug that can state an interaction or a warning about another drug or about alcohol.
 INTERACTION_PROPS = topic_keys(Topic.INTERACTION, Topic.CAUTIONS, Topic.CONTRAINDICATION, Topic.ADVERSE)
 CLASS_PROPS = topic_keys(Topic.DRUG_TYPE, Topic.CLASS_TEXT)
-COMPARE_ROWS = ("分类", "主要适应症", "主要不良反应", "常用剂量", "禁忌", "妊娠/哺乳", "相互作用要点")
+COMPARE_ROWS = ("分类", "用药注意", "主要适应症", "主要不良反应", "常用剂量", "禁忌", "妊娠/哺乳", "相互作用要点")
 COMPARE_FIELD = "对比·"
 #: Rows the comparison table shows that an answer's text folds (it leads with class, indications, reactions, 禁忌).
 TABLE_ONLY_FIELDS = frozenset(f"对比·{r}" for r in ("常用剂量", "妊娠/哺乳", "相互作用要点"))
@@ -87,11 +88,14 @@ def sentences_naming(entity: Entity, terms: Sequence[str], props: Sequence[str] 
 def comparison_evidence(drugs: Sequence[Entity], read: FactReader,
                         described: Callable[[str], bool] | None = None,
                         prevalence: Mapping[str, int] | None = None,
-                        class_labels: Callable[[str], list[str]] | None = None) -> list[Evidence]:
+                        class_labels: Callable[[str], list[str]] | None = None,
+                        families: Sequence[Sequence[Entity]] | None = None) -> list[Evidence]:
     """Rows × drugs, row-major so the answer reads in parallel: the two classes first (the ATC class of
     `class_labels`, "二氢吡啶衍生物（ATC C08CA）", and the class-term table's), then what
     differs — each drug's indications and reactions the other lacks, the shared ones said once — then
-    dose, contraindications, pregnancy/lactation and interactions where the graph has them. A drug
+    dose, contraindications, pregnancy/lactation and interactions where the graph has them; with
+    `families` (each drug's same-generic entries) a `用药注意` row right after the classes gives the
+    warning one side's labels state and the other's never name (retrieval.differences). A drug
     without any of these says so (`对比·说明`) instead of dropping out of the answer."""
     lists: dict[str, dict[str, list[str]]] = {}
     values: dict[str, dict[str, str]] = {}
@@ -133,6 +137,11 @@ def comparison_evidence(drugs: Sequence[Entity], read: FactReader,
             if own or shared:
                 note = f"（二者均有：{'、'.join(shared)}）" if shared and (i == 0 or not own) else ""
                 values[d.id][row] = "、".join(own) + note if own else f"与{drugs[1 - i].name if len(drugs) == 2 else '其他药品'}相同：{'、'.join(shared)}"
+    for i, d in enumerate(drugs if families is not None and len(drugs) == 2 else ()):
+        side, other = families[i] or [d], families[1 - i] or [drugs[1 - i]]
+        for w in distinct_warnings(side, other):
+            where = "" if w.entry.id == d.id else f"；见同成分{w.entry.name}的{w.field}"
+            values[d.id]["用药注意"] = f"{clip(w.text)}（{drugs[1 - i].name}未见此项{where}）"
     out: list[Evidence] = []
     for row in COMPARE_ROWS:
         for d in drugs:

@@ -110,6 +110,7 @@ class Verdict(StrEnum):
     """What two drugs' label texts say about taking them together (retrieval.interactions), strongest first."""
 
     AVOID = "避免合用"
+    SEPARATE = "间隔服用"  # an absorption interaction (a metal cation and a drug it binds): take apart in time
     CAUTION = "慎用"
     MONITOR = "需监测"
     LISTED = "有相互作用记载"  # listed as interacting, the text does not say how much

@@ -137,6 +137,14 @@ def test_class_questions(graph: LadybugStore) -> None:
     assert class_question(index, "二氢吡啶类有哪些口服药", []) is not None
     assert class_question(index, "沙坦类有哪些", [])[0][0].source == "inn-stem"  # type: ignore[index]
     assert class_question(index, "氯沙坦是什么", []) is None
+    from retrieval.types import LinkedEntity
+
+    # a class term inside a linked drug's longer name (他汀 in 阿托伐他汀) asks about that drug, never for the
+    # class's members
+    assert class_question(index, "钙通道阻滞剂片有哪些", []) is not None
+    drug_link = LinkedEntity(id="x", name="钙通道阻滞剂片", type="Drug", mention="钙通道阻滞剂片", score=1.0, start=0,
+                             end=7)
+    assert class_question(index, "钙通道阻滞剂片有哪些", [drug_link]) is None
     drug = graph.find_by_name("Zithromax片")[0]
     assert "大环内酯类" in index.class_names_of(drug.id) and "大环内酯类抗生素" in index.class_names_of(drug.id)
     assert index.class_labels(graph.find_by_name("氯沙坦钾片")[0].id) == ["血管紧张素II拮抗药，单方（ATC代码 C09CA）"]
