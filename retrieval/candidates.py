@@ -103,6 +103,11 @@ def base_names(name: str) -> list[tuple[str, str]]:
     return out
 
 
+def _shares(a: str, b: str) -> bool:
+    """Two names share a character other than a generic suffix (甲减 / 甲状腺功能减退症: 甲, 减)."""
+    return bool((set(a) & set(b)) - set("症病性"))
+
+
 class DiseaseNames:
     """Disease and symptom nodes by normalized name and by alias (from `GraphStore.name_index`)."""
 
@@ -128,20 +133,20 @@ class DiseaseNames:
         return any(normalize_name(base) in keys for base, _ in base_names(self.name_of.get(ident, "")))
 
     def synonyms(self, entity: Entity) -> list[PoolNode]:
-        """Nodes of the same condition under another name (see the module docstring)."""
+        """Nodes of the same condition under another name (see the module docstring). An alias link
+        needs the two names to share a character: the sites' alias lists hold slips (失眠症 → 健忘)."""
         own = normalize_name(entity.name)
         keys = {own, *(normalize_name(a) for a in entity.aliases if len(a) >= 2)}
-        found: list[str] = []
-        for key in list(keys):
-            found += self.by_name.get(key, [])
-        for key in (own, *(normalize_name(n) for n in (COLLOQUIAL.get(own, ""),) if n),
+        by_alias = [i for key in keys for i in self.by_name.get(key, [])]
+        by_alias += [i for i in self.by_alias.get(own, []) if not self._is_form_of(i, keys)]
+        found = [i for i in by_alias if _shares(own, normalize_name(self.name_of[i]))]
+        for key in (*(normalize_name(n) for n in (COLLOQUIAL.get(own, ""),) if n),
                     *(k for k, v in COLLOQUIAL.items() if v == own)):
             found += self.by_name.get(key, [])
         for suffix in SAME_SUFFIXES:
             found += self.by_name.get(own + suffix, [])
             if own.endswith(suffix) and len(own) > len(suffix) + 1:
                 found += self.by_name.get(own[: -len(suffix)], [])
-        found += [i for i in self.by_alias.get(own, []) if not self._is_form_of(i, keys)]
         ids = [i for i in dict.fromkeys(found) if i != entity.id]
         return [PoolNode(i, self.name_of[i], "synonym") for i in ids]
 

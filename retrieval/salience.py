@@ -46,6 +46,7 @@ from retrieval.corroboration import (
     corroborated,
     relief_order,
     role_of,
+    ties,
 )
 from retrieval.ranking import RankedList
 from retrieval.relievers import CONTROLLER_LABEL, Role
@@ -403,13 +404,13 @@ def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, questi
     lead_weak = [g for g in weak if g in generics[:MAX_CHECKED]]
     if lead_weak:
         note += f"（另有{len(lead_weak)}种仅单一来源提及、说明书未载本病，未列入）"
-    weak_names = {g.name for g in weak}
+    weak_ties = {g.name: "、".join(sorted(ties(g))) for g in weak}
     for it in ev.items:
         if generic_of(it.name) in vetoed:
             why = vetoed[generic_of(it.name)]
             it.flag, it.reason = ("contraindicated_self" if why else "also_adverse"), why
-        elif generic_of(it.name) in weak_names and not it.flag:
-            it.flag, it.reason = UNCORROBORATED, f"仅{'、'.join(it.sources)}提及，说明书适应证未载{disease}"
+        elif generic_of(it.name) in weak_ties and not it.flag:
+            it.flag, it.reason = UNCORROBORATED, f"仅{weak_ties[generic_of(it.name)]}提及，说明书适应证未载{disease}"
     heading = f"{disease}的常用药物{_pool_clause(shown_generics, pool)}"
     text = f"{heading}：{'；'.join(parts)}{more}{note}"
     return ev.model_copy(update={"text": text, "target_name": None, "target_id": None})
