@@ -25,9 +25,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kg.normalize import normalize_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
+
+if TYPE_CHECKING:
+    from retrieval.salience import Generic
 
 #: The relationships that tie a drug to a disease, read from the disease.
 DRUG_EDGES: tuple[tuple[RelType, Direction], ...] = ((RelType.TREATED_BY, Direction.OUT),
@@ -190,3 +194,25 @@ def gather(entity: Entity, own: list[Fact], names: DiseaseNames, read: Callable[
                 nodes.append(node)
                 facts += more
     return Pool(facts, [n for n in nodes if any(f.entity_id == n.id for f in facts)])
+
+
+def via_names(generics: list[Generic], pool: Pool | None) -> dict[str, str]:
+    """Item name → the synonym or parent nodes whose edges alone tie it ('' when the asked node does)."""
+    if pool is None or not pool.nodes:
+        return {}
+    out: dict[str, str] = {}
+    for g in generics:
+        for m in g.items:
+            if m.nodes and all(pool.kind_of(n) != "self" for n in m.nodes):
+                out[m.name] = "、".join(dict.fromkeys(pool.name_of(n) for n in sorted(m.nodes)))
+    return out
+
+
+def parent_clause(shown: list[Generic], pool: Pool | None) -> str:
+    """'（含上位疾病X的药物）' when a shown drug is tied only by the parent disease's edges."""
+    if pool is None:
+        return ""
+    parents = {n.id: n.name for n in pool.nodes if n.kind == "parent"}
+    used = [parents[n] for g in shown for m in g.items for n in sorted(m.nodes)
+            if n in parents and all(x in parents for x in m.nodes)]
+    return f"（含上位疾病{'、'.join(dict.fromkeys(used))}的药物）" if used else ""

@@ -14,13 +14,14 @@ holding one before the others, and takes the controllers out into their own grou
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from kg.schema import Entity
 from retrieval.relievers import Role, role
 
 if TYPE_CHECKING:
+    from retrieval.candidates import Pool
     from retrieval.salience import ClassTable, Generic
 
 #: Herbs of CMeKG's materia-medica 主治 lists: never a tie.
@@ -83,9 +84,11 @@ def role_of(g: Generic, table: ClassTable) -> Role:
     return role(g.name, table.codes.get(g.klass.removeprefix("ATC:"), "") if g.klass.startswith("ATC:") else "")
 
 
-def relief_order(classes: dict[str, list[Generic]], table: ClassTable) -> tuple[list[tuple[str, list[Generic]]], list[Generic]]:
+def relief_order(classes: dict[str, list[Generic]], table: ClassTable, tier: Mapping[str, int] | None = None,
+                 ) -> tuple[list[tuple[str, list[Generic]]], list[Generic]]:
     """An attack asks for relievers (retrieval.relievers): each class's reliever members first, classes
-    with a reliever before the others (showing only those), controllers taken out into their own group."""
+    with a reliever before the others (showing only those), then by `tier` (retrieval.salience: own and
+    corroborated drugs first), controllers taken out into their own group."""
     controllers: list[Generic] = []
     kept: list[tuple[str, list[Generic], bool]] = []
     for key, members in classes.items():
@@ -95,5 +98,17 @@ def relief_order(classes: dict[str, list[Generic]], table: ClassTable) -> tuple[
         relief = [g for g in rest if roles[g.name] == Role.RELIEVER]
         if rest:
             kept.append((key, relief or rest, bool(relief)))
-    kept.sort(key=lambda kv: (not kv[2], -(kv[1][0].score + CLASS_BREADTH * math.log(len(kv[1])))))
+    tier = tier or {}
+    kept.sort(key=lambda kv: (not kv[2], tier.get(kv[1][0].name, 0),
+                              -(kv[1][0].score + CLASS_BREADTH * math.log(len(kv[1])))))
     return [(k, m) for k, m, _ in kept], sorted(controllers, key=lambda g: -g.score)
+
+
+def tiers(western: list[Generic], sure: set[str], pool: Pool | None) -> dict[str, int]:
+    """Generic → its tier: the asked node's (or a synonym's) corroborated drugs first, then the
+    parent's, then the uncorroborated ones kept (a child's own curated list leads its parent's)."""
+    def parent_only(g: Generic) -> bool:
+        nodes = {n for m in g.items for n in m.nodes}
+        return pool is not None and bool(nodes) and all(pool.kind_of(n) == "parent" for n in nodes)
+
+    return {g.name: 2 * (g.name not in sure) + parent_only(g) for g in western}

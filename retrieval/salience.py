@@ -37,7 +37,7 @@ from kg.contradictions import CONTRA_PROPS, contra_sentence
 from kg.normalize import DOSAGE_FORMS, SALT_PREFIXES, normalize_name
 from kg.schema import Entity, Fact, RelType
 from kg.stores.base import GraphStore
-from retrieval.candidates import Pool
+from retrieval.candidates import Pool, parent_clause, via_names
 from retrieval.corroboration import (
     CLASS_BREADTH,
     HERB_SOURCE,
@@ -46,6 +46,7 @@ from retrieval.corroboration import (
     corroborated,
     relief_order,
     role_of,
+    tiers,
     ties,
 )
 from retrieval.ranking import RankedList
@@ -76,6 +77,8 @@ _FORMS = tuple(sorted(set(DOSAGE_FORMS) | {"吸入粉雾剂", "粉雾剂", "雾�
                                            "注射液", "雾化吸入溶液", "混悬液"},
                       key=len, reverse=True))
 MAX_NAME = 16
+#: With this many corroborated Western generics, the uncorroborated ones are counted, not offered.
+MIN_CORROBORATED = 3
 #: Items of a disease's ranked drug list that are grouped (咳嗽 has ~1,300; the request budget is tens
 #: of ms); the count 等N种 still covers every item.
 MAX_CANDIDATES = 1500
@@ -358,17 +361,21 @@ def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, questi
     western = [g for g in generics if not g.tcm and g.score > 0]
     tcm = [g for g in generics if g.tcm and g.score > 0]
     sure = corroborated(western, names, entities, indications)
-    weak = [g for g in western if g.name not in sure] if sure else []
-    western = [g for g in western if g.name in sure] or western  # uncorroborated ties: counted, not offered
+    # uncorroborated ties are counted, not offered, once enough corroborated ones stand (a rare disease
+    # whose one curated drug no label confirms keeps it, behind the corroborated ones)
+    weak = [g for g in western if g.name not in sure] if len(sure) >= MIN_CORROBORATED else []
+    western = [g for g in western if g not in weak]
+    rank_of = tiers(western, sure, pool)
     classes: dict[str, list[Generic]] = {}
-    for g in western:
+    for g in sorted(western, key=lambda g: rank_of[g.name]):  # stable: strongest first within a tier
         key = g.klass or f"_{g.name}"  # a generic without a class stands alone
         classes.setdefault(key, []).append(g)
     relief = qualifiers is not None and qualifiers.reliever
     if relief:
-        ordered, controllers = relief_order(classes, table)
+        ordered, controllers = relief_order(classes, table, rank_of)
     else:
-        ordered = sorted(classes.items(), key=lambda kv: -(kv[1][0].score + CLASS_BREADTH * math.log(len(kv[1]))))
+        ordered = sorted(classes.items(), key=lambda kv: (rank_of[kv[1][0].name], -(
+            kv[1][0].score + CLASS_BREADTH * math.log(len(kv[1])))))
         controllers = []
     parts: list[str] = []
     shown_generics: list[Generic] = []
@@ -393,7 +400,7 @@ def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, questi
         parts.append(tcm_part)
     more = f"等{total}种" if total > shown else ""
     of: dict[str, Generic] = {m.name: g for g in generics for m in g.items}
-    via = _via(generics, pool)
+    via = via_names(generics, pool)
     for it in ev.items:  # this request's own items (facts_to_evidence builds them anew): tagged in place
         g = of.get(it.name)
         it.group = "" if g is None else TCM_GROUP if g.tcm else _label(g.klass, table) or g.name
@@ -411,31 +418,9 @@ def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, questi
             it.flag, it.reason = ("contraindicated_self" if why else "also_adverse"), why
         elif generic_of(it.name) in weak_ties and not it.flag:
             it.flag, it.reason = UNCORROBORATED, f"仅{weak_ties[generic_of(it.name)]}提及，说明书适应证未载{disease}"
-    heading = f"{disease}的常用药物{_pool_clause(shown_generics, pool)}"
+    heading = f"{disease}的常用药物{parent_clause(shown_generics, pool)}"
     text = f"{heading}：{'；'.join(parts)}{more}{note}"
     return ev.model_copy(update={"text": text, "target_name": None, "target_id": None})
-
-
-def _via(generics: list[Generic], pool: Pool | None) -> dict[str, str]:
-    """Item name → the synonym or parent nodes whose edges alone tie it ('' when the asked node does)."""
-    if pool is None or not pool.nodes:
-        return {}
-    out: dict[str, str] = {}
-    for g in generics:
-        for m in g.items:
-            if m.nodes and all(pool.kind_of(n) != "self" for n in m.nodes):
-                out[m.name] = "、".join(dict.fromkeys(pool.name_of(n) for n in sorted(m.nodes)))
-    return out
-
-
-def _pool_clause(shown: list[Generic], pool: Pool | None) -> str:
-    """'（含上位疾病X的药物）' when a shown drug is tied only by the parent disease's edges."""
-    if pool is None:
-        return ""
-    parents = {n.id: n.name for n in pool.nodes if n.kind == "parent"}
-    used = [parents[n] for g in shown for m in g.items for n in sorted(m.nodes)
-            if n in parents and all(x in parents for x in m.nodes)]
-    return f"（含上位疾病{'、'.join(dict.fromkeys(used))}的药物）" if used else ""
 
 
 def fold_drugs(ev: Evidence, ranked: RankedList, *, table: ClassTable, question: str, disease: Entity,

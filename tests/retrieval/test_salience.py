@@ -109,21 +109,25 @@ def test_a_drug_whose_label_forbids_the_disease_or_lists_it_as_a_reaction_is_not
 
 def test_a_tie_only_one_consumer_site_states_is_counted_not_offered() -> None:
     """甲减 → 地高辛: one site's list, a label about heart failure; 左甲状腺素 is corroborated (two
-    sources). The uncorroborated drug is counted, flagged and said in one clause, never named."""
+    sources), 甲状腺片 by its own label. With enough corroborated drugs, the uncorroborated one is
+    counted, flagged and said in one clause, never named; a rare disease keeps its one curated drug."""
     items = [_item("左甲状腺素钠片", "39health:drug", "xywy:common_drug"), _item("地高辛片", "39health:drug"),
-             _item("伐昔洛韦片", "39health:drug")]
+             _item("伐昔洛韦片", "39health:drug"), _item("甲状腺片", "cmekg:适应症")]
     ev = Evidence(index=1, entity_id="hypo", entity_name="甲减", entity_type="Disease", field="TREATED_BY",
                   text="", source="39health", items=[EvidenceItem(name=i.name, entity_id=i.target_id) for i in items])
-    table = ClassTable(product_generics={"左甲状腺素", "地高辛", "伐昔洛韦"})
+    table = ClassTable(product_generics={"左甲状腺素", "地高辛", "伐昔洛韦", "甲状腺"})
     # 伐昔洛韦片's own indication edge names the disease: corroborated by its label
     labels = {"id-伐昔洛韦片": ["甲减伴发的某病"]}
     out = salient_evidence(ev, RankedList(items), table, "甲减吃什么药", "甲减", ["甲减"],
                            indications=lambda i: labels.get(i, []))
     assert "左甲状腺素" in out.text and "伐昔洛韦" in out.text and "地高辛" not in out.text
-    assert out.text.endswith("等3种（另有1种仅单一来源提及、说明书未载本病，未列入）")
+    assert out.text.endswith("等4种（另有1种仅单一来源提及、说明书未载本病，未列入）")
     flags = {i.name: (i.flag, i.reason) for i in out.items}
     assert flags["地高辛片"][0] == "uncorroborated" and "39health:drug" in flags["地高辛片"][1]
     assert flags["左甲状腺素钠片"][0] == ""
+    rare = salient_evidence(ev, RankedList(items[:2]), table, "甲减吃什么药", "甲减", ["甲减"],
+                            indications=lambda i: labels.get(i, []))
+    assert rare.text.index("左甲状腺素") < rare.text.index("地高辛")  # kept, behind the corroborated one
 
 
 def test_an_attack_lists_relievers_first_and_controllers_after() -> None:
@@ -164,3 +168,19 @@ def test_a_parents_drugs_are_said_to_be_the_parents() -> None:
     out = salient_evidence(ev, RankedList(items), ClassTable(), "孕妇尿路感染吃什么药", "妊娠期尿路感染", pool=pool)
     assert out.text.startswith("妊娠期尿路感染的常用药物（含上位疾病尿路感染的药物）：阿莫西林")
     assert out.items[0].via == "尿路感染"
+
+
+def test_a_childs_own_drugs_lead_its_parents() -> None:
+    """小儿休克's own curated drugs stay first; the parent 休克's stronger list follows them."""
+    from retrieval.candidates import Pool, PoolNode
+
+    own = _item("氢化可的松片", "xywy:common_drug", "cmekg:适应症")
+    own.entries = {"child"}
+    parent = _item("多巴胺注射液", "xywy:common_drug", "cmekg:适应症", "39health:drug", "caregpt:适应证")
+    parent.entries = {"shock"}
+    ev = Evidence(index=1, entity_id="child", entity_name="小儿休克", entity_type="Disease", field="TREATED_BY",
+                  text="", source="xywy", items=[])
+    pool = Pool([], [PoolNode("shock", "休克", "parent", "小儿")])
+    text = salient_evidence(ev, RankedList([parent, own]), ClassTable(), "小儿休克用什么药", "小儿休克",
+                            pool=pool).text
+    assert text.startswith("小儿休克的常用药物（含上位疾病休克的药物）：氢化可的松；多巴胺")
