@@ -351,13 +351,13 @@ class Retriever:
         label = f"{entity.name}（含同成分药品{others}）" if pooled else ""
         context = drug_context(subjects, self.graph.facts) if entity.type == NodeType.DRUG and \
             intent.name in NOISE_INTENTS else None  # 禁忌 and reactions judge the indications (retrieval.noise)
-        # drugs by class (retrieval.salience); when the question names a population, retrieval.patient
-        # first drops every product its own label forbids, so a 禁用 product never returns as its generic
-        # (磷酸可待因片 → 可待因 for 孕妇)
         # the disease's synonym nodes and, when thin, its parent add their drugs (retrieval.candidates)
         pool = self._drug_pool(entity, own) if care else None
         if pool is not None:
             own = pool.facts
+        # drugs by class (retrieval.salience); when the question names a population, retrieval.patient
+        # first drops every product its own label forbids, so a 禁用 product never returns as its generic
+        # (磷酸可待因片 → 可待因 for 孕妇)
         fold = partial(fold_drugs, table=self._class_table, question=question, disease=entity,
                        entities=self.graph.entities, qualifiers=qualifiers, pool=pool,
                        indications=self._indications) if care else None
