@@ -12,7 +12,8 @@ none while 尿路感染 has hundreds). The pool is:
    (失眠 ↔ 失眠症), and a few colloquial names (`COLLOQUIAL`: 发烧 → 发热).
 3. **Its parent's** (the base disease), only when the pool so far holds fewer than `MIN_WESTERN`
    Western generics: the name without a population or phase word (小儿X → X, 妊娠期X → X,
-   2型X → X, X急性发作 → X), the source's own 上位关系 edge (CMeKG), and `CURATED_PARENTS`.
+   X急性发作 → X), the source's own 上位关系 edge (CMeKG), and `CURATED_PARENTS` (2型糖尿病 → 糖尿病;
+   numbered subtypes only there: 1型糖尿病's base list is type 2's).
 
 Every fact keeps the node it was read from (`Fact.entity_id`), so the ranked list knows which node tied
 each drug (`RankedItem.entries`) and the answer can say that a drug is the parent's, never present it
@@ -22,7 +23,6 @@ as the child's. A parent hop that drops a population word (妊娠期, 小儿) ca
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -43,8 +43,11 @@ MAX_NODES = 6
 #: Colloquial name → the name the sources file the disease under (both directions are synonyms).
 COLLOQUIAL: dict[str, str] = {"发烧": "发热", "拉肚子": "腹泻", "高血脂": "高脂血症", "睡不着": "失眠",
                               "胃疼": "胃痛", "嗓子疼": "咽痛"}
-#: A base disease the names do not show and no source edge states.
-CURATED_PARENTS: dict[str, str] = {"失眠症": "睡眠障碍", "失眠": "睡眠障碍"}
+#: A base disease the names do not show and no source edge states. Numbered subtypes hop only here:
+#: a base disease's list is mostly its commonest subtype's (糖尿病's is type 2's: 1型糖尿病 → 糖尿病 would
+#: offer sulfonylureas), so 2型糖尿病 → 糖尿病 is listed and 1型 is not.
+CURATED_PARENTS: dict[str, str] = {"失眠症": "睡眠障碍", "失眠": "睡眠障碍", "2型糖尿病": "糖尿病",
+                                   "II型糖尿病": "糖尿病"}
 #: Same-meaning suffixes: 失眠 and 失眠症 are one condition.
 SAME_SUFFIXES = ("症", "病")
 #: Population words before a disease name, with the population word the patient filter reads.
@@ -53,8 +56,7 @@ POPULATION_PREFIXES: dict[str, str] = {
     "老年性": "老年人", "老年": "老年人", "妊娠期": "孕妇", "妊娠": "孕妇", "孕期": "孕妇", "孕妇": "孕妇",
     "产后": "", "哺乳期": "哺乳期",
 }
-#: Subtype and phase words around a base name: 2型糖尿病 → 糖尿病, 哮喘急性发作 → 哮喘.
-_SUBTYPE = re.compile(r"^(?:[12ⅠⅡIiVv]{1,3}型)")
+#: Phase words after a base name: 哮喘急性发作 → 哮喘.
 PHASE_SUFFIXES = ("急性发作期", "急性发作", "急性加重期", "急性加重", "发作期", "发作")
 PARENT_PREDICATE = "上位关系"
 _CLINICAL = frozenset({NodeType.DISEASE.value, NodeType.SYMPTOM.value})
@@ -91,15 +93,12 @@ class Pool:
 
 def base_names(name: str) -> list[tuple[str, str]]:
     """The base disease names a name is a form of, with the population word dropped:
-    小儿哮喘 → [(哮喘, 小儿)], 2型糖尿病 → [(糖尿病, '')], 哮喘急性发作 → [(哮喘, '')]."""
+    小儿哮喘 → [(哮喘, 小儿)], 哮喘急性发作 → [(哮喘, '')]."""
     out: list[tuple[str, str]] = []
     for prefix in sorted(POPULATION_PREFIXES, key=len, reverse=True):
         if name.startswith(prefix) and len(name) - len(prefix) >= 2:
             out.append((name[len(prefix):], POPULATION_PREFIXES[prefix]))
             break
-    m = _SUBTYPE.match(name)
-    if m and len(name) - m.end() >= 2:
-        out.append((name[m.end():], ""))
     for suffix in PHASE_SUFFIXES:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             out.append((name[: -len(suffix)], ""))
