@@ -81,7 +81,7 @@ MAX_NAME = 16
 MIN_CORROBORATED = 3
 #: Items of a disease's ranked drug list that are grouped (咳嗽 has ~1,300; the request budget is tens
 #: of ms); the count 等N种 still covers every item.
-MAX_CANDIDATES = 1500
+MAX_CANDIDATES = 800
 #: A category with fewer members graph-wide is more likely a crawl slip than a class.
 MIN_CLASS_SIZE = 5
 #: How strongly each (dataset:predicate) ties a drug to the disease, per generic: the disease's own
