@@ -283,9 +283,9 @@ class EntityLinker:
             return LinkedEntity(id=entry.id, name=entry.name, type=entry.type.value, mention=mention,
                                 score=round(score, 4), method=method, start=o_start, end=o_end)
 
+        if span in QUALIFIER_KEYS:
+            return  # 急性期, 夜间, 急性加重 (two known words): a qualifier of the question, not its topic
         if len(group) == 1 and group[0].known:
-            if span in QUALIFIER_KEYS:
-                return  # 急性期, 夜间: a qualifier of the question (retrieval.qualifiers), not its topic
             cand = self._pick(self._keys[span], prefer)
             out.entities.append(linked(cand.entry, cand.method, cand.score * _described(cand.entry)))
             return

@@ -20,8 +20,8 @@ from retrieval.types import LinkedEntity, Qualifiers
 #: Surface word → phase of the illness the question asks about (longest words are matched first).
 PHASES: dict[str, str] = {
     "急性发作": "attack", "发作期": "attack", "发作时": "attack", "发作的时候": "attack", "犯病": "attack",
-    "发病时": "attack", "发作": "attack",
-    "急性期": "acute", "急性": "acute",
+    "发病时": "attack", "发作": "attack", "急救": "attack",
+    "急性加重期": "attack", "急性加重": "attack", "急性期": "acute", "急性": "acute",
     "慢性期": "chronic", "慢性": "chronic",
     "缓解期": "maintenance", "稳定期": "maintenance", "恢复期": "maintenance", "维持治疗": "maintenance",
     "长期控制": "maintenance", "预防发作": "maintenance",

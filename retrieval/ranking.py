@@ -53,7 +53,8 @@ EXPECTED_TYPES: dict[str, frozenset[NodeType]] = {
 #: Suffixes that make a name the more specific form of a shorter one (低钾 → 低钾血症).
 SPECIFIC_SUFFIXES = ("血症", "症", "病", "综合征", "症状", "性疾病", "燥", "感染")
 #: A name that starts like a clause (用于…, 也可用于…, 主治…) is a piece of a sentence, not an item.
-_CLAUSE = re.compile(r"^(?:也可|可|亦可|主要)?(?:用于|适用于|主治|治疗|症见|对|本品)")
+#: (对 opens a clause — 对…有效 — but not a chemical name: 对乙酰氨基酚, 对氨基水杨酸)
+_CLAUSE = re.compile(r"^(?:也可|可|亦可|主要)?(?:用于|适用于|主治|治疗|症见|对(?![乙氨羟甲硝氯苯])|本品)")
 
 
 @dataclass(slots=True)

@@ -18,6 +18,7 @@ from kg.normalize import core_name, strip_format
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import GraphStore
 from kg.topics import Topic, topic_keys
+from retrieval.candidates import DRUG_EDGES, DiseaseNames, Pool, gather
 from retrieval.dose import for_dose
 from retrieval.drug_classes import DrugClassIndex, class_question
 from retrieval.evidence import (
@@ -55,8 +56,8 @@ from retrieval.resolver import (  # noqa: F401 - main_entity, MAX_HISTORY_TURNS:
     Resolver,
     main_entity,
 )
-from retrieval.salience import ClassTable, fold_drugs
-from retrieval.types import Evidence, Intent, LinkedEntity, RetrievalResult
+from retrieval.salience import ClassTable, fold_drugs, western_count
+from retrieval.types import Evidence, Intent, LinkedEntity, Qualifiers, RetrievalResult
 
 #: Passages (dense/lexical) that may follow the KG facts of a specific question.
 PASSAGES_AFTER_FACTS = 3
@@ -100,6 +101,7 @@ class Retriever(PairQuestions):
         self._drug_classes: DrugClassIndex | None = None
         self._prevalence: dict[str, int] | None = None
         self._class_table = ClassTable()
+        self._disease_names = DiseaseNames()
         self._contra: ContraIndex | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -113,6 +115,7 @@ class Retriever(PairQuestions):
             self._classes = ClassIndex.build(names, self._linker)
             self._drug_classes = DrugClassIndex(self.store)
             self._class_table = ClassTable.build(self.store, names)
+            self._disease_names = DiseaseNames(names)
             self._snapshot = self.store.snapshot()
             self.lexical.add_words((name for _, _, name, _ in names), key=self._snapshot)
         self.lexical.warm_up()
@@ -194,7 +197,7 @@ class Retriever(PairQuestions):
 
         t2 = time.perf_counter()
         entity = self.graph.entity(main.id)
-        kg_items = self._kg_evidence(entity, intent, question) if entity else []
+        kg_items = self._kg_evidence(entity, intent, question, res.qualifiers) if entity else []
         if main.method == "components":  # one block of evidence per component, in the written order
             for part in self.graph.entities([e.id for e in found if e.method == "components" and e.id != main.id]):
                 kg_items += self._kg_evidence(part, intent, question)
@@ -226,7 +229,8 @@ class Retriever(PairQuestions):
                                qualifiers=res.qualifiers, evidence=evidence, snapshot=self._snapshot,
                                timings_ms=timings)
 
-    def _kg_evidence(self, entity: Entity, intent: Intent, question: str = "") -> list[Evidence]:
+    def _kg_evidence(self, entity: Entity, intent: Intent, question: str = "",
+                     qualifiers: Qualifiers | None = None) -> list[Evidence]:
         spec = BY_NAME[intent.name]
         plan = spec.plan(entity.type)
         if plan is None:
@@ -263,12 +267,17 @@ class Retriever(PairQuestions):
         label = f"{entity.name}（含同成分药品{others}）" if pooled else ""
         context = drug_context(subjects, self.graph.facts) if entity.type == NodeType.DRUG and \
             has_trait(intent.name, Trait.NOISE_CHECKED) else None  # 禁忌 and reactions judge the indications (retrieval.noise)
+        # the disease's synonym nodes and, when thin, its parent add their drugs (retrieval.candidates)
+        pool = self._drug_pool(entity, own) if care else None
+        if pool is not None:
+            own = pool.facts
         # drugs by class (retrieval.salience); when the question names a population, retrieval.patient
         # first drops every product its own label forbids, so a 禁用 product never returns as its generic
         # (磷酸可待因片 → 可待因 for 孕妇)
         fold = partial(fold_drugs, table=self._class_table, question=question, disease=entity,
-                       entities=self.graph.entities) if care else None
-        pops = detect_population(question) if care else []
+                       entities=self.graph.entities, qualifiers=qualifiers, pool=pool,
+                       indications=self._indications) if care else None
+        pops = detect_population(question + (pool.implied if pool else "")) if care else []
         notes: list[Evidence] = []
         if pops:  # the patient asked about: each product judged by its own label before any grouping
             reads = self._patient_reads()
@@ -299,6 +308,20 @@ class Retriever(PairQuestions):
             more = self.graph.facts(entity.id, [RelType.NEEDS_CHECK, RelType.IN_DEPARTMENT], Direction.OUT)
             items += facts_to_evidence(entity, more, prose=prose_of([entity], ("检查", "就诊科室")))
         return items
+
+    def _indications(self, drug_id: str) -> list[str]:
+        """A drug's own indication names (its INDICATED_FOR edges): what corroborates a disease's tie."""
+        return [f.target_name for f in self.graph.facts(drug_id, [RelType.INDICATED_FOR], Direction.OUT) if not f.flag]
+
+    def _drug_pool(self, entity: Entity, own: list[Fact]) -> Pool:
+        """The drug facts of the disease, its synonym nodes and (when thin) its parent, each fact
+        keeping the node it was read from."""
+        def read(node_id: str) -> list[Fact]:
+            return [f for rel, d in DRUG_EDGES for f in self.graph.facts(node_id, [rel], d)]
+
+        return gather(entity, own, self._disease_names, read,
+                      lambda i: self.graph.facts(i, [RelType.RELATED_TO], Direction.OUT),
+                      partial(western_count, table=self._class_table))
 
     def _subject_evidence(self, entity: Entity, subject: Entity, plan: Fetch) -> list[Evidence]:
         """The plan's facts and properties of one subject; another entry than the asked entity is

@@ -35,10 +35,23 @@ from kg import lexicon
 from kg.classes import CLASS_SYNONYMS
 from kg.contradictions import CONTRA_PROPS, contra_sentence
 from kg.normalize import DOSAGE_FORMS, SALT_PREFIXES, normalize_name
-from kg.schema import Entity, RelType
+from kg.schema import Entity, Fact, RelType
 from kg.stores.base import GraphStore
+from retrieval.candidates import Pool, parent_clause, via_names
+from retrieval.corroboration import (
+    CLASS_BREADTH,
+    HERB_SOURCE,
+    MAX_CHECKED,
+    UNCORROBORATED,
+    corroborated,
+    relief_order,
+    role_of,
+    tiers,
+    ties,
+)
 from retrieval.ranking import RankedList
-from retrieval.types import Evidence
+from retrieval.relievers import CONTROLLER_LABEL, Role
+from retrieval.types import Evidence, Qualifiers
 
 #: Western classes, generics per class and patent medicines an answer shows.
 MAX_CLASSES = 5
@@ -55,7 +68,7 @@ _TCM_ASK = re.compile(r"中药|中成药|中医")
 #: A name that is a class, not a drug (糖皮质激素, 支气管舒张剂, 抗真菌药物, LABA).
 _CLASS_NOUN = re.compile(r"(?:类|剂|药|药物|激素|类固醇|疫苗|补充剂|制剂)$|^[A-Z]{2,5}$")
 #: Words between the ingredient and the dosage form (吸入用…溶液, …吸入气雾剂, …雾化液).
-_ROUTE = re.compile(r"^(?:吸入用|注射用|复方)|(?:吸入|雾化|粉|混悬|泡腾|口服|外用|鼻用|眼用|缓释|控释|肠溶|氯化钠|葡萄糖)+$")
+_ROUTE = re.compile(r"^(?:吸入用|注射用|复方|吸入|雾化)|(?:吸入|雾化|粉|混悬|泡腾|口服|外用|鼻用|眼用|缓释|控释|肠溶|氯化钠|葡萄糖)+$")
 #: Ester / salt parts of inhaled steroids and β2 agonists that the name index does not strip.
 _SALTS = tuple(sorted({*SALT_PREFIXES, "丙酸", "昔萘酸", "糠酸", "二丙酸"},
                       key=len, reverse=True))
@@ -64,11 +77,11 @@ _FORMS = tuple(sorted(set(DOSAGE_FORMS) | {"吸入粉雾剂", "粉雾剂", "雾�
                                            "注射液", "雾化吸入溶液", "混悬液"},
                       key=len, reverse=True))
 MAX_NAME = 16
+#: With this many corroborated Western generics, the uncorroborated ones are counted, not offered.
+MIN_CORROBORATED = 3
 #: Items of a disease's ranked drug list that are grouped (咳嗽 has ~1,300; the request budget is tens
 #: of ms); the count 等N种 still covers every item.
-MAX_CANDIDATES = 300
-#: Leading generics whose own 禁忌 text is checked against the disease.
-MAX_CHECKED = 20
+MAX_CANDIDATES = 800
 #: A category with fewer members graph-wide is more likely a crawl slip than a class.
 MIN_CLASS_SIZE = 5
 #: How strongly each (dataset:predicate) ties a drug to the disease, per generic: the disease's own
@@ -80,13 +93,11 @@ TIE_WEIGHT: dict[str, float] = {
     "cmekg:药物治疗": 3.0, "xywy:common_drug": 2.0, "39health:drug": 2.0, "caregpt:适应证": 1.5,
     "cmekg:适应症": 1.0, "cmekg:相关药物": 1.0, "xywy:recommand_drug": 0.5, "jsonl:": 1.0,
 }
-HERB_SOURCE = "cmekg:主治"
 #: The evidence fields of a disease's drug list (TREATED_BY, or INDICATED_FOR read from the disease).
 DRUG_FIELDS = ("TREATED_BY", "INDICATED_FOR<-")
 PRODUCT_WEIGHT = 1.2
 #: A class's second and third representative need this share of its first one's strength.
 REP_SHARE = 0.4
-CLASS_BREADTH = 0.6
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _ATC_CODE = re.compile(r"[A-Z]\d{2}[A-Z]{0,2}(?:\d{2})?")
@@ -230,13 +241,26 @@ class Candidate:
     sources: frozenset[str]  # dataset:predicate
     support: int = 0
     score: float = 0.0
+    nodes: frozenset[str] = frozenset()  # the disease nodes whose edges tie it (retrieval.candidates)
 
 
 def candidates(ranked: RankedList) -> list[Candidate]:
     """The leading MAX_CANDIDATES items (ranked support first: the tail is single statements that
     would only add products to a count)."""
-    return [Candidate(i.name, i.target_id, frozenset(f"{d}:{p}" for d, p in i.sources), i.supports, i.score)
-            for i in ranked.items[:MAX_CANDIDATES]]
+    return [Candidate(i.name, i.target_id, frozenset(f"{d}:{p}" for d, p in i.sources), i.supports, i.score,
+                      frozenset(i.entries)) for i in ranked.items[:MAX_CANDIDATES]]
+
+
+def western_count(facts: Iterable[Fact], table: ClassTable) -> int:
+    """How many Western generics a disease's drug facts name (retrieval.candidates: is the pool thin?)."""
+    found: set[str] = set()
+    for f in facts:
+        if f.flag or f.predicate == HERB_SOURCE.split(":")[1] or f.target_id in table.tcm or _TCM_NAME.search(f.target_name):
+            continue
+        it = Candidate(f.target_name, f.target_id, frozenset())
+        if _is_item(it, table) and not table.looks_tcm(generic := generic_of(f.target_name)):
+            found.add(generic)
+    return len(found)
 
 
 def _is_item(it: Candidate, table: ClassTable) -> bool:
@@ -316,10 +340,13 @@ def _contradicted(generics: list[Generic], names: list[str],
 
 def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, question: str, disease: str,
                      names: Sequence[str] = (), entities: Callable[[list[str]], list[Entity]] | None = None,
-                     ) -> Evidence:
+                     qualifiers: Qualifiers | None = None, pool: Pool | None = None,
+                     indications: Callable[[str], list[str]] | None = None) -> Evidence:
     """The disease → drugs evidence folded into classes: a copy with the grouped text, its typed items
-    tagged with their group. `names` (the disease's name and aliases) and `entities` (a reader) let the
-    leading drugs' own 禁忌 texts veto them (kg.contradictions)."""
+    tagged with their group. `names` (the disease's name, aliases, synonyms and parents) and `entities`
+    (a reader) let the leading drugs' own 禁忌 texts veto them (kg.contradictions) and their indication
+    texts (and `indications`: drug id → its indication names) corroborate them; `qualifiers` asking for relief put relievers first (retrieval.relievers);
+    `pool` says which node tied each drug (retrieval.candidates)."""
     generics, total = group(candidates(ranked), table)
     if len(ranked.items) > MAX_CANDIDATES:
         total = len({generic_of(i.name) for i in ranked.items})
@@ -333,21 +360,39 @@ def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, questi
     generics = [g for g in generics if g.name not in vetoed]
     western = [g for g in generics if not g.tcm and g.score > 0]
     tcm = [g for g in generics if g.tcm and g.score > 0]
+    sure = corroborated(western, names, entities, indications)
+    # uncorroborated ties are counted, not offered, once enough corroborated ones stand (a rare disease
+    # whose one curated drug no label confirms keeps it, behind the corroborated ones)
+    weak = [g for g in western if g.name not in sure] if len(sure) >= MIN_CORROBORATED else []
+    western = [g for g in western if g not in weak]
+    rank_of = tiers(western, sure, pool)
     classes: dict[str, list[Generic]] = {}
-    for g in western:
+    for g in sorted(western, key=lambda g: rank_of[g.name]):  # stable: strongest first within a tier
         key = g.klass or f"_{g.name}"  # a generic without a class stands alone
         classes.setdefault(key, []).append(g)
-    ordered = sorted(classes.items(), key=lambda kv: -(kv[1][0].score + CLASS_BREADTH * math.log(len(kv[1]))))
+    relief = qualifiers is not None and qualifiers.reliever
+    if relief:
+        ordered, controllers = relief_order(classes, table, rank_of)
+    else:
+        ordered = sorted(classes.items(), key=lambda kv: (rank_of[kv[1][0].name], -(
+            kv[1][0].score + CLASS_BREADTH * math.log(len(kv[1])))))
+        controllers = []
     parts: list[str] = []
-    shown = 0
+    shown_generics: list[Generic] = []
     for key, members in ordered[:MAX_CLASSES]:
-        # further representatives only when the sources tie them nearly as strongly as the first
-        strong = [g for g in members[:PER_CLASS] if g is members[0] or g.score >= REP_SHARE * members[0].score]
+        # further representatives only when the sources tie them nearly as strongly as the first (an
+        # attack shows every reliever of the class)
+        strong = [g for g in members[:PER_CLASS] if g is members[0] or g.score >= REP_SHARE * members[0].score
+                  or (relief and role_of(g, table) == Role.RELIEVER)]
+        shown_generics += strong
         reps = list(dict.fromkeys(_representative(g) for g in strong))
-        shown += len(reps)
         parts.append("、".join(reps) if key.startswith("_") else f"{_label(key, table)}（{'、'.join(reps)}）")
+    if controllers:
+        shown_generics += controllers[:PER_CLASS]
+        parts.append(f"{CONTROLLER_LABEL}：{'、'.join(g.name for g in controllers[:PER_CLASS])}")
     tcm_reps = list(dict.fromkeys(_representative(g) for g in tcm[:MAX_TCM]))
-    shown += len(tcm_reps)
+    shown_generics += tcm[:MAX_TCM]
+    shown = len({g.name for g in shown_generics})
     tcm_part = f"{TCM_GROUP}：{'、'.join(tcm_reps)}" if tcm_reps else ""
     if _TCM_ASK.search(question) and tcm_part:
         parts.insert(0, tcm_part)
@@ -355,24 +400,36 @@ def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, questi
         parts.append(tcm_part)
     more = f"等{total}种" if total > shown else ""
     of: dict[str, Generic] = {m.name: g for g in generics for m in g.items}
+    via = via_names(generics, pool)
     for it in ev.items:  # this request's own items (facts_to_evidence builds them anew): tagged in place
         g = of.get(it.name)
         it.group = "" if g is None else TCM_GROUP if g.tcm else _label(g.klass, table) or g.name
         it.class_name = _label(g.klass, table) if g else ""
+        it.via = via.get(it.name, "")
     banned = [n for n, why in vetoed.items() if why]
     note = f"（说明书禁用于{disease}，未列入：{'、'.join(banned)}）" if banned else ""
+    lead_weak = [g for g in weak if g in generics[:MAX_CHECKED]]
+    if lead_weak:
+        note += f"（另有{len(lead_weak)}种仅单一来源提及、说明书未载本病，未列入）"
+    weak_ties = {g.name: "、".join(sorted(ties(g))) for g in weak}
     for it in ev.items:
         if generic_of(it.name) in vetoed:
             why = vetoed[generic_of(it.name)]
             it.flag, it.reason = ("contraindicated_self" if why else "also_adverse"), why
-    text = f"{disease}的常用药物：{'；'.join(parts)}{more}{note}"
+        elif generic_of(it.name) in weak_ties and not it.flag:
+            it.flag, it.reason = UNCORROBORATED, f"仅{weak_ties[generic_of(it.name)]}提及，说明书适应证未载{disease}"
+    heading = f"{disease}的常用药物{parent_clause(shown_generics, pool)}"
+    text = f"{heading}：{'；'.join(parts)}{more}{note}"
     return ev.model_copy(update={"text": text, "target_name": None, "target_id": None})
 
 
 def fold_drugs(ev: Evidence, ranked: RankedList, *, table: ClassTable, question: str, disease: Entity,
-               entities: Callable[[list[str]], list[Entity]] | None = None) -> Evidence:
+               entities: Callable[[list[str]], list[Entity]] | None = None,
+               qualifiers: Qualifiers | None = None, pool: Pool | None = None,
+               indications: Callable[[str], list[str]] | None = None) -> Evidence:
     """`facts_to_evidence`'s fold for a disease's evidence: its drug list (either reading) by class."""
     if ev.field not in DRUG_FIELDS:
         return ev
     names = [disease.name, *(a for a in disease.aliases if len(a) >= 2)]
-    return salient_evidence(ev, ranked, table, question, disease.name, names, entities)
+    names += [n.name for n in (pool.nodes if pool is not None else ()) if n.name not in names]
+    return salient_evidence(ev, ranked, table, question, disease.name, names, entities, qualifiers, pool, indications)

@@ -83,6 +83,8 @@ class EvidenceItem(BaseModel):
     class_code: str = ""
     class_name: str = ""
     group: str = Field(default="", description="the answer group it is shown in (a class name, 中成药)")
+    via: str = Field(default="", description="a disease's drug: the synonym or parent node whose edges alone tie "
+                     "it (retrieval.candidates); '' when the asked node's own edges do")
 
 
 class Evidence(BaseModel):

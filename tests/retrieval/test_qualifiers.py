@@ -29,7 +29,7 @@ _DESCRIBED: list[tuple[str, NodeType, list[str], dict[str, str]]] = [
     ("蒙脱石散", DR, [], {"适应证": "用于成人及儿童急、慢性腹泻。"}),
 ]
 #: noisy mention-only nodes, as in the real graph
-_MENTIONED = [("急性", S), ("急性期", S), ("喉痛", S)]
+_MENTIONED = [("急性", S), ("急性期", S), ("喉痛", S), ("加重", S)]
 _RELATIONS = [("奥扎格雷", RelType.INDICATED_FOR, "急性期"), ("胰腺炎", RelType.TREATED_BY, "胰酶肠溶胶囊"),
               ("偏头痛", RelType.TREATED_BY, "舒马普坦"), ("喉痛片", RelType.INDICATED_FOR, "喉痛"),
               ("右美沙芬", RelType.INDICATED_FOR, "咳嗽"), ("胃炎", RelType.TREATED_BY, "胰酶肠溶胶囊"),
@@ -53,6 +53,8 @@ def retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
     ("急性发作吃什么药？", "attack", "", ""),
     ("发作时用什么药？", "attack", "", ""),
     ("急性期怎么治疗？", "acute", "", ""),
+    ("慢阻肺急性加重用什么药？", "attack", "", ""),
+    ("急救用什么药", "attack", "", ""),
     ("缓解期需要一直吃药吗", "maintenance", "", ""),
     ("孩子咳嗽能用吗？", "", "child", ""),
     ("老人夜间咳嗽怎么办", "", "elderly", "night"),
@@ -119,6 +121,13 @@ def test_an_alias_never_turns_a_symptom_word_into_a_product(retriever: Retriever
 def test_a_lone_qualifier_links_nothing(retriever: Retriever) -> None:
     res = retriever.resolve("急性期怎么治疗？")
     assert res.main is None and res.refusal == "no_entity" and res.qualifiers.phase == "acute"
+
+
+def test_a_qualifier_of_two_known_words_is_no_near_miss(retriever: Retriever) -> None:
+    """急性加重 is 急性 + 加重 (both mention nodes): an exacerbation of the disease asked about, not a name."""
+    res = retriever.resolve("偏头痛急性加重吃什么药？")
+    assert not res.near_misses and res.main is not None and res.main.name == "偏头痛"
+    assert res.qualifiers.phase == "attack"
 
 
 @pytest.mark.parametrize(("question", "entity", "refined"), [

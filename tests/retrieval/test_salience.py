@@ -105,3 +105,82 @@ def test_a_drug_whose_label_forbids_the_disease_or_lists_it_as_a_reaction_is_not
     text = salient_evidence(ev, ranked, table, "哮喘吃什么药", "哮喘", ["哮喘"], lambda ids: [label]).text
     assert "左甲状腺素" not in text
     assert text.endswith("（说明书禁用于哮喘，未列入：普萘洛尔）")
+
+
+def test_a_tie_only_one_consumer_site_states_is_counted_not_offered() -> None:
+    """甲减 → 地高辛: one site's list, a label about heart failure; 左甲状腺素 is corroborated (two
+    sources), 甲状腺片 by its own label. With enough corroborated drugs, the uncorroborated one is
+    counted, flagged and said in one clause, never named; a rare disease keeps its one curated drug."""
+    items = [_item("左甲状腺素钠片", "39health:drug", "xywy:common_drug"), _item("地高辛片", "39health:drug"),
+             _item("伐昔洛韦片", "39health:drug"), _item("甲状腺片", "cmekg:适应症")]
+    ev = Evidence(index=1, entity_id="hypo", entity_name="甲减", entity_type="Disease", field="TREATED_BY",
+                  text="", source="39health", items=[EvidenceItem(name=i.name, entity_id=i.target_id) for i in items])
+    table = ClassTable(product_generics={"左甲状腺素", "地高辛", "伐昔洛韦", "甲状腺"})
+    # 伐昔洛韦片's own indication edge names the disease: corroborated by its label
+    labels = {"id-伐昔洛韦片": ["甲减伴发的某病"]}
+    out = salient_evidence(ev, RankedList(items), table, "甲减吃什么药", "甲减", ["甲减"],
+                           indications=lambda i: labels.get(i, []))
+    assert "左甲状腺素" in out.text and "伐昔洛韦" in out.text and "地高辛" not in out.text
+    assert out.text.endswith("等4种（另有1种仅单一来源提及、说明书未载本病，未列入）")
+    flags = {i.name: (i.flag, i.reason) for i in out.items}
+    assert flags["地高辛片"][0] == "uncorroborated" and "39health:drug" in flags["地高辛片"][1]
+    assert flags["左甲状腺素钠片"][0] == ""
+    rare = salient_evidence(ev, RankedList(items[:2]), table, "甲减吃什么药", "甲减", ["甲减"],
+                            indications=lambda i: labels.get(i, []))
+    assert rare.text.index("左甲状腺素") < rare.text.index("地高辛")  # kept, behind the corroborated one
+
+
+def test_an_attack_lists_relievers_first_and_controllers_after() -> None:
+    """哮喘急性发作: short-acting β2 agonists and ipratropium lead, 沙美特罗/孟鲁司特 only in the controller group."""
+    from retrieval.types import Qualifiers
+
+    ev, ranked = _asthma()
+    ranked.items[:0] = [_item("沙美特罗替卡松粉吸入剂", "cmekg:适应症", "xywy:common_drug"),
+                        _item("孟鲁司特钠片", "cmekg:适应症", "39health:drug"),
+                        _item("异丙托溴铵气雾剂", "cmekg:适应症")]
+    table = _table()
+    table.categories |= {"id-沙美特罗替卡松粉吸入剂": ["β2受体激动剂"], "id-孟鲁司特钠片": ["白三烯受体拮抗剂"],
+                         "id-异丙托溴铵气雾剂": ["抗胆碱药"]}
+    table.size.update({"白三烯受体拮抗剂": 10, "抗胆碱药": 10})
+    table.product_generics |= {"沙美特罗替卡松", "孟鲁司特", "异丙托溴铵"}
+    plain = salient_evidence(ev, ranked, table, "哮喘吃什么药", "哮喘").text
+    attack = salient_evidence(ev, ranked, table, "哮喘急性发作用什么药", "哮喘",
+                              qualifiers=Qualifiers(phase="attack")).text
+    assert "β2受体激动剂（沙丁胺醇、特布他林、沙美特罗替卡松）" in plain  # without the qualifier: one class
+    head = attack.removeprefix("哮喘的常用药物：").split("；")
+    assert head[0] == "β2受体激动剂（沙丁胺醇、特布他林）" and head[1] == "抗胆碱药（异丙托溴铵）"
+    controllers = next(p for p in head if p.startswith("长期控制药"))
+    assert "孟鲁司特" in controllers and "沙美特罗替卡松" in controllers
+    assert attack.index("长期控制药") > attack.index("氨茶碱")  # after every reliever and neutral class
+
+
+def test_a_parents_drugs_are_said_to_be_the_parents() -> None:
+    """妊娠期尿路感染 has no drugs of its own: the parent's are listed under a clause naming it, each item
+    citing the node whose edge ties it."""
+    from retrieval.candidates import Pool, PoolNode
+
+    items = [_item("阿莫西林胶囊", "cmekg:适应症", "xywy:common_drug")]
+    items[0].entries = {"uti"}
+    ev = Evidence(index=1, entity_id="preg-uti", entity_name="妊娠期尿路感染", entity_type="Disease",
+                  field="INDICATED_FOR<-", text="", source="cmekg",
+                  items=[EvidenceItem(name="阿莫西林胶囊", entity_id="id-阿莫西林胶囊")])
+    pool = Pool([], [PoolNode("uti", "尿路感染", "parent", "孕妇")])
+    out = salient_evidence(ev, RankedList(items), ClassTable(), "孕妇尿路感染吃什么药", "妊娠期尿路感染", pool=pool)
+    assert out.text.startswith("妊娠期尿路感染的常用药物（含上位疾病尿路感染的药物）：阿莫西林")
+    assert out.items[0].via == "尿路感染"
+
+
+def test_a_childs_own_drugs_lead_its_parents() -> None:
+    """小儿休克's own curated drugs stay first; the parent 休克's stronger list follows them."""
+    from retrieval.candidates import Pool, PoolNode
+
+    own = _item("氢化可的松片", "xywy:common_drug", "cmekg:适应症")
+    own.entries = {"child"}
+    parent = _item("多巴胺注射液", "xywy:common_drug", "cmekg:适应症", "39health:drug", "caregpt:适应证")
+    parent.entries = {"shock"}
+    ev = Evidence(index=1, entity_id="child", entity_name="小儿休克", entity_type="Disease", field="TREATED_BY",
+                  text="", source="xywy", items=[])
+    pool = Pool([], [PoolNode("shock", "休克", "parent", "小儿")])
+    text = salient_evidence(ev, RankedList([parent, own]), ClassTable(), "小儿休克用什么药", "小儿休克",
+                            pool=pool).text
+    assert text.startswith("小儿休克的常用药物（含上位疾病休克的药物）：氢化可的松；多巴胺")
