@@ -180,11 +180,12 @@ def _send_feedback(client: QAClient, fb: FeedbackIn) -> None:
 
 
 def _answer_feedback(client: QAClient, msg: dict[str, Any], answer: Answer, rating: str,
-                     facts: list[FactRef] | None = None) -> None:
+                     facts: list[FactRef] | None = None, note: str = "") -> None:
     _send_feedback(client, FeedbackIn(
         rating=rating, target="answer", snapshot=answer.snapshot, question_sha256=msg.get("qhash", ""),  # type: ignore[arg-type]
         entity_ids=[e.id for e in answer.entities],
-        evidence_ids=[f"{c.entity_id}:{c.field}:{c.index}" for c in answer.citations], facts=facts or []))
+        evidence_ids=[f"{c.entity_id}:{c.field}:{c.index}" for c in answer.citations], facts=facts or [],
+        note=note.strip()[:500]))
 
 
 def _card_item_feedback(client: QAClient, card: EntityCardOut, raw: str, snapshot: str, note: str = "") -> None:
@@ -276,10 +277,11 @@ def render_answer(client: QAClient | None, msg: dict[str, Any], key: str) -> Non
             st.caption("哪条证据有误？")
             chosen = [c for c in answer.citations
                       if st.checkbox(f"[{c.index}] {citation_title(c)}：{c.text[:60]}", key=f"wrong-{key}-{c.index}")]
+            note = st.text_input("补充说明（可选）", key=f"wrong-note-{key}", max_chars=500)
             if st.button("提交", key=f"wrong-send-{key}", disabled=not chosen):
                 facts = [FactRef(key=f"{c.entity_id}:{c.field}:{c.index}", entity_id=c.entity_id, entity=c.entity,
                                  field=c.field, text=c.text[:600], source=c.source) for c in chosen]
-                _answer_feedback(client, msg, answer, "wrong_fact", facts)
+                _answer_feedback(client, msg, answer, "wrong_fact", facts, note)
 
 
 def _history(messages: list[dict[str, Any]]) -> list[Turn]:

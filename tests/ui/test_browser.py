@@ -452,11 +452,12 @@ def test_feedback_lands_in_audit_log(page: Any, stack: dict[str, Any]) -> None:
             continue
     popover.get_by_text("[1]").first.click()  # the first evidence item's checkbox label
     expect(popover.get_by_role("checkbox").first).to_be_checked()
+    popover.get_by_label("补充说明（可选）").fill("剂量与说明书不符")
     popover.get_by_role("button", name="提交").click()
     records = _feedback_records(home, before, lambda r: r["rating"] == "wrong_fact" and r["target"] == "answer")
     wrong = next((r for r in records if r["rating"] == "wrong_fact" and r["target"] == "answer"), None)
     assert wrong is not None and wrong["facts"] and wrong["evidence_ids"], records
-    assert wrong["facts"][0]["key"] in wrong["evidence_ids"]
+    assert wrong["facts"][0]["key"] in wrong["evidence_ids"] and wrong["note"] == "剂量与说明书不符", wrong
     page.keyboard.press("Escape")
 
     page.get_by_role("button", name=DRUG, exact=True).first.click()
@@ -477,7 +478,8 @@ def test_feedback_lands_in_audit_log(page: Any, stack: dict[str, Any]) -> None:
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
     assert report["up"] >= 1 and report["wrong_fact_reports"] >= 2
-    assert any(f["text"].endswith("恶心") and f["count"] >= 1 for f in report["facts"])
+    assert any(f["text"].endswith("恶心") and f["count"] >= 1 and "说明书未列此项" in f["notes"] for f in report["facts"])
+    assert any("剂量与说明书不符" in f["notes"] for f in report["facts"])
 
 
 def test_export_downloads_markdown_with_resolved_citations(page: Any) -> None:
