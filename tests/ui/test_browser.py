@@ -588,11 +588,16 @@ def test_in_process_first_page_is_fast(browser: Any, tmp_path: Path) -> None:
         first_page = time.perf_counter() - started
         chat = pg.get_by_test_id("stChatInputTextArea")
         chat.fill(QUESTION)
+        pg.wait_for_function(SCRIPT_DONE)
+        pg.evaluate(WATCH_JS)
         chat.press("Enter")
         # the question shows at once (queued while the service warms up), then its answer
         expect(pg.get_by_test_id("stChatMessage").first).to_contain_text(QUESTION)
         expect(pg.locator(".qz-answer")).to_have_count(1, timeout=300_000)
         first_answer = time.perf_counter() - started
+        pg.wait_for_function(SCRIPT_DONE, timeout=120_000)
+        seen = pg.evaluate("window.__qzWatch")  # queued note, then the answer, in one place; export stays
+        assert seen["max"]["more"] <= 1 and seen["max"]["feedback"] <= 1 and seen["min"]["export"] >= 1, seen
         pg.screenshot(path=str(ARTIFACTS / "ui_in_process.png"), full_page=True)
         expect(pg.get_by_text("正在后台启动")).to_have_count(0)  # no stale status line
         _assert_plain(pg)
