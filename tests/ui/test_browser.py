@@ -323,6 +323,19 @@ def test_monograph_sections_always_present_with_missing_text_and_support(page: A
     print(f"\ndrug card shown {drug_s * 1000:.0f} ms after the click, disease card {disease_s * 1000:.0f} ms")
 
 
+def test_a_field_from_one_consumer_site_shows_with_that_label(page: Any) -> None:
+    """别嘌醇片's 处方药 was written by one health website alone: the card says so beside the value."""
+    _ask(page, f"{ALLOPURINOL}的适应症是什么？", 0)
+    page.get_by_role("button", name=ALLOPURINOL, exact=True).first.click()  # the 了解更多 row
+    card = page.get_by_role("dialog").locator(".qz-card")
+    expect(card.locator(".qz-name")).to_have_text(ALLOPURINOL)
+    row = card.locator("table.qz-summary tr").filter(has=page.locator("th", has_text="OTC/处方"))
+    expect(row.locator("td")).to_contain_text("处方药")
+    expect(row.locator("td")).to_contain_text("单一来源·健康网站")
+    expect(row.locator("td")).not_to_contain_text("多来源一致")
+    _assert_plain(page)
+
+
 @pytest.mark.parametrize("size", [(1400, 1000), (400, 800)])
 def test_popover_never_over_the_chat_input(browser: Any, stack: dict[str, Any], size: tuple[int, int]) -> None:
     width, height = size
