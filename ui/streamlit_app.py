@@ -158,7 +158,7 @@ def _wait_for_client(note: DeltaGenerator | None = None) -> QAClient:
         return client
     warm = _warmup()
     warm.start()
-    note = note or st.empty()
+    note = st.empty() if note is None else note
     while not warm.ready:
         note.info(f"您的问题已排队：问答服务正在启动（已等待 {time.monotonic() - warm.started:.0f} 秒），"
                   "完成后立即回答…", icon=":material/hourglass_top:")
