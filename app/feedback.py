@@ -72,6 +72,11 @@ class FeedbackRecord(AuditRecord):
                           "existed have none and count as one reporter each)")
 
 
+#: notes kept per reported fact in the report: one reporter repeating a post cannot push the others out
+#: beyond this many distinct texts
+MAX_NOTES_PER_FACT = 10
+
+
 class ReportedFact(BaseModel):
     key: str
     entity_id: str
@@ -83,6 +88,8 @@ class ReportedFact(BaseModel):
     reports: int = Field(description="posts naming it, repeats included")
     snapshots: list[str]
     last_ts: float
+    notes: list[str] = Field(default=[], description="the reporters' free-text notes on it, distinct, the "
+                             f"latest {MAX_NOTES_PER_FACT} (oldest first)")
 
 
 class FeedbackReport(BaseModel):
@@ -154,6 +161,9 @@ def feedback_report(path: Path) -> FeedbackReport:
             seen.last_ts = max(seen.last_ts, rec.ts)
             if rec.snapshot and rec.snapshot not in seen.snapshots:
                 seen.snapshots.append(rec.snapshot)
+            note = rec.note.strip()
+            if note:  # a repeated note moves to the end (latest); the oldest beyond the bound goes
+                seen.notes = [n for n in seen.notes if n != note][-(MAX_NOTES_PER_FACT - 1):] + [note]
     report.reporters = len(reporters)
     report.facts = sorted(facts.values(), key=lambda f: (-f.count, -f.last_ts, f.key))
     return report

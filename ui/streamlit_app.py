@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from app.audit import question_hash
 from app.cards import EntityCardOut
@@ -150,13 +151,14 @@ def _client() -> QAClient | None:
     return warm.client
 
 
-def _wait_for_client() -> QAClient:
+def _wait_for_client(note: DeltaGenerator | None = None) -> QAClient:
+    """The client, waiting for the in-process warm-up with a visible note (in `note` when given)."""
     client = _client()
     if client is not None:
         return client
     warm = _warmup()
     warm.start()
-    note = st.empty()
+    note = st.empty() if note is None else note
     while not warm.ready:
         note.info(f"您的问题已排队：问答服务正在启动（已等待 {time.monotonic() - warm.started:.0f} 秒），"
                   "完成后立即回答…", icon=":material/hourglass_top:")
@@ -178,11 +180,12 @@ def _send_feedback(client: QAClient, fb: FeedbackIn) -> None:
 
 
 def _answer_feedback(client: QAClient, msg: dict[str, Any], answer: Answer, rating: str,
-                     facts: list[FactRef] | None = None) -> None:
+                     facts: list[FactRef] | None = None, note: str = "") -> None:
     _send_feedback(client, FeedbackIn(
         rating=rating, target="answer", snapshot=answer.snapshot, question_sha256=msg.get("qhash", ""),  # type: ignore[arg-type]
         entity_ids=[e.id for e in answer.entities],
-        evidence_ids=[f"{c.entity_id}:{c.field}:{c.index}" for c in answer.citations], facts=facts or []))
+        evidence_ids=[f"{c.entity_id}:{c.field}:{c.index}" for c in answer.citations], facts=facts or [],
+        note=note.strip()[:500]))
 
 
 def _card_item_feedback(client: QAClient, card: EntityCardOut, raw: str, snapshot: str, note: str = "") -> None:
@@ -274,10 +277,11 @@ def render_answer(client: QAClient | None, msg: dict[str, Any], key: str) -> Non
             st.caption("哪条证据有误？")
             chosen = [c for c in answer.citations
                       if st.checkbox(f"[{c.index}] {citation_title(c)}：{c.text[:60]}", key=f"wrong-{key}-{c.index}")]
+            note = st.text_input("补充说明（可选）", key=f"wrong-note-{key}", max_chars=500)
             if st.button("提交", key=f"wrong-send-{key}", disabled=not chosen):
                 facts = [FactRef(key=f"{c.entity_id}:{c.field}:{c.index}", entity_id=c.entity_id, entity=c.entity,
                                  field=c.field, text=c.text[:600], source=c.source) for c in chosen]
-                _answer_feedback(client, msg, answer, "wrong_fact", facts)
+                _answer_feedback(client, msg, answer, "wrong_fact", facts, note)
 
 
 def _history(messages: list[dict[str, Any]]) -> list[Turn]:
@@ -289,25 +293,26 @@ def _history(messages: list[dict[str, Any]]) -> list[Turn]:
 
 
 def _stream_answer(client: QAClient, question: str, history: list[Turn], generator: str | None,
-                   top_k: int | None) -> Answer | None:
-    status = st.empty()
-    placeholder = st.empty()
+                   top_k: int | None, slot: DeltaGenerator) -> Answer | None:
+    """Status, then the streamed text, in `slot` (the answer's one place; the caller draws the answer there)."""
     try:
-        status.caption("正在检索知识图谱…")
+        slot.caption("正在检索知识图谱…")
         text = ""
         answer: Answer | None = None
         for item in client.ask_stream(question, history, generator=generator, top_k=top_k):
             if item.event == "evidence":
-                status.caption(f"找到 {len(item.data.get('evidence', []))} 条证据，正在生成回答…")
+                slot.caption(f"找到 {len(item.data.get('evidence', []))} 条证据，正在生成回答…")
             elif item.event == "token":
                 text += str(item.data.get("text", ""))
-                placeholder.markdown(f'<div class="qz-streaming">{markers_html(text)}</div>', unsafe_allow_html=True)
+                slot.markdown(f'<div class="qz-streaming">{markers_html(text)}</div>', unsafe_allow_html=True)
             elif item.event == "done":
                 answer = Answer.model_validate(item.data)
-        return answer
-    finally:  # never leave a stale status line behind
-        status.empty()
-        placeholder.empty()
+    except BaseException:  # never leave a stale status line behind
+        slot.empty()
+        raise
+    if answer is None:
+        slot.empty()
+    return answer
 
 
 def _fail(question: str, message: str) -> None:
@@ -350,14 +355,20 @@ def _export_button(messages: list[dict[str, Any]]) -> None:
 
 def _ask(client: QAClient | None, conv: Conversation, question: str, generator: str | None,
          top_k: int | None) -> None:
-    """The question shows at once; during warm-up it waits visibly (queued) in the answer's place."""
+    """The question shows at once; during warm-up it waits visibly (queued) in the answer's place.
+
+    Everything of the answer — the queued note, the status, the streamed text, then the answer with its
+    rows — takes one slot, the first element of its message, as `_chat` draws it on the next run:
+    drawn at other positions, the previous run's rows stayed on the page (stale, but shown) beside the
+    redrawn ones until the run ended, so 了解更多 and 👍/👎 rows showed twice while the next answer came."""
     history = _history(conv.messages)
     with st.chat_message("user"):
         st.markdown(question)
     with st.chat_message("assistant"):
+        slot = st.empty()
         try:
-            client = client or _wait_for_client()
-            answer = _stream_answer(client, question, history, generator, top_k)
+            client = client or _wait_for_client(slot)
+            answer = _stream_answer(client, question, history, generator, top_k, slot)
         except ClientError as exc:
             _fail(question, error_text(exc.code, exc.message, limit=get_settings().max_question_chars, n=len(question)))
             return
@@ -371,7 +382,8 @@ def _ask(client: QAClient | None, conv: Conversation, question: str, generator: 
         msg = {"role": "assistant", "content": answer.answer, "answer": answer.model_dump(mode="json"),
                "refs": [r.model_dump() for r in refs], "question": question, "qhash": question_hash(question)}
         conv.add({"role": "user", "content": question}, msg)
-        render_answer(client, msg, key=str(msg["n"]))
+        with slot.container():
+            render_answer(client, msg, key=str(msg["n"]))
 
 
 def main() -> None:
@@ -407,7 +419,8 @@ def _chat(conv: Conversation, generator: str | None, top_k: int | None) -> None:
     for i, m in enumerate(conv.messages):
         with st.chat_message(m["role"]):
             if m.get("answer"):
-                render_answer(client, m, key=str(m.get("n", i)))
+                with st.container():  # the shape `_ask` drew it in: one block as the message's first element
+                    render_answer(client, m, key=str(m.get("n", i)))
             else:
                 st.markdown(m["content"])
 

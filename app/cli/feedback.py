@@ -27,3 +27,5 @@ def report_cmd(
                f"({report.reporters} reporters, {report.posts} posts)")
     for f in report.facts:
         typer.echo(f"{f.count:>4}  {f.entity} · {f.field}: {f.text[:80]}  [{f.source}]  ({f.key}; {f.reports} posts)")
+        for note in f.notes:
+            typer.echo(f"        note: {note}")

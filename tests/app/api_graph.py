@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.settings import Settings
-from kg.schema import Entity, NodeType, Relation, RelType
+from kg.schema import Entity, NodeType, PropSource, Relation, RelType
 
 DRUG = "非布司他片"
 ALLOPURINOL = "别嘌醇片"
@@ -14,7 +14,8 @@ _ENTITIES: list[tuple[str, NodeType, list[str], dict[str, str | list[str]], list
     (DRUG, NodeType.DRUG, ["非布司他", "Febuxostat Tablets"],
      {"简介": "非布司他片是黄嘌呤氧化酶抑制剂，用于降低血尿酸。", "用法用量": "口服，一次40mg，一日一次。"},
      ["cmekg", "caregpt"]),
-    (ALLOPURINOL, NodeType.DRUG, ["别嘌醇"], {"简介": "别嘌醇片用于原发性和继发性高尿酸血症。"}, ["cmekg"]),
+    (ALLOPURINOL, NodeType.DRUG, ["别嘌醇"], {"简介": "别嘌醇片用于原发性和继发性高尿酸血症。", "OTC类型": "处方药"},
+     ["cmekg"]),
     ("痛风", NodeType.DISEASE, ["痛风病"], {"简介": "痛风是嘌呤代谢紊乱所致的疾病，表现为关节红肿热痛。"}, ["xywy", "cmekg"]),
     ("高尿酸血症", NodeType.DISEASE, [], {"简介": "血尿酸水平升高。"}, ["cmekg"]),
     ("肝功能异常", NodeType.SYMPTOM, [], {}, ["cmekg"]),
@@ -41,8 +42,15 @@ _RELATIONS: list[tuple[str, RelType, str, str, str]] = [
 ]
 
 
+#: recorded provenance: a regulatory field written by one consumer site alone (the card labels it so)
+_PROPERTY_SOURCES: dict[str, dict[str, list[PropSource]]] = {
+    ALLOPURINOL: {"OTC类型": [PropSource("xywy", "药品类型")]},
+}
+
+
 def entities() -> list[Entity]:
-    return [Entity.named(n, t, aliases=a, properties=p, sources=s, described=True) for n, t, a, p, s in _ENTITIES]
+    return [Entity.named(n, t, aliases=a, properties=p, sources=s, described=True,
+                         property_sources=_PROPERTY_SOURCES.get(n, {})) for n, t, a, p, s in _ENTITIES]
 
 
 def relations() -> list[Relation]:

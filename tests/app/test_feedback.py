@@ -79,6 +79,31 @@ def test_cli_report_json(tmp_path: Path) -> None:
     assert json.loads(res.stdout)["facts"][0]["count"] == 1
 
 
+def test_a_reported_facts_notes_reach_the_report_distinct_and_bounded(tmp_path: Path) -> None:
+    """A clinician's optional note on a wrong fact is what the maintainer reads beside it."""
+    from app.cli import app
+    from app.feedback import MAX_NOTES_PER_FACT
+
+    log = AuditLog(tmp_path / "audit.jsonl")
+    record_feedback(log, FeedbackIn(rating="wrong_fact", target="card_item", facts=[FACT], note=" 说明书未列此项 "),
+                    "ui", reporter="ui:a")
+    record_feedback(log, FeedbackIn(rating="wrong_fact", target="answer", facts=[FACT]), "ui", reporter="ui:b")
+    log.close()
+    res = CliRunner().invoke(app, ["feedback", "report", "--audit", str(log.path)])
+    assert res.exit_code == 0, res.output
+    assert "note: 说明书未列此项" in res.stdout and res.stdout.count("note:") == 1
+    res = CliRunner().invoke(app, ["feedback", "report", "--json", "--audit", str(log.path)])
+    assert json.loads(res.stdout)["facts"][0]["notes"] == ["说明书未列此项"]
+
+    log = AuditLog(tmp_path / "flood.jsonl")
+    for i in range(30):  # one reporter repeating notes: distinct texts, the latest kept, bounded
+        record_feedback(log, FeedbackIn(rating="wrong_fact", target="answer", facts=[FACT], note=f"n{i % 15}"),
+                        "/feedback", reporter="addr:10.0.0.1")
+    log.close()
+    notes = feedback_report(log.path).facts[0].notes
+    assert notes == [f"n{i}" for i in range(15 - MAX_NOTES_PER_FACT, 15)]
+
+
 def test_post_feedback_writes_the_audit_log(tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 

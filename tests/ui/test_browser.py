@@ -124,18 +124,50 @@ def page(browser: Any, stack: dict[str, Any]) -> Iterator[Any]:
     pg.goto(stack["url"])
     try:
         yield pg
+        _assert_plain(pg)  # whatever the test left on the page: no developer words either
     finally:
         context.close()
 
 
+#: every text node of the page, inside the answers' and cards' shadow roots too (innerText stops at
+#: them), hidden ones included: a closed popover or a folded list is one click from being read
+PAGE_TEXT_JS = """() => {
+  const out = [];
+  const walk = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) { out.push(node.textContent); return; }
+    if (node.nodeName === 'STYLE' || node.nodeName === 'SCRIPT' || node.nodeName === 'NOSCRIPT') return;
+    if (node.shadowRoot) walk(node.shadowRoot);
+    for (const child of node.childNodes) walk(child);
+  };
+  walk(document.body);
+  return out.join('\\n');
+}"""
+
+
+def _assert_plain(pg: Any) -> None:
+    """No English or developer word anywhere on the page (tests/ui/conftest.py: FORBIDDEN)."""
+    text = pg.evaluate(PAGE_TEXT_JS)
+    found = forbidden_in(text)
+    assert not found, [(w, text[max(0, text.find(w) - 60):text.find(w) + 60]) for w in found]
+
+
+def _shown(pg: Any) -> None:
+    """The page's script has run: messages are drawn before the input, so they are on the page now."""
+    expect(pg.get_by_test_id("stChatInputTextArea")).to_be_visible()
+    expect(pg.get_by_test_id("stSidebar")).to_contain_text("新对话")
+
+
 def _ask(page: Any, question: str, nth: int) -> float:
-    """Type, press Enter, wait for the nth rendered answer (its final form); seconds from Enter."""
+    """Type, press Enter, wait for the nth rendered answer (its final form); seconds from Enter. The page
+    is then checked for developer words."""
     chat = page.get_by_test_id("stChatInputTextArea")
     chat.fill(question)
     started = time.perf_counter()
     chat.press("Enter")
     expect(page.locator(".qz-answer")).to_have_count(nth + 1)
-    return time.perf_counter() - started
+    took = time.perf_counter() - started
+    _assert_plain(page)
+    return took
 
 
 def _audit(home: Path) -> list[dict[str, Any]]:
@@ -194,6 +226,62 @@ def test_marker_evidence_and_card_without_page_load(page: Any) -> None:
     expect(page.locator(".qz-answer")).to_have_count(len(timings))
 
 
+#: counts, after every batch of DOM changes, the 了解更多 rows, the answers' 👍/👎 rows and the 导出对话
+#: buttons on the page, stale ones of the previous run included (they show until the run replaces them)
+WATCH_JS = """() => {
+  const count = () => {
+    const texts = [...document.querySelectorAll('[data-testid=stMarkdownContainer]')].map(e => e.textContent.trim());
+    return {
+      more: texts.filter(t => t.startsWith('了解更多')).length,
+      feedback: [...document.querySelectorAll('[data-testid=stFeedback]')]
+        .filter(e => e.closest('[data-testid=stChatMessage]')).length,
+      export: [...document.querySelectorAll('[data-testid=stDownloadButton] button')]
+        .filter(e => e.textContent.includes('导出对话')).length,
+      exportEnabled: [...document.querySelectorAll('[data-testid=stDownloadButton] button')]
+        .filter(e => e.textContent.includes('导出对话') && !e.disabled).length,
+    };
+  };
+  const now = count();
+  const w = window.__qzWatch = {max: {...now}, min: {...now}, batches: 0};
+  if (window.__qzObserver) window.__qzObserver.disconnect();
+  window.__qzObserver = new MutationObserver(() => {
+    const c = count();
+    w.batches += 1;
+    for (const k in c) { w.max[k] = Math.max(w.max[k], c[k]); w.min[k] = Math.min(w.min[k], c[k]); }
+  });
+  window.__qzObserver.observe(document.body, {childList: true, subtree: true, characterData: true});
+}"""
+SCRIPT_DONE = "document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning'"
+
+
+def _ask_watched(page: Any, question: str, nth: int) -> dict[str, Any]:
+    """Ask with the DOM watched from before Enter until the page's script run has ended."""
+    page.wait_for_function(SCRIPT_DONE)
+    page.evaluate(WATCH_JS)
+    _ask(page, question, nth)
+    page.wait_for_function(SCRIPT_DONE)
+    return page.evaluate("window.__qzWatch")
+
+
+def test_no_duplicate_rows_and_export_stays_while_answering(page: Any) -> None:
+    """Each answer's 了解更多 and 👍/👎 rows exist once, also while the next answer is written (a rerun
+    used to draw the previous answer at other positions and leave its old rows showing meanwhile);
+    导出对话 never leaves the sidebar while an answer is written, and once there is a conversation it stays
+    usable. Several answers: before the fix the duplicates showed in about half of the runs."""
+    _shown(page)
+    questions = (QUESTION, "有什么副作用", f"{ALLOPURINOL}的适应症是什么？", "有什么副作用", QUESTION, "有什么副作用")
+    for n, q in enumerate(questions):
+        seen = _ask_watched(page, q, n)
+        assert seen["batches"] > 0, seen  # the observer saw the run
+        assert seen["max"]["more"] <= n + 1 and seen["max"]["feedback"] <= n + 1, (n, seen)
+        assert seen["min"]["more"] >= n and seen["min"]["feedback"] >= n, (n, seen)  # none vanished meanwhile
+        assert seen["min"]["export"] >= 1, (n, seen)
+        assert n == 0 or seen["min"]["exportEnabled"] >= 1, (n, seen)
+        expect(page.get_by_text("了解更多：")).to_have_count(n + 1)
+        expect(page.get_by_test_id("stFeedback")).to_have_count(n + 1)
+        expect(page.get_by_test_id("stDownloadButton").locator("button")).to_be_enabled()
+
+
 DRUG_SECTIONS = ["适应症", "用法用量", "禁忌", "警示/注意事项", "不良反应", "相互作用", "特殊人群"]
 DISEASE_SECTIONS = ["概述", "症状", "检查", "治疗药物", "并发症", "科室"]
 
@@ -220,7 +308,7 @@ def test_monograph_sections_always_present_with_missing_text_and_support(page: A
     # a list stated by one machine-extracted source carries that label once, on its section
     expect(card.locator(".qz-sec[data-key=adverse_reaction] h4")).to_contain_text("3 项")
     expect(card.locator(".qz-sec[data-key=adverse_reaction] h4")).to_contain_text("单一来源·机器抽取")
-    assert not forbidden_in(dialog.inner_text()), forbidden_in(dialog.inner_text())
+    _assert_plain(page)
     page.screenshot(path=str(ARTIFACTS / "ui_drug_card.png"), full_page=True)
     # an item of the card opens its own card in the same dialog
     started = time.perf_counter()
@@ -231,9 +319,22 @@ def test_monograph_sections_always_present_with_missing_text_and_support(page: A
     assert _titles(dialog)[:len(DISEASE_SECTIONS)] == DISEASE_SECTIONS, _titles(dialog)
     expect(dialog.locator(".qz-sec[data-key=department]")).to_contain_text("风湿免疫科")
     expect(dialog.locator(".qz-sec[data-key=complication]")).to_contain_text("知识库未收录")
-    assert not forbidden_in(dialog.inner_text()), forbidden_in(dialog.inner_text())
+    _assert_plain(page)
     page.screenshot(path=str(ARTIFACTS / "ui_disease_card.png"), full_page=True)
     print(f"\ndrug card shown {drug_s * 1000:.0f} ms after the click, disease card {disease_s * 1000:.0f} ms")
+
+
+def test_a_field_from_one_consumer_site_shows_with_that_label(page: Any) -> None:
+    """别嘌醇片's 处方药 was written by one health website alone: the card says so beside the value."""
+    _ask(page, f"{ALLOPURINOL}的适应症是什么？", 0)
+    page.get_by_role("button", name=ALLOPURINOL, exact=True).first.click()  # the 了解更多 row
+    card = page.get_by_role("dialog").locator(".qz-card")
+    expect(card.locator(".qz-name")).to_have_text(ALLOPURINOL)
+    row = card.locator("table.qz-summary tr").filter(has=page.locator("th", has_text="OTC/处方"))
+    expect(row.locator("td")).to_contain_text("处方药")
+    expect(row.locator("td")).to_contain_text("单一来源·健康网站")
+    expect(row.locator("td")).not_to_contain_text("多来源一致")
+    _assert_plain(page)
 
 
 @pytest.mark.parametrize("size", [(1400, 1000), (400, 800)])
@@ -257,6 +358,7 @@ def test_popover_never_over_the_chat_input(browser: Any, stack: dict[str, Any], 
         assert box["y"] + box["height"] <= chat["y"] + 1, (box, chat)
         assert box["x"] >= -1 and box["x"] + box["width"] <= width + 1, (box, width)
         assert box["y"] >= 0 and box["height"] <= height * 0.6 + 1, (box, height)
+        _assert_plain(pg)
         pg.screenshot(path=str(ARTIFACTS / f"ui_popover_{width}x{height}.png"))
     finally:
         context.close()
@@ -278,6 +380,20 @@ def test_comparison_and_interaction_answers(page: Any) -> None:
     body = page.inner_text("body")
     assert body.count("请结合临床判断") <= 2, "one closing line per answer, none added by the page"
     print("\n" + ", ".join(f"{k}: Enter → answer {v * 1000:.0f} ms" for k, v in timings.items()))
+
+
+def test_comparison_by_ingredient_names_shows_both_drugs(page: Any) -> None:
+    """非布司他 and 别嘌醇 are held only as their products (非布司他片, 别嘌醇片): the comparison still has
+    both columns, each product named, and says which entries answered for the names asked."""
+    _ask(page, "非布司他和别嘌醇有什么区别", 0)
+    answer = page.locator(".qz-answer").last
+    table = answer.locator("table.qz-compare")
+    expect(table.locator("thead")).to_contain_text(DRUG)
+    expect(table.locator("thead")).to_contain_text(ALLOPURINOL)
+    expect(table).to_contain_text("主要适应症")
+    expect(table.locator("tbody tr").first.locator("td")).to_have_count(2)
+    expect(answer).to_contain_text("别名")  # the answer says the name asked was read as the product
+    page.screenshot(path=str(ARTIFACTS / "ui_comparison_ingredient.png"), full_page=True)
 
 
 def test_case_summary_lists_drugs_and_diseases_and_asks_the_pick(page: Any) -> None:
@@ -350,11 +466,12 @@ def test_feedback_lands_in_audit_log(page: Any, stack: dict[str, Any]) -> None:
             continue
     popover.get_by_text("[1]").first.click()  # the first evidence item's checkbox label
     expect(popover.get_by_role("checkbox").first).to_be_checked()
+    popover.get_by_label("补充说明（可选）").fill("剂量与说明书不符")
     popover.get_by_role("button", name="提交").click()
     records = _feedback_records(home, before, lambda r: r["rating"] == "wrong_fact" and r["target"] == "answer")
     wrong = next((r for r in records if r["rating"] == "wrong_fact" and r["target"] == "answer"), None)
     assert wrong is not None and wrong["facts"] and wrong["evidence_ids"], records
-    assert wrong["facts"][0]["key"] in wrong["evidence_ids"]
+    assert wrong["facts"][0]["key"] in wrong["evidence_ids"] and wrong["note"] == "剂量与说明书不符", wrong
     page.keyboard.press("Escape")
 
     page.get_by_role("button", name=DRUG, exact=True).first.click()
@@ -375,7 +492,8 @@ def test_feedback_lands_in_audit_log(page: Any, stack: dict[str, Any]) -> None:
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
     assert report["up"] >= 1 and report["wrong_fact_reports"] >= 2
-    assert any(f["text"].endswith("恶心") and f["count"] >= 1 for f in report["facts"])
+    assert any(f["text"].endswith("恶心") and f["count"] >= 1 and "说明书未列此项" in f["notes"] for f in report["facts"])
+    assert any("剂量与说明书不符" in f["notes"] for f in report["facts"])
 
 
 def test_export_downloads_markdown_with_resolved_citations(page: Any) -> None:
@@ -387,12 +505,6 @@ def test_export_downloads_markdown_with_resolved_citations(page: Any) -> None:
     assert f"## 问：{QUESTION}" in text
     assert "[1]" in text and f"[1] {DRUG} · 适应症" in text
     assert "INDICATED_FOR" not in text
-
-
-def _shown(pg: Any) -> None:
-    """The page's script has run: messages are drawn before the input, so they are on the page now."""
-    expect(pg.get_by_test_id("stChatInputTextArea")).to_be_visible()
-    expect(pg.get_by_test_id("stSidebar")).to_contain_text("新对话")
 
 
 def test_two_browsers_never_see_each_others_conversation(browser: Any, stack: dict[str, Any]) -> None:
@@ -428,6 +540,8 @@ def test_two_browsers_never_see_each_others_conversation(browser: Any, stack: di
         _shown(a)
         expect(a.get_by_test_id("stChatMessage")).to_have_count(2)  # its own question and answer only
         expect(a.get_by_text("别嘌醇片的适应症是什么？")).to_have_count(0)
+        for pg in (a, b):
+            _assert_plain(pg)
     finally:
         for c in contexts:
             c.close()
@@ -461,6 +575,8 @@ def test_signed_in_users_conversation_stays_theirs_even_with_its_cookie(browser:
         _shown(b)
         expect(b.get_by_test_id("stChatMessage")).to_have_count(0)
         b.wait_for_function(f"!document.cookie.includes({json.dumps(cookie['value'])})")  # given its own id
+        for pg in (a, b):
+            _assert_plain(pg)
     finally:
         expect.set_options(timeout=60_000)
         for c in contexts:
@@ -486,13 +602,19 @@ def test_in_process_first_page_is_fast(browser: Any, tmp_path: Path) -> None:
         first_page = time.perf_counter() - started
         chat = pg.get_by_test_id("stChatInputTextArea")
         chat.fill(QUESTION)
+        pg.wait_for_function(SCRIPT_DONE)
+        pg.evaluate(WATCH_JS)
         chat.press("Enter")
         # the question shows at once (queued while the service warms up), then its answer
         expect(pg.get_by_test_id("stChatMessage").first).to_contain_text(QUESTION)
         expect(pg.locator(".qz-answer")).to_have_count(1, timeout=300_000)
         first_answer = time.perf_counter() - started
+        pg.wait_for_function(SCRIPT_DONE, timeout=120_000)
+        seen = pg.evaluate("window.__qzWatch")  # queued note, then the answer, in one place; export stays
+        assert seen["max"]["more"] <= 1 and seen["max"]["feedback"] <= 1 and seen["min"]["export"] >= 1, seen
         pg.screenshot(path=str(ARTIFACTS / "ui_in_process.png"), full_page=True)
         expect(pg.get_by_text("正在后台启动")).to_have_count(0)  # no stale status line
+        _assert_plain(pg)
         print(f"\nin-process ({home}): input enabled after {first_page:.1f} s, first answer after "
               f"{first_answer:.1f} s from opening the page")
         context.close()
