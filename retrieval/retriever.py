@@ -18,6 +18,7 @@ from kg.normalize import core_name, strip_format
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import GraphStore
 from kg.vocabulary import SAFETY_INTENTS
+from retrieval.can_take import condition_evidence
 from retrieval.dose import for_dose
 from retrieval.drug_classes import DrugClassIndex, class_question
 from retrieval.evidence import (
@@ -60,13 +61,15 @@ from retrieval.patient import (
     ContraIndex,
     PatientReads,
     aliases,
-    condition_evidence,
     condition_over_population,
     drug_ids,
     filter_drug_facts,
     for_patient,
 )
 from retrieval.population import detect as detect_population
+from retrieval.population_classes import class_reader
+from retrieval.population_pool import drug_facts as drug_facts_of
+from retrieval.population_pool import population_pool
 from retrieval.qualifiers import find_qualifiers, is_condition_follow_up, phase_name, with_condition
 from retrieval.ranking import adverse_prevalence
 from retrieval.salience import ClassTable, fold_drugs
@@ -350,15 +353,17 @@ class Retriever:
         # drugs by class (retrieval.salience); when the question names a population, retrieval.patient
         # first drops every product its own label forbids, so a 禁用 product never returns as its generic
         # (磷酸可待因片 → 可待因 for 孕妇)
-        fold = partial(fold_drugs, table=self._class_table, question=question, disease=entity,
-                       entities=self.graph.entities) if care else None
         pops = detect_population(question) if care else []
         notes: list[Evidence] = []
-        if pops:  # the patient asked about: each product judged by its own label before any grouping
+        lead: set[str] = set()
+        if pops:  # the patient asked about: each product judged by its own label and class rules before grouping
             reads = self._patient_reads()
-            own, notes = filter_drug_facts(own + pooled, entity, pops, reads.entities, reads.source, reads.contra,
-                                           reads.same_ingredient)
-            pooled = []
+            extra = population_pool(entity, pops, own, self._described_disease, drug_facts_of(self.graph.facts))
+            own, notes, lead = filter_drug_facts(own + pooled + extra.facts, entity, pops, reads.entities, reads.source,
+                                                 reads.contra, reads.same_ingredient, reads.by_class)
+            notes[:0], lead, pooled = extra.notes, lead | extra.lead, []
+        fold = partial(fold_drugs, table=self._class_table, question=question, disease=entity,
+                       entities=self.graph.entities, lead=lead) if care else None
         items[:0] = [*facts_to_evidence(entity, own + pooled, prose=prose, described=self._described, label=label,
                                         prevalence=self.prevalence, context=context, fold=fold), *notes]
         for subject in subjects:
@@ -465,7 +470,8 @@ class Retriever:
             conditions = [(e.mention or e.name, [*condition_terms(e.name), *aliases(self.graph, e.id)]) for e in linked
                           if e.id != drug.id and e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value)]
             evidence = condition_evidence(question, drug, drugs[0].mention, self._related(drug), conditions,
-                                          property_source, contra=self._contra_of) if conditions \
+                                          property_source, contra=self._contra_of,
+                                          by_class=class_reader(self._class_table.atc_codes)) if conditions \
                 else sentences_naming(drug, terms)
             if not evidence:
                 return None
@@ -542,7 +548,12 @@ class Retriever:
     def _patient_reads(self) -> PatientReads:
         return PatientReads(drug_ids=lambda e: drug_ids(self.graph, e), entities=self.graph.entities,
                             related=self._related, source=property_source, contra=self._contra_of,
-                            same_ingredient=lambda d: [e.id for e in self.linker.same_ingredient(d.name, limit=2)])
+                            same_ingredient=lambda d: [e.id for e in self.linker.same_ingredient(d.name, limit=2)],
+                            by_class=class_reader(self._class_table.atc_codes))
+
+    def _described_disease(self, name: str) -> Entity | None:
+        hit = self.linker.described_named(name, NodeType.DISEASE) or self.linker.described_named(name, NodeType.SYMPTOM)
+        return self.graph.entity(hit.id) if hit is not None else None
 
     def _contra_of(self, drug: Entity) -> tuple[str, str]:
         if self._contra is None:  # one scan of the 禁忌 edges, at the first question that needs it

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -186,6 +186,11 @@ class ClassTable:
                                     [generic_of(name_of.get(i, "")) for i in table.categories if i not in table.tcm])
         return table
 
+    def atc_codes(self, drug: Entity) -> list[str]:
+        """The ATC codes of a drug's IN_CLASS classes (retrieval.population_classes matches rules on them)."""
+        return [code for c in self.categories.get(drug.id, ()) if c.startswith("ATC:")
+                if (code := self.codes.get(c.removeprefix("ATC:"), ""))]
+
     def looks_tcm(self, generic: str) -> bool:
         """An unclassified product whose name reads like a patent medicine (龟鹿补肾, 养心定悸)."""
         if not self.tcm_odds or not generic:
@@ -316,11 +321,12 @@ def _contradicted(generics: list[Generic], names: list[str],
 
 def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, question: str, disease: str,
                      names: Sequence[str] = (), entities: Callable[[list[str]], list[Entity]] | None = None,
-                     ) -> Evidence:
+                     lead: Collection[str] = frozenset()) -> Evidence:
     """The disease → drugs evidence folded into classes: a copy with the grouped text, its typed items
     tagged with their group. `names` (the disease's name and aliases) and `entities` (a reader) let the
     leading drugs' own 禁忌 texts veto them (kg.contradictions)."""
     generics, total = group(candidates(ranked), table)
+    _lead_population(generics, lead)
     if len(ranked.items) > MAX_CANDIDATES:
         total = len({generic_of(i.name) for i in ranked.items})
     if not generics:
@@ -369,10 +375,26 @@ def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, questi
     return ev.model_copy(update={"text": text, "target_name": None, "target_id": None})
 
 
+# -- hook for retrieval.patient (issue 17 point 3): drugs the population asked about may use lead ------
+#: Added to a generic's score when one of its products is a population's first choice (its label says
+#: the population may use it, or a class rule names it first choice): above any source tie.
+LEAD_BONUS = 10.0
+
+
+def _lead_population(generics: list[Generic], lead: Collection[str]) -> None:
+    if not lead:
+        return
+    for g in generics:
+        if any(m.entity_id in lead for m in g.items):
+            g.score += LEAD_BONUS
+    generics.sort(key=lambda g: (-g.score, len(g.name), g.name))
+
+
 def fold_drugs(ev: Evidence, ranked: RankedList, *, table: ClassTable, question: str, disease: Entity,
-               entities: Callable[[list[str]], list[Entity]] | None = None) -> Evidence:
+               entities: Callable[[list[str]], list[Entity]] | None = None,
+               lead: Collection[str] = frozenset()) -> Evidence:
     """`facts_to_evidence`'s fold for a disease's evidence: its drug list (either reading) by class."""
     if ev.field not in DRUG_FIELDS:
         return ev
     names = [disease.name, *(a for a in disease.aliases if len(a) >= 2)]
-    return salient_evidence(ev, ranked, table, question, disease.name, names, entities)
+    return salient_evidence(ev, ranked, table, question, disease.name, names, entities, lead)
