@@ -169,7 +169,7 @@ def _excluded_text(label: str, excluded: Sequence[SafetyVerdict]) -> str:
     span = 3  # "禁用：" before the first name
     unique = list(dict.fromkeys(v.drug_name for v in excluded))  # both readings of a list name a drug twice
     for name in unique[:MAX_NAMED_EXCLUDED]:
-        if names and span > _EXCLUDED_SPAN:  # this name would start too far from 禁用
+        if names and span + len(name) > _EXCLUDED_SPAN + 4:  # this name would end too far from 禁用
             break
         names.append(name)
         span += len(name) + 1
@@ -256,8 +256,13 @@ def filter_drug_facts(facts: Sequence[Fact], entity: Entity, pops: Sequence[Popu
     for r in merged[1:]:
         allowed &= {v.drug_id for v in r.kept}
     # one product's label forbidding it forbids the ingredient: the list is grouped by generic later,
-    # so another product of it (a label that says nothing) must not bring the generic back
+    # so another product of it (a label that says nothing) must not bring the generic back — unless
+    # another product's own label allows the population (对乙酰氨基酚 0.5 g tablets 儿童禁用, its drops
+    # give a children's dose): that product stands for the ingredient, the banned one stays out
+    allowed_by_label = [{generic_of(v.drug_name) for v in r.kept if v.verdict == Verdict.ALLOWED
+                         and v.field != CLASS_FIELD} for r in merged]
     banned = {generic_of(v.drug_name) for r in merged for v in r.excluded}
+    banned -= set.intersection(*allowed_by_label) if allowed_by_label else set()
     kept = [f for f in facts if not is_drug(f) or (f.target_id in allowed and generic_of(f.target_name) not in banned)]
     notes = _notes(merged, entity, cautions=True)  # grouped lists carry no marks: the notes name them
     lead = {v.drug_id for v in merged[0].kept if v.positive} if merged else set()

@@ -205,10 +205,27 @@ def classify_text(pop: Population, text: str, default: Verdict, *, dose: bool = 
                            "禁服": Verdict.CONTRAINDICATED}.get(head or "", Verdict.CAUTION if head else default)
             if dose and verdict == Verdict.ALLOWED and "咨询" in sent:
                 verdict = Verdict.CAUTION
+            if pop.key == "children" and verdict == Verdict.CONTRAINDICATED and _infants_only(clause):
+                verdict = Verdict.CAUTION  # "新生儿禁用": an age limit, not a ban for children
             if _RANK[verdict] > _RANK[best]:
                 said = sent if len(sent) <= SENTENCE_CHARS else _around(sent, clause)
                 best, said = verdict, f"{head}：{said}" if head else said  # "(6)孕妇" read with its heading
     return best, said
+
+
+#: Children named only as the youngest (新生儿禁用, 2岁以下禁用): a 禁用 there limits the age, the drug
+#: stays a (cautioned) choice for a child; 婴幼儿 (up to 3 years) and 12岁以下 still ban it.
+_INFANTS = re.compile(r"新生儿|早产儿|(?<!婴)婴儿|(?:(?<!\d)(?:[1-3]|[一二三两])(?:周)?岁以下|\d{1,2}个月以下|"
+                      r"未满(?:[1-3]|[一二三两])(?:周)?岁)(?:的)?(?:婴幼儿|儿童|小儿|幼儿|患儿)?")
+_CHILDREN = re.compile(r"儿童|小儿|幼儿|患儿|青少年|未成年|\d{1,2}岁以下|未满\d{1,2}岁")
+
+
+_SECTION = re.compile(r"(?:药物)?对(?:儿童|小儿)[^：:，]{0,6}的影响[：:]|(?:儿童|小儿)用药[：:]")
+
+
+def _infants_only(clause: str) -> bool:
+    clause = _SECTION.sub("", clause)  # "药物对儿童的影响：3岁以下儿童…": a heading, not the age named
+    return bool(_INFANTS.search(clause)) and not _CHILDREN.search(_INFANTS.sub("", clause))
 
 
 def _around(sentence: str, clause: str) -> str:
