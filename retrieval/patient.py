@@ -233,12 +233,13 @@ MAX_FILTERED = 400
 def filter_drug_facts(facts: Sequence[Fact], entity: Entity, pops: Sequence[Population], read: EntityReader,
                       source: SourceOf, contra: ContraReader | None = None,
                       same: Callable[[Entity], list[str]] | None = None,
-                      by_class: ClassReader | None = None) -> tuple[list[Fact], list[Evidence], set[str]]:
+                      by_class: ClassReader | None = None) -> tuple[list[Fact], list[Evidence], dict[str, float]]:
     """A disease's drug facts for the populations asked about, before any grouping by generic or class
     (retrieval.salience): each product is judged by its own label (or a same-ingredient entry's), 禁用
     ones and ones past MAX_FILTERED are dropped, and the notes say what was left out and what the
     graph cannot confirm. Non-drug facts pass unchanged. The third part: ids of the kept drugs every
-    population asked about may use by its label (可用) or a class rule's first choice — the answer's lead."""
+    population asked about may use by its label (可用) or a class rule (first choice: weight 2, else 1) —
+    the answer's lead (the weakest weight over the populations asked about)."""
     def is_drug(f: Fact) -> bool:
         return f.target_type == NodeType.DRUG and (
             (f.relation == RelType.TREATED_BY and f.direction == Direction.OUT)
@@ -246,7 +247,7 @@ def filter_drug_facts(facts: Sequence[Fact], entity: Entity, pops: Sequence[Popu
 
     ids = list(dict.fromkeys(f.target_id for f in facts if is_drug(f)))
     if not pops or not ids:
-        return list(facts), [], set()
+        return list(facts), [], {}
     found = {e.id: e for e in read(ids[:MAX_FILTERED])}
     candidates = [found[i] for i in ids[:MAX_FILTERED] if i in found]
     judges = _judges(candidates, same, read)
@@ -265,10 +266,12 @@ def filter_drug_facts(facts: Sequence[Fact], entity: Entity, pops: Sequence[Popu
     banned -= set.intersection(*allowed_by_label) if allowed_by_label else set()
     kept = [f for f in facts if not is_drug(f) or (f.target_id in allowed and generic_of(f.target_name) not in banned)]
     notes = _notes(merged, entity, cautions=True)  # grouped lists carry no marks: the notes name them
-    lead = {v.drug_id for v in merged[0].kept if v.positive} if merged else set()
+    present = {f.target_id for f in kept}
+    lead = {v.drug_id: v.weight for v in merged[0].kept if v.weight and v.drug_id in present}
     for r in merged[1:]:
-        lead &= {v.drug_id for v in r.kept if v.positive}
-    return kept, notes, lead & {f.target_id for f in kept}
+        more = {v.drug_id: v.weight for v in r.kept if v.weight}
+        lead = {i: min(w, more[i]) for i, w in lead.items() if i in more}
+    return kept, notes, lead
 
 
 def _merge(into: FilteredCandidates, more: FilteredCandidates) -> None:

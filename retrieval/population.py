@@ -119,6 +119,11 @@ class SafetyVerdict:
         """The population may use it by its own label (可用) or by a class rule's first choice."""
         return self.preferred or self.verdict == Verdict.ALLOWED
 
+    @property
+    def weight(self) -> float:
+        """How strongly it leads an answer for the population: a first choice 2, may use 1, else 0."""
+        return 2.0 if self.preferred else 1.0 if self.verdict == Verdict.ALLOWED else 0.0
+
 
 @dataclass
 class FilteredCandidates:

@@ -170,7 +170,7 @@ RULES: tuple[ClassRule, ...] = (
     _r("lactation", _A, "对乙酰氨基酚", "N02BE01", r"对乙酰氨基酚|扑热息痛", "哺乳期解热镇痛首选", "LactMed", True),
     _r("lactation", _A, "布洛芬", "M01AE01", r"布洛芬", "乳汁中含量极低，哺乳期首选的非甾体抗炎药", "LactMed", True),
     _r("lactation", _A, "青霉素类与头孢菌素类", "J01C J01DB J01DC J01DD J01DE", _PENICILLIN + "|" + _CEPH,
-       "哺乳期可用的抗菌药", "LactMed", True),
+       "哺乳期可用的抗菌药", "LactMed"),
     _r("lactation", _A, "胰岛素", "A10A", r"胰岛素", "不进入乳汁", "LactMed", True),
     _r("lactation", _A, "哺乳期可用的降压药", "", r"硝苯地平|拉贝洛尔|依那普利",
        "乳汁中含量低，哺乳期推荐", "LactMed", True),
@@ -200,7 +200,7 @@ RULES: tuple[ClassRule, ...] = (
        r"沙丁胺醇|特布他林|布地奈德|异丙托溴铵", "儿童哮喘急性发作和控制的首选吸入药", "WHO", True),
     _r("children", _A, "儿童可用的祛痰药", "R05CB", r"氨溴索|乙酰半胱氨酸|羧甲司坦|溴己新|愈创甘油醚",
        "儿童可用的祛痰药", "CNF", True),
-    _r("children", _A, "青霉素类", "J01C", _PENICILLIN, "儿童常用抗菌药", "CNF", True),
+    _r("children", _A, "青霉素类", "J01C", _PENICILLIN, "儿童可用的抗菌药", "CNF"),
     # -- elderly (Beers) --------------------------------------------------------------------------
     _r("elderly", _C, "长效苯二氮䓬类", "", _BZD_LONG, "半衰期长，易致跌倒、骨折和认知损害，老年人应避免", "Beers"),
     _r("elderly", _K, "苯二氮䓬类", "N05BA N05CD", _BZD, "跌倒、认知损害风险，老年人避免长期使用", "Beers"),

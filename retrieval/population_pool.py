@@ -41,7 +41,7 @@ class PoolExtra:
     """Drug facts to add to the asked disease's own, the ids that lead, and the clause to say."""
 
     facts: list[Fact] = field(default_factory=list)
-    lead: set[str] = field(default_factory=set)
+    lead: dict[str, float] = field(default_factory=dict)  # drug id → weight (retrieval.salience lead)
     notes: list[Evidence] = field(default_factory=list)
 
 
@@ -89,12 +89,12 @@ def population_pool(entity: Entity, pops: Sequence[Population], own: Sequence[Fa
         seen.add(node.id)
         facts = read(node)
         out.facts += facts
-        out.lead |= {f.target_id for f in facts}
+        out.lead |= dict.fromkeys((f.target_id for f in facts), 1.0)
     base = base_name(entity.name, pops)
     node = find(base) if base else None
     if node is not None and node.id not in seen:
         out.facts += read(node)
-        out.lead |= own_ids  # the population form's own drugs stay first
+        out.lead |= dict.fromkeys(own_ids, 1.0)  # the population form's own drugs stay first
         if not own_ids:
             label = "、".join(p.label for p in pops)
             out.notes.append(Evidence(

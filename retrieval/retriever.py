@@ -355,13 +355,14 @@ class Retriever:
         # (磷酸可待因片 → 可待因 for 孕妇)
         pops = detect_population(question) if care else []
         notes: list[Evidence] = []
-        lead: set[str] = set()
+        lead: dict[str, float] = {}
         if pops:  # the patient asked about: each product judged by its own label and class rules before grouping
             reads = self._patient_reads()
             extra = population_pool(entity, pops, own, self._described_disease, drug_facts_of(self.graph.facts))
             own, notes, lead = filter_drug_facts(own + pooled + extra.facts, entity, pops, reads.entities, reads.source,
                                                  reads.contra, reads.same_ingredient, reads.by_class)
-            notes[:0], lead, pooled = extra.notes, lead | extra.lead, []
+            notes[:0], pooled = extra.notes, []
+            lead = {i: max(lead.get(i, 0.0), extra.lead.get(i, 0.0)) for i in {*lead, *extra.lead}}
         fold = partial(fold_drugs, table=self._class_table, question=question, disease=entity,
                        entities=self.graph.entities, lead=lead) if care else None
         items[:0] = [*facts_to_evidence(entity, own + pooled, prose=prose, described=self._described, label=label,

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -321,7 +321,7 @@ def _contradicted(generics: list[Generic], names: list[str],
 
 def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, question: str, disease: str,
                      names: Sequence[str] = (), entities: Callable[[list[str]], list[Entity]] | None = None,
-                     lead: Collection[str] = frozenset()) -> Evidence:
+                     lead: Mapping[str, float] | None = None) -> Evidence:
     """The disease → drugs evidence folded into classes: a copy with the grouped text, its typed items
     tagged with their group. `names` (the disease's name and aliases) and `entities` (a reader) let the
     leading drugs' own 禁忌 texts veto them (kg.contradictions)."""
@@ -376,23 +376,23 @@ def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, questi
 
 
 # -- hook for retrieval.patient (issue 17 point 3): drugs the population asked about may use lead ------
-#: Added to a generic's score when one of its products is a population's first choice (its label says
-#: the population may use it, or a class rule names it first choice): above any source tie.
+#: Added, times its weight, to a generic's score when one of its products is one the population may use
+#: (weight 1: its label says so, or a source ties it to the population's form of the disease) or a class
+#: rule's first choice (weight 2): above any source tie.
 LEAD_BONUS = 10.0
 
 
-def _lead_population(generics: list[Generic], lead: Collection[str]) -> None:
+def _lead_population(generics: list[Generic], lead: Mapping[str, float] | None) -> None:
     if not lead:
         return
     for g in generics:
-        if any(m.entity_id in lead for m in g.items):
-            g.score += LEAD_BONUS
+        g.score += LEAD_BONUS * max((lead.get(m.entity_id, 0.0) for m in g.items), default=0.0)
     generics.sort(key=lambda g: (-g.score, len(g.name), g.name))
 
 
 def fold_drugs(ev: Evidence, ranked: RankedList, *, table: ClassTable, question: str, disease: Entity,
                entities: Callable[[list[str]], list[Entity]] | None = None,
-               lead: Collection[str] = frozenset()) -> Evidence:
+               lead: Mapping[str, float] | None = None) -> Evidence:
     """`facts_to_evidence`'s fold for a disease's evidence: its drug list (either reading) by class."""
     if ev.field not in DRUG_FIELDS:
         return ev

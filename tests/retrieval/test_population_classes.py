@@ -102,7 +102,7 @@ def test_a_class_banned_product_leaves_the_list_and_is_cited_as_a_class_rule() -
     kept, notes, lead = filter_drug_facts(facts, HTN, detect("孕妇高血压吃什么药"), _read,
                                           lambda e, p: ",".join(e.sources), by_class=reader)
     assert [f.target_name for f in kept] == ["降压糖浆", "盐酸拉贝洛尔片"]
-    assert lead == {LABETALOL.id}  # a class first choice leads, even with a 慎用 label
+    assert lead == {LABETALOL.id: 2.0}  # a class first choice leads, even with a 慎用 label
     rule = next(n for n in notes if n.field.endswith(CLASS_FIELD))
     assert rule.field.startswith(POPULATION_FIELD) and rule.source == DATASET
     assert "按药物类别禁用：卡托普利" in rule.text and "血管紧张素转换酶抑制剂" in rule.text
@@ -128,7 +128,7 @@ def test_names_of_population_forms() -> None:
 
 def test_the_population_form_of_the_disease_joins_the_pool_and_leads() -> None:
     extra = population_pool(HTN, detect("孕妇高血压"), [_fact(ACEI)], _NODES.get, lambda e: _DRUGS.get(e.id, []))
-    assert [f.target_name for f in extra.facts] == ["盐酸拉贝洛尔片"] and extra.lead == {LABETALOL.id}
+    assert [f.target_name for f in extra.facts] == ["盐酸拉贝洛尔片"] and extra.lead == {LABETALOL.id: 1.0}
     assert extra.notes == []
 
 
@@ -151,3 +151,14 @@ def test_can_take_falls_back_to_the_class_rule_and_says_it_is_one() -> None:
     assert item.source == DATASET
     (silent,) = can_take(SYRUP, [], [BY_KEY["pregnancy"]], lambda e, p: ",".join(e.sources), by_class=reader)
     assert "未收录" in silent.text  # no label, no rule: never read as safe
+
+
+def test_the_salience_hook_puts_what_the_population_may_use_first() -> None:
+    from retrieval.salience import Candidate, Generic, _lead_population
+
+    def generic(name: str, score: float) -> Generic:
+        return Generic(name, [Candidate(f"{name}片", f"id-{name}", frozenset())], score, False)
+
+    generics = [generic("依那普利", 3.0), generic("氢氯噻嗪", 2.0), generic("拉贝洛尔", 1.0)]
+    _lead_population(generics, {"id-拉贝洛尔": 2.0, "id-氢氯噻嗪": 1.0})
+    assert [g.name for g in generics] == ["拉贝洛尔", "氢氯噻嗪", "依那普利"]  # first choice, may use, the rest
