@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kg.schema import Entity
 from retrieval.population import ClassReader, Population, SafetyVerdict, Verdict
@@ -264,20 +265,50 @@ def rules_for(population: str) -> list[ClassRule]:
     return [r for r in RULES if r.population == population]
 
 
+@dataclass(frozen=True, slots=True)
+class _Index:
+    rules: tuple[ClassRule, ...]
+    any_name: re.Pattern[str]  # every name pattern of the population at once: one search per drug
+    prefixes: tuple[str, ...]
+
+
+def _build_index() -> dict[str, _Index]:
+    out: dict[str, _Index] = {}
+    for pop in dict.fromkeys(r.population for r in RULES):
+        rules = tuple(rules_for(pop))
+        names = "|".join(f"(?:{r.names.pattern})" for r in rules if r.names)
+        out[pop] = _Index(rules, re.compile(names or r"(?!x)x"), tuple({p for r in rules for p in r.codes}))
+    return out
+
+
+_INDEX = _build_index()
+
+
 def class_rule(population: str, name: str, codes: Sequence[str] = ()) -> ClassRule | None:
     """The rule of the population for a drug (its name and its classes' ATC codes). Rules naming the
     drug's generic are more specific than a class code alone (利格列汀 is an A10BH DPP-4 inhibitor, yet
     needs no dose change in kidney impairment); among those left the strongest wins: 禁用 over 慎用 over
     可用, so a combination with one banned ingredient is banned."""
-    hits = [r for r in RULES if r.population == population and r.matches(name, codes)]
-    named = [r for r in hits if r.names and r.names.search(name)]
+    index = _INDEX.get(population)
+    if index is None:
+        return None
+    named_any = bool(index.any_name.search(name))
+    if not named_any and not any(c.startswith(index.prefixes) for c in codes):
+        return None  # the common case, checked at once (a disease's list judges hundreds of products)
+    hits = [r for r in index.rules if r.matches(name, codes)]
+    named = [r for r in hits if r.names and r.names.search(name)] if named_any else []
     return max(named or hits, key=lambda r: _STRENGTH[r.verdict]) if hits else None
+
+
+@lru_cache(maxsize=20_000)
+def _cached_rule(population: str, name: str, codes: tuple[str, ...]) -> ClassRule | None:
+    return class_rule(population, name, codes)
 
 
 def class_reader(codes: Callable[[Entity], Sequence[str]]) -> ClassReader:
     """A drug's class-rule verdict per population, reading its ATC codes with `codes`."""
     def read(drug: Entity, pop: Population) -> SafetyVerdict | None:
-        rule = class_rule(pop.key, drug.name, codes(drug))
+        rule = _cached_rule(pop.key, drug.name, tuple(codes(drug)))
         if rule is None:
             return None
         return SafetyVerdict(drug.id, drug.name, pop.key, rule.verdict, describe(rule), FIELD, DATASET,

@@ -7,9 +7,9 @@ Two ties the graph holds under other disease nodes:
   it, so those drugs join the pool and lead the answer (after the same label and class-rule filter as
   every other candidate — retrieval.patient).
 - **The base disease** of a population-specific node (妊娠期尿路感染 → 尿路感染, 小儿哮喘 → 哮喘): when
-  the linked node is such a form, the base disease's candidates join the pool behind its own, filtered
-  for the population; an answer whose node has no drug ties at all says in one short clause that the
-  list is the base disease's.
+  the linked node is such a form with few drugs of its own (< ENOUGH_OWN), the base disease's candidates
+  join the pool behind its own, filtered for the population; an answer whose node has no drug ties at
+  all says in one short clause that the list is the base disease's.
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ PREFIXES: dict[str, tuple[str, ...]] = {
 }
 #: A base disease name shorter than this is not read off a prefix (小儿热 → 热 is no disease).
 MIN_BASE = 2
+#: A population form with at least this many drugs of its own answers from them alone (the base
+#: disease's list, hundreds of products to judge, is read only for a thin one).
+ENOUGH_OWN = 10
 POOL_FIELD = "人群用药·来源"
 
 FindDisease = Callable[[str], Entity | None]
@@ -90,7 +93,7 @@ def population_pool(entity: Entity, pops: Sequence[Population], own: Sequence[Fa
         facts = read(node)
         out.facts += facts
         out.lead |= dict.fromkeys((f.target_id for f in facts), 1.0)
-    base = base_name(entity.name, pops)
+    base = base_name(entity.name, pops) if len(own_ids) < ENOUGH_OWN else ""
     node = find(base) if base else None
     if node is not None and node.id not in seen:
         out.facts += read(node)
