@@ -25,7 +25,9 @@ CONFLICT = "来源不一致"
 MISSING_DRUG = "知识库未收录，请以药品说明书为准"
 MISSING_OTHER = "知识库未收录，请结合临床资料判断"
 
-_SINGLE = {"caregpt": HANDBOOK, "cmekg": MACHINE, "xywy": CONSUMER, "39health": CONSUMER, "jsonl": USER}
+CLASS_RULE = "类别规则"  # retrieval.population_classes: a class's rule, not the product's label
+_SINGLE = {"caregpt": HANDBOOK, "cmekg": MACHINE, "xywy": CONSUMER, "39health": CONSUMER, "jsonl": USER,
+           "qizhen-class-safety": CLASS_RULE}
 #: regulatory/classification weight: handbook and curated lists > machine extraction > consumer sites
 WEIGHT: dict[str, int] = {"caregpt": 3, "jsonl": 3, "atc": 3, "cmekg": 2, "xywy": 1, "39health": 1}
 

@@ -61,7 +61,8 @@ FIELD_LABELS: dict[str, str] = {rel.value: label for rel, label in REL_LABELS.it
 #: Dataset names → how a clinician sees them (citations, card badges).
 SOURCE_LABELS: dict[str, str] = {"cmekg": "CMeKG", "xywy": "寻医问药", "39health": "39健康", "caregpt": "药品手册",
                                  "jsonl": "用户数据", "atc": "ATC分类表（维基百科）", "inn-stem": "INN词干推断", "name-pattern": "药名模式推断",
-                                 "source-class": "来源分类文本"}
+                                 "source-class": "来源分类文本",
+                                 "qizhen-class-safety": "人群用药类别规则（QiZhen，依据FDA/国家处方集/Beers等）"}
 
 #: Two readings of one fact family say the same thing: a drug's 适应症 and the diseases that list it as
 #: treatment ("treats"); a disease's 治疗药物 and the drugs indicated for it ("treated"). Ranked as one

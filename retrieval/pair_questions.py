@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from kg.schema import Entity, NodeType
+from retrieval.can_take import condition_evidence
 from retrieval.evidence import property_source
 from retrieval.intents import BY_NAME, IntentClassifier, Trait, has_trait
 from retrieval.interactions import (
@@ -34,7 +35,8 @@ from retrieval.pairs import (
     other_terms,
     sentences_naming,
 )
-from retrieval.patient import aliases, condition_evidence
+from retrieval.patient import aliases
+from retrieval.population_classes import class_reader
 from retrieval.resolver import LINK_THRESHOLD
 from retrieval.types import Evidence, Intent, LinkedEntity, RetrievalResult
 
@@ -132,7 +134,8 @@ class PairQuestions:
             conditions = [(e.mention or e.name, [*condition_terms(e.name), *aliases(self.graph, e.id)]) for e in linked
                           if e.id != drug.id and e.type in (NodeType.DISEASE.value, NodeType.SYMPTOM.value)]
             evidence = condition_evidence(question, drug, drugs[0].mention, self._related(drug), conditions,
-                                          property_source, contra=self._contra_of) if conditions \
+                                          property_source, contra=self._contra_of,
+                                          by_class=class_reader(self._class_table.atc_codes)) if conditions \
                 else sentences_naming(drug, terms)
             if not evidence:
                 return None

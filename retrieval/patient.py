@@ -6,7 +6,7 @@ Two question shapes:
   the candidates whose own labels were read, 禁用 ones are removed from it and named in an item of their
   own ("说明书标明孕妇禁用：…，均未列入可选药品"), 慎用 ones are marked in the list, and when no candidate's
   label speaks of the population an item says the graph cannot confirm safety (未收录);
-- "can a patient with X take Y" (孕妇能吃布洛芬吗, 消化性溃疡病人能吃布洛芬吗): a first item gives the verdict
+- "can a patient with X take Y" (孕妇能吃布洛芬吗; retrieval.can_take): a first item gives the verdict
   (不建议 / 慎用 / 说明书写明可以使用 / 未收录) with the label's own sentence.
 
 Every generator reads these items: the filtering happens here, before any prompt is built.
@@ -22,12 +22,12 @@ from typing import Protocol
 from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import EdgeRow
-from kg.text import SENTENCE_BREAK
-from retrieval.evidence import property_source
+from retrieval.can_take import SourceOf, can_take
 from retrieval.intents import Trait, intents_with
 from retrieval.population import (
     POPULATIONS,
     SAFETY_TEXTS,
+    ClassReader,
     ContraReader,
     FilteredCandidates,
     Population,
@@ -35,9 +35,11 @@ from retrieval.population import (
     Verdict,
     detect,
     filter_candidates,
-    verdict_for,
 )
-from retrieval.salience import generic_of
+from retrieval.population_classes import DATASET as CLASS_DATASET
+from retrieval.population_classes import FIELD as CLASS_FIELD
+from retrieval.population_classes import rule_parts
+from retrieval.salience import generic_of, has_form
 from retrieval.types import Evidence, LinkedEntity
 
 #: Candidates of a disease's drug list whose labels are read (the list shown is cut to these).
@@ -47,7 +49,6 @@ DRUG_LIST_FIELDS = ("TREATED_BY", "INDICATED_FOR<-")
 #: A disease's drug names a source cut off: no label to read, so not offered to a population.
 UNCHECKABLE_FIELDS = ("常用药物_截断",)
 POPULATION_FIELD = "人群用药"
-VERDICT_FIELD = "用药结论"
 CAUTION_MARK = "（慎用）"
 #: Excluded names an answer sentence shows (the rest are counted): each stays within a few characters
 #: of the word 禁用, so no reader takes one of them for a choice.
@@ -55,7 +56,6 @@ MAX_NAMED_EXCLUDED = 3
 _EXCLUDED_SPAN = 13
 
 EntityReader = Callable[[Sequence[str]], list[Entity]]
-SourceOf = Callable[[Entity, str], str]
 #: "孕妇能吃布洛芬吗": a drug question that asks whether someone may take it.
 CAN_TAKE_CUE = re.compile(r"能|可以|可不可以|行不行|吗|禁忌|禁用|慎用|注意")
 #: Intents of a drug question that a population turns into "may they take it" (a dose question for a
@@ -73,6 +73,7 @@ class PatientReads:
     source: SourceOf
     contra: ContraReader | None = None  # a drug's CONTRAINDICATED facts as one text
     same_ingredient: Callable[[Entity], list[str]] | None = None  # ids of other dosage forms (no read)
+    by_class: ClassReader | None = None  # class-rule verdicts (retrieval.population_classes)
 
 
 class FactSource(Protocol):
@@ -145,13 +146,13 @@ def for_patient(question: str, mention: str, entity: Entity, intent: str, items:
         return items
     if entity.type in (NodeType.DISEASE, NodeType.SYMPTOM):
         return population_lists(items, entity, pops, reads.drug_ids(entity), reads.entities, reads.source,
-                                reads.contra, reads.same_ingredient)
+                                reads.contra, reads.same_ingredient, reads.by_class)
     if entity.type in (NodeType.DRUG, NodeType.INGREDIENT) and intent in CAN_TAKE_INTENTS and \
             CAN_TAKE_CUE.search(question):
         related = reads.related(entity)
         if not entity.described and not related:
             return items  # a name with no label of its own or of its ingredient (降压药): no verdict to give
-        return [*can_take(entity, related, pops, reads.source, contra=reads.contra), *items]
+        return [*can_take(entity, related, pops, reads.source, contra=reads.contra, by_class=reads.by_class), *items]
     return items
 
 
@@ -169,7 +170,7 @@ def _excluded_text(label: str, excluded: Sequence[SafetyVerdict]) -> str:
     span = 3  # "禁用：" before the first name
     unique = list(dict.fromkeys(v.drug_name for v in excluded))  # both readings of a list name a drug twice
     for name in unique[:MAX_NAMED_EXCLUDED]:
-        if names and span > _EXCLUDED_SPAN:  # this name would start too far from 禁用
+        if names and span + len(name) > _EXCLUDED_SPAN + 4:  # this name would end too far from 禁用
             break
         names.append(name)
         span += len(name) + 1
@@ -180,7 +181,8 @@ def _excluded_text(label: str, excluded: Sequence[SafetyVerdict]) -> str:
 def population_lists(items: list[Evidence], entity: Entity, pops: Sequence[Population],
                      names_to_ids: dict[str, str], read: EntityReader, source: SourceOf,
                      contra: ContraReader | None = None,
-                     same: Callable[[Entity], list[str]] | None = None) -> list[Evidence]:
+                     same: Callable[[Entity], list[str]] | None = None,
+                     by_class: ClassReader | None = None) -> list[Evidence]:
     """The disease's drug lists filtered for the populations asked about, plus what was left out."""
     if not pops or entity.type not in (NodeType.DISEASE, NodeType.SYMPTOM):
         return items
@@ -200,7 +202,7 @@ def population_lists(items: list[Evidence], entity: Entity, pops: Sequence[Popul
         judges = _judges(candidates, same, read)
         names = {j.id: d for j, d in zip(judges, candidates, strict=True) if j.id != d.id}
         keep = {e.name for e in candidates}
-        results = [_renamed(filter_candidates(judges, pop, source, contra), names) for pop in pops]
+        results = [_renamed(filter_candidates(judges, pop, source, contra, by_class), names) for pop in pops]
         filtered = True
         for into, r in zip(merged, results, strict=True):
             _merge(into, r)
@@ -231,11 +233,14 @@ MAX_FILTERED = 400
 
 def filter_drug_facts(facts: Sequence[Fact], entity: Entity, pops: Sequence[Population], read: EntityReader,
                       source: SourceOf, contra: ContraReader | None = None,
-                      same: Callable[[Entity], list[str]] | None = None) -> tuple[list[Fact], list[Evidence]]:
+                      same: Callable[[Entity], list[str]] | None = None,
+                      by_class: ClassReader | None = None) -> tuple[list[Fact], list[Evidence], dict[str, float]]:
     """A disease's drug facts for the populations asked about, before any grouping by generic or class
     (retrieval.salience): each product is judged by its own label (or a same-ingredient entry's), 禁用
     ones and ones past MAX_FILTERED are dropped, and the notes say what was left out and what the
-    graph cannot confirm. Non-drug facts pass unchanged."""
+    graph cannot confirm. Non-drug facts pass unchanged. The third part: ids of the kept drugs every
+    population asked about may use by its label (可用) or a class rule (first choice: weight 2, else 1) —
+    the answer's lead (the weakest weight over the populations asked about)."""
     def is_drug(f: Fact) -> bool:
         return f.target_type == NodeType.DRUG and (
             (f.relation == RelType.TREATED_BY and f.direction == Direction.OUT)
@@ -243,25 +248,31 @@ def filter_drug_facts(facts: Sequence[Fact], entity: Entity, pops: Sequence[Popu
 
     ids = list(dict.fromkeys(f.target_id for f in facts if is_drug(f)))
     if not pops or not ids:
-        return list(facts), []
+        return list(facts), [], {}
     found = {e.id: e for e in read(ids[:MAX_FILTERED])}
     candidates = [found[i] for i in ids[:MAX_FILTERED] if i in found]
     judges = _judges(candidates, same, read)
     names = {j.id: d for j, d in zip(judges, candidates, strict=True) if j.id != d.id}
-    merged = [_renamed(filter_candidates(judges, pop, source, contra), names) for pop in pops]
+    merged = [_renamed(filter_candidates(judges, pop, source, contra, by_class), names) for pop in pops]
     allowed = {v.drug_id for v in merged[0].kept} if merged else set()
     for r in merged[1:]:
         allowed &= {v.drug_id for v in r.kept}
     # one product's label forbidding it forbids the ingredient: the list is grouped by generic later,
-    # so another product of it (a label that says nothing) must not bring the generic back
+    # so another product of it (a label that says nothing) must not bring the generic back — unless
+    # another product's own label allows the population (对乙酰氨基酚 0.5 g tablets 儿童禁用, its drops
+    # give a children's dose): that product stands for the ingredient, the banned one stays out
+    allowed_by_label = [{generic_of(v.drug_name) for v in r.kept if v.verdict == Verdict.ALLOWED
+                         and v.field != CLASS_FIELD} for r in merged]
     banned = {generic_of(v.drug_name) for r in merged for v in r.excluded}
+    banned -= set.intersection(*allowed_by_label) if allowed_by_label else set()
     kept = [f for f in facts if not is_drug(f) or (f.target_id in allowed and generic_of(f.target_name) not in banned)]
-    notes = _notes(merged, entity)
-    for note, r in zip(notes, merged, strict=True):  # grouped lists carry no marks: the note names them
-        careful = list(dict.fromkeys(v.drug_name for v in r.cautioned))[:MAX_NAMED_EXCLUDED]
-        if careful:
-            note.text += f"；说明书标明{r.population.label}慎用：{'、'.join(careful)}"
-    return kept, notes
+    notes = _notes(merged, entity, cautions=True)  # grouped lists carry no marks: the notes name them
+    present = {f.target_id for f in kept}
+    lead = {v.drug_id: v.weight for v in merged[0].kept if v.weight and v.drug_id in present}
+    for r in merged[1:]:
+        more = {v.drug_id: v.weight for v in r.kept if v.weight}
+        lead = {i: min(w, more[i]) for i, w in lead.items() if i in more}
+    return kept, notes, lead
 
 
 def _merge(into: FilteredCandidates, more: FilteredCandidates) -> None:
@@ -307,20 +318,35 @@ def _combine(results: list[FilteredCandidates], keep: set[str]) -> list[tuple[st
     return [(n, n in cautioned) for n in names]
 
 
-def _notes(results: list[FilteredCandidates], entity: Entity) -> list[Evidence]:
-    """One short item per population: what was left out and what could not be confirmed."""
+def _notes(results: list[FilteredCandidates], entity: Entity, cautions: bool = False) -> list[Evidence]:
+    """One short item per population: what was left out and what could not be confirmed (with the
+    慎用 drugs named when `cautions`), and one more citing the class rules when any decided."""
     out: list[Evidence] = []
     for r in results:
         label = r.population.label
         parts: list[str] = []
-        if r.excluded:
-            parts.append(_excluded_text(label, r.excluded))
+        by_label = [v for v in r.excluded if v.field != CLASS_FIELD]
+        by_rule = [v for v in r.excluded if v.field == CLASS_FIELD]
+        if by_label:
+            parts.append(_excluded_text(label, by_label))
         if not r.confirmed:
             parts.append(f"所列药品的说明书均未提及{label}用药（未收录），知识库无法确认其对{label}是否安全，请咨询医生或药师"
                          if r.kept else f"知识库无法确认{label}可以使用的药品，请咨询医生或药师")
         elif len(r.confirmed) < len(r.kept):
             parts.append(f"未标注者说明书未提及{label}用药（未收录），不能视为安全")
-        cited = [*r.excluded, *r.cautioned]
+        careful = [v for v in r.cautioned if v.field != CLASS_FIELD]
+        if cautions and careful:
+            parts.append(f"说明书标明{label}慎用：{'、'.join(list(dict.fromkeys(v.drug_name for v in careful))[:MAX_NAMED_EXCLUDED])}")
+        cited = [v for v in (*r.excluded, *r.cautioned) if v.field != CLASS_FIELD]
+        ruled = [_rule_text(label, by_rule)] if by_rule else []
+        careful = [v for v in r.cautioned if v.field == CLASS_FIELD] if cautions else []
+        if careful:
+            names = list(dict.fromkeys(v.drug_name for v in _generics_first(careful)))[:MAX_NAMED_EXCLUDED]
+            ruled.append(f"按药物类别慎用：{'、'.join(names)}")
+        if ruled:  # its own item: the class-rule dataset is cited, not the products' labels
+            out.append(Evidence(index=0, entity_id=entity.id, entity_name=entity.name,
+                                entity_type=entity.type.value, field=f"{POPULATION_FIELD}·{r.population.key}·{CLASS_FIELD}",
+                                text=f"{label}用药：{'；'.join(ruled)}", source=CLASS_DATASET, origin="kg"))
         out.append(Evidence(index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
                             field=f"{POPULATION_FIELD}·{r.population.key}",
                             text=f"{label}用药：{'；'.join(parts)}",
@@ -328,128 +354,20 @@ def _notes(results: list[FilteredCandidates], entity: Entity) -> list[Evidence]:
     return out
 
 
-# -- can a patient with X take Y --------------------------------------------------------------
-_ALLERGY = re.compile(r"^(?:对)?(.{2,8}?)(?:类)?(?:药物|药)?过敏$")
-#: A class an allergy names and the words a label uses for it (对青霉素类或β-内酰胺类过敏者慎用).
-ALLERGY_CLASSES: dict[str, tuple[str, ...]] = {
-    "青霉素": ("青霉素", "β-内酰胺", "β内酰胺", "β－内酰胺", "内酰胺"),
-    "头孢": ("头孢", "头孢菌素", "β-内酰胺", "β内酰胺", "内酰胺"),
-    "阿司匹林": ("阿司匹林", "水杨酸", "非甾体"),
-    "磺胺": ("磺胺",),
-}
+def _generics_first(verdicts: Sequence[SafetyVerdict]) -> list[SafetyVerdict]:
+    """Verdicts under their generic names (盐酸贝那普利片 → 贝那普利), products before brand-only names
+    (一平苏), list order kept otherwise."""
+    named = [replace(v, drug_name=generic_of(v.drug_name) or v.drug_name) for v in verdicts]
+    return [v for v, d in zip(named, verdicts, strict=True) if has_form(d.drug_name)] + \
+        [v for v, d in zip(named, verdicts, strict=True) if not has_form(d.drug_name)]
 
 
-#: How labels name a condition a question names otherwise (前列腺增生 → 前列腺肥大).
-CONDITION_WORDS: dict[str, tuple[str, ...]] = {
-    "前列腺增生": ("前列腺肥大",), "良性前列腺增生": ("前列腺肥大",), "消化性溃疡": ("溃疡",), "胃溃疡": ("溃疡",),
-    "十二指肠溃疡": ("溃疡",), "哮喘": ("支气管哮喘",), "心动过缓": ("窦性心动过缓", "心率过缓", "心率减慢"),
-    "痛风": ("高尿酸",), "甲亢": ("甲状腺功能亢进", "甲状腺机能亢进"), "癫痫": ("癫痫",),
-}
-
-
-def condition_population(label: str, terms: Sequence[str]) -> Population:
-    """A condition named in a question, read like a population: any of its terms in a clause."""
-    words = list(dict.fromkeys(t for t in terms if len(t) >= 2))
-    words += [w for t in list(words) for w in CONDITION_WORDS.get(t, ())]
-    allergy = next((m.group(1) for t in words if (m := _ALLERGY.match(t))), "")
-    if allergy:
-        words += [w for key, more in ALLERGY_CLASSES.items() if allergy.startswith(key) for w in more]
-        words.append(allergy)
-    words = sorted(dict.fromkeys(words), key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(w) for w in words)) if words else re.compile(r"(?!x)x")
-    return Population("condition", label, pattern, pattern)
-
-
-def can_take(drug: Entity, related: Sequence[Entity], pops: Sequence[Population], source: SourceOf,
-             same_label: str = "（同成分）", contra: ContraReader | None = None) -> list[Evidence]:
-    """A first item with the verdict for each population or condition asked about: the drug's own
-    label first, then the same ingredient's entries (labelled 同成分) when the drug's says nothing."""
-    out: list[Evidence] = []
-    for pop in pops:
-        best: SafetyVerdict | None = None
-        owner = drug
-        for subject in (drug, *related):
-            v = verdict_for(subject, pop, source, contra)
-            if v.verdict != Verdict.UNKNOWN:
-                best, owner = v, subject
-                break
-        out.append(_verdict_item(drug, owner, pop, best, same_label))
-    return out
-
-
-_PHRASE = {
-    Verdict.CONTRAINDICATED: "不建议使用（禁用）",
-    Verdict.CAUTION: "需慎用，应在医生指导下权衡使用",
-    Verdict.ALLOWED: "说明书写明可以使用，仍请遵医嘱",
-}
-_NUMBERING = re.compile(r"(?<!\d)(?:\d{1,2}[.、．]|[（(]\d{1,2}[)）])(?!\d)")
-
-
-def _quote(sentence: str) -> str:
-    """A label sentence quoted inside one answer sentence: no numbering, no inner sentence ends."""
-    text = _NUMBERING.sub("", sentence).strip("。；;，, ")
-    return re.sub(r"[。；;]+", "，", text)
-
-
-def _verdict_item(drug: Entity, owner: Entity, pop: Population, v: SafetyVerdict | None,
-                  same_label: str) -> Evidence:
-    label = pop.label
-    if v is None:
-        text = (f"{label}能否使用{drug.name}：知识库未收录{drug.name}对{label}的用药信息（未收录），"
-                f"不能视为安全，请以说明书为准或咨询医生")
-        src = ",".join(drug.sources)
-    else:
-        name = owner.name if owner.id == drug.id else f"{owner.name}{same_label}"
-        # one sentence: a generator that quotes the sentences matching the question keeps it whole
-        text = f"{label}能否使用{drug.name}：{_PHRASE[v.verdict]}，{name}的{v.field}写明“{_quote(v.sentence)}”"
-        src = v.source
-    return Evidence(index=0, entity_id=owner.id, entity_name=owner.name, entity_type=owner.type.value,
-                    field=f"{VERDICT_FIELD}·{pop.key}", text=text, source=src, origin="kg")
-
-
-def condition_evidence(question: str, drug: Entity, mention: str, related: Sequence[Entity],
-                       conditions: Sequence[tuple[str, Sequence[str]]], source: SourceOf,
-                       same_label: str = "（同成分）", contra: ContraReader | None = None) -> list[Evidence]:
-    """"消化性溃疡病人能吃布洛芬吗": the verdict for each condition (and population) named, first, then
-    the label sentences naming it — the drug's own, else the same ingredient's entries'."""
-    pops = detect(question, [mention, drug.name, core_name(drug.name)])
-    for name, terms in conditions:
-        if any(p.cue.search(name) for p in pops):
-            continue  # 肾功能不全 is a population: its own pattern reads more ways of saying it
-        label = f"{name}者" if name.endswith("过敏") else f"{name}患者"
-        pops.append(condition_population(label, terms))
-    if not pops:
-        return []
-    verdicts = can_take(drug, related, pops, source, same_label, contra)
-    sentences: list[Evidence] = []
-    for subject in (drug, *related):
-        found = _naming(subject, pops)
-        if subject.id != drug.id:
-            found = [ev.model_copy(update={"text": f"{subject.name}{same_label}{ev.text[len(subject.name):]}"})
-                     for ev in found]
-        sentences += found
-        if sentences:
-            break
-    return [*verdicts, *sentences]
-
-
-#: Label texts whose sentences can speak of a condition or population.
-NAMING_PROPS = ("禁忌证", "禁忌", "注意事项", "警示语")
-_SENT = SENTENCE_BREAK
-MAX_SENTENCES = 3
-
-
-def _naming(subject: Entity, pops: Sequence[Population]) -> list[Evidence]:
-    """Per safety text, the sentences of the subject that name one of the populations."""
-    out: list[Evidence] = []
-    for prop in NAMING_PROPS:
-        value = subject.properties.get(prop)
-        text = value if isinstance(value, str) else "。".join(value or [])
-        hits = [s.strip() for s in _SENT.split(text) if any(p.match.search(s) for p in pops)]
-        hits = list(dict.fromkeys(h for h in hits if h))[:MAX_SENTENCES]
-        if hits:
-            out.append(Evidence(index=0, entity_id=subject.id, entity_name=subject.name,
-                                entity_type=subject.type.value, field=prop,
-                                text=f"{subject.name}的{prop}：{''.join(hits)}",
-                                source=property_source(subject, prop), origin="kg"))
-    return out
+def _rule_text(label: str, excluded: Sequence[SafetyVerdict]) -> str:
+    """"按药物类别禁用：依那普利、氯沙坦等9种（血管紧张素转换酶抑制剂：妊娠中晚期…），均未列入可选药品":
+    the first class's reason; the others are counted."""
+    ordered = _generics_first(excluded)  # the reason given is the first name's class's
+    names = _excluded_text(label, ordered).removeprefix(f"说明书标明{label}禁用：").removesuffix("，均未列入可选药品")
+    classes = list(dict.fromkeys(rule_parts(v)[0] for v in ordered))
+    why = rule_parts(ordered[0])[1]
+    more = f"等{len(classes)}类" if len(classes) > 1 else ""
+    return f"按药物类别禁用：{names}（{classes[0]}{more}禁用：{why}），均未列入可选药品"

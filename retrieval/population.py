@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from kg.schema import Entity
@@ -114,6 +114,17 @@ class SafetyVerdict:
     sentence: str = ""  # the label's own words ("孕妇及哺乳期妇女禁用")
     field: str = ""  # property it came from (禁忌证, 注意事项 …)
     source: str = ""  # dataset(s) of that property
+    preferred: bool = False  # a class rule names it a first choice for the population (可用-首选)
+
+    @property
+    def positive(self) -> bool:
+        """The population may use it by its own label (可用) or by a class rule's first choice."""
+        return self.preferred or self.verdict == Verdict.ALLOWED
+
+    @property
+    def weight(self) -> float:
+        """How strongly it leads an answer for the population: a first choice 2, may use 1, else 0."""
+        return 2.0 if self.preferred else 1.0 if self.verdict == Verdict.ALLOWED else 0.0
 
 
 @dataclass
@@ -201,10 +212,27 @@ def classify_text(pop: Population, text: str, default: Verdict, *, dose: bool = 
                            "禁服": Verdict.CONTRAINDICATED}.get(head or "", Verdict.CAUTION if head else default)
             if dose and verdict == Verdict.ALLOWED and "咨询" in sent:
                 verdict = Verdict.CAUTION
+            if pop.key == "children" and verdict == Verdict.CONTRAINDICATED and _infants_only(clause):
+                verdict = Verdict.CAUTION  # "新生儿禁用": an age limit, not a ban for children
             if _RANK[verdict] > _RANK[best]:
                 said = sent if len(sent) <= SENTENCE_CHARS else _around(sent, clause)
                 best, said = verdict, f"{head}：{said}" if head else said  # "(6)孕妇" read with its heading
     return best, said
+
+
+#: Children named only as the youngest (新生儿禁用, 2岁以下禁用): a 禁用 there limits the age, the drug
+#: stays a (cautioned) choice for a child; 婴幼儿 (up to 3 years) and 12岁以下 still ban it.
+_INFANTS = re.compile(r"新生儿|早产儿|(?<!婴)婴儿|(?:(?<!\d)(?:[1-3]|[一二三两])(?:周)?岁以下|\d{1,2}个月以下|"
+                      r"未满(?:[1-3]|[一二三两])(?:周)?岁)(?:的)?(?:婴幼儿|儿童|小儿|幼儿|患儿)?")
+_CHILDREN = re.compile(r"儿童|小儿|幼儿|患儿|青少年|未成年|\d{1,2}岁以下|未满\d{1,2}岁")
+
+
+_SECTION = re.compile(r"(?:药物)?对(?:儿童|小儿)[^：:，]{0,6}的影响[：:]|(?:儿童|小儿)用药[：:]")
+
+
+def _infants_only(clause: str) -> bool:
+    clause = _SECTION.sub("", clause)  # "药物对儿童的影响：3岁以下儿童…": a heading, not the age named
+    return bool(_INFANTS.search(clause)) and not _CHILDREN.search(_INFANTS.sub("", clause))
 
 
 def _around(sentence: str, clause: str) -> str:
@@ -217,12 +245,37 @@ def _around(sentence: str, clause: str) -> str:
 CONTRA_FIELD = "禁忌"
 #: (text, datasets) of a drug's CONTRAINDICATED facts ("孕妇禁用", "对本品过敏者禁用" …).
 ContraReader = Callable[[Entity], tuple[str, str]]
+#: A drug's class-rule verdict for a population (retrieval.population_classes), None when no rule.
+ClassReader = Callable[[Entity, Population], SafetyVerdict | None]
+
+
+def combine(label: SafetyVerdict, rule: SafetyVerdict | None) -> SafetyVerdict:
+    """A product's own label verdict and its class rule's: the label decides when it is explicit, except
+    that a class ban is not lifted by a label that only cautions or only gives a dose (an old ACE
+    inhibitor label saying 孕妇慎用, a codeine syrup with a children's dose). A class first choice marks
+    the label's verdict as preferred unless the label forbids it."""
+    if rule is None:
+        return label
+    if label.verdict == Verdict.UNKNOWN:
+        return rule
+    if label.verdict == Verdict.CONTRAINDICATED:
+        return label
+    if rule.verdict == Verdict.CONTRAINDICATED and not (
+            label.verdict == Verdict.ALLOWED and label.field not in DOSE_PROPS):
+        return rule
+    return replace(label, preferred=rule.preferred)
 
 
 def verdict_for(drug: Entity, pop: Population, source: Callable[[Entity, str], str] | None = None,
-                contra: ContraReader | None = None) -> SafetyVerdict:
+                contra: ContraReader | None = None, by_class: ClassReader | None = None) -> SafetyVerdict:
     """The drug's own label verdict for the population (the strongest over its safety texts and its
-    CONTRAINDICATED facts)."""
+    CONTRAINDICATED facts), met with its class rule when `by_class` is given (`combine`)."""
+    label = _label_verdict(drug, pop, source, contra)
+    return combine(label, by_class(drug, pop)) if by_class is not None else label
+
+
+def _label_verdict(drug: Entity, pop: Population, source: Callable[[Entity, str], str] | None,
+                   contra: ContraReader | None) -> SafetyVerdict:
     best = SafetyVerdict(drug.id, drug.name, pop.key, Verdict.UNKNOWN)
     facts, datasets = contra(drug) if contra else ("", "")
     if facts:
@@ -245,12 +298,12 @@ def verdict_for(drug: Entity, pop: Population, source: Callable[[Entity, str], s
 
 def filter_candidates(candidates: Iterable[Entity], pop: Population,
                       source: Callable[[Entity, str], str] | None = None,
-                      contra: ContraReader | None = None) -> FilteredCandidates:
+                      contra: ContraReader | None = None, by_class: ClassReader | None = None) -> FilteredCandidates:
     """Split ranked candidates by their own labels: 禁用 out, 慎用 marked, the rest kept in order."""
     out = FilteredCandidates(population=pop)
     for drug in candidates:
         out.checked += 1
-        v = verdict_for(drug, pop, source, contra)
+        v = verdict_for(drug, pop, source, contra, by_class)
         if v.verdict == Verdict.CONTRAINDICATED:
             out.excluded.append(v)
             continue

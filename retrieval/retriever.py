@@ -48,6 +48,9 @@ from retrieval.patient import (
     for_patient,
 )
 from retrieval.population import detect as detect_population
+from retrieval.population_classes import class_reader
+from retrieval.population_pool import drug_facts as drug_facts_of
+from retrieval.population_pool import population_pool
 from retrieval.ranking import adverse_prevalence
 from retrieval.resolver import (  # noqa: F401 - main_entity, MAX_HISTORY_TURNS: re-exported, the retriever API
     LINK_THRESHOLD,
@@ -274,16 +277,19 @@ class Retriever(PairQuestions):
         # drugs by class (retrieval.salience); when the question names a population, retrieval.patient
         # first drops every product its own label forbids, so a 禁用 product never returns as its generic
         # (磷酸可待因片 → 可待因 for 孕妇)
-        fold = partial(fold_drugs, table=self._class_table, question=question, disease=entity,
-                       entities=self.graph.entities, qualifiers=qualifiers, pool=pool,
-                       indications=self._indications) if care else None
         pops = detect_population(question + (pool.implied if pool else "")) if care else []
         notes: list[Evidence] = []
-        if pops:  # the patient asked about: each product judged by its own label before any grouping
+        lead: dict[str, float] = {}
+        if pops:  # the patient asked about: each product judged by its own label and class rules before grouping
             reads = self._patient_reads()
-            own, notes = filter_drug_facts(own + pooled, entity, pops, reads.entities, reads.source, reads.contra,
-                                           reads.same_ingredient)
-            pooled = []
+            extra = population_pool(entity, pops, own, self._described_disease, drug_facts_of(self.graph.facts))
+            own, notes, lead = filter_drug_facts(own + pooled + extra.facts, entity, pops, reads.entities, reads.source,
+                                                 reads.contra, reads.same_ingredient, reads.by_class)
+            notes[:0], pooled = extra.notes, []
+            lead = {i: max(lead.get(i, 0.0), extra.lead.get(i, 0.0)) for i in {*lead, *extra.lead}}
+        fold = partial(fold_drugs, table=self._class_table, question=question, disease=entity,
+                       entities=self.graph.entities, qualifiers=qualifiers, pool=pool,
+                       indications=self._indications, lead=lead) if care else None
         items[:0] = [*facts_to_evidence(entity, own + pooled, prose=prose, described=self._described, label=label,
                                         prevalence=self.prevalence, context=context, fold=fold), *notes]
         for subject in subjects:
@@ -375,7 +381,12 @@ class Retriever(PairQuestions):
     def _patient_reads(self) -> PatientReads:
         return PatientReads(drug_ids=lambda e: drug_ids(self.graph, e), entities=self.graph.entities,
                             related=self._related, source=property_source, contra=self._contra_of,
-                            same_ingredient=lambda d: [e.id for e in self.linker.same_ingredient(d.name, limit=2)])
+                            same_ingredient=lambda d: [e.id for e in self.linker.same_ingredient(d.name, limit=2)],
+                            by_class=class_reader(self._class_table.atc_codes))
+
+    def _described_disease(self, name: str) -> Entity | None:
+        hit = self.linker.described_named(name, NodeType.DISEASE) or self.linker.described_named(name, NodeType.SYMPTOM)
+        return self.graph.entity(hit.id) if hit is not None else None
 
     def _contra_of(self, drug: Entity) -> tuple[str, str]:
         if self._contra is None:  # one scan of the 禁忌 edges, at the first question that needs it

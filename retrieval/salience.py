@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -197,6 +197,11 @@ class ClassTable:
                                     [generic_of(name_of.get(i, "")) for i in table.categories if i not in table.tcm])
         return table
 
+    def atc_codes(self, drug: Entity) -> list[str]:
+        """The ATC codes of a drug's IN_CLASS classes (retrieval.population_classes matches rules on them)."""
+        return [code for c in self.categories.get(drug.id, ()) if c.startswith("ATC:")
+                if (code := self.codes.get(c.removeprefix("ATC:"), ""))]
+
     def looks_tcm(self, generic: str) -> bool:
         """An unclassified product whose name reads like a patent medicine (龟鹿补肾, 养心定悸)."""
         if not self.tcm_odds or not generic:
@@ -341,13 +346,15 @@ def _contradicted(generics: list[Generic], names: list[str],
 def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, question: str, disease: str,
                      names: Sequence[str] = (), entities: Callable[[list[str]], list[Entity]] | None = None,
                      qualifiers: Qualifiers | None = None, pool: Pool | None = None,
-                     indications: Callable[[str], list[str]] | None = None) -> Evidence:
+                     indications: Callable[[str], list[str]] | None = None,
+                     lead: Mapping[str, float] | None = None) -> Evidence:
     """The disease → drugs evidence folded into classes: a copy with the grouped text, its typed items
     tagged with their group. `names` (the disease's name, aliases, synonyms and parents) and `entities`
     (a reader) let the leading drugs' own 禁忌 texts veto them (kg.contradictions) and their indication
     texts (and `indications`: drug id → its indication names) corroborate them; `qualifiers` asking for relief put relievers first (retrieval.relievers);
     `pool` says which node tied each drug (retrieval.candidates)."""
     generics, total = group(candidates(ranked), table)
+    _lead_population(generics, lead)
     if len(ranked.items) > MAX_CANDIDATES:
         total = len({generic_of(i.name) for i in ranked.items})
     if not generics:
@@ -423,13 +430,29 @@ def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, questi
     return ev.model_copy(update={"text": text, "target_name": None, "target_id": None})
 
 
+# -- hook for retrieval.patient (issue 17 point 3): drugs the population asked about may use lead ------
+#: Added, times its weight, to a generic's score when one of its products is one the population may use
+#: (weight 1: its label says so, or a source ties it to the population's form of the disease) or a class
+#: rule's first choice (weight 2): above any source tie.
+LEAD_BONUS = 10.0
+
+
+def _lead_population(generics: list[Generic], lead: Mapping[str, float] | None) -> None:
+    if not lead:
+        return
+    for g in generics:
+        g.score += LEAD_BONUS * max((lead.get(m.entity_id, 0.0) for m in g.items), default=0.0)
+    generics.sort(key=lambda g: (-g.score, len(g.name), g.name))
+
+
 def fold_drugs(ev: Evidence, ranked: RankedList, *, table: ClassTable, question: str, disease: Entity,
                entities: Callable[[list[str]], list[Entity]] | None = None,
                qualifiers: Qualifiers | None = None, pool: Pool | None = None,
-               indications: Callable[[str], list[str]] | None = None) -> Evidence:
+               indications: Callable[[str], list[str]] | None = None,
+               lead: Mapping[str, float] | None = None) -> Evidence:
     """`facts_to_evidence`'s fold for a disease's evidence: its drug list (either reading) by class."""
     if ev.field not in DRUG_FIELDS:
         return ev
     names = [disease.name, *(a for a in disease.aliases if len(a) >= 2)]
     names += [n.name for n in (pool.nodes if pool is not None else ()) if n.name not in names]
-    return salient_evidence(ev, ranked, table, question, disease.name, names, entities, qualifiers, pool, indications)
+    return salient_evidence(ev, ranked, table, question, disease.name, names, entities, qualifiers, pool, indications, lead)

@@ -20,6 +20,8 @@ _DRUGS = {
     BANNED: {"禁忌": "孕妇及哺乳期妇女禁用。"},
     "氨溴索片": {"注意事项": "妊娠期妇女慎用。"},
     "止咳糖浆": {"用法用量": "口服，一次10ml，一日3次。"},
+    # its label says nothing about pregnancy: the class rule (fluoroquinolones) keeps it out
+    "盐酸左氧氟沙星片": {"用法用量": "口服，一次0.5g，一日1次。"},
 }
 
 
@@ -73,11 +75,16 @@ def test_a_contraindicated_drug_is_never_offered_to_a_pregnant_woman(home: Path,
     assert any(i.name == "止咳糖浆" for i in drug_list.items) and "氨溴索" in drug_list.text
     assert any("慎用：氨溴索片" in e.text for e in evidence)
     assert any(BANNED in e.text and "孕妇禁用" in e.text for e in evidence)  # said, as left out
+    # a label silent on pregnancy does not make a fluoroquinolone a choice: the class rule, cited as such
+    assert not any("左氧氟沙星" in i.name for i in drug_list.items) and "左氧氟沙星" not in drug_list.text
+    rule = next(e for e in evidence if "左氧氟沙星" in e.text)
+    assert rule.source == "qizhen-class-safety" and "按药物类别禁用" in rule.text
     texts = recorder.prompts if generator_name == "recording" else [answer.answer]
     assert answer.grounded and texts
     for text in texts:
-        for m in re.finditer("可待因", text):  # every mention, product or generic, sits next to 禁用
-            assert "禁" in text[max(0, m.start() - 15):m.end() + 10]
+        for banned in ("可待因", "左氧氟沙星"):  # every mention, product or generic, sits next to 禁用
+            for m in re.finditer(banned, text):
+                assert "禁" in text[max(0, m.start() - 15):m.end() + 10]
 
 
 def test_without_a_population_the_list_is_the_diseases_own(home: Path) -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kg.schema import Entity, NodeType
+from retrieval.can_take import VERDICT_FIELD, condition_evidence
 from retrieval.patient import (
     CAUTION_MARK,
     POPULATION_FIELD,
-    VERDICT_FIELD,
     PatientReads,
-    condition_evidence,
     for_patient,
 )
 from retrieval.types import Evidence
@@ -140,7 +139,7 @@ def test_one_products_ban_keeps_the_whole_ingredient_out_of_a_grouped_list() -> 
     facts = [Fact(disease.id, disease.name, RelType.TREATED_BY, d.id, d.name, NodeType.DRUG, "xywy",
                   direction=Direction.OUT) for d in drugs.values()]
     by_id = {d.id: d for d in drugs.values()}
-    kept, notes = filter_drug_facts(facts, disease, detect("孕妇咳嗽吃什么药"),
+    kept, notes, _lead = filter_drug_facts(facts, disease, detect("孕妇咳嗽吃什么药"),
                                     lambda ids: [by_id[i] for i in ids if i in by_id], lambda e, p: "cmekg")
     assert [f.target_name for f in kept] == ["盐酸氨溴索片"]
     assert "禁用：磷酸可待因片" in notes[0].text and "慎用：盐酸氨溴索片" in notes[0].text

@@ -92,3 +92,13 @@ def test_filter_keeps_rank_order_and_leaves_contraindicated_out() -> None:
     assert [v.drug_name for v in out.cautioned] == ["乙片"]
     assert [v.drug_name for v in out.confirmed] == ["乙片", "丁片"]
     assert out.checked == 4
+
+
+def test_a_ban_for_the_youngest_only_limits_the_age_for_children() -> None:
+    children = BY_KEY["children"]
+    assert classify_text(children, "新生儿禁用。", Verdict.CONTRAINDICATED)[0] == Verdict.CAUTION
+    assert classify_text(children, "2岁以下儿童禁用。", Verdict.CONTRAINDICATED)[0] == Verdict.CAUTION
+    assert classify_text(children, "12岁以下儿童禁用。", Verdict.CONTRAINDICATED)[0] == Verdict.CONTRAINDICATED
+    assert classify_text(children, "婴幼儿禁用。", Verdict.CONTRAINDICATED)[0] == Verdict.CONTRAINDICATED
+    text = "药物对儿童的影响：3岁以下儿童及新生儿因肝、肾功能发育不全，应避免使用。"  # a heading names 儿童
+    assert classify_text(children, text, Verdict.CAUTION)[0] == Verdict.CAUTION
