@@ -232,6 +232,7 @@ class EntityLinker:
         spans: list[tuple[int, int, str]] = []
         for end, key in self._automaton.iter(norm):
             spans.append((end - len(key) + 1, end + 1, key))
+        spans = [s for s in spans if not self._cuts_clinical_term(s, spans)]
         # spans whose best entity is described are placed first, then longest first, so a noisy
         # mention-only node ("治疗消化性溃疡") cannot swallow the disease inside it
         spans.sort(key=lambda s: (s[2] in self._keys and not self._keys[s[2]][0].entry.described,
@@ -267,6 +268,19 @@ class EntityLinker:
             current.append(Token(i, j, norm[i:j]))
             i = j
         return runs
+
+    def _cuts_clinical_term(self, span: tuple[int, int, str], spans: list[tuple[int, int, str]]) -> bool:
+        """A product known here only by an alias whose end cuts a described disease or symptom in two
+        ("儿童咳" of 儿童咳颗粒 in 儿童咳嗽): the clinical term is what was written, not the product."""
+        cands = self._keys.get(span[2])
+        if not cands or cands[0].method == "exact" or cands[0].entry.type not in _DRUGLIKE:
+            return False
+        for start, end, key in spans:
+            if span[0] < start < span[1] < end and key in self._keys:
+                best = self._keys[key][0]
+                if best.entry.described and best.entry.type in (NodeType.DISEASE, NodeType.SYMPTOM):
+                    return True
+        return False
 
     def _is_drug(self, key: str) -> bool:
         return self._keys[key][0].entry.type in _DRUGLIKE

@@ -158,3 +158,12 @@ def test_a_brand_inside_a_generic_name_does_not_cut_it() -> None:
     linked = EntityLinker(rows, {entity_id("瑞舒"), entity_id("瑞舒伐他汀钙片"), entity_id("他汀")})
     found = linked.link("瑞舒伐他汀有什么副作用")
     assert [(e.name, e.mention) for e in found] == [("瑞舒伐他汀钙片", "瑞舒伐他汀")]
+
+
+def test_a_product_alias_never_cuts_a_symptom_in_two() -> None:
+    """儿童咳 is an alias of 儿童咳颗粒; in 儿童咳嗽 it would cut the symptom 咳嗽: the symptom is linked."""
+    names = [("儿童咳颗粒", "Drug", ["儿童咳"]), ("咳嗽", "Symptom", [])]
+    rows = [NameEntry.of(entity_id(n), t, n, a) for n, t, a in names]
+    linked = EntityLinker(rows, {r[0] for r in rows})
+    assert [(e.name, e.mention) for e in linked.link("儿童咳嗽吃什么药")] == [("咳嗽", "咳嗽")]
+    assert [e.name for e in linked.link("儿童咳有什么副作用")] == ["儿童咳颗粒"]
