@@ -63,20 +63,26 @@ def test_clinician_answers_and_answer_length(full_home: Path, shared_data: Path,
                                          "followup", "dose"}
     assert all(sum(r["kind"] == k for r in rows) >= 10 for k in kinds)
     # every independent set in one batch (one start-up), the clinician set first so its lines can be scored
-    sets = [clinician] + sorted(p for p in DATA.glob("*_dev.jsonl") if p != clinician)
+    holdout = DATA / "clinician_holdout.jsonl"  # written later, on other diseases and drugs: generality
+    held = [x for x in holdout.read_text(encoding="utf-8").splitlines() if x.strip()]
+    sets = [clinician, holdout] + sorted(p for p in DATA.glob("*_dev.jsonl") if p != clinician)
     both = tmp_path / "all_dev.jsonl"
     both.write_text("".join(p.read_text(encoding="utf-8").rstrip("\n") + "\n" for p in sets), encoding="utf-8")
     _batch(full_home, both, tmp_path / "all_answers.jsonl")
     answers = (tmp_path / "all_answers.jsonl").read_text(encoding="utf-8").splitlines()
     (tmp_path / "clinician.jsonl").write_text("\n".join(answers[:len(rows)]) + "\n", encoding="utf-8")
+    (tmp_path / "holdout.jsonl").write_text("\n".join(answers[len(rows):len(rows) + len(held)]) + "\n",
+                                            encoding="utf-8")
     score = _score(shared_data, "clinical", clinician, tmp_path / "clinician.jsonl")
+    held_score = _score(shared_data, "clinical", holdout, tmp_path / "holdout.jsonl")
     lengths = sorted(_length(json.loads(a).get("answer") or "") for a in answers)
     p90 = lengths[max(0, -(-9 * len(lengths) // 10) - 1)]
     print(f"answer length over {len(lengths)} dev questions: median {statistics.median(lengths):.0f}, "
           f"90th pct {p90}, max {lengths[-1]}; over 400: {sum(n > 400 for n in lengths)}")
-    # issue 17's target is 90 %; measured 94/110 = 85.5 % on the four-source graph with ATC classes
-    # (population 5/15: the drugs guidelines name for pregnancy or children mostly have no label text
-    # here, so the graph cannot show them as safe). This floor keeps what is reached from slipping.
-    assert score >= 84.0
+    # issue 17's target is 90 %; measured 110/110 on the four-source graph with ATC classes (the set was
+    # worked on, so it over-states); the hold-out set, written afterwards on other diseases and drugs,
+    # measured 42/50 = 84 % — its misses are mostly pairs the graph never mentions (未见记载 is the honest answer)
+    assert score >= 95.0
+    assert held_score >= 80.0
     assert sum(n <= 400 for n in lengths) >= 0.9 * len(lengths)
     assert lengths[-1] <= 800
