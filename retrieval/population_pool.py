@@ -33,9 +33,6 @@ MIN_BASE = 2
 #: A population form with at least this many drugs of its own answers from them alone (the base
 #: disease's list, hundreds of products to judge, is read only for a thin one).
 ENOUGH_OWN = 10
-#: Lead weight of a drug a source ties to the population's form of the disease (小儿荨麻疹): a hint, below
-#: a label that allows the population (1.0) — single-source form ties are often odd (羧甲司坦 for 小儿荨麻疹)
-FORM_TIE_WEIGHT = 0.3
 POOL_FIELD = "人群用药·来源"
 
 FindDisease = Callable[[str], Entity | None]
@@ -95,7 +92,7 @@ def population_pool(entity: Entity, pops: Sequence[Population], own: Sequence[Fa
         seen.add(node.id)
         facts = read(node)
         out.facts += facts
-        out.lead |= dict.fromkeys((f.target_id for f in facts), FORM_TIE_WEIGHT)
+        out.lead |= dict.fromkeys((f.target_id for f in facts), 1.0)
     base = base_name(entity.name, pops) if len(own_ids) < ENOUGH_OWN else ""
     node = find(base) if base else None
     if node is not None and node.id not in seen:
