@@ -50,12 +50,20 @@ CURATED_PARENTS: dict[str, str] = {"失眠症": "睡眠障碍", "失眠": "睡�
                                    "II型糖尿病": "糖尿病"}
 #: Same-meaning suffixes: 失眠 and 失眠症 are one condition.
 SAME_SUFFIXES = ("症", "病")
-#: Population words before a disease name, with the population word the patient filter reads.
-POPULATION_PREFIXES: dict[str, str] = {
-    "小儿": "小儿", "儿童": "儿童", "婴幼儿": "婴幼儿", "婴儿": "婴儿", "新生儿": "新生儿", "幼儿": "幼儿",
-    "老年性": "老年人", "老年": "老年人", "妊娠期": "孕妇", "妊娠": "孕妇", "孕期": "孕妇", "孕妇": "孕妇",
-    "产后": "", "哺乳期": "哺乳期",
+#: Population words before a disease name (the population's form of it: 小儿哮喘, 妊娠期高血压), each with
+#: its `retrieval.population.Population` key and the word the patient filter reads; longest first
+#: within a population. The one table of population forms: the parent hop here and the population pool
+#: (retrieval.population_pool) both read it through `population_base`.
+POPULATION_PREFIXES: dict[str, tuple[str, str]] = {
+    "妊娠合并": ("pregnancy", "孕妇"), "妊娠期": ("pregnancy", "孕妇"), "妊娠": ("pregnancy", "孕妇"),
+    "孕期": ("pregnancy", "孕妇"), "孕妇": ("pregnancy", "孕妇"),
+    "哺乳期": ("lactation", "哺乳期"), "产后": ("lactation", ""),
+    "新生儿": ("children", "新生儿"), "婴幼儿": ("children", "婴幼儿"), "小儿": ("children", "小儿"),
+    "儿童": ("children", "儿童"), "婴儿": ("children", "婴儿"), "幼儿": ("children", "幼儿"),
+    "老年人": ("elderly", "老年人"), "老年性": ("elderly", "老年人"), "老年": ("elderly", "老年人"),
 }
+#: A base disease name shorter than this is not read off a prefix (小儿热 → 热 is no disease).
+MIN_BASE = 2
 #: Phase words after a base name: 哮喘急性发作 → 哮喘.
 PHASE_SUFFIXES = ("急性发作期", "急性发作", "急性加重期", "急性加重", "发作期", "发作")
 PARENT_PREDICATE = "上位关系"
@@ -91,16 +99,35 @@ class Pool:
         return next((n.name for n in self.nodes if n.id == node_id), "")
 
 
+@dataclass(frozen=True, slots=True)
+class PopulationForm:
+    """A disease name read as a population's form of a base disease: 小儿哮喘 = children + 哮喘."""
+
+    base: str
+    population: str  # retrieval.population.Population key (children, pregnancy …)
+    word: str  # the population word the patient filter reads ('' for 产后)
+
+
+def population_base(name: str, populations: Iterable[str] = ()) -> PopulationForm | None:
+    """The base disease of a population form (妊娠期尿路感染 → 尿路感染, 小儿哮喘 → 哮喘), longest prefix
+    first; None when the name is none. `populations` (Population keys) limits the prefixes read."""
+    keys = set(populations)
+    for prefix in sorted(POPULATION_PREFIXES, key=len, reverse=True):
+        key, word = POPULATION_PREFIXES[prefix]
+        if (not keys or key in keys) and name.startswith(prefix) and len(name) - len(prefix) >= MIN_BASE:
+            return PopulationForm(name[len(prefix):], key, word)
+    return None
+
+
 def base_names(name: str) -> list[tuple[str, str]]:
     """The base disease names a name is a form of, with the population word dropped:
     小儿哮喘 → [(哮喘, 小儿)], 哮喘急性发作 → [(哮喘, '')]."""
     out: list[tuple[str, str]] = []
-    for prefix in sorted(POPULATION_PREFIXES, key=len, reverse=True):
-        if name.startswith(prefix) and len(name) - len(prefix) >= 2:
-            out.append((name[len(prefix):], POPULATION_PREFIXES[prefix]))
-            break
+    form = population_base(name)
+    if form is not None:
+        out.append((form.base, form.word))
     for suffix in PHASE_SUFFIXES:
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+        if name.endswith(suffix) and len(name) - len(suffix) >= MIN_BASE:
             out.append((name[: -len(suffix)], ""))
             break
     return out

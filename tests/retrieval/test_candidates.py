@@ -63,6 +63,8 @@ def test_base_names_drop_population_subtype_and_phase_words() -> None:
     assert base_names("1型糖尿病") == []  # a numbered subtype hops only by CURATED_PARENTS (2型糖尿病)
     assert base_names("哮喘急性发作") == [("哮喘", "")]
     assert base_names("哮喘") == []
+    assert base_names("妊娠合并糖尿病") == [("糖尿病", "孕妇")]  # one table with the population pool's
+    assert base_names("老年人痛风") == [("痛风", "老年人")]
 
 
 def test_synonym_nodes_join_the_pool_and_each_fact_keeps_its_node() -> None:
