@@ -23,7 +23,7 @@ as the child's. A parent hop that drops a population word (妊娠期, 小儿) ca
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -64,6 +64,12 @@ POPULATION_PREFIXES: dict[str, tuple[str, str]] = {
 }
 #: A base disease name shorter than this is not read off a prefix (小儿热 → 热 is no disease).
 MIN_BASE = 2
+#: Prefixes one reader does not read (yet): the two tables this one replaced differed here, and
+#: reading them changes answers (老年人高血压 would take 高血压's list: issue 22 kept every answer).
+#: Without 老年人 / 妊娠合并 the parent hop reads 老年 / 妊娠 (老年人X → 人X, 妊娠合并肺炎 → 合并肺炎);
+#: 幼儿 is no population form for the pool (幼儿急疹 is a disease of its own).
+PARENT_UNREAD = frozenset({"老年人", "妊娠合并"})
+POOL_UNREAD = frozenset({"幼儿"})
 #: Phase words after a base name: 哮喘急性发作 → 哮喘.
 PHASE_SUFFIXES = ("急性发作期", "急性发作", "急性加重期", "急性加重", "发作期", "发作")
 PARENT_PREDICATE = "上位关系"
@@ -108,13 +114,17 @@ class PopulationForm:
     word: str  # the population word the patient filter reads ('' for 产后)
 
 
-def population_base(name: str, populations: Iterable[str] = ()) -> PopulationForm | None:
+def population_base(name: str, populations: Iterable[str] = (),
+                    unread: Container[str] = frozenset()) -> PopulationForm | None:
     """The base disease of a population form (妊娠期尿路感染 → 尿路感染, 小儿哮喘 → 哮喘), longest prefix
-    first; None when the name is none. `populations` (Population keys) limits the prefixes read."""
+    first; None when the name is none. `populations` (Population keys) limits the prefixes read,
+    `unread` drops some (PARENT_UNREAD, POOL_UNREAD)."""
     keys = set(populations)
     for prefix in sorted(POPULATION_PREFIXES, key=len, reverse=True):
         key, word = POPULATION_PREFIXES[prefix]
-        if (not keys or key in keys) and name.startswith(prefix) and len(name) - len(prefix) >= MIN_BASE:
+        if prefix in unread or (keys and key not in keys):
+            continue
+        if name.startswith(prefix) and len(name) - len(prefix) >= MIN_BASE:
             return PopulationForm(name[len(prefix):], key, word)
     return None
 
@@ -123,7 +133,7 @@ def base_names(name: str) -> list[tuple[str, str]]:
     """The base disease names a name is a form of, with the population word dropped:
     小儿哮喘 → [(哮喘, 小儿)], 哮喘急性发作 → [(哮喘, '')]."""
     out: list[tuple[str, str]] = []
-    form = population_base(name)
+    form = population_base(name, unread=PARENT_UNREAD)
     if form is not None:
         out.append((form.base, form.word))
     for suffix in PHASE_SUFFIXES:

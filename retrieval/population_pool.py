@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
-from retrieval.candidates import POPULATION_PREFIXES, population_base
+from retrieval.candidates import POOL_UNREAD, POPULATION_PREFIXES, population_base
 from retrieval.population import Population
 from retrieval.types import Evidence
 
@@ -51,9 +51,10 @@ def drug_facts(facts: Callable[[str, Sequence[RelType], Direction], list[Fact]])
 
 def variant_names(name: str, pops: Sequence[Population]) -> list[str]:
     """The population forms of a disease name: 高血压 + 孕妇 → 妊娠期高血压, 妊娠高血压 …"""
-    if population_base(name, [p.key for p in pops]) is not None:
+    if population_base(name, [p.key for p in pops], POOL_UNREAD) is not None:
         return []  # already a population form
-    return [f"{p}{name}" for pop in pops for p, (key, _) in POPULATION_PREFIXES.items() if key == pop.key]
+    return [f"{p}{name}" for pop in pops for p, (key, _) in POPULATION_PREFIXES.items()
+            if key == pop.key and p not in POOL_UNREAD]
 
 
 def population_pool(entity: Entity, pops: Sequence[Population], own: Sequence[Fact], find: FindDisease,
@@ -73,7 +74,7 @@ def population_pool(entity: Entity, pops: Sequence[Population], own: Sequence[Fa
         facts = read(node)
         out.facts += facts
         out.lead |= dict.fromkeys((f.target_id for f in facts), 1.0)
-    form = population_base(entity.name, [p.key for p in pops]) if len(own_ids) < ENOUGH_OWN else None
+    form = population_base(entity.name, [p.key for p in pops], POOL_UNREAD) if len(own_ids) < ENOUGH_OWN else None
     base = form.base if form is not None else ""
     node = find(base) if base else None
     if node is not None and node.id not in seen:
