@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kg.normalize import normalize_name
-from kg.schema import Direction, Entity, Fact, NodeType, RelType
+from kg.schema import Direction, Entity, Fact, NameEntry, NodeType, RelType
 
 if TYPE_CHECKING:
     from retrieval.salience import Generic
@@ -151,7 +151,7 @@ def _shares(a: str, b: str) -> bool:
 class DiseaseNames:
     """Disease and symptom nodes by normalized name and by alias (from `GraphStore.name_index`)."""
 
-    def __init__(self, names: Iterable[tuple[str, str, str, list[str]]] = ()) -> None:
+    def __init__(self, names: Iterable[NameEntry] = ()) -> None:
         self.by_name: dict[str, list[str]] = {}
         self.by_alias: dict[str, list[str]] = {}
         self.name_of: dict[str, str] = {}

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from kg import lexicon
 from kg.normalize import DOSAGE_FORMS, SALT_PREFIXES, normalize_name
-from kg.schema import Entity, RelType
+from kg.schema import Entity, NameEntry, NodeType, RelType
 from kg.stores.base import GraphStore
 
 #: A category with fewer members graph-wide is more likely a crawl slip than a class.
@@ -99,16 +99,16 @@ class DrugGrouping:
     codes: dict[str, str] = field(default_factory=dict)  # ATC class name → its code
 
     @classmethod
-    def build(cls, store: GraphStore, names: Iterable[tuple[str, str, str, list[str]]]) -> DrugGrouping:
+    def build(cls, store: GraphStore, names: Iterable[NameEntry]) -> DrugGrouping:
         table = cls()
         name_of: dict[str, str] = {}
         for ident, typ, name, aliases in names:
             name_of[ident] = name
-            if typ == "Category":  # an ATC class node carries its code as an alias
+            if typ == NodeType.CATEGORY:  # an ATC class node carries its code as an alias
                 code = next((a for a in aliases if _ATC_CODE.fullmatch(a)), "")
                 if code:
                     table.codes.setdefault(name, code)
-            if typ == "Drug" and has_form(name):
+            if typ == NodeType.DRUG and has_form(name):
                 table.product_generics.add(generic_of(name))
         rels = [r for r in (getattr(RelType, "IN_CLASS", None), RelType.IN_CATEGORY) if r is not None]
         effect: set[str] = set()

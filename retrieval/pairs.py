@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from kg.normalize import core_name
-from kg.schema import Direction, Entity, Fact, NodeType, RelType
+from kg.schema import Direction, Entity, Fact, NameEntry, NodeType, RelType
 from kg.text import SENTENCE_BREAK
 from kg.topics import Topic, topic_keys
 from retrieval.class_terms import class_names_of
@@ -213,7 +213,7 @@ class ClassIndex:
     names: set[str]
 
     @classmethod
-    def build(cls, entries: Iterable[tuple[str, str, str, Sequence[str]]], linker: EntryLookup | None = None) -> ClassIndex:
+    def build(cls, entries: Iterable[NameEntry], linker: EntryLookup | None = None) -> ClassIndex:
         """From the name index; with a linker, only drugs a source describes (they have texts)."""
         members: dict[str, list[tuple[str, str]]] = defaultdict(list)
         names: set[str] = set()
