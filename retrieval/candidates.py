@@ -176,8 +176,11 @@ class DiseaseNames:
         """Nodes of the same condition under another name (see the module docstring). An alias link
         needs the two names to share a character: the sites' alias lists hold slips (失眠症 → 健忘)."""
         own = normalize_name(entity.name)
-        keys = {own, *(normalize_name(a) for a in entity.aliases if len(a) >= 2)}
-        by_alias = [i for key in keys for i in self.by_name.get(key, [])]
+        # in written order (own name, then aliases): a set here made the pool's order, and the order of
+        # the products a population note names, depend on PYTHONHASHSEED
+        ordered = list(dict.fromkeys([own, *(normalize_name(a) for a in entity.aliases if len(a) >= 2)]))
+        keys = set(ordered)
+        by_alias = [i for key in ordered for i in self.by_name.get(key, [])]
         by_alias += [i for i in self.by_alias.get(own, []) if not self._is_form_of(i, keys)]
         found = [i for i in by_alias if _shares(own, normalize_name(self.name_of[i]))]
         for key in (*(normalize_name(n) for n in (COLLOQUIAL.get(own, ""),) if n),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from kg.schema import Direction, Entity, NodeType, Relation, RelType
+from kg.schema import Direction, Entity, NameEntry, NodeType, Relation, RelType
 from retrieval.candidates import DRUG_EDGES, DiseaseNames, Pool, base_names, gather, population_base
 from retrieval.drug_grouping import DrugGrouping
 from retrieval.graph_reader import GraphReader
@@ -93,3 +93,14 @@ def test_a_thin_node_adds_its_parent_with_the_population_the_hop_dropped() -> No
 
 def test_a_node_with_enough_drugs_reads_no_parent() -> None:
     assert _pool(_store(), "uti").nodes == []
+
+
+def test_synonym_nodes_come_in_written_order_whatever_the_hash_seed() -> None:
+    """Own name first, then the aliases as listed: the pool's order (and the products a population
+    note names first) must not depend on PYTHONHASHSEED (a set once decided it)."""
+    names = DiseaseNames([
+        NameEntry("a", NodeType.DISEASE, "小儿哮喘", ("儿童哮喘", "小儿支气管哮喘")),
+        NameEntry("b", NodeType.DISEASE, "小儿支气管哮喘"), NameEntry("c", NodeType.DISEASE, "儿童哮喘"),
+    ])
+    entity = _disease("a", "小儿哮喘", "儿童哮喘", "小儿支气管哮喘")
+    assert [n.id for n in names.synonyms(entity)] == ["c", "b"]
