@@ -20,7 +20,7 @@ from app.settings import Settings
 from kg.errors import InvalidInput
 from kg.normalize import normalize_name, strip_format
 from kg.redaction import has_credentials, redact
-from kg.schema import Entity, EntityCard
+from kg.schema import Entity, EntityCard, NodeType
 from kg.stores import open_store
 from kg.stores.base import GraphStore, StoreUnavailable
 from models.citations import verify
@@ -29,7 +29,7 @@ from models.generators.base import Cancellation, GenerationRequest, Generator, T
 from models.types import Answer, EntityRef, Suggestion
 from retrieval.intents import BY_NAME
 from retrieval.retriever import LINK_THRESHOLD, SAME_INGREDIENT_LABEL, Retriever, RetrieverConfig, main_entity
-from retrieval.types import RetrievalResult
+from retrieval.types import IntentMethod, LinkMethod, Refusal, RetrievalResult
 
 log = logging.getLogger("qizhen.pipeline")
 
@@ -46,13 +46,13 @@ NOT_SUPPORTED_TYPE = "已在知识库中找到{names}，但暂不支持回答这
 COMPONENTS = "知识库中没有“{name}”这一复方制剂本身的条目；以下分别是其成分{parts}的信息。"
 SAME_INGREDIENT = "知识库中没有{name}本身的{label}信息；以下是同成分药品的{label}信息。"
 #: entity types whose question the graph could have answered (a 太阳 in "太阳系有几颗行星" is not one)
-ASKABLE_TYPES = frozenset({"Drug", "Disease", "Ingredient"})
+ASKABLE_TYPES = frozenset({NodeType.DRUG, NodeType.DISEASE, NodeType.INGREDIENT})
 #: how the answered entity was matched, said after the answer (rule: say what happened)
-MATCH_NOTES: dict[str, str] = {
-    "typo": "注：问题中的“{mention}”按拼写相近的“{name}”回答；如不是您要问的，请核对名称。",
-    "variant": "注：问题中的“{mention}”按知识库条目“{name}”回答（剂型或盐名的写法不同）。",
-    "alias": "注：“{mention}”是知识库条目“{name}”的别名。",
-    "history": "注：本轮问题没有写出药品或疾病名称，按上文的“{name}”回答。",
+MATCH_NOTES: dict[LinkMethod, str] = {
+    LinkMethod.TYPO: "注：问题中的“{mention}”按拼写相近的“{name}”回答；如不是您要问的，请核对名称。",
+    LinkMethod.VARIANT: "注：问题中的“{mention}”按知识库条目“{name}”回答（剂型或盐名的写法不同）。",
+    LinkMethod.ALIAS: "注：“{mention}”是知识库条目“{name}”的别名。",
+    LinkMethod.HISTORY: "注：本轮问题没有写出药品或疾病名称，按上文的“{name}”回答。",
 }
 #: a follow-up that named a symptom of the patient (孩子咳嗽能用吗) about the drug before it
 CONDITION_NOTE = "注：本轮问题中的“{condition}”是用药的情况，按上文的“{name}”回答。"
@@ -60,9 +60,6 @@ CONDITION_NOTE = "注：本轮问题中的“{condition}”是用药的情况，
 REFINED_NOTE = "注：本轮问题没有写出疾病名称，按上文的“{earlier}”和本轮的“{word}”，回答“{name}”。"
 #: the snapshot of an empty embedded graph (kg.stores.ladybug: the empty hash-chain state)
 EMPTY_SNAPSHOT = "0" * 16
-#: How each linking method is reported on the answer's entities (`EntityRef.match`).
-MATCH = {"exact": "exact", "alias": "alias", "variant": "variant", "typo": "typo", "fuzzy": "typo",
-         "components": "components", "history": "history"}
 
 
 class StreamEvent(BaseModel):
@@ -326,20 +323,20 @@ class QAService:
         """The message that says what happened, or None when there is evidence to answer from."""
         if result.near_misses:
             miss = result.near_misses[0]
-            template = HISTORY_NEAR_MISS if result.refusal == "history_near_miss" else NEAR_MISS
+            template = HISTORY_NEAR_MISS if result.refusal == Refusal.HISTORY_NEAR_MISS else NEAR_MISS
             text = template.format(name=miss.mention)
             names = [s.name for m in result.near_misses for s in m.suggestions]
             return text + (SUGGEST.format(names="、".join(dict.fromkeys(names))) if names else "")
         main = main_entity(result.entities)
         if main is None:
-            return NOT_FOLLOW_UP if result.refusal == "not_follow_up" else NO_ENTITY
+            return NOT_FOLLOW_UP if result.refusal == Refusal.NOT_FOLLOW_UP else NO_ENTITY
         if not result.evidence:
             several = _linked_names(result)
             if len(several) >= 2:  # e.g. a comparison of two drugs: found, but not a supported question type
                 return NOT_SUPPORTED_TYPE.format(names="、".join(several))
-            if result.intent.method == "default":
+            if result.intent.method == IntentMethod.DEFAULT:
                 # a drug or disease was named, but what was asked (生产厂家, 保质期 …) is not in the graph
-                asked_about = main.type in ASKABLE_TYPES and main.method != "history"
+                asked_about = main.type in ASKABLE_TYPES and main.method != LinkMethod.HISTORY
                 return NOT_ASKED.format(name=main.name) if asked_about else NO_ENTITY
             return NO_FACTS.format(name=main.name, label=BY_NAME[result.intent.name].label)
         return None
@@ -389,14 +386,14 @@ def _entity_refs(result: RetrievalResult) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     for e in result.entities:
         if e.score >= LINK_THRESHOLD and all(r["id"] != e.id for r in out):
-            out.append(EntityRef(id=e.id, name=e.name, type=e.type, match=MATCH.get(e.method, e.method)).model_dump())
+            out.append(EntityRef(id=e.id, name=e.name, type=e.type, match=str(e.method)).model_dump())
     return out
 
 
 def _linked_names(result: RetrievalResult) -> list[str]:
     """Distinct drug/disease entities linked in the question itself (not inherited)."""
     names = [e.name for e in result.entities
-             if e.score >= LINK_THRESHOLD and e.method != "history" and e.type in ("Drug", "Disease")]
+             if e.score >= LINK_THRESHOLD and e.method != LinkMethod.HISTORY and e.type in (NodeType.DRUG, NodeType.DISEASE)]
     return list(dict.fromkeys(names))
 
 
@@ -410,7 +407,7 @@ def _suggestions(result: RetrievalResult) -> list[Suggestion]:
 
 def _lead_note(result: RetrievalResult) -> str:
     """A first sentence when the answer is not simply about the asked entity's own facts."""
-    parts = [e for e in result.entities if e.method == "components"]
+    parts = [e for e in result.entities if e.method == LinkMethod.COMPONENTS]
     if parts:
         names = "、".join(dict.fromkeys(e.name for e in parts))
         return COMPONENTS.format(name=parts[0].mention, parts=names)
@@ -427,11 +424,11 @@ def _match_note(result: RetrievalResult) -> str:
     main = main_entity(result.entities)
     if main is None or main.method not in MATCH_NOTES:
         return ""
-    if main.method in ("variant", "alias") and normalize_name(main.mention) == normalize_name(main.name):
+    if main.method in (LinkMethod.VARIANT, LinkMethod.ALIAS) and normalize_name(main.mention) == normalize_name(main.name):
         return ""
-    if main.method == "history" and result.qualifiers.condition:
+    if main.method == LinkMethod.HISTORY and result.qualifiers.condition:
         return CONDITION_NOTE.format(condition=result.qualifiers.condition, name=main.name)
-    if main.method == "history" and result.qualifiers.refined_from:
+    if main.method == LinkMethod.HISTORY and result.qualifiers.refined_from:
         q = result.qualifiers
         return REFINED_NOTE.format(earlier=q.refined_from, word=q.words[0] if q.words else "", name=main.name)
     return MATCH_NOTES[main.method].format(mention=main.mention.strip(), name=main.name)

@@ -23,12 +23,12 @@ as the child's. A parent hop that drops a population word (妊娠期, 小儿) ca
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kg.normalize import normalize_name
-from kg.schema import Direction, Entity, Fact, NodeType, RelType
+from kg.schema import Direction, Entity, Fact, NameEntry, NodeType, RelType
 
 if TYPE_CHECKING:
     from retrieval.salience import Generic
@@ -50,12 +50,26 @@ CURATED_PARENTS: dict[str, str] = {"失眠症": "睡眠障碍", "失眠": "睡�
                                    "II型糖尿病": "糖尿病"}
 #: Same-meaning suffixes: 失眠 and 失眠症 are one condition.
 SAME_SUFFIXES = ("症", "病")
-#: Population words before a disease name, with the population word the patient filter reads.
-POPULATION_PREFIXES: dict[str, str] = {
-    "小儿": "小儿", "儿童": "儿童", "婴幼儿": "婴幼儿", "婴儿": "婴儿", "新生儿": "新生儿", "幼儿": "幼儿",
-    "老年性": "老年人", "老年": "老年人", "妊娠期": "孕妇", "妊娠": "孕妇", "孕期": "孕妇", "孕妇": "孕妇",
-    "产后": "", "哺乳期": "哺乳期",
+#: Population words before a disease name (the population's form of it: 小儿哮喘, 妊娠期高血压), each with
+#: its `retrieval.population.Population` key and the word the patient filter reads; longest first
+#: within a population. The one table of population forms: the parent hop here and the population pool
+#: (retrieval.population_pool) both read it through `population_base`.
+POPULATION_PREFIXES: dict[str, tuple[str, str]] = {
+    "妊娠合并": ("pregnancy", "孕妇"), "妊娠期": ("pregnancy", "孕妇"), "妊娠": ("pregnancy", "孕妇"),
+    "孕期": ("pregnancy", "孕妇"), "孕妇": ("pregnancy", "孕妇"),
+    "哺乳期": ("lactation", "哺乳期"), "产后": ("lactation", ""),
+    "新生儿": ("children", "新生儿"), "婴幼儿": ("children", "婴幼儿"), "小儿": ("children", "小儿"),
+    "儿童": ("children", "儿童"), "婴儿": ("children", "婴儿"), "幼儿": ("children", "幼儿"),
+    "老年人": ("elderly", "老年人"), "老年性": ("elderly", "老年人"), "老年": ("elderly", "老年人"),
 }
+#: A base disease name shorter than this is not read off a prefix (小儿热 → 热 is no disease).
+MIN_BASE = 2
+#: Prefixes one reader does not read (yet): the two tables this one replaced differed here, and
+#: reading them changes answers (老年人高血压 would take 高血压's list: issue 22 kept every answer).
+#: Without 老年人 / 妊娠合并 the parent hop reads 老年 / 妊娠 (老年人X → 人X, 妊娠合并肺炎 → 合并肺炎);
+#: 幼儿 is no population form for the pool (幼儿急疹 is a disease of its own).
+PARENT_UNREAD = frozenset({"老年人", "妊娠合并"})
+POOL_UNREAD = frozenset({"幼儿"})
 #: Phase words after a base name: 哮喘急性发作 → 哮喘.
 PHASE_SUFFIXES = ("急性发作期", "急性发作", "急性加重期", "急性加重", "发作期", "发作")
 PARENT_PREDICATE = "上位关系"
@@ -91,16 +105,39 @@ class Pool:
         return next((n.name for n in self.nodes if n.id == node_id), "")
 
 
+@dataclass(frozen=True, slots=True)
+class PopulationForm:
+    """A disease name read as a population's form of a base disease: 小儿哮喘 = children + 哮喘."""
+
+    base: str
+    population: str  # retrieval.population.Population key (children, pregnancy …)
+    word: str  # the population word the patient filter reads ('' for 产后)
+
+
+def population_base(name: str, populations: Iterable[str] = (),
+                    unread: Container[str] = frozenset()) -> PopulationForm | None:
+    """The base disease of a population form (妊娠期尿路感染 → 尿路感染, 小儿哮喘 → 哮喘), longest prefix
+    first; None when the name is none. `populations` (Population keys) limits the prefixes read,
+    `unread` drops some (PARENT_UNREAD, POOL_UNREAD)."""
+    keys = set(populations)
+    for prefix in sorted(POPULATION_PREFIXES, key=len, reverse=True):
+        key, word = POPULATION_PREFIXES[prefix]
+        if prefix in unread or (keys and key not in keys):
+            continue
+        if name.startswith(prefix) and len(name) - len(prefix) >= MIN_BASE:
+            return PopulationForm(name[len(prefix):], key, word)
+    return None
+
+
 def base_names(name: str) -> list[tuple[str, str]]:
     """The base disease names a name is a form of, with the population word dropped:
     小儿哮喘 → [(哮喘, 小儿)], 哮喘急性发作 → [(哮喘, '')]."""
     out: list[tuple[str, str]] = []
-    for prefix in sorted(POPULATION_PREFIXES, key=len, reverse=True):
-        if name.startswith(prefix) and len(name) - len(prefix) >= 2:
-            out.append((name[len(prefix):], POPULATION_PREFIXES[prefix]))
-            break
+    form = population_base(name, unread=PARENT_UNREAD)
+    if form is not None:
+        out.append((form.base, form.word))
     for suffix in PHASE_SUFFIXES:
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+        if name.endswith(suffix) and len(name) - len(suffix) >= MIN_BASE:
             out.append((name[: -len(suffix)], ""))
             break
     return out
@@ -114,7 +151,7 @@ def _shares(a: str, b: str) -> bool:
 class DiseaseNames:
     """Disease and symptom nodes by normalized name and by alias (from `GraphStore.name_index`)."""
 
-    def __init__(self, names: Iterable[tuple[str, str, str, list[str]]] = ()) -> None:
+    def __init__(self, names: Iterable[NameEntry] = ()) -> None:
         self.by_name: dict[str, list[str]] = {}
         self.by_alias: dict[str, list[str]] = {}
         self.name_of: dict[str, str] = {}
@@ -139,8 +176,11 @@ class DiseaseNames:
         """Nodes of the same condition under another name (see the module docstring). An alias link
         needs the two names to share a character: the sites' alias lists hold slips (失眠症 → 健忘)."""
         own = normalize_name(entity.name)
-        keys = {own, *(normalize_name(a) for a in entity.aliases if len(a) >= 2)}
-        by_alias = [i for key in keys for i in self.by_name.get(key, [])]
+        # in written order (own name, then aliases): a set here made the pool's order, and the order of
+        # the products a population note names, depend on PYTHONHASHSEED
+        ordered = list(dict.fromkeys([own, *(normalize_name(a) for a in entity.aliases if len(a) >= 2)]))
+        keys = set(ordered)
+        by_alias = [i for key in ordered for i in self.by_name.get(key, [])]
         by_alias += [i for i in self.by_alias.get(own, []) if not self._is_form_of(i, keys)]
         found = [i for i in by_alias if _shares(own, normalize_name(self.name_of[i]))]
         for key in (*(normalize_name(n) for n in (COLLOQUIAL.get(own, ""),) if n),

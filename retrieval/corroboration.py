@@ -22,7 +22,8 @@ from retrieval.relievers import Role, role
 
 if TYPE_CHECKING:
     from retrieval.candidates import Pool
-    from retrieval.salience import ClassTable, Generic
+    from retrieval.drug_grouping import DrugGrouping
+    from retrieval.salience import Generic
 
 #: Herbs of CMeKG's materia-medica 主治 lists: never a tie.
 HERB_SOURCE = "cmekg:主治"
@@ -79,12 +80,12 @@ def corroborated(generics: list[Generic], names: Sequence[str],
     return sure | _labelled([g for g in generics[:MAX_CHECKED] if g.name not in sure], names, entities, indications)
 
 
-def role_of(g: Generic, table: ClassTable) -> Role:
+def role_of(g: Generic, table: DrugGrouping) -> Role:
     """The generic's role in an attack, by its name, else its ATC class code."""
     return role(g.name, table.codes.get(g.klass.removeprefix("ATC:"), "") if g.klass.startswith("ATC:") else "")
 
 
-def relief_order(classes: dict[str, list[Generic]], table: ClassTable, tier: Mapping[str, int] | None = None,
+def relief_order(classes: dict[str, list[Generic]], table: DrugGrouping, tier: Mapping[str, int] | None = None,
                  ) -> tuple[list[tuple[str, list[Generic]]], list[Generic]]:
     """An attack asks for relievers (retrieval.relievers): each class's reliever members first, classes
     with a reliever before the others (showing only those), then by `tier` (retrieval.salience: own and

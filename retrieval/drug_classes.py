@@ -22,7 +22,7 @@ from kg.classes.synonyms import MEMBER_FILTER, TERM_CODES
 from kg.schema import Entity, NodeType, RelType
 from kg.stores.base import GraphStore
 from kg.vocabulary import source_label
-from retrieval.types import Evidence, LinkedEntity
+from retrieval.types import Evidence, LinkedEntity, LinkMethod
 
 DERIVATION_ORDER = ("atc", "inn-stem", "name-pattern", "source-class")
 #: a question asking for the members of a class
@@ -144,8 +144,8 @@ class DrugClassIndex:
             evidence.append(Evidence(index=0, entity_id=node.id, entity_name=node.name,
                                      entity_type=NodeType.CATEGORY.value, field=f"{RelType.IN_CLASS.value}<-",
                                      text=f"{head}：{body}", source=ds, target_name=body, reliable=len(names)))
-        linked = LinkedEntity(id=node.id, name=node.name, type=NodeType.CATEGORY.value, mention=hit.term,
-                              score=1.0, method="class", start=hit.start, end=hit.end)
+        linked = LinkedEntity(id=node.id, name=node.name, type=NodeType.CATEGORY, mention=hit.term,
+                              score=1.0, method=LinkMethod.CLASS, start=hit.start, end=hit.end)
         return evidence, linked
 
     # -- a drug's classes -------------------------------------------------------------------

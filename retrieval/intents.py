@@ -13,12 +13,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Flag, auto
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kg.schema import Direction, NodeType, RelType
 from kg.topics import Topic, topic_keys
-from retrieval.types import Intent
+from retrieval.types import Intent, IntentMethod
+
+if TYPE_CHECKING:
+    from retrieval.embedders.base import Embedder
 
 D, S, DR, CK = NodeType.DISEASE, NodeType.SYMPTOM, NodeType.DRUG, NodeType.CHECK
 
@@ -251,7 +255,7 @@ _PUNCT = re.compile(r"[\s，。？！、,.?!:：；;\"'“”（）()]+")
 class IntentClassifier:
     """Rules first; the optional embedder handles phrasings the rules miss."""
 
-    def __init__(self, embedder: object | None = None, threshold: float = 0.9) -> None:
+    def __init__(self, embedder: Embedder | None = None, threshold: float = 0.9) -> None:
         self._embedder = embedder
         self._threshold = threshold
         self._example_vecs: np.ndarray | None = None
@@ -267,7 +271,7 @@ class IntentClassifier:
             for ex in (*spec.examples, *spec.keywords[:6]):
                 texts.append(ex)
                 self._example_intents.append(spec.name)
-        self._example_vecs = self._embedder.embed_queries(texts)  # type: ignore[attr-defined]
+        self._example_vecs = self._embedder.embed_queries(texts)
 
     def rule_candidates(self, text: str) -> list[tuple[str, int, int]]:
         """(intent, longest keyword length, position) for every intent whose keyword occurs."""
@@ -291,14 +295,14 @@ class IntentClassifier:
             name, length, _ = max(compatible, key=lambda c: (c[1], not has_trait(c[0], GENERIC), -c[2]))
             spec = BY_NAME[name]
             plan = spec.plan(entity_type) if entity_type else None
-            return Intent(name=name, score=1.0, method="rule", reverse=bool(plan and plan.reverse))
+            return Intent(name=name, score=1.0, method=IntentMethod.RULE, reverse=bool(plan and plan.reverse))
         if cands and entity_type is None:
             name = max(cands, key=lambda c: (c[1], -c[2]))[0]
-            return Intent(name=name, score=0.9, method="rule")
+            return Intent(name=name, score=0.9, method=IntentMethod.RULE)
         emb = self._by_embedding(text, entity_type)
         if emb is not None:
             return emb
-        return Intent(name="overview", score=0.5, method="default")
+        return Intent(name="overview", score=0.5, method=IntentMethod.DEFAULT)
 
     def _by_embedding(self, text: str, entity_type: NodeType | None) -> Intent | None:
         if self._embedder is None:
@@ -308,7 +312,7 @@ class IntentClassifier:
         cleaned = _PUNCT.sub(" ", text).strip()
         if not cleaned:
             return None
-        q = self._embedder.embed_queries([cleaned])[0]  # type: ignore[attr-defined]
+        q = self._embedder.embed_queries([cleaned])[0]
         sims = self._example_vecs @ q
         best: dict[str, float] = {}
         for intent, s in zip(self._example_intents, sims, strict=True):
@@ -321,7 +325,7 @@ class IntentClassifier:
         if best[name] < self._threshold:
             return None
         plan = BY_NAME[name].plan(entity_type) if entity_type else None
-        return Intent(name=name, score=round(best[name], 4), method="embedding", reverse=bool(plan and plan.reverse))
+        return Intent(name=name, score=round(best[name], 4), method=IntentMethod.EMBEDDING, reverse=bool(plan and plan.reverse))
 
 
 def implied_types(question: str, classifier: IntentClassifier) -> list[NodeType]:

@@ -39,7 +39,7 @@ from retrieval.evidence import property_source
 from retrieval.graph_reader import GraphReader
 from retrieval.linking import EntityLinker
 from retrieval.pairs import CLASS_PROPS, REGULATORY, category_terms, comparison_evidence
-from retrieval.types import Evidence, LinkedEntity, PairVerdict, Verdict
+from retrieval.types import Evidence, LinkedEntity, LinkMethod, PairVerdict, Verdict
 
 FactReader = Callable[[str, Sequence[RelType], Direction], list[Fact]]
 #: Entries read per side: the asked one, its ingredient node, products of the same generic (a generic
@@ -309,7 +309,7 @@ def pair_partner(question: str, own: Sequence[LinkedEntity], history: Sequence[s
                  max_turns: int = 8) -> LinkedEntity | None:
     """能和克拉霉素一起吃吗 after a turn about 辛伐他汀: the earlier turn's drug completes the pair (X, Y).
     Only when the question names exactly one drug and asks about taking two together."""
-    drugs = {e.id for e in own if e.type == NodeType.DRUG.value and e.method != "history"}
+    drugs = {e.id for e in own if e.type == NodeType.DRUG and e.method != LinkMethod.HISTORY}
     if len(drugs) != 1 or not history or not pair_follow_up(question):
         return None
     for turn in list(reversed(history))[:max_turns]:
@@ -320,7 +320,7 @@ def pair_partner(question: str, own: Sequence[LinkedEntity], history: Sequence[s
         if found is not None:
             if found.type != NodeType.DRUG.value or found.id in drugs:
                 return None
-            return found.model_copy(update={"method": "history", "start": -1, "end": -1})
+            return found.model_copy(update={"method": LinkMethod.HISTORY, "start": -1, "end": -1})
     return None
 
 

@@ -38,7 +38,7 @@ from retrieval.pairs import (
 from retrieval.patient import aliases
 from retrieval.population_classes import class_reader
 from retrieval.resolver import LINK_THRESHOLD
-from retrieval.types import Evidence, Intent, LinkedEntity, RetrievalResult
+from retrieval.types import Evidence, Intent, IntentMethod, LinkedEntity, LinkMethod, RetrievalResult
 
 if TYPE_CHECKING:
     from kg.stores.base import GraphStore
@@ -87,9 +87,9 @@ class PairQuestions:
     def _two_entities(self, question: str, found: list[LinkedEntity], timings: dict[str, float]) -> RetrievalResult | None:
         """X和Y能一起吃吗 / X和Y有什么区别 / 喝酒后能吃头孢吗: evidence about the pair, or None."""
         pairing = pair_follow_up(question)  # an earlier turn's drug is one of the pair (resolve)
-        linked = [e for e in found if e.score >= LINK_THRESHOLD and (e.method != "history" or pairing)]
+        linked = [e for e in found if e.score >= LINK_THRESHOLD and (e.method != LinkMethod.HISTORY or pairing)]
         drugs = sorted({e.id: e for e in linked if e.type == NodeType.DRUG.value}.values(),
-                       key=lambda e: (e.method != "history", e.start))  # the question's order
+                       key=lambda e: (e.method != LinkMethod.HISTORY, e.start))  # the question's order
         # a mention-only "drug" named like a class (他汀类) is the class, not a drug
         drugs = [d for d in drugs if self._described(d.id) or not (cls := self._classes and self._classes.find(d.mention))
                  or not names_a_class(d.mention, cls[0]) or has_products(d.name, self.linker)]
@@ -105,7 +105,7 @@ class PairQuestions:
         if not has_trait(name, Trait.PAIR) and not (len(drugs) <= 1 and not clinical and CLASS_CUE.search(text)) \
                 and not (len(drugs) == 1 and clinical and CLASS_CUE.search(text)):
             return None
-        intent = Intent(name=name or "interaction", score=1.0, method="rule")
+        intent = Intent(name=name or "interaction", score=1.0, method=IntentMethod.RULE)
         evidence: list[Evidence] = []
         finding: PairFinding | None = None
         entities = found
@@ -114,7 +114,7 @@ class PairQuestions:
         elif len(drugs) == 1 and (other := other_of(question, [drugs[0].mention])):
             evidence, finding = drug_and_other(self._pair_context(), drugs[0], other)
             intent = Intent(name="contraindication" if finding and finding.kind == "allergy" else "interaction",
-                            score=1.0, method="rule")
+                            score=1.0, method=IntentMethod.RULE)
             entities = [drugs[0], *[e for e in found if e.id != drugs[0].id]]
         elif len(drugs) == 1 and intent.name == "interaction" and (hit := self._classes and self._classes.find(
                 question, [(drugs[0].start, drugs[0].end)])) and (cls := class_of_stem(hit[0], question)):
@@ -140,7 +140,7 @@ class PairQuestions:
             if not evidence:
                 return None
             intent = Intent(name="contraindication" if intent.name == "interaction" and clinical else intent.name
-                            if has_trait(intent.name, Trait.PAIR) else "contraindication", score=1.0, method="rule")
+                            if has_trait(intent.name, Trait.PAIR) else "contraindication", score=1.0, method=IntentMethod.RULE)
             evidence += self._kg_evidence(drug, intent, question)
             entities = [drugs[0], *[e for e in found if e.id != drugs[0].id]]
         elif not drugs:
@@ -182,8 +182,8 @@ class PairQuestions:
             found = sentences_naming(entity, terms)
             if found:
                 evidence += found[:1]
-                chosen.append(LinkedEntity(id=entity.id, name=entity.name, type=entity.type.value, mention=stem,
-                                           score=0.9, method="class"))
+                chosen.append(LinkedEntity(id=entity.id, name=entity.name, type=entity.type, mention=stem,
+                                           score=0.9, method=LinkMethod.CLASS))
         return evidence, chosen
 
     def _pair_context(self) -> PairContext:

@@ -16,9 +16,10 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from kg.normalize import core_name
-from kg.schema import Direction, Entity, Fact, NodeType, RelType
+from kg.schema import Direction, Entity, Fact, NameEntry, NodeType, RelType
 from kg.text import SENTENCE_BREAK
 from kg.topics import Topic, topic_keys
 from retrieval.class_terms import class_names_of
@@ -191,6 +192,19 @@ def _first_clause(text: str, limit: int = 60) -> str:
     return first if len(first) <= limit else first[:limit].rstrip("，、") + "…"
 
 
+class DescribedEntry(Protocol):
+    @property
+    def described(self) -> bool:
+        """A source describes the entity (it has texts)."""
+        ...
+
+
+class EntryLookup(Protocol):
+    """What ClassIndex reads from the linker (retrieval.linking.EntityLinker satisfies it)."""
+
+    def entry(self, entity_id: str) -> DescribedEntry | None: ...
+
+
 @dataclass
 class ClassIndex:
     """Drug-class stems (头孢, 他汀 …) → described drugs whose core name starts or ends with them."""
@@ -199,7 +213,7 @@ class ClassIndex:
     names: set[str]
 
     @classmethod
-    def build(cls, entries: Iterable[tuple[str, str, str, Sequence[str]]], linker: object | None = None) -> ClassIndex:
+    def build(cls, entries: Iterable[NameEntry], linker: EntryLookup | None = None) -> ClassIndex:
         """From the name index; with a linker, only drugs a source describes (they have texts)."""
         members: dict[str, list[tuple[str, str]]] = defaultdict(list)
         names: set[str] = set()
@@ -207,7 +221,7 @@ class ClassIndex:
             names.add(name)
             if etype != NodeType.DRUG.value:
                 continue
-            entry = linker.entry(eid) if linker is not None else None  # type: ignore[attr-defined]
+            entry = linker.entry(eid) if linker is not None else None
             if linker is not None and not (entry and entry.described):
                 continue
             core = core_name(name)

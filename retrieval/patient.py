@@ -23,6 +23,7 @@ from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import EdgeRow
 from retrieval.can_take import SourceOf, can_take
+from retrieval.drug_grouping import generic_of, has_form
 from retrieval.intents import Trait, intents_with
 from retrieval.population import (
     POPULATIONS,
@@ -39,7 +40,6 @@ from retrieval.population import (
 from retrieval.population_classes import DATASET as CLASS_DATASET
 from retrieval.population_classes import FIELD as CLASS_FIELD
 from retrieval.population_classes import rule_parts
-from retrieval.salience import generic_of, has_form
 from retrieval.types import Evidence, LinkedEntity
 
 #: Candidates of a disease's drug list whose labels are read (the list shown is cut to these).

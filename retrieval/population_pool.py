@@ -18,18 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
+from retrieval.candidates import POOL_UNREAD, POPULATION_PREFIXES, population_base
 from retrieval.population import Population
 from retrieval.types import Evidence
 
-#: How a disease node names the population's form of it (prefix, longest first).
-PREFIXES: dict[str, tuple[str, ...]] = {
-    "pregnancy": ("妊娠合并", "妊娠期", "妊娠", "孕期", "孕妇"),
-    "lactation": ("哺乳期", "产后"),
-    "children": ("新生儿", "婴幼儿", "小儿", "儿童", "婴儿"),
-    "elderly": ("老年人", "老年性", "老年"),
-}
-#: A base disease name shorter than this is not read off a prefix (小儿热 → 热 is no disease).
-MIN_BASE = 2
 #: A population form with at least this many drugs of its own answers from them alone (the base
 #: disease's list, hundreds of products to judge, is read only for a thin one).
 ENOUGH_OWN = 10
@@ -59,21 +51,10 @@ def drug_facts(facts: Callable[[str, Sequence[RelType], Direction], list[Fact]])
 
 def variant_names(name: str, pops: Sequence[Population]) -> list[str]:
     """The population forms of a disease name: 高血压 + 孕妇 → 妊娠期高血压, 妊娠高血压 …"""
-    if base_name(name, pops):
+    if population_base(name, [p.key for p in pops], POOL_UNREAD) is not None:
         return []  # already a population form
-    return [f"{p}{name}" for pop in pops for p in PREFIXES.get(pop.key, ())]
-
-
-def base_name(name: str, pops: Sequence[Population] = ()) -> str:
-    """The base disease of a population form (妊娠期尿路感染 → 尿路感染), '' when the name is none.
-    Any population's prefix counts: the node names its population whatever the question calls it."""
-    for key, prefixes in PREFIXES.items():
-        if pops and key not in {p.key for p in pops}:
-            continue
-        for p in prefixes:
-            if name.startswith(p) and len(name) - len(p) >= MIN_BASE:
-                return name[len(p):]
-    return ""
+    return [f"{p}{name}" for pop in pops for p, (key, _) in POPULATION_PREFIXES.items()
+            if key == pop.key and p not in POOL_UNREAD]
 
 
 def population_pool(entity: Entity, pops: Sequence[Population], own: Sequence[Fact], find: FindDisease,
@@ -93,7 +74,8 @@ def population_pool(entity: Entity, pops: Sequence[Population], own: Sequence[Fa
         facts = read(node)
         out.facts += facts
         out.lead |= dict.fromkeys((f.target_id for f in facts), 1.0)
-    base = base_name(entity.name, pops) if len(own_ids) < ENOUGH_OWN else ""
+    form = population_base(entity.name, [p.key for p in pops], POOL_UNREAD) if len(own_ids) < ENOUGH_OWN else None
+    base = form.base if form is not None else ""
     node = find(base) if base else None
     if node is not None and node.id not in seen:
         out.facts += read(node)

@@ -14,7 +14,7 @@ from retrieval.intents import IntentClassifier, implied_types, is_follow_up
 from retrieval.interactions import pair_partner
 from retrieval.linking import EntityLinker
 from retrieval.qualifiers import find_qualifiers, is_condition_follow_up, phase_name, with_condition
-from retrieval.types import LinkedEntity, NearMiss, Qualifiers
+from retrieval.types import LinkedEntity, LinkMethod, NearMiss, Qualifiers
 
 #: Below this a mention is not treated as "the" entity of the question.
 LINK_THRESHOLD = 0.6
@@ -99,6 +99,6 @@ class Resolver:
                 return Resolution([], None, earlier.near_misses, "history_near_miss")
             found = main_entity(earlier.entities)
             if found is not None:
-                inherited = found.model_copy(update={"method": "history", "start": -1, "end": -1})
+                inherited = found.model_copy(update={"method": LinkMethod.HISTORY, "start": -1, "end": -1})
                 return Resolution([inherited], inherited, turn=turn)
         return Resolution([], None, refusal="no_entity")

@@ -26,17 +26,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 
-from kg import lexicon
 from kg.classes import CLASS_SYNONYMS
 from kg.contradictions import CONTRA_PROPS, contra_sentence
-from kg.normalize import DOSAGE_FORMS, SALT_PREFIXES, normalize_name
-from kg.schema import Entity, Fact, RelType
-from kg.stores.base import GraphStore
+from kg.schema import Entity, Fact
 from retrieval.candidates import Pool, parent_clause, via_names
 from retrieval.corroboration import (
     CLASS_BREADTH,
@@ -49,6 +45,7 @@ from retrieval.corroboration import (
     tiers,
     ties,
 )
+from retrieval.drug_grouping import DrugGrouping, generic_of, has_form
 from retrieval.ranking import RankedList
 from retrieval.relievers import CONTROLLER_LABEL, Role
 from retrieval.types import Evidence, Qualifiers
@@ -58,32 +55,16 @@ MAX_CLASSES = 5
 PER_CLASS = 3
 MAX_TCM = 3
 TCM_GROUP = "中成药"
-#: Category names that say nothing about the pharmacological class.
-_BROAD = re.compile(r"处方|非处方|医保|基本药物|OTC|西药|化学药|其他|其它|科$")
-_TCM_CATEGORY = re.compile(r"中成药|中药")
-#: a category named by a TCM efficacy (润肺止咳, 清热解毒): the CMeKG 分类 of patent medicines
-_TCM_EFFECT = re.compile(f"^(?:[{lexicon.TCM_ACTION_VERBS}][{lexicon.TCM_ACTION_OBJECTS}]){{1,3}}")
 _TCM_NAME = re.compile(r"(?<![滴胶])丸$|丹$")
 _TCM_ASK = re.compile(r"中药|中成药|中医")
 #: A name that is a class, not a drug (糖皮质激素, 支气管舒张剂, 抗真菌药物, LABA).
 _CLASS_NOUN = re.compile(r"(?:类|剂|药|药物|激素|类固醇|疫苗|补充剂|制剂)$|^[A-Z]{2,5}$")
-#: Words between the ingredient and the dosage form (吸入用…溶液, …吸入气雾剂, …雾化液).
-_ROUTE = re.compile(r"^(?:吸入用|注射用|复方|吸入|雾化)|(?:吸入|雾化|粉|混悬|泡腾|口服|外用|鼻用|眼用|缓释|控释|肠溶|氯化钠|葡萄糖)+$")
-#: Ester / salt parts of inhaled steroids and β2 agonists that the name index does not strip.
-_SALTS = tuple(sorted({*SALT_PREFIXES, "丙酸", "昔萘酸", "糠酸", "二丙酸"},
-                      key=len, reverse=True))
-_SALT_SUFFIXES = ("钠", "钾", "钙")
-_FORMS = tuple(sorted(set(DOSAGE_FORMS) | {"吸入粉雾剂", "粉雾剂", "雾化液", "粉吸入剂", "喷雾剂", "气雾剂",
-                                           "注射液", "雾化吸入溶液", "混悬液"},
-                      key=len, reverse=True))
 MAX_NAME = 16
 #: With this many corroborated Western generics, the uncorroborated ones are counted, not offered.
 MIN_CORROBORATED = 3
 #: Items of a disease's ranked drug list that are grouped (咳嗽 has ~1,300; the request budget is tens
 #: of ms); the count 等N种 still covers every item.
 MAX_CANDIDATES = 800
-#: A category with fewer members graph-wide is more likely a crawl slip than a class.
-MIN_CLASS_SIZE = 5
 #: How strongly each (dataset:predicate) ties a drug to the disease, per generic: the disease's own
 #: treatment text naming the generic (CMeKG 药物治疗) is the closest the sources come to a guideline;
 #: then the sites' curated common-drug lists, the handbook label naming the disease, a product
@@ -100,132 +81,9 @@ PRODUCT_WEIGHT = 1.2
 REP_SHARE = 0.4
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_ATC_CODE = re.compile(r"[A-Z]\d{2}[A-Z]{0,2}(?:\d{2})?")
+#: the former name of DrugGrouping, still imported by retrieval/retriever.py (rename it there, then drop this)
+ClassTable = DrugGrouping
 
-
-_FORM_SET = frozenset(_FORMS)
-_FORM_LENGTHS = sorted({len(f) for f in _FORMS}, reverse=True)
-
-
-def _strip_form(n: str) -> str:
-    for length in _FORM_LENGTHS:  # longest form first, one set lookup per length
-        if len(n) - length >= 2 and n[-length:] in _FORM_SET:
-            return n[:-length]
-    return n
-
-
-@lru_cache(maxsize=1 << 16)
-def generic_of(name: str) -> str:
-    """Ingredient-level name of a product: 硫酸沙丁胺醇吸入气雾剂 → 沙丁胺醇, 孟鲁司特钠咀嚼片 → 孟鲁司特."""
-    n = re.sub(r"\([^()]*\)$", "", normalize_name(name))
-    for _ in range(3):
-        before = n
-        n = _ROUTE.sub("", n) if len(n) > 4 else n
-        n = _strip_form(n)
-        if n == before:
-            break
-    for prefix in _SALTS:
-        if n.startswith(prefix) and len(n) - len(prefix) >= 3:
-            n = n[len(prefix):]
-            break
-    for suffix in _SALT_SUFFIXES:
-        if n.endswith(suffix) and len(n) - len(suffix) >= 3:
-            n = n[: -len(suffix)]
-            break
-    return n
-
-
-@lru_cache(maxsize=1 << 16)
-def has_form(name: str) -> bool:
-    n = normalize_name(name)
-    return n.startswith("注射用") or any(n[-k:] in _FORM_SET for k in _FORM_LENGTHS if len(n) > k)
-
-
-@dataclass(slots=True)
-class ClassTable:
-    """What the graph says about drug classes, read once (`build`): product id → its categories,
-    generic name → the class its products point at, and which generics have products at all."""
-
-    categories: dict[str, list[str]] = field(default_factory=dict)  # drug id → class names
-    size: Counter[str] = field(default_factory=Counter)  # class name → members graph-wide
-    tcm: set[str] = field(default_factory=set)  # drug ids in a 中成药 category
-    product_generics: set[str] = field(default_factory=set)  # generics some product name reduces to
-    #: character → log odds of a patent-medicine name against a Western generic, learnt from the
-    #: classified drugs (补 肾 丸 … vs 沙 胺 唑 …): decides products that carry no class at all
-    tcm_odds: dict[str, float] = field(default_factory=dict)
-    #: (drug id, condition id) stated both as an indication and as an adverse reaction of that drug
-    #: (左甲状腺素钠片 → 甲亢): such a drug does not stand for the condition on that statement alone
-    also_adverse: set[tuple[str, str]] = field(default_factory=set)
-    codes: dict[str, str] = field(default_factory=dict)  # ATC class name → its code
-
-    @classmethod
-    def build(cls, store: GraphStore, names: Iterable[tuple[str, str, str, list[str]]]) -> ClassTable:
-        table = cls()
-        name_of: dict[str, str] = {}
-        for ident, typ, name, aliases in names:
-            name_of[ident] = name
-            if typ == "Category":  # an ATC class node carries its code as an alias
-                code = next((a for a in aliases if _ATC_CODE.fullmatch(a)), "")
-                if code:
-                    table.codes.setdefault(name, code)
-            if typ == "Drug" and has_form(name):
-                table.product_generics.add(generic_of(name))
-        rels = [r for r in (getattr(RelType, "IN_CLASS", None), RelType.IN_CATEGORY) if r is not None]
-        effect: set[str] = set()
-        for rel in rels:  # IN_CLASS first: a drug with an ATC class keeps it
-            for row in store.edge_rows(rel):
-                cat = name_of.get(row.target_id, "")
-                if not cat or row.flag:
-                    continue
-                if _TCM_CATEGORY.search(cat):
-                    table.tcm.add(row.source_id)
-                    continue
-                if _TCM_EFFECT.fullmatch(normalize_name(cat)):
-                    effect.add(row.source_id)  # 止咳化痰 also files Western products: decided below
-                    continue
-                if _BROAD.search(cat):
-                    continue
-                have = table.categories.setdefault(row.source_id, [])
-                if rel != RelType.IN_CATEGORY or not any(c.startswith("ATC:") for c in have):
-                    have.append(cat if rel == RelType.IN_CATEGORY else f"ATC:{cat}")
-                table.size[cat if rel == RelType.IN_CATEGORY else f"ATC:{cat}"] += 1
-        table.tcm |= effect - table.categories.keys()  # an efficacy category and no pharmacological one
-        indicated = {(r.source_id, r.target_id) for r in store.edge_rows(RelType.INDICATED_FOR) if not r.flag}
-        table.also_adverse = {(r.source_id, r.target_id) for r in store.edge_rows(RelType.ADVERSE_REACTION)
-                              if not r.flag and (r.source_id, r.target_id) in indicated}
-        table.tcm_odds = _char_odds([generic_of(name_of.get(i, "")) for i in table.tcm],
-                                    [generic_of(name_of.get(i, "")) for i in table.categories if i not in table.tcm])
-        return table
-
-    def atc_codes(self, drug: Entity) -> list[str]:
-        """The ATC codes of a drug's IN_CLASS classes (retrieval.population_classes matches rules on them)."""
-        return [code for c in self.categories.get(drug.id, ()) if c.startswith("ATC:")
-                if (code := self.codes.get(c.removeprefix("ATC:"), ""))]
-
-    def looks_tcm(self, generic: str) -> bool:
-        """An unclassified product whose name reads like a patent medicine (龟鹿补肾, 养心定悸)."""
-        if not self.tcm_odds or not generic:
-            return False
-        return sum(self.tcm_odds.get(ch, 0.0) for ch in generic) / len(generic) > 0
-
-    def best_class(self, ids: Iterable[str]) -> str:
-        """The class of a generic from its products' categories: an ATC class first, else the one
-        most of them carry, ties to the most specific (fewest members graph-wide)."""
-        votes: Counter[str] = Counter()
-        for i in ids:
-            votes.update(set(self.categories.get(i, ())))
-        if not votes:
-            return ""
-        atc = [c for c in votes if c.startswith("ATC:")]
-        pool = atc or [c for c in votes if self.size[c] >= MIN_CLASS_SIZE] or list(votes)
-        return min(pool, key=lambda c: (-votes[c], self.size[c], c))
-
-
-def _char_odds(tcm: list[str], western: list[str]) -> dict[str, float]:
-    """Per character, the smoothed log odds of appearing in a patent-medicine name."""
-    a, b = Counter(ch for n in tcm for ch in n), Counter(ch for n in western for ch in n)
-    ta, tb = sum(a.values()) or 1, sum(b.values()) or 1
-    return {ch: math.log((a[ch] + 1) / ta) - math.log((b[ch] + 1) / tb) for ch in set(a) | set(b)}
 
 
 @dataclass(slots=True)
@@ -256,7 +114,7 @@ def candidates(ranked: RankedList) -> list[Candidate]:
                       frozenset(i.entries)) for i in ranked.items[:MAX_CANDIDATES]]
 
 
-def western_count(facts: Iterable[Fact], table: ClassTable) -> int:
+def western_count(facts: Iterable[Fact], table: DrugGrouping) -> int:
     """How many Western generics a disease's drug facts name (retrieval.candidates: is the pool thin?)."""
     found: set[str] = set()
     for f in facts:
@@ -268,7 +126,7 @@ def western_count(facts: Iterable[Fact], table: ClassTable) -> int:
     return len(found)
 
 
-def _is_item(it: Candidate, table: ClassTable) -> bool:
+def _is_item(it: Candidate, table: DrugGrouping) -> bool:
     """A drug an answer may name: not a class noun, a brand-only name or a piece of a sentence."""
     name = it.name
     if len(name) > MAX_NAME or any(ch in name for ch in "。，；：、"):
@@ -281,7 +139,7 @@ def _is_item(it: Candidate, table: ClassTable) -> bool:
     return generic_of(name) in table.product_generics or len(name) >= 4
 
 
-def group(items: list[Candidate], table: ClassTable) -> tuple[list[Generic], int]:
+def group(items: list[Candidate], table: DrugGrouping) -> tuple[list[Generic], int]:
     """Ranked items → generics with their class, strongest first, and the number of drugs."""
     by_generic: dict[str, list[Candidate]] = defaultdict(list)
     for it in items:
@@ -314,7 +172,7 @@ def _representative(g: Generic) -> str:
     return g.name
 
 
-def _label(klass: str, table: ClassTable | None = None) -> str:
+def _label(klass: str, table: DrugGrouping | None = None) -> str:
     """How a doctor names the class: the clinical name of an ATC class where one is usual (C10AA
     β-羟基-β-甲基戊二酸单酰辅酶A还原酶抑制药 → 他汀类, C09CA → 血管紧张素II受体拮抗剂), else its table name."""
     name = klass.removeprefix("ATC:")
@@ -343,7 +201,7 @@ def _contradicted(generics: list[Generic], names: list[str],
     return out
 
 
-def salient_evidence(ev: Evidence, ranked: RankedList, table: ClassTable, question: str, disease: str,
+def salient_evidence(ev: Evidence, ranked: RankedList, table: DrugGrouping, question: str, disease: str,
                      names: Sequence[str] = (), entities: Callable[[list[str]], list[Entity]] | None = None,
                      qualifiers: Qualifiers | None = None, pool: Pool | None = None,
                      indications: Callable[[str], list[str]] | None = None,
@@ -445,7 +303,7 @@ def _lead_population(generics: list[Generic], lead: Mapping[str, float] | None) 
     generics.sort(key=lambda g: (-g.score, len(g.name), g.name))
 
 
-def fold_drugs(ev: Evidence, ranked: RankedList, *, table: ClassTable, question: str, disease: Entity,
+def fold_drugs(ev: Evidence, ranked: RankedList, *, table: DrugGrouping, question: str, disease: Entity,
                entities: Callable[[list[str]], list[Entity]] | None = None,
                qualifiers: Qualifiers | None = None, pool: Pool | None = None,
                indications: Callable[[str], list[str]] | None = None,

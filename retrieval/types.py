@@ -6,14 +6,45 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from kg.schema import NodeType
+
+
+class LinkMethod(StrEnum):
+    """How a mention reached its entity (the JSON value is the lower-case name)."""
+
+    EXACT = "exact"  # the entity's own name
+    ALIAS = "alias"  # one of its aliases
+    VARIANT = "variant"  # a normalized form (dosage form, salt, suffix dropped)
+    TYPO = "typo"  # a near spelling
+    COMPONENTS = "components"  # one of the parts of a compound name (one block of evidence each)
+    HISTORY = "history"  # inherited from an earlier turn
+    CLASS = "class"  # a drug class term (retrieval.drug_classes)
+
+
+class IntentMethod(StrEnum):
+    RULE = "rule"  # a cue word of the intent table
+    EMBEDDING = "embedding"  # nearest intent examples
+    DEFAULT = "default"  # nothing matched: an overview
+
+
+class Refusal(StrEnum):
+    """Why nothing was retrieved ('' when something was)."""
+
+    NONE = ""
+    NEAR_MISS = "near_miss"  # the asked name is not in the graph; suggestions offered
+    NO_ENTITY = "no_entity"  # no entity named and no history to inherit one
+    NOT_FOLLOW_UP = "not_follow_up"  # a history exists but the question does not follow it
+    HISTORY_NEAR_MISS = "history_near_miss"  # the inherited question's own near miss
+    NOT_MEDICAL = "not_medical"  # a linked word the question is not about
+
 
 class LinkedEntity(BaseModel):
     id: str
     name: str
-    type: str
+    type: NodeType
     mention: str = Field(description="the text span in the question (or history) that matched")
     score: float = Field(ge=0.0, le=1.0, description="linking confidence")
-    method: str = Field(default="exact", description="exact | alias | variant | typo | components | history")
+    method: LinkMethod = Field(default=LinkMethod.EXACT, description="how the mention was linked (LinkMethod)")
     start: int = -1
     end: int = -1
 
@@ -39,7 +70,7 @@ class NearMiss(BaseModel):
 class Intent(BaseModel):
     name: str = Field(description="e.g. indication, adverse_reaction, symptom, check, drug, overview")
     score: float = 1.0
-    method: str = "rule"  # rule | embedding | default
+    method: IntentMethod = IntentMethod.RULE
     reverse: bool = Field(default=False, description="asks for the subject given the object (什么药能治X)")
 
 
@@ -133,8 +164,8 @@ class RetrievalResult(BaseModel):
     entities: list[LinkedEntity] = Field(default_factory=list, description="every linked mention; with ≥ 2 drugs "
                                          "(comparisons, interactions) all of them, each with its method")
     near_misses: list[NearMiss] = Field(default_factory=list, description="asked names the graph does not have")
-    refusal: str = Field(default="", description="why nothing was retrieved: near_miss | no_entity | "
-                         "not_follow_up | history_near_miss | not_medical | ''")
+    refusal: Refusal = Field(default=Refusal.NONE, description="why nothing was retrieved (Refusal; '' when "
+                             "something was)")
     intent: Intent
     qualifiers: Qualifiers = Field(default_factory=Qualifiers, description="phase, population, time and "
                                    "condition the question adds to its entity (retrieval.qualifiers)")

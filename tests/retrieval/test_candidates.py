@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from functools import partial
 
-from kg.schema import Direction, Entity, NodeType, Relation, RelType
-from retrieval.candidates import DRUG_EDGES, DiseaseNames, Pool, base_names, gather
+from kg.schema import Direction, Entity, NameEntry, NodeType, Relation, RelType
+from retrieval.candidates import DRUG_EDGES, DiseaseNames, Pool, base_names, gather, population_base
+from retrieval.drug_grouping import DrugGrouping
 from retrieval.graph_reader import GraphReader
-from retrieval.salience import ClassTable, western_count
+from retrieval.salience import western_count
 from tests.models.finetune.memstore import MemoryStore
 
 
@@ -54,7 +55,7 @@ def _pool(store: MemoryStore, ident: str) -> Pool:
     entity = graph.entity(ident)
     assert entity is not None
     return gather(entity, read(ident), names, read, lambda i: graph.facts(i, [RelType.RELATED_TO], Direction.OUT),
-                  partial(western_count, table=ClassTable()))
+                  partial(western_count, table=DrugGrouping()))
 
 
 def test_base_names_drop_population_subtype_and_phase_words() -> None:
@@ -63,6 +64,9 @@ def test_base_names_drop_population_subtype_and_phase_words() -> None:
     assert base_names("1型糖尿病") == []  # a numbered subtype hops only by CURATED_PARENTS (2型糖尿病)
     assert base_names("哮喘急性发作") == [("哮喘", "")]
     assert base_names("哮喘") == []
+    assert base_names("小儿哮喘") == [(population_base("小儿哮喘").base, "小儿")]  # the pool's table too
+    assert base_names("老年人痛风") == [("人痛风", "老年人")]  # PARENT_UNREAD: as before issue 22
+    assert population_base("老年人痛风").base == "痛风"
 
 
 def test_synonym_nodes_join_the_pool_and_each_fact_keeps_its_node() -> None:
@@ -89,3 +93,14 @@ def test_a_thin_node_adds_its_parent_with_the_population_the_hop_dropped() -> No
 
 def test_a_node_with_enough_drugs_reads_no_parent() -> None:
     assert _pool(_store(), "uti").nodes == []
+
+
+def test_synonym_nodes_come_in_written_order_whatever_the_hash_seed() -> None:
+    """Own name first, then the aliases as listed: the pool's order (and the products a population
+    note names first) must not depend on PYTHONHASHSEED (a set once decided it)."""
+    names = DiseaseNames([
+        NameEntry("a", NodeType.DISEASE, "小儿哮喘", ("儿童哮喘", "小儿支气管哮喘")),
+        NameEntry("b", NodeType.DISEASE, "小儿支气管哮喘"), NameEntry("c", NodeType.DISEASE, "儿童哮喘"),
+    ])
+    entity = _disease("a", "小儿哮喘", "儿童哮喘", "小儿支气管哮喘")
+    assert [n.id for n in names.synonyms(entity)] == ["c", "b"]

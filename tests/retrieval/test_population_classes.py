@@ -11,10 +11,11 @@ import pytest
 
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from retrieval.can_take import can_take
+from retrieval.candidates import population_base
 from retrieval.patient import CLASS_FIELD, POPULATION_FIELD, filter_drug_facts
 from retrieval.population import BY_KEY, SafetyVerdict, Verdict, combine, detect, verdict_for
 from retrieval.population_classes import DATASET, RULES, class_reader, class_rule
-from retrieval.population_pool import base_name, population_pool, variant_names
+from retrieval.population_pool import population_pool, variant_names
 
 _ATC_PREFIX = re.compile(r"^[A-Z](?:\d{2}(?:[A-Z](?:[A-Z](?:\d{2})?)?)?)?$")
 
@@ -122,8 +123,9 @@ def test_names_of_population_forms() -> None:
     preg = detect("孕妇高血压")
     assert "妊娠期高血压" in variant_names("高血压", preg)
     assert variant_names("妊娠期高血压", preg) == []  # already a population form
-    assert base_name("妊娠期尿路感染") == "尿路感染" and base_name("小儿哮喘") == "哮喘"
-    assert base_name("尿路感染") == "" and base_name("小儿热") == ""  # 热 is too short for a disease
+    assert population_base("妊娠期尿路感染").base == "尿路感染" and population_base("小儿哮喘").base == "哮喘"
+    assert population_base("尿路感染") is None and population_base("小儿热") is None  # 热 is too short
+    assert population_base("小儿哮喘", ["pregnancy"]) is None  # limited to the asked populations
 
 
 def test_the_population_form_of_the_disease_joins_the_pool_and_leads() -> None:

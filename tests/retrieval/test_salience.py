@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections import Counter
 
 from kg.schema import NodeType
+from retrieval.drug_grouping import DrugGrouping, generic_of
 from retrieval.ranking import RankedItem, RankedList
-from retrieval.salience import ClassTable, candidates, generic_of, group, salient_evidence
+from retrieval.salience import candidates, group, salient_evidence
 from retrieval.types import Evidence, EvidenceItem
 
 
@@ -25,11 +26,11 @@ def _item(name: str, *sources: str) -> RankedItem:
     return RankedItem(name, f"id-{name}", NodeType.DRUG, datasets={d for d, _ in pairs}, sources=pairs)  # type: ignore[arg-type]
 
 
-def _table() -> ClassTable:
+def _table() -> DrugGrouping:
     cats = {"id-硫酸沙丁胺醇片": ["β2受体激动剂"], "id-硫酸特布他林片": ["β2受体激动剂"],
             "id-布地奈德气雾剂": ["糖皮质激素"], "id-盐酸氨溴索片": ["祛痰药"], "id-氨茶碱片": ["茶碱类"]}
     size = Counter({"β2受体激动剂": 20, "糖皮质激素": 30, "祛痰药": 40, "茶碱类": 10})
-    return ClassTable(categories=cats, size=size, tcm={"id-蛤蚧定喘丸", "id-哮喘宁颗粒"},
+    return DrugGrouping(categories=cats, size=size, tcm={"id-蛤蚧定喘丸", "id-哮喘宁颗粒"},
                       product_generics={"沙丁胺醇", "特布他林", "布地奈德", "氨溴索", "氨茶碱"})
 
 
@@ -115,7 +116,7 @@ def test_a_tie_only_one_consumer_site_states_is_counted_not_offered() -> None:
              _item("伐昔洛韦片", "39health:drug"), _item("甲状腺片", "cmekg:适应症")]
     ev = Evidence(index=1, entity_id="hypo", entity_name="甲减", entity_type="Disease", field="TREATED_BY",
                   text="", source="39health", items=[EvidenceItem(name=i.name, entity_id=i.target_id) for i in items])
-    table = ClassTable(product_generics={"左甲状腺素", "地高辛", "伐昔洛韦", "甲状腺"})
+    table = DrugGrouping(product_generics={"左甲状腺素", "地高辛", "伐昔洛韦", "甲状腺"})
     # 伐昔洛韦片's own indication edge names the disease: corroborated by its label
     labels = {"id-伐昔洛韦片": ["甲减伴发的某病"]}
     out = salient_evidence(ev, RankedList(items), table, "甲减吃什么药", "甲减", ["甲减"],
@@ -165,7 +166,7 @@ def test_a_parents_drugs_are_said_to_be_the_parents() -> None:
                   field="INDICATED_FOR<-", text="", source="cmekg",
                   items=[EvidenceItem(name="阿莫西林胶囊", entity_id="id-阿莫西林胶囊")])
     pool = Pool([], [PoolNode("uti", "尿路感染", "parent", "孕妇")])
-    out = salient_evidence(ev, RankedList(items), ClassTable(), "孕妇尿路感染吃什么药", "妊娠期尿路感染", pool=pool)
+    out = salient_evidence(ev, RankedList(items), DrugGrouping(), "孕妇尿路感染吃什么药", "妊娠期尿路感染", pool=pool)
     assert out.text.startswith("妊娠期尿路感染的常用药物（含上位疾病尿路感染的药物）：阿莫西林")
     assert out.items[0].via == "尿路感染"
 
@@ -181,6 +182,6 @@ def test_a_childs_own_drugs_lead_its_parents() -> None:
     ev = Evidence(index=1, entity_id="child", entity_name="小儿休克", entity_type="Disease", field="TREATED_BY",
                   text="", source="xywy", items=[])
     pool = Pool([], [PoolNode("shock", "休克", "parent", "小儿")])
-    text = salient_evidence(ev, RankedList([parent, own]), ClassTable(), "小儿休克用什么药", "小儿休克",
+    text = salient_evidence(ev, RankedList([parent, own]), DrugGrouping(), "小儿休克用什么药", "小儿休克",
                             pool=pool).text
     assert text.startswith("小儿休克的常用药物（含上位疾病休克的药物）：氢化可的松；多巴胺")
