@@ -33,7 +33,14 @@ from retrieval.fusion import rrf_merge
 from retrieval.graph_reader import GraphReader
 from retrieval.intents import BY_NAME, Fetch, IntentClassifier, Trait, has_trait
 from retrieval.lexical import LexicalMatcher
-from retrieval.linking import EntityLinker
+from retrieval.linking import (  # noqa: F401 - main_entity, MAX_HISTORY_TURNS: re-exported, the retriever API
+    LINK_THRESHOLD,
+    MAX_HISTORY_TURNS,
+    EntityLinker,
+    Resolution,
+    Resolver,
+    main_entity,
+)
 from retrieval.noise import drug_context
 from retrieval.pair_questions import PairQuestions
 from retrieval.pairs import (
@@ -52,13 +59,6 @@ from retrieval.population_classes import class_reader
 from retrieval.population_pool import drug_facts as drug_facts_of
 from retrieval.population_pool import population_pool
 from retrieval.ranking import adverse_prevalence
-from retrieval.resolver import (  # noqa: F401 - main_entity, MAX_HISTORY_TURNS: re-exported, the retriever API
-    LINK_THRESHOLD,
-    MAX_HISTORY_TURNS,
-    Resolution,
-    Resolver,
-    main_entity,
-)
 from retrieval.salience import ClassTable, fold_drugs, western_count
 from retrieval.types import Evidence, Intent, LinkedEntity, Qualifiers, RetrievalResult
 
@@ -144,14 +144,14 @@ class Retriever(PairQuestions):
     def snapshot(self) -> str:
         return self._snapshot
 
-    # -- linking (retrieval.resolver) ----------------------------------------------------------
+    # -- linking (retrieval.linking) -----------------------------------------------------------
     def link(self, question: str, history: Sequence[str] = ()) -> tuple[list[LinkedEntity], LinkedEntity | None]:
         """All mentions in the question, and the main entity (from history for follow-ups)."""
         res = self.resolve(question, history)
         return res.entities, res.main
 
     def resolve(self, question: str, history: Sequence[str] = ()) -> Resolution:
-        """What the question is about, or why it cannot be answered (retrieval.resolver.Resolver)."""
+        """What the question is about, or why it cannot be answered (retrieval.linking.Resolver)."""
         return self.resolver.resolve(question, history)
 
     # -- retrieval -------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 An Aho-Corasick automaton holds every normalized surface form (names, aliases, and the
 dosage-form/salt-stripped variants of drug names); matches are resolved longest-first without
-overlap. `retrieval.mentions` then cuts the question into medical-term spans; a span links only
+overlap. `retrieval.linking.mentions` then cuts the question into medical-term spans; a span links only
 when it is exactly a known name (`exact`, `alias`), a known name with its dosage form or salt
-removed or added (`variant`), a pinyin-input typo of one (`typo`, via `retrieval.typos`), or a
+removed or added (`variant`), a pinyin-input typo of one (`typo`, via `retrieval.linking.typos`), or a
 combination that splits exactly into generic drug names (`components`). A known name that covers
 only part of a span (头孢呋辛 in 头孢呋辛坦丁片, 美林 in 美林洛芬片) is never linked: the span is a
 near miss, and the names it contains and close spellings become suggestions.
@@ -28,7 +28,7 @@ from kg.normalize import (
     strip_dosage_form,
 )
 from kg.schema import TYPE_PRIORITY, NameEntry, NodeType
-from retrieval.mentions import (
+from retrieval.linking.mentions import (
     CONTEXT_WORDS,
     JOINERS,
     MODIFIER_ENDS,
@@ -41,9 +41,9 @@ from retrieval.mentions import (
     looks_like_a_name,
     strip_salts,
 )
-from retrieval.qualifiers import QUALIFIER_KEYS
+from retrieval.linking.qualifiers import QUALIFIER_KEYS
+from retrieval.linking.typos import MIN_TYPO_LEN, TypoIndex
 from retrieval.types import LinkedEntity, NearMiss, SuggestedEntity
-from retrieval.typos import MIN_TYPO_LEN, TypoIndex
 
 #: Words that are entity names somewhere in a noisy KG but, inside a question, are just the
 #: vocabulary of asking. They never produce a link on their own.
@@ -457,7 +457,7 @@ class EntityLinker:
 
     def warm_up(self) -> None:
         """Build the typo index (and load pypinyin) now rather than on the first misspelled question."""
-        from retrieval.typos import sounds_same
+        from retrieval.linking.typos import sounds_same
 
         self._typos()
         sounds_same("预热", "预热")
