@@ -1,5 +1,7 @@
 """The linking room: what a question is about, apart from the evidence then planned for it.
 
+- `keys` — which written forms (names, aliases, form/salt variants) reach which entity, and how surely;
+- `scores` — those linking scores, named;
 - `mentions` — which run of characters is the medical term asked about;
 - `typos` — pinyin-input typos and close spellings in bounded time;
 - `linker` — `EntityLinker`: whole mentions of a text, or near misses with suggestions;
@@ -9,15 +11,9 @@
 Modules inside the room import each other by module path; code outside imports from here.
 """
 
-from retrieval.linking.linker import (
-    MAX_SUGGESTIONS,
-    QUESTION_VOCABULARY,
-    WHY_CLOSE,
-    WHY_CONTAINED,
-    EntityLinker,
-    Linking,
-    LinkTarget,
-)
+from retrieval.linking import scores
+from retrieval.linking.keys import QUESTION_VOCABULARY, LinkTarget
+from retrieval.linking.linker import MAX_SUGGESTIONS, WHY_CLOSE, WHY_CONTAINED, EntityLinker, Linking
 from retrieval.linking.mentions import Token, ends_with_form, glue, looks_like_a_name, strip_salts
 from retrieval.linking.qualifiers import find_qualifiers, is_condition_follow_up, phase_name, with_condition
 from retrieval.linking.resolver import LINK_THRESHOLD, MAX_HISTORY_TURNS, Resolution, Resolver, main_entity
@@ -45,6 +41,7 @@ __all__ = [
     "looks_like_a_name",
     "main_entity",
     "phase_name",
+    "scores",
     "sounds_same",
     "strip_salts",
     "with_condition",

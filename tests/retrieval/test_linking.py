@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kg.schema import NameEntry, entity_id
-from retrieval.linking import LINK_THRESHOLD, EntityLinker
+from retrieval.linking import LINK_THRESHOLD, EntityLinker, scores
 
 NAMES = [
     ("地屈孕酮片", "Drug", ["达芙通", "Dydrogesterone Tablets"]),
@@ -64,7 +64,7 @@ def test_mention_offsets_point_into_the_question(linker: EntityLinker) -> None:
 def test_small_typo_is_linked_fuzzily_with_lower_confidence(linker: EntityLinker) -> None:
     found = linker.link("非布斯他片的适应症是什么")
     assert found[0].name == "非布司他片" and found[0].method == "typo"
-    assert found[0].score < 0.9
+    assert found[0].score == scores.SAME_SOUND_TYPO < scores.NAME_VARIANT
 
 
 @pytest.mark.parametrize("question", ["氟卡替尼片能治什么病", "今天天气怎么样", "帮我写一首诗", "3加5等于几"])
