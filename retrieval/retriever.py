@@ -40,6 +40,7 @@ from retrieval.linking import (  # noqa: F401 - main_entity, MAX_HISTORY_TURNS: 
     Resolution,
     Resolver,
     main_entity,
+    off_topic,
 )
 from retrieval.noise import drug_context
 from retrieval.pair_questions import PairQuestions
@@ -184,16 +185,10 @@ class Retriever(PairQuestions):
                                    intent=intent, evidence=[], snapshot=self._snapshot, timings_ms=timings)
         t1 = time.perf_counter()
         mention = main.mention if main.method != "history" else ""
-        intent = self.intents.classify(question, NodeType(main.type), mention)
-        if res.turn and res.qualifiers.words and intent.method != "rule":
-            # "孩子呢？" after "腹泻吃什么药？": the earlier question asked again for the qualifier
-            earlier = self.intents.classify(res.turn, NodeType(main.type), main.mention)
-            intent = earlier if earlier.method == "rule" else intent
+        intent = self.resolver.intent(question, main, res)
         timings["intent_ms"] = _ms(t1)
         resolved = question if main.method != "history" else f"{main.name}：{question}"
-        if intent.method == "default" and main.method != "history" and _coverage(question, main.mention) < 0.5:
-            # nothing medical was asked and the name is a small part of the question
-            # ("太阳系有几颗行星" mentions 太阳): not a question about that entity
+        if off_topic(question, main, intent):  # "太阳系有几颗行星" mentions 太阳: not a question about it
             return RetrievalResult(question=question, resolved_question=question, entities=found,
                                    refusal="not_medical", qualifiers=res.qualifiers, intent=intent, evidence=[], snapshot=self._snapshot,
                                    timings_ms=timings)
@@ -445,12 +440,6 @@ class Retriever(PairQuestions):
                          field=p.field, text=f"{p.entity_name}的{p.field}：{p.text}", source=p.source,
                          score=round(score, 4), origin="dense")
                 for p, score in index.search_entity(q, main.id, self.config.dense_k)]  # type: ignore[union-attr]
-
-
-def _coverage(question: str, mention: str) -> float:
-    """Share of the question's characters (punctuation and spaces aside) that the mention covers."""
-    content = "".join(ch for ch in question if ch.isalnum())
-    return len(mention) / len(content) if content else 0.0
 
 
 def _ms(t: float) -> float:

@@ -6,7 +6,7 @@
 - `typos` — pinyin-input typos and close spellings in bounded time;
 - `linker` — `EntityLinker`: whole mentions of a text, or near misses with suggestions;
 - `qualifiers` — what the question adds beside its entity (phase, population, time, condition);
-- `resolver` — `Resolver`: linking, history (follow-ups) and qualifiers of one turn → `Resolution`.
+- `resolver` — `Resolver`: linking, history (follow-ups), qualifiers and intent of one turn → `Resolution`.
 
 Modules inside the room import each other by module path; code outside imports from here.
 """
@@ -16,7 +16,14 @@ from retrieval.linking.keys import QUESTION_VOCABULARY, LinkTarget
 from retrieval.linking.linker import MAX_SUGGESTIONS, WHY_CLOSE, WHY_CONTAINED, EntityLinker, Linking
 from retrieval.linking.mentions import Token, ends_with_form, glue, looks_like_a_name, strip_salts
 from retrieval.linking.qualifiers import find_qualifiers, is_condition_follow_up, phase_name, with_condition
-from retrieval.linking.resolver import LINK_THRESHOLD, MAX_HISTORY_TURNS, Resolution, Resolver, main_entity
+from retrieval.linking.resolver import (
+    LINK_THRESHOLD,
+    MAX_HISTORY_TURNS,
+    Resolution,
+    Resolver,
+    main_entity,
+    off_topic,
+)
 from retrieval.linking.typos import MIN_TYPO_LEN, TypoIndex, sounds_same
 
 __all__ = [
@@ -40,6 +47,7 @@ __all__ = [
     "is_condition_follow_up",
     "looks_like_a_name",
     "main_entity",
+    "off_topic",
     "phase_name",
     "scores",
     "sounds_same",
