@@ -53,6 +53,10 @@ MAX_TYPO_RUNS = 64
 MAX_COMPONENT_SPAN = 40
 #: A combination name shorter than this (without salt) cannot hold two generics.
 MIN_COMBINATION_LEN = 6
+#: Characters after a run that may still glue onto its last name (a dosage form, a salt, a disease head).
+GLUE_LOOKAHEAD = 4
+#: Entities offered per name a near miss contains (described ones first).
+CONTAINED_PER_NAME = 2
 _FORMS = frozenset(DOSAGE_FORMS)
 
 
@@ -142,7 +146,7 @@ class EntityLinker:
         out = Linking()
         typo_budget = [MAX_TYPO_RUNS if fuzzy else 0]
         for run in self._runs(norm):
-            for group in glue(run, after=norm[run[-1].end:run[-1].end + 4]):
+            for group in glue(run, after=norm[run[-1].end:run[-1].end + GLUE_LOOKAHEAD]):
                 self._resolve(text, norm, index, group, prefer, typo_budget, out)
         out.entities.sort(key=lambda r: (-r.score, -(r.end - r.start), r.start))
         return out
@@ -346,7 +350,7 @@ class EntityLinker:
             assert t.key is not None
             cands = [c.entry for c in self._keys[t.key]]
             # described entries first; a name the graph only mentions is still a real entity to offer
-            contained += ([e for e in cands if e.described] or cands)[:2]
+            contained += ([e for e in cands if e.described] or cands)[:CONTAINED_PER_NAME]
         contained.sort(key=lambda e: -TYPE_PRIORITY.get(e.type, 0))
         for e in contained:
             out.setdefault(e.id, SuggestedEntity(id=e.id, name=e.name, type=e.type.value, why=WHY_CONTAINED))
