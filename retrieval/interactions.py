@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
@@ -37,9 +38,11 @@ from retrieval.class_terms import (
 )
 from retrieval.evidence import property_source
 from retrieval.graph_reader import GraphReader
-from retrieval.linking import EntityLinker
 from retrieval.pairs import CLASS_PROPS, REGULATORY, category_terms, comparison_evidence
 from retrieval.types import Evidence, LinkedEntity, LinkMethod, PairVerdict, Verdict
+
+if TYPE_CHECKING:  # a type only: the linking room imports this module (the resolver's pair partner)
+    from retrieval.linking import EntityLinker
 
 FactReader = Callable[[str, Sequence[RelType], Direction], list[Fact]]
 #: Entries read per side: the asked one, its ingredient node, products of the same generic (a generic

@@ -26,6 +26,7 @@ from retrieval.interactions import (
     pair_follow_up,
     two_drugs,
 )
+from retrieval.linking import LINK_THRESHOLD
 from retrieval.pairs import (
     MAX_CLASS_MEMBERS,
     MAX_CLASS_SCAN,
@@ -37,7 +38,6 @@ from retrieval.pairs import (
 )
 from retrieval.patient import aliases
 from retrieval.population_classes import class_reader
-from retrieval.resolver import LINK_THRESHOLD
 from retrieval.types import Evidence, Intent, IntentMethod, LinkedEntity, LinkMethod, RetrievalResult
 
 if TYPE_CHECKING:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.normalize import core_name, strip_format
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
@@ -21,6 +22,7 @@ from kg.topics import Topic, topic_keys
 from retrieval.candidates import DRUG_EDGES, DiseaseNames, Pool, gather
 from retrieval.dose import for_dose
 from retrieval.drug_classes import DrugClassIndex, class_question
+from retrieval.drug_grouping import DrugGrouping
 from retrieval.evidence import (
     OVERVIEW_PROPS,
     OVERVIEW_RELS,
@@ -33,7 +35,15 @@ from retrieval.fusion import rrf_merge
 from retrieval.graph_reader import GraphReader
 from retrieval.intents import BY_NAME, Fetch, IntentClassifier, Trait, has_trait
 from retrieval.lexical import LexicalMatcher
-from retrieval.linking import EntityLinker
+from retrieval.linking import (  # noqa: F401 - main_entity, MAX_HISTORY_TURNS: re-exported, the retriever API
+    LINK_THRESHOLD,
+    MAX_HISTORY_TURNS,
+    EntityLinker,
+    Resolution,
+    Resolver,
+    main_entity,
+    off_topic,
+)
 from retrieval.noise import drug_context
 from retrieval.pair_questions import PairQuestions
 from retrieval.pairs import (
@@ -52,15 +62,12 @@ from retrieval.population_classes import class_reader
 from retrieval.population_pool import drug_facts as drug_facts_of
 from retrieval.population_pool import population_pool
 from retrieval.ranking import adverse_prevalence
-from retrieval.resolver import (  # noqa: F401 - main_entity, MAX_HISTORY_TURNS: re-exported, the retriever API
-    LINK_THRESHOLD,
-    MAX_HISTORY_TURNS,
-    Resolution,
-    Resolver,
-    main_entity,
-)
-from retrieval.salience import ClassTable, fold_drugs, western_count
+from retrieval.salience import fold_drugs, western_count
 from retrieval.types import Evidence, Intent, LinkedEntity, Qualifiers, RetrievalResult
+
+if TYPE_CHECKING:
+    from retrieval.embedders.base import Embedder
+    from retrieval.index import PassageIndex
 
 #: Passages (dense/lexical) that may follow the KG facts of a specific question.
 PASSAGES_AFTER_FACTS = 3
@@ -87,7 +94,7 @@ class RetrieverConfig:
 class Retriever(PairQuestions):
     """Thread-safe after `warm_up()`; holds the linker, intent classifier and optional index."""
 
-    def __init__(self, store: GraphStore, *, embedder: object | None = None, index: object | None = None,
+    def __init__(self, store: GraphStore, *, embedder: Embedder | None = None, index: PassageIndex | None = None,
                  config: RetrieverConfig | None = None, cache_dir: Path | None = None) -> None:
         self.store = store
         self.graph = GraphReader(store)
@@ -103,7 +110,7 @@ class Retriever(PairQuestions):
         self._classes: ClassIndex | None = None
         self._drug_classes: DrugClassIndex | None = None
         self._prevalence: dict[str, int] | None = None
-        self._class_table = ClassTable()
+        self._class_table = DrugGrouping()
         self._disease_names = DiseaseNames()
         self._contra: ContraIndex | None = None
 
@@ -117,7 +124,7 @@ class Retriever(PairQuestions):
             self._linker.warm_up()
             self._classes = ClassIndex.build(names, self._linker)
             self._drug_classes = DrugClassIndex(self.store)
-            self._class_table = ClassTable.build(self.store, names)
+            self._class_table = DrugGrouping.build(self.store, names)
             self._disease_names = DiseaseNames(names)
             self._snapshot = self.store.snapshot()
             self.lexical.add_words((name for _, _, name, _ in names), key=self._snapshot)
@@ -144,14 +151,14 @@ class Retriever(PairQuestions):
     def snapshot(self) -> str:
         return self._snapshot
 
-    # -- linking (retrieval.resolver) ----------------------------------------------------------
+    # -- linking (retrieval.linking) -----------------------------------------------------------
     def link(self, question: str, history: Sequence[str] = ()) -> tuple[list[LinkedEntity], LinkedEntity | None]:
         """All mentions in the question, and the main entity (from history for follow-ups)."""
         res = self.resolve(question, history)
         return res.entities, res.main
 
     def resolve(self, question: str, history: Sequence[str] = ()) -> Resolution:
-        """What the question is about, or why it cannot be answered (retrieval.resolver.Resolver)."""
+        """What the question is about, or why it cannot be answered (retrieval.linking.Resolver)."""
         return self.resolver.resolve(question, history)
 
     # -- retrieval -------------------------------------------------------------------------
@@ -184,16 +191,10 @@ class Retriever(PairQuestions):
                                    intent=intent, evidence=[], snapshot=self._snapshot, timings_ms=timings)
         t1 = time.perf_counter()
         mention = main.mention if main.method != "history" else ""
-        intent = self.intents.classify(question, NodeType(main.type), mention)
-        if res.turn and res.qualifiers.words and intent.method != "rule":
-            # "孩子呢？" after "腹泻吃什么药？": the earlier question asked again for the qualifier
-            earlier = self.intents.classify(res.turn, NodeType(main.type), main.mention)
-            intent = earlier if earlier.method == "rule" else intent
+        intent = self.resolver.intent(question, main, res)
         timings["intent_ms"] = _ms(t1)
         resolved = question if main.method != "history" else f"{main.name}：{question}"
-        if intent.method == "default" and main.method != "history" and _coverage(question, main.mention) < 0.5:
-            # nothing medical was asked and the name is a small part of the question
-            # ("太阳系有几颗行星" mentions 太阳): not a question about that entity
+        if off_topic(question, main, intent):  # "太阳系有几颗行星" mentions 太阳: not a question about it
             return RetrievalResult(question=question, resolved_question=question, entities=found,
                                    refusal="not_medical", qualifiers=res.qualifiers, intent=intent, evidence=[], snapshot=self._snapshot,
                                    timings_ms=timings)
@@ -445,12 +446,6 @@ class Retriever(PairQuestions):
                          field=p.field, text=f"{p.entity_name}的{p.field}：{p.text}", source=p.source,
                          score=round(score, 4), origin="dense")
                 for p, score in index.search_entity(q, main.id, self.config.dense_k)]  # type: ignore[union-attr]
-
-
-def _coverage(question: str, mention: str) -> float:
-    """Share of the question's characters (punctuation and spaces aside) that the mention covers."""
-    content = "".join(ch for ch in question if ch.isalnum())
-    return len(mention) / len(content) if content else 0.0
 
 
 def _ms(t: float) -> float:

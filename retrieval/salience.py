@@ -81,8 +81,6 @@ PRODUCT_WEIGHT = 1.2
 REP_SHARE = 0.4
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-#: the former name of DrugGrouping, still imported by retrieval/retriever.py (rename it there, then drop this)
-ClassTable = DrugGrouping
 
 
 

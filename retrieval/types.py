@@ -75,7 +75,7 @@ class Intent(BaseModel):
 
 
 class Qualifiers(BaseModel):
-    """What the question says about the situation, beside its entity (retrieval.qualifiers):
+    """What the question says about the situation, beside its entity (retrieval.linking.qualifiers):
     `急性发作吃什么药` → phase attack; `孩子咳嗽能用吗` after a drug turn → population child, condition 咳嗽."""
 
     phase: str = Field(default="", description="attack | acute | chronic | maintenance | early | late | ''")
@@ -168,7 +168,7 @@ class RetrievalResult(BaseModel):
                              "something was)")
     intent: Intent
     qualifiers: Qualifiers = Field(default_factory=Qualifiers, description="phase, population, time and "
-                                   "condition the question adds to its entity (retrieval.qualifiers)")
+                                   "condition the question adds to its entity (retrieval.linking.qualifiers)")
     evidence: list[Evidence] = []
     pair: PairVerdict | None = Field(default=None, description="interaction questions: the pair's verdict")
     snapshot: str = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kg.schema import NameEntry, entity_id
-from retrieval.linking import EntityLinker
+from retrieval.linking import LINK_THRESHOLD, EntityLinker, scores
 
 NAMES = [
     ("地屈孕酮片", "Drug", ["达芙通", "Dydrogesterone Tablets"]),
@@ -64,12 +64,12 @@ def test_mention_offsets_point_into_the_question(linker: EntityLinker) -> None:
 def test_small_typo_is_linked_fuzzily_with_lower_confidence(linker: EntityLinker) -> None:
     found = linker.link("非布斯他片的适应症是什么")
     assert found[0].name == "非布司他片" and found[0].method == "typo"
-    assert found[0].score < 0.9
+    assert found[0].score == scores.SAME_SOUND_TYPO < scores.NAME_VARIANT
 
 
 @pytest.mark.parametrize("question", ["氟卡替尼片能治什么病", "今天天气怎么样", "帮我写一首诗", "3加5等于几"])
 def test_unknown_or_off_topic_links_nothing_confident(linker: EntityLinker, question: str) -> None:
-    assert all(e.score < 0.6 for e in linker.link(question))
+    assert all(e.score < LINK_THRESHOLD for e in linker.link(question))
 
 
 def test_question_vocabulary_is_not_linked(linker: EntityLinker) -> None:
@@ -138,7 +138,7 @@ def test_a_verb_or_particle_before_a_drug_name_is_not_part_of_it(linker: EntityL
     ("百日刻会有什么感觉", False),  # 3-character names never match fuzzily
 ])
 def test_fuzzy_accepts_only_sound_alike_typos(linker: EntityLinker, question: str, linked: bool) -> None:
-    found = [e for e in linker.link(question) if e.score >= 0.6]
+    found = [e for e in linker.link(question) if e.score >= LINK_THRESHOLD]
     assert bool(found) == linked
 
 

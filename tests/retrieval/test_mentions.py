@@ -8,9 +8,18 @@ import time
 import pytest
 
 from kg.schema import NameEntry, entity_id
-from retrieval.linking import WHY_CLOSE, WHY_CONTAINED, EntityLinker
-from retrieval.mentions import Token, ends_with_form, glue, looks_like_a_name, strip_salts
-from retrieval.typos import TypoIndex
+from retrieval.linking import (
+    LINK_THRESHOLD,
+    WHY_CLOSE,
+    WHY_CONTAINED,
+    EntityLinker,
+    Token,
+    TypoIndex,
+    ends_with_form,
+    glue,
+    looks_like_a_name,
+    strip_salts,
+)
 
 NAMES = [
     ("阿莫西林胶囊", "Drug", ["Amoxicillin Capsules"]),
@@ -47,7 +56,7 @@ def linker() -> EntityLinker:
 
 
 def linked(linker: EntityLinker, q: str) -> list[tuple[str, str]]:
-    return [(e.name, e.method) for e in linker.analyse(q).entities if e.score >= 0.6]
+    return [(e.name, e.method) for e in linker.analyse(q).entities if e.score >= LINK_THRESHOLD]
 
 
 @pytest.mark.parametrize(("question", "name", "method"), [
@@ -85,7 +94,7 @@ def test_components_split_a_combination_into_generic_names(linker: EntityLinker)
 def test_partial_names_are_near_misses_with_the_contained_names_suggested(
         linker: EntityLinker, question: str, mention: str, contained: str) -> None:
     result = linker.analyse(question)
-    assert [e for e in result.entities if e.score >= 0.6] == []
+    assert [e for e in result.entities if e.score >= LINK_THRESHOLD] == []
     assert [m.mention for m in result.near_misses] == [mention]
     suggestions = {s.name: s.why for s in result.near_misses[0].suggestions}
     assert suggestions.get(contained) == WHY_CONTAINED

@@ -8,7 +8,7 @@ import pytest
 
 from kg.schema import Entity, NodeType, Relation, RelType
 from kg.stores.ladybug import LadybugStore
-from retrieval.qualifiers import find_qualifiers
+from retrieval.linking import find_qualifiers
 from retrieval.retriever import Retriever
 from retrieval.types import LinkedEntity
 

@@ -1,10 +1,11 @@
 """Entity linking: the KG entity a question names *as a whole*, or a near miss with suggestions.
 
 An Aho-Corasick automaton holds every normalized surface form (names, aliases, and the
-dosage-form/salt-stripped variants of drug names); matches are resolved longest-first without
-overlap. `retrieval.mentions` then cuts the question into medical-term spans; a span links only
+dosage-form/salt-stripped variants of drug names: `retrieval.linking.keys`, scored by
+`retrieval.linking.scores`); matches are resolved longest-first without overlap.
+`retrieval.linking.mentions` then cuts the question into medical-term spans; a span links only
 when it is exactly a known name (`exact`, `alias`), a known name with its dosage form or salt
-removed or added (`variant`), a pinyin-input typo of one (`typo`, via `retrieval.typos`), or a
+removed or added (`variant`), a pinyin-input typo of one (`typo`, via `retrieval.linking.typos`), or a
 combination that splits exactly into generic drug names (`components`). A known name that covers
 only part of a span (头孢呋辛 in 头孢呋辛坦丁片, 美林 in 美林洛芬片) is never linked: the span is a
 near miss, and the names it contains and close spellings become suggestions.
@@ -12,23 +13,22 @@ near miss, and the names it contains and close spellings become suggestions.
 
 from __future__ import annotations
 
-import re
 import threading
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from kg.lexicon import TCM_ACTION_VERBS
-from kg.normalize import (
-    DOSAGE_FORMS,
-    MAX_NAME_LEN,
-    SALT_SUFFIXES,
-    core_name,
-    normalize_name,
-    strip_dosage_form,
-)
+from kg.normalize import DOSAGE_FORMS, SALT_SUFFIXES, core_name, normalize_name
 from kg.schema import TYPE_PRIORITY, NameEntry, NodeType
-from retrieval.mentions import (
+from retrieval.linking import scores
+from retrieval.linking.keys import (
+    DRUGLIKE,
+    MIN_COMPONENT_LEN,
+    QUESTION_VOCABULARY,
+    Candidate,
+    LinkTarget,
+    name_keys,
+)
+from retrieval.linking.mentions import (
     CONTEXT_WORDS,
     JOINERS,
     MODIFIER_ENDS,
@@ -41,24 +41,9 @@ from retrieval.mentions import (
     looks_like_a_name,
     strip_salts,
 )
-from retrieval.qualifiers import QUALIFIER_KEYS
+from retrieval.linking.qualifiers import QUALIFIER_KEYS
+from retrieval.linking.typos import MIN_TYPO_LEN, TypoIndex
 from retrieval.types import LinkedEntity, NearMiss, SuggestedEntity
-from retrieval.typos import MIN_TYPO_LEN, TypoIndex
-
-#: Words that are entity names somewhere in a noisy KG but, inside a question, are just the
-#: vocabulary of asking. They never produce a link on their own.
-QUESTION_VOCABULARY: frozenset[str] = frozenset(
-    normalize_name(w)
-    for w in """
-    适应症 适应证 适应病症 主治 功能主治 功效 作用 用途 副作用 不良反应 禁忌 禁忌症 禁忌证 注意事项 用法 用量 用法用量
-    剂量 相互作用 成份 成分 症状 临床表现 表现 检查 化验 检验 治疗 药物 药品 用药 科室 病因 原因 预防 并发症 饮食
-    食物 食疗 疾病 病 药 医生 医院 患者 病人 问题 情况 什么 哪些 怎么 如何 为什么 可以 能否 是否 介绍 简介 概述
-    感觉 反应 身体 儿童 孕妇 老人 老年人 小孩 宝宝 哺乳期 哺乳 妊娠期 孕期 备孕 经期 男性 女性 不适 疼痛 治疗方法 方法 影响 危害 好处 效果 能治
-    一下 一般 需要 应该 注意 常见 主要 其他 以及 还有 哪个 这个 那个 有没有 吃什么 什么药 这种药 这个药 该药 此药
-    正常 异常 原理 机制 诊断 鉴别 分类 类型 区别 作用机制 说明书 说明 发作 复发 护理 预后 传染 传播
-    用于 引起 导致 出现 发生 患有 得了 怀疑 确诊 服用 使用 吃了 用了 开了 不良 情况下 判断 知道 自己 表现
-    """.split()
-)
 
 WHY_CONTAINED = "名称中包含的已知条目"
 WHY_CLOSE = "拼写相近"
@@ -66,7 +51,12 @@ MAX_SUGGESTIONS = 5
 #: Spans of unknown characters tried as typos per text: bounds the work on long junk input.
 MAX_TYPO_RUNS = 64
 MAX_COMPONENT_SPAN = 40
-_DRUGLIKE = (NodeType.DRUG, NodeType.INGREDIENT)
+#: A combination name shorter than this (without salt) cannot hold two generics.
+MIN_COMBINATION_LEN = 6
+#: Characters after a run that may still glue onto its last name (a dosage form, a salt, a disease head).
+GLUE_LOOKAHEAD = 4
+#: Entities offered per name a near miss contains (described ones first).
+CONTAINED_PER_NAME = 2
 _FORMS = frozenset(DOSAGE_FORMS)
 
 
@@ -76,23 +66,6 @@ class Linking:
 
     entities: list[LinkedEntity] = field(default_factory=list)
     near_misses: list[NearMiss] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class LinkTarget:
-    """A node the linker can link to (built from a `kg.schema.NameEntry`)."""
-
-    id: str
-    type: NodeType
-    name: str
-    described: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    entry: LinkTarget
-    method: str  # exact | alias | variant
-    score: float
 
 
 def _normalize_with_map(text: str) -> tuple[str, list[int]]:
@@ -113,10 +86,6 @@ def _normalize_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(out), index
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_FORM_ENDINGS = frozenset(f[-1] for f in DOSAGE_FORMS)
-
-
 class EntityLinker:
     """Built once from `GraphStore.name_index()`; `link()` is pure and thread-safe."""
 
@@ -124,38 +93,9 @@ class EntityLinker:
                  min_key_len: int = 2) -> None:
         import ahocorasick  # imported here: building is the only place that needs it
 
-        self._by_id: dict[str, LinkTarget] = {}
-        keys: dict[str, list[_Candidate]] = defaultdict(list)
-        component_keys: set[str] = set()
-        for eid, ntype, name, aliases in entries:
-            entry = LinkTarget(eid, ntype, name, described is None or eid in described)
-            self._by_id[eid] = entry
-            forms: list[tuple[str, str, float]] = [(name, "exact", 1.0)]
-            forms += [(a, "alias", 0.97) for a in aliases]
-            if ntype in _DRUGLIKE:
-                for base, score in [(name, 0.9), *((a, 0.85) for a in aliases)]:
-                    nb = normalize_name(base)
-                    for variant in {strip_dosage_form(nb), core_name(nb)}:
-                        if variant != nb:
-                            forms.append((variant, "variant", score))
-                    # a trailing cation dropped too (瑞舒伐他汀钙片 → 瑞舒伐他汀), so the generic name is a
-                    # key of the described product and a brand inside it (瑞舒) cannot cut it; scored just
-                    # below the other variants, so it only fills names they do not give
-                    bare = strip_salts(nb)
-                    if bare not in {nb, strip_dosage_form(nb), core_name(nb)}:
-                        forms.append((bare, "variant", score - 0.02))
-                if not _is_brand(name, aliases):
-                    component_keys |= _component_forms(name)
-            for form, method, score in forms:
-                key = normalize_name(form)
-                if len(key) < min_key_len or len(key) > MAX_NAME_LEN or key in QUESTION_VOCABULARY:
-                    continue
-                if method == "variant" and len(key) < 3:
-                    continue  # "太阳" from 太阳膏, "减肥" from 减肥胶囊: everyday words, not drug names
-                if len(key) == 2 and not _CJK.search(key):
-                    continue  # two latin letters/digits ("ct", "b1") match everywhere
-                keys[key].append(_Candidate(entry, method, score))
-        self._keys: dict[str, list[_Candidate]] = {k: self._rank(_symptom_reading(k, v)) for k, v in keys.items()}
+        tables = name_keys(entries, described, min_key_len)
+        self._by_id: dict[str, LinkTarget] = tables.by_id
+        self._keys: dict[str, list[Candidate]] = tables.keys
         self._automaton = ahocorasick.Automaton()
         for key in self._keys:
             self._automaton.add_word(key, key)
@@ -163,26 +103,10 @@ class EntityLinker:
             if word not in self._keys and len(word) >= 2:
                 self._automaton.add_word(word, word)
         self._automaton.make_automaton()
-        # generic drug names a combination may be written from (坎地沙坦 + 氢氯噻嗪)
-        self._component_keys = {k for k in component_keys if k in self._keys and len(k) >= 3}
+        self._component_keys = tables.component_keys  # generics a combination may be written from
         self._component_max = max((len(k) for k in self._component_keys), default=0)
         self._typo_index: TypoIndex | None = None
         self._typo_lock = threading.Lock()
-
-    # -- construction helpers ----------------------------------------------------------------
-    @staticmethod
-    def _rank(cands: list[_Candidate]) -> list[_Candidate]:
-        best: dict[str, _Candidate] = {}
-        for c in cands:
-            cur = best.get(c.entry.id)
-            if cur is None or c.score > cur.score:
-                best[c.entry.id] = c
-        # described entities first: a mere mention ("地屈孕酮" as an ingredient) must not beat the
-        # drug a source describes ("地屈孕酮片", reached through its variant form)
-        return sorted(best.values(), key=lambda c: (not c.entry.described, -c.score,
-                                                    -TYPE_PRIORITY.get(c.entry.type, 0),
-                                                    c.entry.name[-1:] not in _FORM_ENDINGS,  # generic first
-                                                    len(c.entry.name), c.entry.id))
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -203,7 +127,7 @@ class EntityLinker:
         out: list[LinkTarget] = []
         for cand in self._keys.get(key, []):
             e = cand.entry
-            if cand.score < 0.9:
+            if cand.score < scores.NAME_VARIANT:
                 continue  # reached through an alias only: a brand entry, not another dosage form
             if e.described and e.type == NodeType.DRUG and normalize_name(e.name) != normalize_name(name):
                 out.append(e)
@@ -222,7 +146,7 @@ class EntityLinker:
         out = Linking()
         typo_budget = [MAX_TYPO_RUNS if fuzzy else 0]
         for run in self._runs(norm):
-            for group in glue(run, after=norm[run[-1].end:run[-1].end + 4]):
+            for group in glue(run, after=norm[run[-1].end:run[-1].end + GLUE_LOOKAHEAD]):
                 self._resolve(text, norm, index, group, prefer, typo_budget, out)
         out.entities.sort(key=lambda r: (-r.score, -(r.end - r.start), r.start))
         return out
@@ -273,7 +197,7 @@ class EntityLinker:
         """A product known here only by an alias whose end cuts a described disease or symptom in two
         ("儿童咳" of 儿童咳颗粒 in 儿童咳嗽): the clinical term is what was written, not the product."""
         cands = self._keys.get(span[2])
-        if not cands or cands[0].method == "exact" or cands[0].entry.type not in _DRUGLIKE:
+        if not cands or cands[0].method == "exact" or cands[0].entry.type not in DRUGLIKE:
             return False
         for start, end, key in spans:
             if span[0] < start < span[1] < end and key in self._keys:
@@ -283,7 +207,7 @@ class EntityLinker:
         return False
 
     def _is_drug(self, key: str) -> bool:
-        return self._keys[key][0].entry.type in _DRUGLIKE
+        return self._keys[key][0].entry.type in DRUGLIKE
 
     def _resolve(self, text: str, norm: str, index: list[int], group: list[Token], prefer: Sequence[NodeType],
                  typo_budget: list[int], out: Linking) -> None:
@@ -308,19 +232,19 @@ class EntityLinker:
             whole = self._variant(span, knowns, prefer)
             if whole is not None:
                 cand, factor = whole
-                out.entities.append(linked(cand.entry, "variant", min(cand.score, 0.9) * factor
+                out.entities.append(linked(cand.entry, "variant", min(cand.score, scores.NAME_VARIANT) * factor
                                            * _described(cand.entry)))
                 return
             parts = self._components(span)
             if parts:
                 for entry in parts:
-                    out.entities.append(linked(entry, "components", 0.9))  # one score: written order kept
+                    out.entities.append(linked(entry, "components", scores.COMPONENTS))
                 return
         elif not looks_like_a_name(span) and len(span) < MIN_TYPO_LEN:
             return
         form_typo = self._form_typo(group, prefer) if knowns else None
         if form_typo is not None:
-            out.entities.append(linked(form_typo.entry, "typo", 0.8 * _described(form_typo.entry)))
+            out.entities.append(linked(form_typo.entry, "typo", scores.FORM_TYPO * _described(form_typo.entry)))
             return
         typo = self._typo(span, typo_budget, alone=not knowns)
         if typo is not None:
@@ -333,7 +257,7 @@ class EntityLinker:
             out.near_misses.append(NearMiss(mention=mention, start=o_start, end=o_end,
                                             suggestions=self._suggest(span, knowns)))
 
-    def _variant(self, span: str, knowns: list[Token], prefer: Sequence[NodeType]) -> tuple[_Candidate, float] | None:
+    def _variant(self, span: str, knowns: list[Token], prefer: Sequence[NodeType]) -> tuple[Candidate, float] | None:
         """The span minus its dosage form / salt is exactly a known drug name or alias
         ("布洛芬片" → 布洛芬, "二甲双胍片" → 盐酸二甲双胍片, "高血压病" → 高血压)."""
         if len(knowns) == 1:
@@ -341,9 +265,9 @@ class EntityLinker:
             assert key is not None
             rest = span.replace(key, "", 1)
             if rest in ("病", "症", "疾病") and self._keys[key][0].entry.type == NodeType.DISEASE:
-                return self._keys[key][0], 1.0
+                return self._keys[key][0], scores.EXACT
         core = strip_salts(span)
-        cands = [c for c in self._keys.get(core, []) if c.entry.type in _DRUGLIKE]
+        cands = [c for c in self._keys.get(core, []) if c.entry.type in DRUGLIKE]
         if not cands or core == span:
             return None
         form = form_suffix(span)
@@ -352,16 +276,16 @@ class EntityLinker:
             # ingredient with lower confidence
             written = [c for c in cands if normalize_name(c.entry.name).endswith(core + form)]
             if written:
-                return self._pick(written, prefer), 1.0
-            return self._pick(cands, prefer), 0.75
-        return self._pick(cands, prefer), 1.0
+                return self._pick(written, prefer), scores.EXACT
+            return self._pick(cands, prefer), scores.MISSING_FORM
+        return self._pick(cands, prefer), scores.EXACT
 
     def _components(self, span: str) -> list[LinkTarget]:
         """"坎地沙坦氢氯噻嗪片" → [坎地沙坦, 氢氯噻嗪]: the span minus its form splits exactly into
         two or more generic drug names (a salt suffix may follow each)."""
         core = strip_salts(span)
         n = len(core)
-        if n < 6 or n > MAX_COMPONENT_SPAN:
+        if n < MIN_COMBINATION_LEN or n > MAX_COMPONENT_SPAN:
             return []
         # best[i]: a split of core[:i] into component keys (fewest parts), None if none
         best: list[list[str] | None] = [None] * (n + 1)
@@ -369,7 +293,7 @@ class EntityLinker:
         for i in range(n):
             if best[i] is None:
                 continue
-            for j in range(i + 3, min(n, i + self._component_max) + 1):
+            for j in range(i + MIN_COMPONENT_LEN, min(n, i + self._component_max) + 1):
                 key = core[i:j]
                 if key not in self._component_keys:
                     continue
@@ -384,7 +308,7 @@ class EntityLinker:
             return []
         return [self._keys[p][0].entry for p in dict.fromkeys(parts)]
 
-    def _form_typo(self, group: list[Token], prefer: Sequence[NodeType]) -> _Candidate | None:
+    def _form_typo(self, group: list[Token], prefer: Sequence[NodeType]) -> Candidate | None:
         """A drug name followed by a misspelled dosage form, one character off ("阿莫西林胶襄" →
         阿莫西林胶囊): the graph's name with the intended form. Only when exactly one form fits."""
         if len(group) != 2 or not group[0].known or group[1].known or not group[0].drug:
@@ -426,7 +350,7 @@ class EntityLinker:
             assert t.key is not None
             cands = [c.entry for c in self._keys[t.key]]
             # described entries first; a name the graph only mentions is still a real entity to offer
-            contained += ([e for e in cands if e.described] or cands)[:2]
+            contained += ([e for e in cands if e.described] or cands)[:CONTAINED_PER_NAME]
         contained.sort(key=lambda e: -TYPE_PRIORITY.get(e.type, 0))
         for e in contained:
             out.setdefault(e.id, SuggestedEntity(id=e.id, name=e.name, type=e.type.value, why=WHY_CONTAINED))
@@ -437,11 +361,11 @@ class EntityLinker:
         return list(out.values())[:MAX_SUGGESTIONS]
 
     @staticmethod
-    def _pick(cands: list[_Candidate], prefer: Sequence[NodeType]) -> _Candidate:
+    def _pick(cands: list[Candidate], prefer: Sequence[NodeType]) -> Candidate:
         if prefer:
             top = cands[0].score
             for c in cands:
-                if c.score >= top - 0.05 and c.entry.type in prefer:
+                if c.score >= top - scores.PREFER_MARGIN and c.entry.type in prefer:
                     return c
         return cands[0]
 
@@ -457,40 +381,14 @@ class EntityLinker:
 
     def warm_up(self) -> None:
         """Build the typo index (and load pypinyin) now rather than on the first misspelled question."""
-        from retrieval.typos import sounds_same
+        from retrieval.linking.typos import sounds_same
 
         self._typos()
         sounds_same("预热", "预热")
 
 
-#: Last characters of a word that names a complaint (喉痛, 扭伤, 痰喘): such a word is the symptom,
-#: also when the graph holds it only as a mention, never a product named after it.
-_COMPLAINT_ENDS = frozenset("痛痒咳嗽喘肿伤疹晕吐")
-#: ... unless it says what a medicine does (活血止痛, 化痰平喘: action verbs of TCM efficacy phrases).
-_ACTION_CHARS = frozenset(TCM_ACTION_VERBS + "除镇定")
-_CLINICAL = (NodeType.SYMPTOM, NodeType.DISEASE)
-
-
-def _symptom_reading(key: str, cands: list[_Candidate]) -> list[_Candidate]:
-    """A drug's alias or form-less variant that is a symptom or disease name (咳嗽 for 咳嗽糖浆, 喉痛
-    for 喉痛片) never reads as the product: the symptom reading stays, the drug candidate is dropped
-    for this key only (the alias stays in the graph and on the card). A clinical node counts when a
-    source describes it, or when the word names a complaint (a mention-only 依达拉奉 "symptom" is an
-    extraction slip, and 止泻/定喘 say what a medicine does); a key that is also a drug's own name
-    keeps every reading."""
-    clinical = [c for c in cands if c.entry.type in _CLINICAL and c.method in ("exact", "alias")
-                and not c.entry.name.endswith(("...", "…"))]  # a source's cut-off name is no reading
-    drugs = [c for c in cands if c.entry.type in _DRUGLIKE]
-    if not clinical or not drugs or any(c.method == "exact" for c in drugs):
-        return cands  # no clash, or the word is a drug's own name too (维生素B12)
-    if not any(c.entry.described for c in clinical) and \
-            not (key[-1:] in _COMPLAINT_ENDS and not set(key) & _ACTION_CHARS):
-        return cands
-    return [c for c in cands if not (c.entry.type in _DRUGLIKE and c.method != "exact")]
-
-
 def _described(entry: LinkTarget) -> float:
-    return 1.0 if entry.described else 0.75
+    return scores.EXACT if entry.described else scores.UNDESCRIBED
 
 
 def _glues_after(rest: str) -> bool:
@@ -500,22 +398,3 @@ def _glues_after(rest: str) -> bool:
 
 def _glues_before(rest: str) -> bool:
     return bool(rest) and (rest[-1] in MODIFIER_ENDS or len(rest) == 1)
-
-
-def _is_brand(name: str, aliases: Sequence[str]) -> bool:
-    """A brand entry (美林: aliases 布洛芬混悬滴剂): named without a form, an alias is a product of
-    another ingredient. Brands are not components of a combination name."""
-    n = normalize_name(name)
-    if form_suffix(n):
-        return False
-    return any(form_suffix(normalize_name(a)) and core_name(a) != core_name(n) for a in aliases)
-
-
-def _component_forms(name: str) -> set[str]:
-    """The generic names an entity contributes as a combination component: its own name without
-    a dosage form, and without salt."""
-    n = normalize_name(name)
-    return {k for k in (strip_dosage_form(n), core_name(n), strip_salts(n)) if k and not form_suffix(k)} \
-        if not re.search(r"[a-z0-9()]", n) else set()
-
-

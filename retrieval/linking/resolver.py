@@ -1,5 +1,6 @@
 """What a question is about: its linked mentions, the entity it asks about (inherited from an earlier
-turn for a follow-up), its qualifiers — or why it cannot be answered (near miss, no entity).
+turn for a follow-up), its qualifiers and intent — or why it cannot be answered (near miss, no entity,
+not medical).
 
 The first stage of `retrieval.retriever.Retriever`, apart from the evidence it then plans."""
 
@@ -12,14 +13,16 @@ from kg.normalize import strip_format
 from kg.schema import NodeType
 from retrieval.intents import IntentClassifier, implied_types, is_follow_up
 from retrieval.interactions import pair_partner
-from retrieval.linking import EntityLinker
-from retrieval.qualifiers import find_qualifiers, is_condition_follow_up, phase_name, with_condition
-from retrieval.types import LinkedEntity, LinkMethod, NearMiss, Qualifiers
+from retrieval.linking.linker import EntityLinker
+from retrieval.linking.qualifiers import find_qualifiers, is_condition_follow_up, phase_name, with_condition
+from retrieval.types import Intent, IntentMethod, LinkedEntity, LinkMethod, NearMiss, Qualifiers
 
 #: Below this a mention is not treated as "the" entity of the question.
 LINK_THRESHOLD = 0.6
 #: Earlier turns a follow-up may reach back through (bounds the work on long histories).
 MAX_HISTORY_TURNS = 8
+#: A mention covering less of the question than this, when nothing medical is asked, is not its topic.
+MIN_COVERAGE = 0.5
 
 
 @dataclass
@@ -91,6 +94,16 @@ class Resolver:
         return Resolution([*earlier.entities, *own.entities], earlier.main, earlier.near_misses,
                           earlier.refusal, qualifiers, earlier.turn)
 
+    def intent(self, question: str, main: LinkedEntity, res: Resolution) -> Intent:
+        """What the turn asks about `main`; a follow-up that only adds a qualifier ("孩子呢？" after
+        "腹泻吃什么药？") asks the earlier question again for it."""
+        mention = main.mention if main.method != "history" else ""
+        intent = self.intents.classify(question, NodeType(main.type), mention)
+        if res.turn and res.qualifiers.words and intent.method != "rule":
+            earlier = self.intents.classify(res.turn, NodeType(main.type), main.mention)
+            intent = earlier if earlier.method == "rule" else intent
+        return intent
+
     def _inherit(self, history: Sequence[str], prefer: Sequence[NodeType]) -> Resolution:
         """The entity of the latest earlier turn that names one (method `history`), or why none."""
         for turn in list(reversed(history))[:MAX_HISTORY_TURNS]:
@@ -102,3 +115,16 @@ class Resolver:
                 inherited = found.model_copy(update={"method": LinkMethod.HISTORY, "start": -1, "end": -1})
                 return Resolution([inherited], inherited, turn=turn)
         return Resolution([], None, refusal="no_entity")
+
+
+def off_topic(question: str, main: LinkedEntity, intent: Intent) -> bool:
+    """Nothing medical was asked and the name is a small part of the question ("太阳系有几颗行星"
+    mentions 太阳): not a question about that entity (refusal `not_medical`)."""
+    return intent.method == IntentMethod.DEFAULT and main.method != LinkMethod.HISTORY and \
+        _coverage(question, main.mention) < MIN_COVERAGE
+
+
+def _coverage(question: str, mention: str) -> float:
+    """Share of the question's characters (punctuation and spaces aside) that the mention covers."""
+    content = "".join(ch for ch in question if ch.isalnum())
+    return len(mention) / len(content) if content else 0.0

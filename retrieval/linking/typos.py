@@ -16,6 +16,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Protocol
 
+from retrieval.linking import scores
+
 MIN_TYPO_LEN = 4  # one edit in a 3-character name is a different name
 LONG_NAME = 6  # insertions/deletions only in names at least this long
 
@@ -93,10 +95,10 @@ class TypoIndex:
             if len(key) == len(w):
                 if not sounds_same(w, key):
                     continue
-                score = 0.8
+                score = scores.SAME_SOUND_TYPO
             elif whole and len(key) >= LONG_NAME and not (w.startswith(key) or w.endswith(key)
                                                           or key.startswith(w) or key.endswith(w)):
-                score = 0.7  # the whole written name is the graph's name ± one character inside it
+                score = scores.ONE_CHAR_TYPO  # the whole written name is the graph's name ± one character inside it
             else:
                 continue
             if best is None or score > best[0]:
