@@ -89,7 +89,8 @@ def verify(text: str, evidence: list[Evidence]) -> CitationReport:
     report.citations = [
         Citation(index=n, entity=by_index[n].entity_name, entity_type=by_index[n].entity_type,
                  field=by_index[n].field, text=by_index[n].text, source=by_index[n].source,
-                 entity_id=by_index[n].entity_id)
+                 entity_id=by_index[n].entity_id, heading=by_index[n].heading, items=list(by_index[n].names),
+                 datasets=list(by_index[n].datasets))
         for n in sorted(cited)
     ]
     return report

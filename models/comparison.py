@@ -22,7 +22,7 @@ def comparison_from(evidence: list[Evidence]) -> Comparison | None:
         texts, cites = [], []
         for ref in refs:
             ev = next((e for e in cells if e.entity_id == ref.id and e.field == f"{COMPARE_FIELD}{label}"), None)
-            texts.append(ev.text.partition("：")[2] if ev else "")
+            texts.append(ev.body if ev else "")
             cites.append([ev.index] if ev else [])
         if any(texts):
             rows.append(ComparisonRow(label=label, cells=texts, citations=cites))

@@ -83,11 +83,10 @@ def format_evidence(evidence: Sequence[Evidence]) -> str:
             raise PromptTemplateError(f"evidence indices must be unique and >= 1, got {ev.index}")
         seen.add(ev.index)
         text = " ".join(ev.text.split())
-        head, sep, body = text.partition("：")
-        if sep and head.startswith(ev.entity_name):
-            # the retriever's self-describing text ("X的适应症：a、b"): keep one layout with training data
-            text = body
-        elif sep:  # a reverse heading ("可用于治疗痛风的药物：…") says more than the field label
+        if ev.heading and ev.heading.startswith(ev.entity_name):
+            # the retriever's self-describing heading ("X的适应症"): keep one layout with training data
+            text = " ".join(ev.body.split())
+        elif ev.heading:  # a reverse heading ("可用于治疗痛风的药物：…") says more than the field label
             lines.append(f"[{ev.index}] {text} ({ev.source})")
             continue
         lines.append(f"[{ev.index}] {ev.entity_name} {field_label(ev.field)}: {text} ({ev.source})")

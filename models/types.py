@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 
 class EntityRef(BaseModel):
@@ -36,13 +36,26 @@ class Comparison(BaseModel):
 
 
 class Citation(BaseModel):
+    """A cited evidence item as the API and the UI see it: its text as rendered (retrieval.rendering)
+    and the data behind it, so that nothing reads the text back."""
+
     index: int
     entity: str
     entity_type: str
     field: str
     text: str
-    source: str
+    source: str = Field(description="the datasets comma-joined (cmekg,xywy)")
     entity_id: str = ""
+    heading: str = Field(default="", description="what the text is about: X的适应症 …")
+    items: list[str] = Field(default_factory=list, description="a list's shown names, in order; [] for prose")
+    datasets: list[str] = Field(default_factory=list, description="the datasets that state it")
+
+    @model_validator(mode="after")
+    def _datasets_of_source(self) -> Citation:
+        """A citation stored before `datasets` existed (a cached answer, a saved chat) names them in `source`."""
+        if not self.datasets and self.source:
+            self.datasets = [s.strip() for s in self.source.split(",") if s.strip()]
+        return self
 
 
 class Answer(BaseModel):

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from kg.normalize import core_name
 from kg.schema import Entity
 from kg.text import SENTENCE_BREAK
-from retrieval.evidence import property_source
+from retrieval.evidence import property_datasets
 from retrieval.population import (
     BY_KEY,
     ClassReader,
@@ -26,6 +26,7 @@ from retrieval.population import (
 )
 from retrieval.population_classes import FIELD as CLASS_FIELD
 from retrieval.population_classes import rule_parts
+from retrieval.rendering import prose_sentences, relabel
 from retrieval.types import Evidence
 
 VERDICT_FIELD = "用药结论"
@@ -110,20 +111,19 @@ def _verdict_item(drug: Entity, owner: Entity, pop: Population, v: SafetyVerdict
                   same_label: str) -> Evidence:
     label = pop.label
     if v is None:
-        text = (f"{label}能否使用{drug.name}：知识库未收录{drug.name}对{label}的用药信息（未收录），"
-                f"不能视为安全，请以说明书为准或咨询医生")
-        src = ",".join(drug.sources)
+        body = f"知识库未收录{drug.name}对{label}的用药信息（未收录），不能视为安全，请以说明书为准或咨询医生"
+        datasets = list(drug.sources)
     else:
         name = owner.name if owner.id == drug.id else f"{owner.name}{same_label}"
         # one sentence: a generator that quotes the sentences matching the question keeps it whole
-        text = f"{label}能否使用{drug.name}：{_PHRASE[v.verdict]}，{name}的{v.field}写明“{_quote(v.sentence)}”"
+        body = f"{_PHRASE[v.verdict]}，{name}的{v.field}写明“{_quote(v.sentence)}”"
         if v.field == CLASS_FIELD:  # not the product's label: the class rule, said as such
             klass, why, ref = rule_parts(v)
-            text = (f"{label}能否使用{drug.name}：{_RULE_PHRASE[v.verdict]}（按药物类别规则：{klass}，"
-                    f"{_quote(why)}，依据{ref}；说明书未写明）")
-        src = v.source
+            body = f"{_RULE_PHRASE[v.verdict]}（按药物类别规则：{klass}，{_quote(why)}，依据{ref}；说明书未写明）"
+        datasets = [d for d in v.source.split(",") if d]
     return Evidence(index=0, entity_id=owner.id, entity_name=owner.name, entity_type=owner.type.value,
-                    field=f"{VERDICT_FIELD}·{pop.key}", text=text, source=src, origin="kg")
+                    field=f"{VERDICT_FIELD}·{pop.key}", heading=f"{label}能否使用{drug.name}",
+                    sentences=prose_sentences(body, datasets), datasets=datasets, origin="kg")
 
 
 def condition_evidence(question: str, drug: Entity, mention: str, related: Sequence[Entity],
@@ -145,8 +145,8 @@ def condition_evidence(question: str, drug: Entity, mention: str, related: Seque
     for subject in (drug, *related):
         found = _naming(subject, pops)
         if subject.id != drug.id:
-            found = [ev.model_copy(update={"text": f"{subject.name}{same_label}{ev.text[len(subject.name):]}"})
-                     for ev in found]
+            for ev in found:
+                relabel(ev, subject.name, same_label)
         sentences += found
         if sentences:
             break
@@ -168,8 +168,8 @@ def _naming(subject: Entity, pops: Sequence[Population]) -> list[Evidence]:
         hits = [s.strip() for s in _SENT.split(text) if any(p.match.search(s) for p in pops)]
         hits = list(dict.fromkeys(h for h in hits if h))[:MAX_SENTENCES]
         if hits:
+            datasets = property_datasets(subject, prop)
             out.append(Evidence(index=0, entity_id=subject.id, entity_name=subject.name,
-                                entity_type=subject.type.value, field=prop,
-                                text=f"{subject.name}的{prop}：{''.join(hits)}",
-                                source=property_source(subject, prop), origin="kg"))
+                                entity_type=subject.type.value, field=prop, heading=f"{subject.name}的{prop}",
+                                sentences=prose_sentences("".join(hits), datasets), datasets=datasets, origin="kg"))
     return out

@@ -18,6 +18,7 @@ from kg.schema import Entity, NodeType
 from kg.text import split_sentences
 from kg.topics import TOPIC_KEYS, Topic
 from retrieval.evidence import property_evidence
+from retrieval.rendering import prose_sentences, relabel
 from retrieval.types import Evidence
 
 DOSE_PROPS = TOPIC_KEYS[Topic.DOSE]
@@ -101,13 +102,13 @@ def pick(text: str, ask: DoseAsk) -> tuple[list[str], list[str]]:
 
 
 def _reordered(ev: Evidence, ask: DoseAsk) -> Evidence:
-    head, sep, body = ev.text.partition("：")
-    if not sep:
+    if not ev.heading:
         return ev
-    first, rest = pick(body, ask)
+    first, rest = pick(ev.body, ask)
     if not first:
         return ev
-    return ev.model_copy(update={"text": f"{head}：{''.join(_end(s) for s in (*first, *rest)).rstrip('；')}"})
+    body = "".join(_end(s) for s in (*first, *rest)).rstrip("；")
+    return ev.model_copy(update={"sentences": prose_sentences(body, ev.datasets)})
 
 
 def _end(sentence: str) -> str:
@@ -132,15 +133,16 @@ def for_dose(question: str, entity: Entity, intent: str, items: list[Evidence],
         if not found:
             continue
         ev = found[0]
-        score = max((_score(s, ask) for s in split_sentences(ev.text.partition("：")[2], numbered=True) if s.strip()), default=0)
+        score = max((_score(s, ask) for s in split_sentences(ev.body, numbered=True) if s.strip()), default=0)
         if best is None or score > best[0]:
-            if ev.text.startswith(other.name):
-                ev.text = f"{other.name}{SAME_INGREDIENT_LABEL}{ev.text[len(other.name):]}"
+            relabel(ev, other.name, SAME_INGREDIENT_LABEL)
             best = (score, ev)
     if best is not None:
         return [_reordered(best[1], ask), *items]
+    datasets = list(entity.sources)
     missing = Evidence(index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
-                       field=MISSING_FIELD, source=",".join(entity.sources), origin="kg",
-                       text=f"{entity.name}的用法用量：知识库未收录{entity.name}及其同成分药品的用法用量（未收录），"
-                            f"每次用量和每日次数请按药品说明书或遵医嘱")  # 每次/每日: a dose-focused answer leads with it
+                       field=MISSING_FIELD, datasets=datasets, origin="kg", heading=f"{entity.name}的用法用量",
+                       sentences=prose_sentences(f"知识库未收录{entity.name}及其同成分药品的用法用量（未收录），"
+                                                 "每次用量和每日次数请按药品说明书或遵医嘱", datasets))
+    # 每次/每日: a dose-focused answer leads with it
     return [missing, *items]

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 from kg.classes import TCM_CLASS, bare_name, class_label, class_terms, generic_name
 from kg.classes.synonyms import MEMBER_FILTER, TERM_CODES
-from kg.schema import Entity, NodeType, RelType
+from kg.schema import Direction, Entity, NodeType, RelType
 from kg.stores.base import GraphStore
 from kg.vocabulary import source_label
+from retrieval.rendering import list_names
 from retrieval.types import Evidence, LinkedEntity, LinkMethod
 
 DERIVATION_ORDER = ("atc", "inn-stem", "name-pattern", "source-class")
@@ -139,11 +140,11 @@ class DrugClassIndex:
             seen.update(names)
             if not names:
                 continue
-            body = "、".join(names)
             head = f"{label}（{code_text}，{source_label(ds)}）{'的口服药' if oral else '的药物'}"
             evidence.append(Evidence(index=0, entity_id=node.id, entity_name=node.name,
                                      entity_type=NodeType.CATEGORY.value, field=f"{RelType.IN_CLASS.value}<-",
-                                     text=f"{head}：{body}", source=ds, target_name=body, reliable=len(names)))
+                                     heading=head, relation=RelType.IN_CLASS, direction=Direction.IN, names=list_names(names),
+                                     datasets=[ds], target_name="、".join(names), reliable=len(names)))
         linked = LinkedEntity(id=node.id, name=node.name, type=NodeType.CATEGORY, mention=hit.term,
                               score=1.0, method=LinkMethod.CLASS, start=hit.start, end=hit.end)
         return evidence, linked

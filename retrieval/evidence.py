@@ -1,4 +1,4 @@
-"""Turning graph facts and entity properties into numbered, citable Evidence text."""
+"""Turning graph facts and entity properties into numbered, citable Evidence data (retrieval.rendering writes its text)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from kg.topics import Topic, topic_keys
 from kg.vocabulary import TRUNCATED_LABEL, TRUNCATED_SUFFIX, field_code, is_truncated_key, rel_heading
 from retrieval.noise import DrugContext
 from retrieval.ranking import RankedList, family_of, rank
-from retrieval.types import Evidence, EvidenceItem
+from retrieval.rendering import NoteKind, list_names, prose_sentences
+from retrieval.types import Evidence, EvidenceItem, EvidenceNote
 
 MAX_PROP_CHARS = 600
 #: Items of a ranked list carried as typed `EvidenceItem`s (answers show far fewer; a disease's drug
@@ -24,7 +25,7 @@ def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int | 
                       fold: Callable[[Evidence, RankedList], Evidence] | None = None) -> list[Evidence]:
     """One evidence item per fact family (a relationship, both of its readings, every dataset):
     the full list ranked by evidence strength (retrieval.ranking), citing every dataset that
-    states it. Flagged facts are not items; the text says how many were held back. `Evidence.items`
+    states it. Flagged facts are not items; its notes say how many were held back. `Evidence.items`
     types the first MAX_TYPED items (and the held-back ones); `fold` may rewrite an item from its whole
     ranked list (retrieval.salience: a disease's drugs by class)."""
     groups: dict[tuple[str, str], list[Fact]] = {}
@@ -38,19 +39,21 @@ def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int | 
         names = ranked.names[:max_targets] if max_targets else ranked.names
         lead = next((f for f in items if f.direction == Direction.OUT), items[0])
         datasets = sorted({f.dataset for f in items if not f.flag}) or sorted({f.dataset for f in items})
-        more = f"等{len(ranked.names)}项" if len(names) < len(ranked.names) else ""
+        notes: list[EvidenceNote] = []
         low = ranked.flagged - len(ranked.held)
-        held = f"（另有{low}项低置信度条目未列入）" if low else ""
+        if low:
+            notes.append(EvidenceNote(kind=NoteKind.LOW_CONFIDENCE, count=low))
         if ranked.held:  # an indication the drug's own 禁忌 names is never a plain indication
-            held += f"（{'、'.join(i.name for i in ranked.held)}见于本品禁忌，未列为适应症）"
+            notes.append(EvidenceNote(kind=NoteKind.CONTRAINDICATED_SELF, names=[i.name for i in ranked.held]))
         if not names:
             continue  # every fact of the family is flagged: nothing to answer with
-        body = "、".join(names) + more
         out.append(Evidence(
             index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
             field=field_code(lead.relation, lead.direction),
-            text=f"{rel_heading(lead.relation, lead.direction, label or entity.name, pred)}：{body}{held}",
-            source=",".join(datasets),
+            heading=rel_heading(lead.relation, lead.direction, label or entity.name, pred),
+            relation=lead.relation, direction=lead.direction, names=list_names(names),
+            total=len(ranked.names) if len(names) < len(ranked.names) else 0, notes=notes,
+            datasets=datasets,
             target_id=ranked.items[0].target_id if len(ranked.items) == 1 else None,
             target_name="、".join(names), target_type=ranked.items[0].target_type.value, origin="kg",
             # for a ranked list: how many leading items are corroborated (answers show those first)
@@ -94,9 +97,11 @@ def property_evidence(entity: Entity, keys: Iterable[str]) -> list[Evidence]:
             if len(text) > MAX_PROP_CHARS:
                 text = text[:MAX_PROP_CHARS].rstrip() + "……"
             label = prop.replace(TRUNCATED_SUFFIX, TRUNCATED_LABEL)
+            datasets = property_datasets(entity, prop)
             out.append(Evidence(
                 index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
-                field=prop, text=f"{entity.name}的{label}：{text}", source=property_source(entity, prop), origin="kg",
+                field=prop, heading=f"{entity.name}的{label}", sentences=prose_sentences(text, datasets), datasets=datasets,
+                origin="kg",
             ))
     return out
 

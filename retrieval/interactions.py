@@ -14,7 +14,7 @@ other side the verdict is 未见记载 — said as "not recorded", never as "saf
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -29,16 +29,16 @@ from retrieval.class_terms import (
     CLASSES,
     absorption_pair,
     allergy_terms,
-    class_aliases,
     class_names_of,
     class_text_terms,
     elements_of,
     generic_of,
     is_allergy_sentence,
 )
-from retrieval.evidence import property_source
+from retrieval.evidence import property_datasets
 from retrieval.graph_reader import GraphReader
-from retrieval.pairs import CLASS_PROPS, REGULATORY, category_terms, comparison_evidence
+from retrieval.pairs import CLASS_PROPS, REGULATORY, category_terms
+from retrieval.rendering import prose_sentences
 from retrieval.types import Evidence, LinkedEntity, LinkMethod, PairVerdict, Verdict
 
 if TYPE_CHECKING:  # a type only: the linking room imports this module (the resolver's pair partner)
@@ -82,8 +82,8 @@ VERDICT_TEXT = {
 }
 
 
-HEADS = {"interaction": "{a}与{b}合用：{verdict}。", "alcohol": "服用{a}期间饮酒：{verdict}。",
-         "allergy": "{b}者用{a}：{verdict}。"}
+#: the verdict evidence's heading per kind; its body is "{verdict}。" and the sentences it rests on
+HEADS = {"interaction": "{a}与{b}合用", "alcohol": "服用{a}期间饮酒", "allergy": "{b}者用{a}"}
 KIND_TEXT = {
     "alcohol": {Verdict.AVOID: "避免饮酒", Verdict.SEPARATE: "错开服药与饮酒", Verdict.CAUTION: "慎重（饮酒可能增加风险）", Verdict.MONITOR: "需监测",
                 Verdict.LISTED: "说明书提到饮酒的影响", Verdict.NOT_FOUND: "未见记载（知识库中的说明书未提到饮酒，"
@@ -142,11 +142,12 @@ class PairFinding:
         where = "、".join(dict.fromkeys(f"{h.source_name or h.entity.name}的{_label(h.field)}" for h in basis[:2]))
         cls = next((h.by_class for h in basis if h.by_class), "")
         how = f"（按类别“{cls}”）" if cls and not any(not h.by_class for h in basis) else ""
-        head = HEADS[self.kind].format(a=a, b=b, verdict=KIND_TEXT.get(self.kind, VERDICT_TEXT)[verdict])
-        text = head + (f"依据：{where}{how}。" if where else "")
+        body = f"{KIND_TEXT.get(self.kind, VERDICT_TEXT)[verdict]}。" + (f"依据：{where}{how}。" if where else "")
+        datasets = list(self.subject.sources)
         out = [Evidence(index=0, entity_id=self.subject.id, entity_name=self.subject.name,
-                        entity_type=self.subject.type.value, field=VERDICT_FIELD, text=text,
-                        source=",".join(self.subject.sources), origin="kg")]
+                        entity_type=self.subject.type.value, field=VERDICT_FIELD,
+                        heading=HEADS[self.kind].format(a=a, b=b),
+                        sentences=prose_sentences(body, datasets), datasets=datasets, origin="kg")]
         ordered = sorted(self.hits, key=lambda h: (-_STRENGTH[h.verdict], bool(h.by_class),
                                                    h.field == "INTERACTS_WITH"))
         grouped: dict[tuple[str, str], list[Hit]] = {}
@@ -156,16 +157,17 @@ class PairFinding:
             h = hits[0]
             if h.field == "INTERACTS_WITH":
                 name = h.source_name or h.entity.name
-                listed = "、".join(dict.fromkeys(x.text for x in hits))
                 out.append(Evidence(index=0, entity_id=h.source_id or h.entity.id, entity_name=name,
                                     entity_type=h.entity.type.value, field="INTERACTS_WITH",
-                                    text=f"{name}的药物相互作用列有：{listed}", source="cmekg", origin="kg"))
+                                    heading=f"{name}的药物相互作用列有", relation=RelType.INTERACTS_WITH,
+                                    names=list(dict.fromkeys(x.text for x in hits)),
+                                    datasets=["cmekg"], origin="kg"))
             else:
                 said = "".join(dict.fromkeys(x.text for x in hits[:3]))
+                datasets = property_datasets(h.entity, h.field)
                 out.append(Evidence(index=0, entity_id=h.entity.id, entity_name=h.entity.name,
-                                    entity_type=h.entity.type.value, field=h.field,
-                                    text=f"{h.entity.name}的{h.field}：{said}",
-                                    source=property_source(h.entity, h.field), origin="kg"))
+                                    entity_type=h.entity.type.value, field=h.field, heading=f"{h.entity.name}的{h.field}",
+                                    sentences=prose_sentences(said, datasets), datasets=datasets, origin="kg"))
         return out
 
     def typed(self, evidence: list[Evidence]) -> PairVerdict:
@@ -231,9 +233,9 @@ def _matches(text: str, names: Sequence[str]) -> bool:
     return any(n in text for n in names)
 
 
-def _scan(side: Sequence[Entity], names: Sequence[str], classes: Sequence[str], read: FactReader,
-          seen: set[str], props: Sequence[str] = TEXT_PROPS, need: Callable[[str], bool] | None = None,
-          loose: bool = False, absorb: bool = False, elements: Sequence[str] = ()) -> list[Hit]:
+def scan_texts(side: Sequence[Entity], names: Sequence[str], classes: Sequence[str], read: FactReader,
+               seen: set[str], props: Sequence[str] = TEXT_PROPS, need: Callable[[str], bool] | None = None,
+               loose: bool = False, absorb: bool = False, elements: Sequence[str] = ()) -> list[Hit]:
     """One direction: where the entries of `side` name the other drug or its class (`need`: a sentence
     must also pass it — an allergy sentence must speak of 过敏; `absorb`: the pair is an absorption
     interaction, so a listed fact or a sentence without a cue of its own means 间隔服用; `elements`: the
@@ -289,10 +291,10 @@ def find_interaction(a: Sequence[Entity], b: Sequence[Entity], labels: tuple[str
     names_a, names_b = names_of(a, labels[0]), names_of(b, labels[1])
     absorb = bool(a and b) and absorption_pair(a[0].name, b[0].name)
     seen: set[str] = set()
-    hits = _scan(a, names_b, [], read, seen, absorb=absorb) + _scan(b, names_a, [], read, seen, absorb=absorb)
-    hits += _scan(a, names_b, classes_of(b, read, names_b, class_names), read, seen, absorb=absorb,
+    hits = scan_texts(a, names_b, [], read, seen, absorb=absorb) + scan_texts(b, names_a, [], read, seen, absorb=absorb)
+    hits += scan_texts(a, names_b, classes_of(b, read, names_b, class_names), read, seen, absorb=absorb,
                   elements=elements_of(b[0].name))
-    hits += _scan(b, names_a, classes_of(a, read, names_a, class_names), read, seen, absorb=absorb,
+    hits += scan_texts(b, names_a, classes_of(a, read, names_a, class_names), read, seen, absorb=absorb,
                   elements=elements_of(a[0].name))
     return PairFinding(labels=labels, subject=a[0], hits=hits)
 
@@ -327,33 +329,6 @@ def pair_partner(question: str, own: Sequence[LinkedEntity], history: Sequence[s
     return None
 
 
-#: What a comparison needs from an entry: one of these facts or texts.
-_COMPARE_RELS = [RelType.IN_CATEGORY, RelType.INDICATED_FOR, RelType.ADVERSE_REACTION, RelType.CONTRAINDICATED]
-_COMPARE_PROPS = ("适应证", "适应症", "功能主治", "不良反应", "禁忌证", "禁忌", "药品类型")
-
-
-def compared(sides: Sequence[Sequence[Entity]], read: FactReader) -> list[Entity]:
-    """Per side, the entry that holds comparison data: the asked one, else the first product of the same
-    generic that does (氯沙坦 → 氯沙坦钾片); the asked entry when none does (the answer then says so)."""
-    out: list[Entity] = []
-    for side in sides:
-        best = next((e for e in side if sum(not f.flag for f in read(e.id, _COMPARE_RELS, Direction.OUT)) >= 2 or
-                     sum(bool(e.properties.get(p)) for p in _COMPARE_PROPS) >= 2), None)
-        out.append(best or side[0])
-    return out
-
-
-def label_of(linked: LinkedEntity) -> str:
-    """How an answer names a side: the question's own word (辛伐他汀), else the entry's generic name."""
-    return linked.mention.strip() if linked.mention and linked.start >= 0 else generic_of(linked.name)
-
-
-def has_products(name: str, linker: EntityLinker) -> bool:
-    """A generic the graph holds only as products (氯沙坦 → 氯沙坦钾片) is a drug, not a class stem."""
-    generic = generic_of(name)
-    return any(linker.same_ingredient(k, limit=1) for k in (name, generic, *(generic + s for s in SALTS)))
-
-
 #: How label texts speak of alcohol (a lone 酒 would also match 酒石酸).
 ALCOHOL_TERMS = ("饮酒", "喝酒", "酒精", "乙醇", "双硫仑", "含酒", "嗜酒", "酒类", "白酒", "啤酒", "酗酒")
 _ALCOHOL_Q = re.compile(r"酒(?!石)")
@@ -383,10 +358,10 @@ def other_finding(side: Sequence[Entity], label: str, other: str, read: FactRead
     cephalosporin's "对青霉素过敏者慎用" also answers 头孢过敏能用阿莫西林吗, as 慎用 at most)."""
     seen: set[str] = set()
     if not other.endswith("过敏"):
-        hits = _scan(side, ALCOHOL_TERMS, [], read, seen, loose=True)
+        hits = scan_texts(side, ALCOHOL_TERMS, [], read, seen, loose=True)
         return PairFinding(labels=(label, "酒"), subject=side[0], hits=hits, kind="alcohol")
     terms = allergy_terms(other)
-    hits = _scan(side, terms, [], read, seen, ALLERGY_PROPS, is_allergy_sentence, loose=True)
+    hits = scan_texts(side, terms, [], read, seen, ALLERGY_PROPS, is_allergy_sentence, loose=True)
     if not hits and peers is not None:
         hits = _class_hits(peers(side[0].name), side[0].name, terms, read, seen)
     if not hits and peers is not None:
@@ -401,13 +376,13 @@ def other_finding(side: Sequence[Entity], label: str, other: str, read: FactRead
 def _class_hits(entities: Sequence[Entity], name: str, terms: Sequence[str], read: FactReader,
                 seen: set[str]) -> list[Hit]:
     cls = next(iter(class_names_of(name)), "同类药物")
-    hits = _scan(entities, terms, [], read, seen, ALLERGY_PROPS, is_allergy_sentence, loose=True)[:2]
+    hits = scan_texts(entities, terms, [], read, seen, ALLERGY_PROPS, is_allergy_sentence, loose=True)[:2]
     for h in hits:
         h.by_class = cls
     return hits
 
 
-_COMBINATION = re.compile(r"复方|舒巴坦|他唑巴坦|克拉维酸|/")
+COMBINATION = re.compile(r"复方|舒巴坦|他唑巴坦|克拉维酸|/")
 #: Same-class drugs read for a class fact (cross-allergy) when the asked drug's family has none.
 MAX_PEERS = 40
 
@@ -423,86 +398,5 @@ def class_peers(name: str, members: Callable[[str], Sequence[tuple[str, str]]]) 
     for stem in (*stems, generic[:2], generic[-2:]):
         found = members(stem)
         if found:  # single-ingredient peers: a combination's 禁忌 speaks of its other ingredient too
-            return [eid for eid, peer in found if not _COMBINATION.search(peer)][:MAX_PEERS]
+            return [eid for eid, peer in found if not COMBINATION.search(peer)][:MAX_PEERS]
     return []
-
-
-_CLASS_WORD = re.compile(r"(?:类药物|类药|类|药物|药)$")
-
-
-def names_a_class(mention: str, stem: str) -> bool:
-    """他汀类 / 头孢 name a class; 复方磺胺甲噁唑 merely starts with a class-like stem (复方)."""
-    return len(_CLASS_WORD.sub("", mention)) <= len(stem) + 1
-
-
-@dataclass
-class PairContext:
-    """What the pair plans read, handed over by the retriever."""
-
-    linker: EntityLinker
-    graph: GraphReader
-    class_members: Mapping[str, Sequence[tuple[str, str]]]
-    described: Callable[[str], bool]
-    prevalence: Mapping[str, int]
-    #: the graph's drug classes (IN_CLASS, retrieval.drug_classes): how texts name an entry's classes,
-    #: and the ATC labels of the comparison's 分类 row
-    class_names: Callable[[str], list[str]] = lambda _id: []
-    class_labels: Callable[[str], list[str]] = lambda _id: []
-
-    def peers(self, name: str) -> list[Entity]:
-        return self.graph.entities(class_peers(name, lambda k: self.class_members.get(k, [])))
-
-
-def two_drugs(ctx: PairContext, drugs: Sequence[LinkedEntity], comparison: bool) -> tuple[list[Evidence], PairFinding | None]:
-    """X和Y有什么区别 (rows of the entries holding data) or X和Y能一起吃吗 (the verdict and its sentences)."""
-    by_id = {e.id: e for e in ctx.graph.entities([d.id for d in drugs[:2]])}
-    if len(by_id) < 2:
-        return [], None
-    sides = [family_of(by_id[d.id], ctx.linker, ctx.graph) for d in drugs[:2]]  # 氯沙坦 → 氯沙坦钾片 …
-    if comparison:
-        return comparison_evidence(compared(sides, ctx.graph.facts), ctx.graph.facts, ctx.described,
-                                   ctx.prevalence, ctx.class_labels, families=sides), None
-    finding = find_interaction(sides[0], sides[1], (label_of(drugs[0]), label_of(drugs[1])), ctx.graph.facts,
-                               ctx.class_names)
-    return finding.evidence(), finding
-
-
-def drug_and_other(ctx: PairContext, drug: LinkedEntity, other: str) -> tuple[list[Evidence], PairFinding | None]:
-    """青霉素过敏能用头孢克洛吗 / 吃甲硝唑能喝酒吗: the drug family's sentences on the allergy or on alcohol."""
-    entity = ctx.graph.entity(drug.id)
-    if entity is None:
-        return [], None
-    finding = other_finding(family_of(entity, ctx.linker, ctx.graph), label_of(drug), other, ctx.graph.facts,
-                            ctx.peers)
-    return finding.evidence(), finding
-
-
-#: Class stems a question may name beside a drug (他汀类和红霉素): the table's name endings and 头孢.
-MAX_CLASS_PEERS = 20
-
-
-def class_of_stem(stem: str, question: str) -> str:
-    """The table class a question's stem names (他汀 → 他汀类), or "" for a stem that is no class."""
-    if stem == "头孢":
-        return "头孢菌素类"
-    found = next((c.name for c in CLASSES if stem in c.endings), "")
-    return found or (stem + "类" if stem + "类" in question and stem + "类" in CLASS_BY_NAME else "")
-
-
-def drug_and_class(ctx: PairContext, drug: LinkedEntity, stem: str, cls: str, members: Sequence[tuple[str, str]],
-                   class_first: bool = False) -> tuple[list[Evidence], PairFinding | None]:
-    """他汀类和红霉素能一起吃吗: the drug family's sentences naming the class, and class members' sentences
-    naming the drug (or its class), under one verdict."""
-    entity = ctx.graph.entity(drug.id)
-    if entity is None:
-        return [], None
-    side = family_of(entity, ctx.linker, ctx.graph)
-    names = [n for n in dict.fromkeys((stem + "类", *class_aliases(cls), stem)) if len(n) >= 2]
-    peers = ctx.graph.entities([eid for eid, name in members if not _COMBINATION.search(name)][:MAX_CLASS_PEERS])
-    own = names_of(side, label_of(drug))
-    seen: set[str] = set()
-    hits = _scan(side, names, [], ctx.graph.facts, seen)
-    hits += _scan(peers, own, classes_of(side, ctx.graph.facts, own), ctx.graph.facts, seen)[:4]
-    labels = (label_of(drug), stem + "类")
-    finding = PairFinding(labels=labels[::-1] if class_first else labels, subject=entity, hits=hits)
-    return finding.evidence(), finding

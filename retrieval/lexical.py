@@ -14,7 +14,8 @@ from pathlib import Path
 
 from kg.schema import Entity
 from kg.text import split_sentences
-from retrieval.evidence import property_source
+from retrieval.evidence import property_datasets
+from retrieval.rendering import prose_sentences
 from retrieval.types import Evidence
 
 _STOP = set("的 了 是 吗 呢 吧 啊 什么 怎么 哪些 如何 可以 能 会 有 和 与 我 你 他 她 它 这个 那个 请问 一下 要 应该 需要 为什么".split())
@@ -101,6 +102,7 @@ class LexicalMatcher:
                         scored.append((-hits, pos, prop, sentence))
         scored.sort()
         return [Evidence(index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
-                         field=prop, text=f"{entity.name}的{prop}：{sentence}",
-                         source=property_source(entity, prop), score=float(-neg), origin="lexical")
+                         field=prop, heading=f"{entity.name}的{prop}",
+                         sentences=prose_sentences(sentence, property_datasets(entity, prop)),
+                         datasets=property_datasets(entity, prop), score=float(-neg), origin="lexical")
                 for neg, _, prop, sentence in scored[:limit]]

@@ -14,19 +14,17 @@ from kg.schema import Entity, NodeType
 from retrieval.can_take import condition_evidence
 from retrieval.evidence import property_source
 from retrieval.intents import BY_NAME, IntentClassifier, Trait, has_trait
-from retrieval.interactions import (
+from retrieval.interactions import PairFinding, other_of, pair_follow_up
+from retrieval.linking import LINK_THRESHOLD
+from retrieval.pair_plans import (
     PairContext,
-    PairFinding,
     class_of_stem,
     drug_and_class,
     drug_and_other,
     has_products,
     names_a_class,
-    other_of,
-    pair_follow_up,
     two_drugs,
 )
-from retrieval.linking import LINK_THRESHOLD
 from retrieval.pairs import (
     MAX_CLASS_MEMBERS,
     MAX_CLASS_SCAN,

@@ -24,8 +24,9 @@ from kg.text import SENTENCE_BREAK
 from kg.topics import Topic, topic_keys
 from retrieval.class_terms import class_names_of
 from retrieval.differences import clip, distinct_warnings
-from retrieval.evidence import property_source, prose_of
+from retrieval.evidence import property_datasets, prose_of
 from retrieval.ranking import rank
+from retrieval.rendering import prose_sentences
 from retrieval.types import Evidence
 
 FactReader = Callable[[str, Sequence[RelType], Direction], list[Fact]]
@@ -80,9 +81,10 @@ def sentences_naming(entity: Entity, terms: Sequence[str], props: Sequence[str] 
         hits = list(dict.fromkeys(h for h in hits if h and h not in skip))[:MAX_SENTENCES]
         skip.update(hits)
         if hits:
+            datasets = property_datasets(entity, prop)
             out.append(Evidence(index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
-                                field=prop, text=f"{entity.name}的{prop}：{''.join(hits)}",
-                                source=property_source(entity, prop), origin="kg"))
+                                field=prop, heading=f"{entity.name}的{prop}",
+                                sentences=prose_sentences("".join(hits), datasets), datasets=datasets, origin="kg"))
     return out
 
 
@@ -148,16 +150,16 @@ def comparison_evidence(drugs: Sequence[Entity], read: FactReader,
         for d in drugs:
             value = values[d.id].get(row, "")
             if value:
-                out.append(_cell(d, f"{COMPARE_FIELD}{row}", f"{d.name}的{row}：{value}"))
+                out.append(_cell(d, f"{COMPARE_FIELD}{row}", f"{d.name}的{row}", value))
     for d in drugs:
         if not any(e.entity_id == d.id for e in out):
-            out.append(_cell(d, f"{COMPARE_FIELD}说明", f"{d.name}：知识库中没有其分类、适应症、不良反应等可对比的信息"))
+            out.append(_cell(d, f"{COMPARE_FIELD}说明", d.name, "知识库中没有其分类、适应症、不良反应等可对比的信息"))
     return out
 
 
-def _cell(d: Entity, field_name: str, text: str) -> Evidence:
+def _cell(d: Entity, field_name: str, heading: str, body: str) -> Evidence:
     return Evidence(index=0, entity_id=d.id, entity_name=d.name, entity_type=d.type.value, field=field_name,
-                    text=text, source=",".join(d.sources), origin="kg")
+                    heading=heading, sentences=prose_sentences(body, d.sources), datasets=list(d.sources), origin="kg")
 
 
 def _key(name: str) -> str:

@@ -47,6 +47,11 @@ class Passage:
     ordinal: int = 0  # chunk number within (entity, field)
 
     @property
+    def datasets(self) -> list[str]:
+        """`source` as the dataset list an Evidence carries."""
+        return [d for d in self.source.split(",") if d]
+
+    @property
     def embed_text(self) -> str:
         """What is embedded: the chunk with its entity and field, so 'X的病因' finds X's 病因 chunks."""
         return f"{self.entity_name}（{self.field}）：{self.text}"

@@ -40,6 +40,7 @@ from retrieval.population import (
 from retrieval.population_classes import DATASET as CLASS_DATASET
 from retrieval.population_classes import FIELD as CLASS_FIELD
 from retrieval.population_classes import rule_parts
+from retrieval.rendering import prose_sentences
 from retrieval.types import Evidence, LinkedEntity
 
 #: Candidates of a disease's drug list whose labels are read (the list shown is cut to these).
@@ -156,13 +157,13 @@ def for_patient(question: str, mention: str, entity: Entity, intent: str, items:
     return items
 
 
-def _sources(verdicts: Sequence[SafetyVerdict]) -> str:
+def _sources(verdicts: Sequence[SafetyVerdict]) -> list[str]:
     out: list[str] = []
     for v in verdicts:
         for s in v.source.split(","):
             if s and s not in out:
                 out.append(s)
-    return ",".join(out)
+    return out
 
 
 def _excluded_text(label: str, excluded: Sequence[SafetyVerdict]) -> str:
@@ -195,7 +196,7 @@ def population_lists(items: list[Evidence], entity: Entity, pops: Sequence[Popul
         if ev.entity_id != entity.id or ev.field not in DRUG_LIST_FIELDS or not ev.target_name:
             out.append(ev)
             continue
-        names = [n for n in ev.target_name.split("、") if n][:MAX_CHECKED]
+        names = [n for n in ev.names if n][:MAX_CHECKED]
         by_id = {names_to_ids[n]: n for n in names if n in names_to_ids}
         drugs = {e.id: e for e in read(list(by_id))}
         candidates = [drugs[i] for i in by_id if i in drugs]
@@ -208,12 +209,12 @@ def population_lists(items: list[Evidence], entity: Entity, pops: Sequence[Popul
             _merge(into, r)
         shown = _combine(results, keep)
         labels = "、".join(p.label for p in pops)
-        head = f"{ev.text.partition('：')[0]}（{labels}，已排除说明书禁用者）"
+        head = f"{ev.heading}（{labels}，已排除说明书禁用者）"
         if not shown:
             continue
         listed = [f"{n}{CAUTION_MARK}" if mark else n for n, mark in shown]
         out.append(ev.model_copy(update={
-            "text": f"{head}：{'、'.join(listed)}",
+            "heading": head, "names": listed, "groups": [], "total": 0, "notes": [], "sentences": [],
             "target_name": "、".join(listed), "target_id": None,
             # the filtered, reordered list no longer has the leading corroborated run those counts describe:
             # answers show its top items and the count, and the population note follows at once
@@ -346,11 +347,12 @@ def _notes(results: list[FilteredCandidates], entity: Entity, cautions: bool = F
         if ruled:  # its own item: the class-rule dataset is cited, not the products' labels
             out.append(Evidence(index=0, entity_id=entity.id, entity_name=entity.name,
                                 entity_type=entity.type.value, field=f"{POPULATION_FIELD}·{r.population.key}·{CLASS_FIELD}",
-                                text=f"{label}用药：{'；'.join(ruled)}", source=CLASS_DATASET, origin="kg"))
+                                heading=f"{label}用药", sentences=prose_sentences("；".join(ruled), [CLASS_DATASET]),
+                                datasets=[CLASS_DATASET], origin="kg"))
+        datasets = _sources(cited) or list(entity.sources)
         out.append(Evidence(index=0, entity_id=entity.id, entity_name=entity.name, entity_type=entity.type.value,
-                            field=f"{POPULATION_FIELD}·{r.population.key}",
-                            text=f"{label}用药：{'；'.join(parts)}",
-                            source=_sources(cited) or ",".join(entity.sources), origin="kg"))
+                            field=f"{POPULATION_FIELD}·{r.population.key}", heading=f"{label}用药",
+                            sentences=prose_sentences("；".join(parts), datasets), datasets=datasets, origin="kg"))
     return out
 
 

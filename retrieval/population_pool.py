@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from retrieval.candidates import POOL_UNREAD, POPULATION_PREFIXES, population_base
 from retrieval.population import Population
+from retrieval.rendering import prose_sentences
 from retrieval.types import Evidence
 
 #: A population form with at least this many drugs of its own answers from them alone (the base
@@ -84,6 +85,7 @@ def population_pool(entity: Entity, pops: Sequence[Population], own: Sequence[Fa
             label = "、".join(p.label for p in pops)
             out.notes.append(Evidence(
                 index=0, entity_id=node.id, entity_name=node.name, entity_type=node.type.value,
-                field=POOL_FIELD, text=f"{entity.name}用药：知识库未收录{entity.name}的专用药物，"
-                f"所列为{node.name}的药物，已按{label}用药安全筛选", source=",".join(node.sources), origin="kg"))
+                field=POOL_FIELD, heading=f"{entity.name}用药", datasets=list(node.sources), origin="kg",
+                sentences=prose_sentences(f"知识库未收录{entity.name}的专用药物，所列为{node.name}的药物，"
+                                          f"已按{label}用药安全筛选", node.sources)))
     return out

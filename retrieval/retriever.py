@@ -62,6 +62,7 @@ from retrieval.population_classes import class_reader
 from retrieval.population_pool import drug_facts as drug_facts_of
 from retrieval.population_pool import population_pool
 from retrieval.ranking import adverse_prevalence
+from retrieval.rendering import prose_sentences, relabel
 from retrieval.salience import fold_drugs, western_count
 from retrieval.types import Evidence, Intent, LinkedEntity, Qualifiers, RetrievalResult
 
@@ -296,9 +297,8 @@ class Retriever(PairQuestions):
         for subject in subjects:
             items += property_evidence(subject, plan.properties)
         for ev in items:  # another entry's facts read as that entry's, never as the asked product's
-            if ev.entity_id != entity.id and ev.text.startswith(ev.entity_name) and \
-                    not ev.text[len(ev.entity_name):].startswith(SAME_INGREDIENT_LABEL):
-                ev.text = f"{ev.entity_name}{SAME_INGREDIENT_LABEL}{ev.text[len(ev.entity_name):]}"
+            if ev.entity_id != entity.id and not ev.heading[len(ev.entity_name):].startswith(SAME_INGREDIENT_LABEL):
+                relabel(ev, ev.entity_name, SAME_INGREDIENT_LABEL)
         if not items and intent.name != "ingredient":
             # the product lacks the asked relation: the same ingredient's facts, labelled as its
             for subject in self._same_ingredient(entity):
@@ -344,8 +344,7 @@ class Retriever(PairQuestions):
         items += property_evidence(subject, plan.properties)
         if subject.id != entity.id:
             for ev in items:
-                if ev.text.startswith(subject.name):
-                    ev.text = f"{subject.name}{SAME_INGREDIENT_LABEL}{ev.text[len(subject.name):]}"
+                relabel(ev, subject.name, SAME_INGREDIENT_LABEL)
         return items
 
     def _same_ingredient(self, entity: Entity) -> list[Entity]:
@@ -443,7 +442,8 @@ class Retriever(PairQuestions):
             return []
         q = self.embedder.embed_queries([question])[0]  # type: ignore[attr-defined]
         return [Evidence(index=0, entity_id=p.entity_id, entity_name=p.entity_name, entity_type=p.entity_type,
-                         field=p.field, text=f"{p.entity_name}的{p.field}：{p.text}", source=p.source,
+                         field=p.field, heading=f"{p.entity_name}的{p.field}", datasets=p.datasets,
+                         sentences=prose_sentences(p.text, p.datasets),
                          score=round(score, 4), origin="dense")
                 for p, score in index.search_entity(q, main.id, self.config.dense_k)]  # type: ignore[union-attr]
 

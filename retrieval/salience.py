@@ -48,7 +48,8 @@ from retrieval.corroboration import (
 from retrieval.drug_grouping import DrugGrouping, generic_of, has_form
 from retrieval.ranking import RankedList
 from retrieval.relievers import CONTROLLER_LABEL, Role
-from retrieval.types import Evidence, Qualifiers
+from retrieval.rendering import GroupStyle, NoteKind
+from retrieval.types import Evidence, EvidenceGroup, EvidenceNote, Qualifiers
 
 #: Western classes, generics per class and patent medicines an answer shows.
 MAX_CLASSES = 5
@@ -240,7 +241,7 @@ def salient_evidence(ev: Evidence, ranked: RankedList, table: DrugGrouping, ques
         ordered = sorted(classes.items(), key=lambda kv: (rank_of[kv[1][0].name], -(
             kv[1][0].score + CLASS_BREADTH * math.log(len(kv[1])))))
         controllers = []
-    parts: list[str] = []
+    parts: list[EvidenceGroup] = []
     shown_generics: list[Generic] = []
     for key, members in ordered[:MAX_CLASSES]:
         # further representatives only when the sources tie them nearly as strongly as the first (an
@@ -249,19 +250,21 @@ def salient_evidence(ev: Evidence, ranked: RankedList, table: DrugGrouping, ques
                   or (relief and role_of(g, table) == Role.RELIEVER)]
         shown_generics += strong
         reps = list(dict.fromkeys(_representative(g) for g in strong))
-        parts.append("、".join(reps) if key.startswith("_") else f"{_label(key, table)}（{'、'.join(reps)}）")
+        parts.append(EvidenceGroup(names=reps) if key.startswith("_") else
+                     EvidenceGroup(label=_label(key, table), names=reps, style=GroupStyle.CLASS))
     if controllers:
         shown_generics += controllers[:PER_CLASS]
-        parts.append(f"{CONTROLLER_LABEL}：{'、'.join(g.name for g in controllers[:PER_CLASS])}")
+        parts.append(EvidenceGroup(label=CONTROLLER_LABEL, names=[g.name for g in controllers[:PER_CLASS]],
+                                   style=GroupStyle.INLINE))
     tcm_reps = list(dict.fromkeys(_representative(g) for g in tcm[:MAX_TCM]))
     shown_generics += tcm[:MAX_TCM]
     shown = len({g.name for g in shown_generics})
-    tcm_part = f"{TCM_GROUP}：{'、'.join(tcm_reps)}" if tcm_reps else ""
+    tcm_part = EvidenceGroup(label=TCM_GROUP, names=tcm_reps, style=GroupStyle.INLINE) if tcm_reps else None
     if _TCM_ASK.search(question) and tcm_part:
         parts.insert(0, tcm_part)
     elif tcm_part:
         parts.append(tcm_part)
-    more = f"等{total}种" if total > shown else ""
+
     of: dict[str, Generic] = {m.name: g for g in generics for m in g.items}
     via = via_names(generics, pool)
     for it in ev.items:  # this request's own items (facts_to_evidence builds them anew): tagged in place
@@ -270,10 +273,10 @@ def salient_evidence(ev: Evidence, ranked: RankedList, table: DrugGrouping, ques
         it.class_name = _label(g.klass, table) if g else ""
         it.via = via.get(it.name, "")
     banned = [n for n, why in vetoed.items() if why]
-    note = f"（说明书禁用于{disease}，未列入：{'、'.join(banned)}）" if banned else ""
+    notes = [EvidenceNote(kind=NoteKind.LABEL_BANNED, names=banned, subject=f"{disease}")] if banned else []
     lead_weak = [g for g in weak if g in generics[:MAX_CHECKED]]
     if lead_weak:
-        note += f"（另有{len(lead_weak)}种仅单一来源提及、说明书未载本病，未列入）"
+        notes.append(EvidenceNote(kind=NoteKind.SINGLE_SOURCE, count=len(lead_weak)))
     weak_ties = {g.name: "、".join(sorted(ties(g))) for g in weak}
     for it in ev.items:
         if generic_of(it.name) in vetoed:
@@ -282,8 +285,9 @@ def salient_evidence(ev: Evidence, ranked: RankedList, table: DrugGrouping, ques
         elif generic_of(it.name) in weak_ties and not it.flag:
             it.flag, it.reason = UNCORROBORATED, f"仅{weak_ties[generic_of(it.name)]}提及，说明书适应证未载{disease}"
     heading = f"{disease}的常用药物{parent_clause(shown_generics, pool)}"
-    text = f"{heading}：{'；'.join(parts)}{more}{note}"
-    return ev.model_copy(update={"text": text, "target_name": None, "target_id": None})
+    return ev.model_copy(update={
+        "heading": heading, "groups": parts, "names": [n for g in parts for n in g.names],
+        "total": total if total > shown else 0, "unit": "种", "notes": notes, "target_name": None, "target_id": None})
 
 
 # -- hook for retrieval.patient (issue 17 point 3): drugs the population asked about may use lead ------

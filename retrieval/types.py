@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from kg.schema import NodeType
+from kg.schema import Direction, NodeType, RelType
+from retrieval.rendering import GroupStyle, NoteKind, render_body, render_evidence
 
 
 class LinkMethod(StrEnum):
@@ -118,17 +119,56 @@ class EvidenceItem(BaseModel):
                      "it (retrieval.candidates); '' when the asked node's own edges do")
 
 
+class EvidenceSentence(BaseModel):
+    """One sentence of a prose evidence, with the datasets that wrote it."""
+
+    text: str
+    datasets: list[str] = []
+
+
+class EvidenceGroup(BaseModel):
+    """A group of a list shown by class (retrieval.salience): "类名（a、b）"."""
+
+    label: str = ""
+    names: list[str] = []
+    style: GroupStyle = GroupStyle.PLAIN
+
+
+class EvidenceNote(BaseModel):
+    """Items a list holds back, and why (retrieval.rendering writes the sentence)."""
+
+    kind: NoteKind
+    count: int = 0
+    names: list[str] = []
+    subject: str = Field(default="", description="the disease a label bans the drugs for")
+
+
 class Evidence(BaseModel):
-    """One numbered item the answer may cite; `index` is 1-based and stable within an answer."""
+    """One numbered item the answer may cite; `index` is 1-based and stable within an answer.
+
+    The data: a `heading` ("X的适应症"), then either a list (`names` shown, in order; `groups` when
+    shown by class; `total` when more are ranked than shown; `notes` on what is held back) or prose
+    (`sentences`). `text` and `source` are rendered from it (retrieval.rendering), never parsed back."""
+
+    model_config = ConfigDict(extra="forbid")
 
     index: int
     entity_id: str
     entity_name: str
     entity_type: str
     field: str = Field(description="relationship type (INDICATED_FOR …) or property name (简介, 病因 …)")
-    text: str
-    source: str = Field(description="the datasets that state it, comma-joined (cmekg,xywy); each a source's "
-                        "dataset name: cmekg | xywy | 39health | caregpt | jsonl | atc …")
+    heading: str = Field(default="", description="what the body is: X的适应症, 可用于治疗痛风的药物 …")
+    relation: RelType | None = Field(default=None, description="a relationship's type; None for a property")
+    direction: Direction | None = None
+    names: list[str] = Field(default_factory=list, description="a list's shown names, in order (every one, "
+                             "where `items` types only the first MAX_TYPED)")
+    groups: list[EvidenceGroup] = Field(default_factory=list, description="a list shown by class")
+    total: int = Field(default=0, description="the list's full length when fewer names are shown (等N项); 0 when whole")
+    unit: str = Field(default="项", description="the counter word of `total` (项, 种)")
+    notes: list[EvidenceNote] = Field(default_factory=list, description="what the list holds back and why")
+    sentences: list[EvidenceSentence] = Field(default_factory=list, description="a prose body, sentence by sentence")
+    datasets: list[str] = Field(default_factory=list, description="the datasets that state it; each a source's "
+                                "dataset name: cmekg | xywy | 39health | caregpt | jsonl | atc …")
     score: float = 0.0
     reliable: int = Field(default=0, description="for a ranked list: how many leading items are corroborated "
                           "or stated by a curated (not machine-extracted) source list")
@@ -137,6 +177,23 @@ class Evidence(BaseModel):
     target_type: str | None = None
     origin: str = Field(default="kg", description="kg | dense | lexical")
     items: list[EvidenceItem] = Field(default_factory=list, description="a ranked list's items, in order")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def text(self) -> str:
+        """The evidence as a reader or a prompt sees it (retrieval.rendering.render_evidence)."""
+        return render_evidence(self)
+
+    @property
+    def body(self) -> str:
+        """The text after the heading (retrieval.rendering.render_body)."""
+        return render_body(self)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def source(self) -> str:
+        """`datasets` comma-joined (cmekg,xywy): the form the API and prompts have always shown."""
+        return ",".join(self.datasets)
 
 
 class Verdict(StrEnum):

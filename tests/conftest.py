@@ -11,9 +11,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from retrieval.rendering import prose_sentences
+from retrieval.types import Evidence
 from tests.servers import free_port
 
 REPO = Path(__file__).resolve().parents[1]
@@ -195,3 +198,19 @@ def bolt_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BoltServer
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=30)
+
+
+def make_evidence(*, text: str, source: str = "", target_name: str | None = None, **fields: Any) -> Evidence:
+    """Evidence from the text a test reads best ("X的适应症：a、b"): the heading before "：", then the
+    `target_name` names as a list when the body lists exactly them, else the body as prose; `source`
+    comma-joined datasets. Its rendering (retrieval.rendering) is the text given."""
+    head, sep, body = text.partition("：")
+    if not sep:
+        head, body = "", text
+    datasets = [d for d in source.split(",") if d]
+    listed = bool(target_name) and body == target_name
+    ev = Evidence(heading=head, names=target_name.split("、") if listed and target_name else [],
+                  sentences=[] if listed else prose_sentences(body, datasets), datasets=datasets,
+                  target_name=target_name, **fields)
+    assert ev.text == text, (ev.text, text)
+    return ev

@@ -26,7 +26,6 @@ from retrieval.intents import BY_NAME
 from retrieval.pairs import COMPARE_FIELD
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
-_MORE = re.compile(r"等\d+项$")
 #: prose longer than this is folded after its first sentences
 FOLD_CHARS = 120
 #: an evidence list longer than this shows its first items, the rest under 展开
@@ -60,25 +59,17 @@ def field_label(field: str, entity: str) -> str:
     return vocabulary_field_label(field.removesuffix(TRUNCATED_SUFFIX), entity)
 
 
-def sources_text(source: str) -> str:
-    return "、".join(dataset_label(s.strip()) for s in source.split(",") if s.strip())
+def sources_text(datasets: Sequence[str]) -> str:
+    return "、".join(dataset_label(s) for s in datasets if s)
 
 
 def citation_title(c: Citation) -> str:
     return f"{c.entity} · {field_label(c.field, c.entity)}"
 
 
-def evidence_items(text: str) -> list[str]:
-    """The list items of an evidence text ('X的适应症：痛风、高尿酸血症等12项' → 痛风, 高尿酸血症)."""
-    _, sep, rest = text.partition("：")
-    if not sep or len(rest) > 2000:
-        return []
-    out = []
-    for part in rest.split("、"):
-        name = _MORE.sub("", part.strip()).strip()
-        if 0 < len(name) <= 40:
-            out.append(name)
-    return out
+def evidence_items(c: Citation) -> list[str]:
+    """The names a cited list shows ('X的适应症：痛风、高尿酸血症等12项' → 痛风, 高尿酸血症); [] for prose."""
+    return [n for n in (s.strip() for s in c.items) if 0 < len(n) <= 40]
 
 
 def link_candidates(answer: Answer) -> list[str]:
@@ -86,7 +77,7 @@ def link_candidates(answer: Answer) -> list[str]:
     names: list[str] = [e.name for e in answer.entities]
     for c in answer.citations:
         names.append(c.entity)
-        names.extend(n for n in evidence_items(c.text) if n in answer.answer)
+        names.extend(n for n in evidence_items(c) if n in answer.answer)
     if answer.comparison:
         names.extend(e.name for e in answer.comparison.entities)
     return list(dict.fromkeys(n for n in names if n))
@@ -118,7 +109,7 @@ def learn_more(answer: Answer, refs: Sequence[EntityRef] = ()) -> list[EntityRef
     own = {e.id for e in answer.entities}
 
     def cited(ref: EntityRef) -> int:
-        return sum(1 for c in answer.citations if c.entity_id == ref.id or ref.name in evidence_items(c.text))
+        return sum(1 for c in answer.citations if c.entity_id == ref.id or ref.name in evidence_items(c))
 
     ranked = [r for r in refs if r.id in own or cited(r)]
     pos = {r.id: (text.find(r.name) if r.name in text else len(text)) for r in ranked}
@@ -167,16 +158,16 @@ def linked_text(text: str, refs: Sequence[EntityRef], cites: set[int]) -> str:
 def _evidence_body(c: Citation, refs: Sequence[EntityRef]) -> str:
     ref = next((r for r in refs if r.id == c.entity_id), None) if c.entity_id else None
     card = f'<div class="qz-pop-link">{entity_link(ref, f"查看「{c.entity}」的详细信息")}</div>' if ref else ""
-    names = evidence_items(c.text)
+    names = evidence_items(c)
     items = [r for r in refs if r.name in names]
     text = linked_text(c.text, items, set())
     if len(names) > EVIDENCE_ITEMS:  # a long list: the first items, the rest on demand
-        head, _, _ = c.text.partition("：")
+        head = c.heading
         shown, rest = names[:EVIDENCE_ITEMS], names[EVIDENCE_ITEMS:]
         text = (f"{esc(plain(head))}（共 {len(names)} 项）：{linked_text('、'.join(shown), items, set())}"
                 f'<details class="qz-more"><summary>展开其余 {len(rest)} 项</summary>'
                 f"{linked_text('、'.join(rest), items, set())}</details>")
-    datasets = [s.strip() for s in c.source.split(",") if s.strip()]
+    datasets = c.datasets
     return (f'<div class="qz-ev-head"><b>[{c.index}] {esc(citation_title(c))}</b>'
             f'{_support(support_label(datasets), datasets)}</div>'
             f'<div class="qz-ev-text">{text}</div>{card}')
@@ -250,7 +241,7 @@ def _values_html(row: SummaryRow, missing: str = MISSING_DRUG) -> str:
         return _missing(missing)
     if row.disagree:  # each value with its source, so a clinician sees the disagreement
         values = "".join(f'<div class="qz-variant">{fold_prose(v.text)}{_support(v.support, v.sources)}'
-                         f'<span class="qz-srcname">（{esc(sources_text(",".join(v.sources)))}）</span></div>'
+                         f'<span class="qz-srcname">（{esc(sources_text(v.sources))}）</span></div>'
                          for v in row.values)
         return f'<span class="qz-badge qz-conflict">{CONFLICT}</span>{values}'
     label = dominant(v.support for v in row.values)
@@ -357,7 +348,7 @@ def export_markdown(turns: Sequence[tuple[str, Answer | None]], now: datetime | 
                       for r in answer.comparison.rows]
             lines.append("")
         for c in answer.citations:
-            lines.append(f"[{c.index}] {citation_title(c)}（来源：{sources_text(c.source)}）：{c.text}")
+            lines.append(f"[{c.index}] {citation_title(c)}（来源：{sources_text(c.datasets)}）：{c.text}")
         if answer.citations:
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"

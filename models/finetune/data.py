@@ -27,6 +27,7 @@ from models.finetune.questions import SUBJECT_TYPES, Topic, join_items, select_t
 from models.finetune.records import InstructionRecord, write_jsonl
 from models.prompts import grounded_input, grounded_instruction
 from retrieval.evidence import property_source
+from retrieval.rendering import prose_sentences
 from retrieval.types import Evidence
 
 
@@ -237,9 +238,11 @@ class InstructionBuilder:
         evidence: list[Evidence] = []
         number: dict[int, int] = {}  # id(item) → its evidence index
         for i, (t, it, relevant) in enumerate(slots, start=1):
-            evidence.append(Evidence(
+            datasets = [d for d in it.source.split(",") if d]
+            evidence.append(Evidence(  # a target is a one-name list, a property text prose; no heading
                 index=i, entity_id=ent.id, entity_name=ent.name, entity_type=ent.type.value, field=t.key,
-                text=it.text, source=it.source,
+                names=[it.text] if it.target_id else [],
+                sentences=[] if it.target_id else prose_sentences(it.text, datasets), datasets=datasets,
                 target_id=it.target_id, target_name=it.text if it.target_id else None,
                 target_type=it.target_type,
             ))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from kg.topics import TOPIC_KEYS, Topic
 from kg.vocabulary import SAFETY_FIELDS, field_family
@@ -53,43 +54,49 @@ AFTER_LIST = "人群用药"
 FIRST = "用药结论"
 
 
-def _merge_same_heading(items: list[Evidence]) -> list[tuple[str, str, list[int], str]]:
-    """(heading, body, indices, entity_id): items that share a heading (one relation from
-    several datasets) become one sentence listing the union and citing every source."""
-    out: list[tuple[str, str, list[int], str]] = []
+class _Said(NamedTuple):
+    """One sentence to say: a heading, its names (a list) or its prose body, the evidence it cites."""
+
+    head: str
+    names: list[str]
+    body: str
+    indices: list[int]
+    entity_id: str
+
+
+def _merge_same_heading(items: list[Evidence]) -> list[_Said]:
+    """Items that share a heading (one relation from several datasets) become one sentence listing
+    the union and citing every source."""
+    out: list[_Said] = []
     where: dict[tuple[str, str], int] = {}
     for ev in items:
-        head, sep, body = ev.text.partition("：")
         listy = _listy(ev)
-        if listy:
-            body = ev.target_name or ""
-        key = (ev.entity_id, field_family(ev.field) or head)
+        key = (ev.entity_id, field_family(ev.field) or ev.heading)
         if listy and key in where:
-            h, b, idx, eid = out[where[key]]
-            have = b.split("、")
-            merged = have + [x for x in body.split("、") if x not in have]
-            out[where[key]] = (h, "、".join(merged), [*idx, ev.index], eid)
+            said = out[where[key]]
+            merged = said.names + [x for x in ev.names if x not in said.names]
+            out[where[key]] = said._replace(names=merged, indices=[*said.indices, ev.index])
             continue
         if listy:
             where[key] = len(out)
-            out.append((head, body, [ev.index], ev.entity_id))
-        else:
-            out.append((head if sep else "", body if sep else ev.text, [ev.index], ev.entity_id))
+        out.append(_Said(ev.heading, list(ev.names) if listy else [], "" if listy else ev.body,
+                         [ev.index], ev.entity_id))
     return out
 
 
 def _listy(ev: Evidence) -> bool:
-    return ev.origin == "kg" and bool(ev.target_name) and "：" in ev.text
+    """A ranked list the answer cuts to its top items (a list shown by class is said whole)."""
+    return ev.origin == "kg" and bool(ev.target_name) and bool(ev.heading) and bool(ev.names)
 
 
 def _marks(indices: list[int]) -> str:
     return "".join(f"[{i}]" for i in indices)
 
 
-def _list_body(body: str, question: str, top: int, strong: int = 0) -> str:
+def _list_body(listed: list[str], question: str, top: int, strong: int = 0) -> str:
     """Top items of a ranked list, items the question names first, and "等N项" for the rest. When at
     least MIN_STRONG leading items are corroborated (`strong`, from the evidence), only those are shown."""
-    names = _unique([n for n in body.split("、") if n])
+    names = _unique([n for n in listed if n])
     named = [n for n in names if len(n) >= 2 and n in question]
     ordered = named + [n for n in names if n not in named]
     if strong >= MIN_STRONG and len(names) > MIN_CUT:
@@ -188,10 +195,9 @@ class ExtractiveGenerator(Generator):
         focused: set[int] = set()
         whole: set[int] = set()
         for ev in kg:  # retrieval's verdict on "may this patient take it" leads (retrieval.patient)
-            head, sep, body = ev.text.partition("：")
-            if ev.field.startswith(FIRST) and sep:
+            if ev.field.startswith(FIRST) and ev.heading:
                 whole.add(ev.index)
-                yield 0, f"{head}：{body}[{ev.index}]。"
+                yield 0, f"{ev.text}[{ev.index}]。"
         # the sentences that answer the question's qualifier, before anything else — unless retrieval
         # already answered the population (a filtered drug list and its note: retrieval.patient)
         if quals and not any(e.field.startswith(AFTER_LIST) for e in kg):
@@ -211,14 +217,14 @@ class ExtractiveGenerator(Generator):
         # an indication text is the source the ranked indication list is checked against: with the
         # list in the answer, the text itself is folded (its clauses are not items)
         listed = intent == "indication" and any(_listy(e) and field_family(e.field) for e in answer_items)
-        for head, body, indices, entity_id in _merge_same_heading(answer_items):
+        for head, names, body, indices, entity_id in _merge_same_heading(answer_items):
             lead = "此外，" if entity_id != previous and not parallel else ""
             previous = entity_id
             if indices[0] in listy:
                 # indication lists carry the extraction noise: there only corroborated items lead
                 field = next(e.field for e in answer_items if e.index == indices[0])
                 cut = strong.get(indices[0], 0) if len(indices) == 1 and field_family(field) else 0
-                rest = [n for n in body.split("、") if n]
+                rest = [n for n in names if n]
                 ev_type = next(e.entity_type for e in answer_items if e.index == indices[0])
                 top = TOP_ITEMS
                 if ev_type == "Drug" and field_family(field):
@@ -228,12 +234,12 @@ class ExtractiveGenerator(Generator):
                     # drug list states (the reverse reading: 39health 上皮样囊肿 → 蛇胆陈皮片)
                     weak = {i.name for e in answer_items if e.index in indices for i in e.items if _weak(i)}
                     kept = [n for n in rest if n not in weak]
-                    body = "、".join(kept + [n for n in rest if n in weak])
+                    names = kept + [n for n in rest if n in weak]
                     if len(rest) <= SHOW_WHOLE:
                         cut, top = len(kept), SHOW_WHOLE
                     else:
                         cut = max(cut, min(MIN_DRUG_ITEMS, len(kept)))
-                yield 0, f"{lead}{head}包括：{_cited(_list_body(body, question, top, cut), _marks(indices))}。"
+                yield 0, f"{lead}{head}包括：{_cited(_list_body(names, question, top, cut), _marks(indices))}。"
                 # a drug's lists continue only with further *corroborated* items (the rest stay in the
                 # evidence); a disease's asked list (symptoms, checks, drugs) continues with its next items
                 strong_only = cut >= MIN_STRONG and len(rest) > MIN_CUT
@@ -263,20 +269,20 @@ class ExtractiveGenerator(Generator):
                 folded += indices
         bodies = [e.text for e in kg]
         for ev in passages[:3]:
-            head, sep, body = ev.text.partition("：")
+            body = ev.body
             if any((body or ev.text)[:40] in b for b in bodies):
                 continue  # the same text is already cited from the graph
-            text, _ = clip(sentences(body if sep else ev.text), PROSE_CHARS)
+            text, _ = clip(sentences(body), PROSE_CHARS)
             if text:
-                yield 2, f"补充资料：{head + '：' if sep else ''}{text}[{ev.index}]。"
+                yield 2, f"补充资料：{ev.heading + '：' if ev.heading else ''}{text}[{ev.index}]。"
         if folded:
             yield FOLD_PIECE, f"{FOLD}{_marks(list(dict.fromkeys(folded)))}。"
         if safety:
-            for i, (head, body, indices, _) in enumerate(_merge_same_heading(safety)):
+            for i, (head, names, body, indices, _) in enumerate(_merge_same_heading(safety)):
                 if indices[0] in focused:
                     continue
                 if any(e.index == indices[0] and _listy(e) for e in safety):
-                    body = _cited(_list_body(body, question, SAFETY_TOP), _marks(indices))
+                    body = _cited(_list_body(names, question, SAFETY_TOP), _marks(indices))
                 else:
                     body, _ = clip(sentences(body), PROSE_CHARS // 2)
                     body = f"{body}{_marks(indices)}" if body else ""
@@ -289,15 +295,15 @@ class ExtractiveGenerator(Generator):
         a sentence already said (the same text reached twice) is not repeated."""
         said: set[str] = set()
         for ev in items:
-            head, sep, body = ev.text.partition("：")
-            if not sep or ev.field.startswith((AFTER_LIST, FIRST)):
+            head, body = ev.heading, ev.body
+            if not head or ev.field.startswith((AFTER_LIST, FIRST)):
                 continue  # a population note follows the list it qualifies (retrieval.patient)
             if any(i.group for i in ev.items):
                 continue  # drugs by class: the population check belongs to retrieval, not to a clause cut
             if _listy(ev):
                 if not ev.field.startswith("CONTRAINDICATED"):
                     continue  # a population qualifier selects who must not take a drug, not list items
-                names = [n for n in (ev.target_name or "").split("、") if any(q.match.search(n) for q in quals)]
+                names = [n for n in ev.names if any(q.match.search(n) for q in quals)]
                 if names:
                     yield f"{head}包括：{'、'.join(names[:TOP_ITEMS])}[{ev.index}]。", ev.index
                 continue

@@ -6,12 +6,13 @@ from __future__ import annotations
 from models.citations import verify
 from models.generators import GENERATORS
 from models.generators.base import GenerationRequest, Generator
-from retrieval.types import Evidence, Intent
+from retrieval.types import Intent
+from tests.conftest import make_evidence
 
 EVIDENCE = [
-    Evidence(index=1, entity_id="d1", entity_name="非布司他片", entity_type="Drug", field="INDICATED_FOR",
+    make_evidence(index=1, entity_id="d1", entity_name="非布司他片", entity_type="Drug", field="INDICATED_FOR",
              text="非布司他片的适应症：痛风、高尿酸血症", source="cmekg", target_name="痛风、高尿酸血症"),
-    Evidence(index=2, entity_id="d1", entity_name="非布司他片", entity_type="Drug", field="用法用量",
+    make_evidence(index=2, entity_id="d1", entity_name="非布司他片", entity_type="Drug", field="用法用量",
              text="非布司他片的用法用量：口服，一次40mg，一日一次", source="caregpt"),
 ]
 REQUEST = GenerationRequest(question="非布司他片的适应症是什么？", evidence=EVIDENCE,

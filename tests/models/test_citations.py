@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from models.citations import verify
-from retrieval.types import Evidence
+from tests.conftest import make_evidence
 
 EVIDENCE = [
-    Evidence(index=1, entity_id="d1", entity_name="非布司他片", entity_type="Drug", field="INDICATED_FOR",
+    make_evidence(index=1, entity_id="d1", entity_name="非布司他片", entity_type="Drug", field="INDICATED_FOR",
              text="非布司他片的适应症：痛风、高尿酸血症", source="cmekg", target_name="痛风、高尿酸血症"),
-    Evidence(index=2, entity_id="d1", entity_name="非布司他片", entity_type="Drug", field="ADVERSE_REACTION",
+    make_evidence(index=2, entity_id="d1", entity_name="非布司他片", entity_type="Drug", field="ADVERSE_REACTION",
              text="非布司他片的不良反应：肝功能异常、恶心、皮疹", source="cmekg", target_name="肝功能异常、恶心、皮疹"),
 ]
 

@@ -8,10 +8,11 @@ from models.citations import verify
 from models.generators.base import GenerationRequest
 from models.generators.extractive import ExtractiveGenerator
 from retrieval.types import Evidence, Intent
+from tests.conftest import make_evidence
 
 
 def item(i: int, field: str, text: str, source: str = "cmekg", listy: bool = True) -> Evidence:
-    return Evidence(index=i, entity_id="d1", entity_name="非布司他片", entity_type="Drug", field=field, text=text,
+    return make_evidence(index=i, entity_id="d1", entity_name="非布司他片", entity_type="Drug", field=field, text=text,
                     source=source, target_name=text.split("：")[1] if listy else None)
 
 
@@ -69,7 +70,7 @@ def test_a_disease_list_continues_only_with_its_reliable_items() -> None:
     """After the top 8, a disease's symptoms continue with items that are corroborated or from a
     curated list (Evidence.reliable); the machine-extracted rest (胃炎 → 痴呆) stays in the evidence."""
     names = [f"症状{i}" for i in range(12)] + ["痴呆", "没有恶性肿瘤的可疑特征"]
-    ev = Evidence(index=1, entity_id="g", entity_name="胃炎", entity_type="Disease", field="HAS_SYMPTOM",
+    ev = make_evidence(index=1, entity_id="g", entity_name="胃炎", entity_type="Disease", field="HAS_SYMPTOM",
                   text=f"胃炎的症状：{'、'.join(names)}", source="xywy,cmekg", target_name="、".join(names),
                   reliable=12)
     text = ExtractiveGenerator().generate(GenerationRequest(question="胃炎有哪些症状", evidence=[ev],

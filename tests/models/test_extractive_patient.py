@@ -6,10 +6,11 @@ from __future__ import annotations
 from models.generators.base import GenerationRequest
 from models.generators.extractive import ExtractiveGenerator
 from retrieval.types import Evidence, Intent
+from tests.conftest import make_evidence
 
 
 def _ev(index: int, field: str, text: str, target: str | None = None) -> Evidence:
-    return Evidence(index=index, entity_id="d", entity_name="布洛芬", entity_type="Drug", field=field, text=text,
+    return make_evidence(index=index, entity_id="d", entity_name="布洛芬", entity_type="Drug", field=field, text=text,
                     source="caregpt", target_name=target)
 
 
@@ -26,10 +27,10 @@ def test_the_verdict_leads_even_when_a_qualifier_matches_other_sentences() -> No
 
 def test_a_population_note_follows_the_list() -> None:
     evidence = [
-        Evidence(index=1, entity_id="k", entity_name="咳嗽", entity_type="Disease", field="TREATED_BY",
+        make_evidence(index=1, entity_id="k", entity_name="咳嗽", entity_type="Disease", field="TREATED_BY",
                  text="咳嗽的治疗药物（孕妇，已排除说明书禁用者）：氨溴索片（慎用）、止咳糖浆", source="xywy",
                  target_name="氨溴索片（慎用）、止咳糖浆"),
-        Evidence(index=2, entity_id="k", entity_name="咳嗽", entity_type="Disease", field="人群用药·pregnancy",
+        make_evidence(index=2, entity_id="k", entity_name="咳嗽", entity_type="Disease", field="人群用药·pregnancy",
                  text="孕妇用药：说明书标明孕妇禁用：磷酸可待因片，均未列入可选药品", source="cmekg"),
     ]
     text = ExtractiveGenerator().generate(GenerationRequest(question="孕妇咳嗽吃什么药？", evidence=evidence,

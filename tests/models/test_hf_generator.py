@@ -13,12 +13,12 @@ from models.generators.base import Cancellation, GenerationRequest, GeneratorErr
 from models.generators.hf import HFGenerator, StopTrimmer, cut_at_stop
 from models.loading import ModelLoadError, load_model, make_spec, smollm2_gguf_path
 from models.prompts import AlpacaTemplate, ChatGLMTemplate, ChatTemplate
-from retrieval.types import Evidence
+from tests.conftest import make_evidence
 
 EVIDENCE = [
-    Evidence(index=1, entity_id="e1", entity_name="非布司他片", entity_type="Drug", field="INDICATED_FOR",
+    make_evidence(index=1, entity_id="e1", entity_name="非布司他片", entity_type="Drug", field="INDICATED_FOR",
              text="痛风", source="cmekg"),
-    Evidence(index=2, entity_id="e1", entity_name="非布司他片", entity_type="Drug", field="ADVERSE_REACTION",
+    make_evidence(index=2, entity_id="e1", entity_name="非布司他片", entity_type="Drug", field="ADVERSE_REACTION",
              text="肝功能异常", source="cmekg"),
 ]
 REQUEST = GenerationRequest(

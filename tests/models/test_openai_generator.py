@@ -18,14 +18,14 @@ from models.generators import make_generator
 from models.generators.base import Cancellation, GenerationRequest, GeneratorError, Turn
 from models.generators.hf import HFGenerator
 from models.generators.openai import OpenAIGenerator
-from retrieval.types import Evidence
+from tests.conftest import make_evidence
 from tests.servers import free_port, serve_app
 
 REQUEST = GenerationRequest(
     question="非布司他片的适应症是什么？",
     history=[Turn(role="user", content="痛风吃什么药？"), Turn(role="assistant", content="非布司他片。")],
     evidence=[
-        Evidence(index=1, entity_id="e1", entity_name="非布司他片", entity_type="Drug", field="INDICATED_FOR",
+        make_evidence(index=1, entity_id="e1", entity_name="非布司他片", entity_type="Drug", field="INDICATED_FOR",
                  text="痛风", source="cmekg"),
     ],
     max_new_tokens=20,

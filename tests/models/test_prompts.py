@@ -24,10 +24,11 @@ from models.prompts import (
     save_prompt_style,
 )
 from retrieval.types import Evidence
+from tests.conftest import make_evidence
 
 
 def _ev(index: int, name: str, field: str, text: str, source: str = "cmekg") -> Evidence:
-    return Evidence(
+    return make_evidence(
         index=index, entity_id=f"e{index}", entity_name=name, entity_type="Drug", field=field, text=text, source=source
     )
 

@@ -7,6 +7,7 @@ import pytest
 from kg.schema import Entity, NodeType
 from retrieval.dose import MISSING_FIELD, asked, for_dose, pick
 from retrieval.types import Evidence
+from tests.conftest import make_evidence
 
 PARACETAMOL = ("1.成人口服：0.5～1.0g，每天3～4次。2.儿童用量：6～12岁，每次口服0.25～0.5g，每天3～4次。"
                "3.成人每天最大量不超过2g。")
@@ -28,7 +29,7 @@ def test_the_asked_sentence_leads(question: str, text: str, first: str) -> None:
 
 
 def _usage(entity: Entity, field: str, body: str) -> Evidence:
-    return Evidence(index=0, entity_id=entity.id, entity_name=entity.name, entity_type="Drug", field=field,
+    return make_evidence(index=0, entity_id=entity.id, entity_name=entity.name, entity_type="Drug", field=field,
                     text=f"{entity.name}的{field}：{body}", source="cmekg")
 
 

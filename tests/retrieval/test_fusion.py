@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from retrieval.fusion import rrf_merge
 from retrieval.types import Evidence
+from tests.conftest import make_evidence
 
 
 def ev(text: str, origin: str = "dense") -> Evidence:
-    return Evidence(index=0, entity_id="e1", entity_name="痛风", entity_type="Disease", field="简介", text=text,
+    return make_evidence(index=0, entity_id="e1", entity_name="痛风", entity_type="Disease", field="简介", text=text,
                     source="xywy", origin=origin)
 
 

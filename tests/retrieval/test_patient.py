@@ -13,6 +13,7 @@ from retrieval.patient import (
     for_patient,
 )
 from retrieval.types import Evidence
+from tests.conftest import make_evidence
 
 CODEINE = Entity.named("磷酸可待因片", NodeType.DRUG, properties={"禁忌": "孕妇及哺乳期妇女禁用"}, described=True,
                        sources=["cmekg"])
@@ -36,7 +37,7 @@ def _reads(related: dict[str, list[Entity]] | None = None) -> PatientReads:
 
 def _drug_list() -> list[Evidence]:
     names = "、".join(d.name for d in (CODEINE, AMBROXOL, SYRUP, DEXTRO))
-    return [Evidence(index=0, entity_id=COUGH.id, entity_name="咳嗽", entity_type="Disease", field="TREATED_BY",
+    return [make_evidence(index=0, entity_id=COUGH.id, entity_name="咳嗽", entity_type="Disease", field="TREATED_BY",
                      text=f"咳嗽的治疗药物：{names}", source="xywy", target_name=names, score=4, reliable=4)]
 
 
@@ -59,7 +60,7 @@ def test_contraindicated_drugs_leave_the_list_and_are_named_apart() -> None:
 
 def test_no_label_speaking_of_the_population_says_safety_cannot_be_confirmed() -> None:
     names = "止咳糖浆"
-    items = [Evidence(index=0, entity_id=COUGH.id, entity_name="咳嗽", entity_type="Disease", field="TREATED_BY",
+    items = [make_evidence(index=0, entity_id=COUGH.id, entity_name="咳嗽", entity_type="Disease", field="TREATED_BY",
                       text=f"咳嗽的治疗药物：{names}", source="xywy", target_name=names)]
     out = for_patient("哺乳期咳嗽吃什么药", "咳嗽", COUGH, "drug", items, _reads())
     note = next(e for e in out if e.field.startswith(POPULATION_FIELD))
@@ -67,7 +68,7 @@ def test_no_label_speaking_of_the_population_says_safety_cannot_be_confirmed() -
 
 
 def test_can_take_answers_with_a_verdict_first() -> None:
-    rest = [Evidence(index=0, entity_id=CODEINE.id, entity_name=CODEINE.name, entity_type="Drug", field="禁忌",
+    rest = [make_evidence(index=0, entity_id=CODEINE.id, entity_name=CODEINE.name, entity_type="Drug", field="禁忌",
                      text="磷酸可待因片的禁忌：孕妇及哺乳期妇女禁用", source="cmekg")]
     out = for_patient("孕妇能吃可待因吗", "可待因", CODEINE, "contraindication", rest, _reads())
     assert out[0].field.startswith(VERDICT_FIELD)
@@ -118,7 +119,7 @@ def test_a_population_word_linked_as_a_disease_yields_to_the_disease_asked_about
 
 
 def test_truncated_drug_names_are_not_offered_to_a_population() -> None:
-    items = [*_drug_list(), Evidence(index=0, entity_id=COUGH.id, entity_name="咳嗽", entity_type="Disease",
+    items = [*_drug_list(), make_evidence(index=0, entity_id=COUGH.id, entity_name="咳嗽", entity_type="Disease",
                                      field="常用药物_截断", text="咳嗽的常用药物（原文名称不全）：磷酸可待因...",
                                      source="39health")]
     out = for_patient("孕妇咳嗽吃什么药？", "咳嗽", COUGH, "drug", items, _reads())

@@ -10,6 +10,7 @@ from retrieval.drug_grouping import DrugGrouping, generic_of
 from retrieval.ranking import RankedItem, RankedList
 from retrieval.salience import candidates, group, salient_evidence
 from retrieval.types import Evidence, EvidenceItem
+from tests.conftest import make_evidence
 
 
 def test_generic_names_drop_form_salt_and_route() -> None:
@@ -48,7 +49,7 @@ def _asthma() -> tuple[Evidence, RankedList]:
         _item("氨茶碱片", "xywy:common_drug", "cmekg:适应症"),
         _item("一碗水", "cmekg:主治"),  # a materia-medica herb
     ]
-    ev = Evidence(index=1, entity_id="asthma", entity_name="哮喘", entity_type="Disease", field="TREATED_BY",
+    ev = make_evidence(index=1, entity_id="asthma", entity_name="哮喘", entity_type="Disease", field="TREATED_BY",
                   text="哮喘的治疗药物：" + "、".join(i.name for i in items), source="cmekg",
                   target_name="、".join(i.name for i in items),
                   items=[EvidenceItem(name=i.name, entity_id=i.target_id) for i in items])
@@ -114,7 +115,7 @@ def test_a_tie_only_one_consumer_site_states_is_counted_not_offered() -> None:
     counted, flagged and said in one clause, never named; a rare disease keeps its one curated drug."""
     items = [_item("左甲状腺素钠片", "39health:drug", "xywy:common_drug"), _item("地高辛片", "39health:drug"),
              _item("伐昔洛韦片", "39health:drug"), _item("甲状腺片", "cmekg:适应症")]
-    ev = Evidence(index=1, entity_id="hypo", entity_name="甲减", entity_type="Disease", field="TREATED_BY",
+    ev = make_evidence(index=1, entity_id="hypo", entity_name="甲减", entity_type="Disease", field="TREATED_BY",
                   text="", source="39health", items=[EvidenceItem(name=i.name, entity_id=i.target_id) for i in items])
     table = DrugGrouping(product_generics={"左甲状腺素", "地高辛", "伐昔洛韦", "甲状腺"})
     # 伐昔洛韦片's own indication edge names the disease: corroborated by its label
@@ -162,7 +163,7 @@ def test_a_parents_drugs_are_said_to_be_the_parents() -> None:
 
     items = [_item("阿莫西林胶囊", "cmekg:适应症", "xywy:common_drug")]
     items[0].entries = {"uti"}
-    ev = Evidence(index=1, entity_id="preg-uti", entity_name="妊娠期尿路感染", entity_type="Disease",
+    ev = make_evidence(index=1, entity_id="preg-uti", entity_name="妊娠期尿路感染", entity_type="Disease",
                   field="INDICATED_FOR<-", text="", source="cmekg",
                   items=[EvidenceItem(name="阿莫西林胶囊", entity_id="id-阿莫西林胶囊")])
     pool = Pool([], [PoolNode("uti", "尿路感染", "parent", "孕妇")])
@@ -179,7 +180,7 @@ def test_a_childs_own_drugs_lead_its_parents() -> None:
     own.entries = {"child"}
     parent = _item("多巴胺注射液", "xywy:common_drug", "cmekg:适应症", "39health:drug", "caregpt:适应证")
     parent.entries = {"shock"}
-    ev = Evidence(index=1, entity_id="child", entity_name="小儿休克", entity_type="Disease", field="TREATED_BY",
+    ev = make_evidence(index=1, entity_id="child", entity_name="小儿休克", entity_type="Disease", field="TREATED_BY",
                   text="", source="xywy", items=[])
     pool = Pool([], [PoolNode("shock", "休克", "parent", "小儿")])
     text = salient_evidence(ev, RankedList([parent, own]), DrugGrouping(), "小儿休克用什么药", "小儿休克",

@@ -103,7 +103,8 @@ def test_links_only_whole_words_and_answers_use_plain_words() -> None:
     assert out.count('data-entity="e1"') == 1 and out.startswith("抗感冒药")
     assert field_label("对比·分类", "x") == "两药比较：分类" and field_label("检查_截断", "x") == "检查"
     cites = [Citation(index=1, entity="非布司他片", entity_type="Drug", field="ADVERSE_REACTION", source="cmekg",
-                      text="非布司他片的不良反应：" + "、".join(f"反应{i}" for i in range(220)) + "（另有3项低置信度条目未列入）")]
+                      text="非布司他片的不良反应：" + "、".join(f"反应{i}" for i in range(220)) + "（另有3项低置信度条目未列入）",
+                      heading="非布司他片的不良反应", items=[f"反应{i}" for i in range(220)])]
     answer = Answer(answer="非布司他片的不良反应：反应0、反应1等220项[1]。", grounded=True, intent="adverse",
                     citations=cites)
     html = answer_html(answer)

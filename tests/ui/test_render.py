@@ -34,9 +34,11 @@ def _answer(text: str = "非布司他片的适应症包括：痛风、高尿酸�
         entities=[EntityRef(id=DRUG.id, name=DRUG.name, type="Drug")],
         citations=[
             Citation(index=1, entity="非布司他片", entity_type="Drug", field="INDICATED_FOR",
-                     text="非布司他片的适应症：痛风、高尿酸血症", source="cmekg", entity_id=DRUG.id),
+                     text="非布司他片的适应症：痛风、高尿酸血症", source="cmekg", entity_id=DRUG.id,
+                     heading="非布司他片的适应症", items=["痛风", "高尿酸血症"]),
             Citation(index=2, entity="痛风", entity_type="Disease", field="TREATED_BY<-",
-                     text="可用痛风治疗的疾病：<b>", source="xywy,39health", entity_id=GOUT.id),
+                     text="可用痛风治疗的疾病：<b>", source="xywy,39health", entity_id=GOUT.id,
+                     heading="可用痛风治疗的疾病", items=["<b>"]),
         ],
     )
 

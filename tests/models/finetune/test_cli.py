@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import app
+from tests.conftest import make_evidence
 from tests.models.finetune.conftest import build_kg
 from tests.models.finetune.tiny import build_tiny_llama
 
@@ -123,10 +124,9 @@ def test_merged_model_equals_adapter_and_serves(walk: Path) -> None:
 def test_hf_generator_serves_the_merged_model(walk: Path) -> None:
     from models.generators.base import GenerationRequest
     from models.generators.hf import HFGenerator
-    from retrieval.types import Evidence
 
     gen = HFGenerator(str(walk / "models" / "qizhen-tiny"), prompt_style="alpaca")
-    ev = [Evidence(index=1, entity_id="x", entity_name="某病", entity_type="Disease", field="HAS_SYMPTOM",
+    ev = [make_evidence(index=1, entity_id="x", entity_name="某病", entity_type="Disease", field="HAS_SYMPTOM",
                    text="发热", source="test")]
     text = gen.generate(GenerationRequest(question="某病有哪些症状？", evidence=ev, max_new_tokens=8))
     assert isinstance(text, str)

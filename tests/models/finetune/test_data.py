@@ -13,7 +13,7 @@ from kg.vocabulary import FIELD_LABELS
 from models.finetune.data import Holdout, build_data_files, build_instructions
 from models.finetune.questions import TOPICS
 from models.prompts import GROUNDED_RULES, AlpacaTemplate
-from retrieval.types import Evidence
+from tests.conftest import make_evidence
 from tests.models.finetune.memstore import MemoryStore
 
 
@@ -110,7 +110,7 @@ def test_grounded_cites_numbered_evidence(kg_store: MemoryStore) -> None:
     rec = train[0]
     question = rec.instruction.split("问题：", 1)[1]
     prompt, _ = AlpacaTemplate().build_training_example(rec.instruction, rec.input, rec.output)
-    evidence_items = [Evidence(index=int(n), entity_id="x", entity_name=line.split(" ")[1],
+    evidence_items = [make_evidence(index=int(n), entity_id="x", entity_name=line.split(" ")[1],
                                entity_type="Drug", field=_field(line), text=v, source=src)
                       for line in rec.input.splitlines()[1:]
                       for n, v, src in re.findall(r"^\[(\d+)\] \S+ \S+: (.+) \((\w+)\)$", line)]
