@@ -25,7 +25,7 @@ CONFLICT = "来源不一致"
 MISSING_DRUG = "知识库未收录，请以药品说明书为准"
 MISSING_OTHER = "知识库未收录，请结合临床资料判断"
 
-CLASS_RULE = "类别规则"  # retrieval.population_classes: a class's rule, not the product's label
+CLASS_RULE = "类别规则"  # retrieval.safety.population_classes: a class's rule, not the product's label
 _SINGLE = {"caregpt": HANDBOOK, "cmekg": MACHINE, "xywy": CONSUMER, "39health": CONSUMER, "jsonl": USER,
            "qizhen-class-safety": CLASS_RULE}
 #: regulatory/classification weight: handbook and curated lists > machine extraction > consumer sites

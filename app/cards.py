@@ -2,7 +2,7 @@
 
 One typed model used by the UI, `GET /entities/{id}` and `qizhen kg show`, so the three show the
 same sections in the same order with the same counts. Lists are ranked by `rank_items` (a simple
-rule; retrieval/ranking.py is meant to replace it behind the same function).
+rule; retrieval/evidence/ranking.py is meant to replace it behind the same function).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from kg.topics import topic_keys as keys
 from kg.vocabulary import TRUNCATED_SUFFIX, rel_label, source_label, type_label
 from models.types import EntityRef
 from retrieval.evidence import property_datasets
-from retrieval.ranking import family_of, rank
+from retrieval.evidence.ranking import family_of, rank
 
 #: Items shown before "展开全部 N 项"; the JSON carries at most MAX_ITEMS per section (with the true N).
 CARD_TOP_ITEMS = 10
@@ -198,7 +198,7 @@ def _values(value: object) -> list[str]:
 
 
 def _items(facts: Iterable[Fact], prevalence: Mapping[str, int] | None = None) -> tuple[list[CardItem], list[CardItem]]:
-    """Facts → one item per other end, ranked by the same rule as answers (retrieval.ranking: usable
+    """Facts → one item per other end, ranked by the same rule as answers (retrieval.evidence.ranking: usable
     facts only, near-duplicates folded, strongest first), so N is the same in the answer and the card;
     (usable, low-confidence)."""
     facts = list(facts)
@@ -326,7 +326,7 @@ class _Builder:
 
 def build_card(card: EntityCard, prevalence: Mapping[str, int] | None = None) -> EntityCardOut:
     """The clinician layout of a raw card: summary, sections in clinical order, then the rest.
-    `prevalence` (retrieval.ranking.adverse_prevalence) orders adverse reactions as answers do."""
+    `prevalence` (retrieval.evidence.ranking.adverse_prevalence) orders adverse reactions as answers do."""
     b = _Builder(card, prevalence)
     kind = card.entity.type.value
     missing = MISSING_DRUG if kind == NodeType.DRUG.value else MISSING_OTHER

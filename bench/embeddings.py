@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from retrieval.embedders import make_embedder  # noqa: E402
-from retrieval.passages import chunk_text  # noqa: E402
+from retrieval.evidence.passages import chunk_text  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -47,7 +47,7 @@ def latency(settings: Settings, label: str, qs: list[str]) -> None:
 def embedding_throughput(settings: Settings, n: int) -> None:
     from kg.stores import open_store
     from retrieval.embedders import make_embedder
-    from retrieval.passages import build_passages
+    from retrieval.evidence.passages import build_passages
 
     store = open_store(settings, read_only=True)
     texts: list[str] = []

@@ -105,7 +105,7 @@ def strip_dosage_form(name: str) -> str:
 
 
 #: The common forms (of DOSAGE_FORMS, and 茶 for tea-bag products) whose names read as a generic
-#: product: a disease's drug list puts …片, …胶囊 before bare brand names (retrieval.ranking). The rarer
+#: product: a disease's drug list puts …片, …胶囊 before bare brand names (retrieval.evidence.ranking). The rarer
 #: forms (溶液, 粉, 膜 …) end too many names that are no product to count here.
 PRODUCT_FORMS: tuple[str, ...] = ("片", "胶囊", "颗粒", "注射液", "丸", "散", "膏", "口服液", "糖浆", "滴丸", "合剂",
                                   "软膏", "乳膏", "栓", "气雾剂", "冲剂", "酊", "茶")

@@ -66,7 +66,7 @@ SOURCE_LABELS: dict[str, str] = {"cmekg": "CMeKG", "xywy": "寻医问药", "39he
 
 #: Two readings of one fact family say the same thing: a drug's 适应症 and the diseases that list it as
 #: treatment ("treats"); a disease's 治疗药物 and the drugs indicated for it ("treated"). Ranked as one
-#: list (retrieval.ranking) and said as one sentence (models.generators.extractive).
+#: list (retrieval.evidence.ranking) and said as one sentence (models.generators.extractive).
 FAMILY: dict[tuple[RelType, Direction], str] = {
     (RelType.INDICATED_FOR, Direction.OUT): "treats",
     (RelType.TREATED_BY, Direction.IN): "treats",

@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from kg.errors import InvalidInput, NotFound, QizhenError
 from kg.stores.base import GraphStore
 from retrieval.embedders.base import Embedder
-from retrieval.passages import Passage, build_passages
+from retrieval.evidence.passages import Passage, build_passages
 
 MANIFEST = "manifest.json"
 INDEX_FILE = "index.faiss"

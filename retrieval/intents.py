@@ -46,7 +46,7 @@ class Trait(Flag):
     CARE = auto()
     #: the lists of same-ingredient entries are pooled into the asked drug's one ranked list
     POOLED = auto()
-    #: the drug's indication list is checked against its own 禁忌 and reactions (retrieval.noise)
+    #: the drug's indication list is checked against its own 禁忌 and reactions (retrieval.evidence.noise)
     NOISE_CHECKED = auto()
     #: a question naming two entities (or a drug class) can have this intent
     PAIR = auto()
@@ -212,7 +212,7 @@ INTENTS: tuple[IntentSpec, ...] = (
           ("storage", "贮藏方法", ("贮藏", "储存", "保存", "存放"), topic_keys(T.STORAGE)),
           ("purchase", "购买渠道", ("哪里买", "哪里可以买", "哪儿买", "在哪买", "去哪买", "买得到", "买到", "哪里有卖",
                                 "药店有", "网上买", "购买"), topic_keys(T.PURCHASE)))),
-    # 质子泵抑制剂有哪些: chosen by retrieval.drug_classes (a class named in the question), never by keywords
+    # 质子泵抑制剂有哪些: chosen by retrieval.pairs.drug_classes (a class named in the question), never by keywords
     IntentSpec("class_members", "同类药物", (), {NodeType.CATEGORY: _f((R.IN_CLASS, IN))}, by_embedding=False),
     IntentSpec("referral", "医院与医生推荐", (
         "哪家医院", "哪个医院", "什么医院", "医院好", "好医院", "推荐医院", "医院推荐", "专家", "名医", "哪个医生好",

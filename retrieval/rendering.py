@@ -27,10 +27,10 @@ GROUP_SEP = "；"
 class NoteKind(StrEnum):
     """Why items of a list are not shown: each kind one fixed sentence."""
 
-    LOW_CONFIDENCE = "low_confidence"  # flagged items left out (retrieval.ranking)
+    LOW_CONFIDENCE = "low_confidence"  # flagged items left out (retrieval.evidence.ranking)
     CONTRAINDICATED_SELF = "contraindicated_self"  # indications the drug's own 禁忌 names
-    LABEL_BANNED = "label_banned"  # drugs whose label bans them for the disease (retrieval.salience)
-    SINGLE_SOURCE = "single_source"  # drugs only one source ties to the disease (retrieval.salience)
+    LABEL_BANNED = "label_banned"  # drugs whose label bans them for the disease (retrieval.evidence.salience)
+    SINGLE_SOURCE = "single_source"  # drugs only one source ties to the disease (retrieval.evidence.salience)
 
 
 class GroupStyle(StrEnum):

@@ -19,10 +19,6 @@ from kg.normalize import core_name, strip_format
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import GraphStore
 from kg.topics import Topic, topic_keys
-from retrieval.candidates import DRUG_EDGES, DiseaseNames, Pool, gather
-from retrieval.dose import for_dose
-from retrieval.drug_classes import DrugClassIndex, class_question
-from retrieval.drug_grouping import DrugGrouping
 from retrieval.evidence import (
     OVERVIEW_PROPS,
     OVERVIEW_RELS,
@@ -31,10 +27,16 @@ from retrieval.evidence import (
     property_source,
     prose_of,
 )
-from retrieval.fusion import rrf_merge
-from retrieval.graph_reader import GraphReader
+from retrieval.evidence.candidates import DRUG_EDGES, DiseaseNames, Pool, gather
+from retrieval.evidence.dose import for_dose
+from retrieval.evidence.drug_grouping import DrugGrouping
+from retrieval.evidence.fusion import rrf_merge
+from retrieval.evidence.graph_reader import GraphReader
+from retrieval.evidence.lexical import LexicalMatcher
+from retrieval.evidence.noise import drug_context
+from retrieval.evidence.ranking import adverse_prevalence
+from retrieval.evidence.salience import fold_drugs, western_count
 from retrieval.intents import BY_NAME, Fetch, IntentClassifier, Trait, has_trait
-from retrieval.lexical import LexicalMatcher
 from retrieval.linking import (  # noqa: F401 - main_entity, MAX_HISTORY_TURNS: re-exported, the retriever API
     LINK_THRESHOLD,
     MAX_HISTORY_TURNS,
@@ -44,12 +46,13 @@ from retrieval.linking import (  # noqa: F401 - main_entity, MAX_HISTORY_TURNS: 
     main_entity,
     off_topic,
 )
-from retrieval.noise import drug_context
-from retrieval.pair_questions import PairQuestions
 from retrieval.pairs import (
     ClassIndex,
 )
-from retrieval.patient import (
+from retrieval.pairs.drug_classes import DrugClassIndex, class_question
+from retrieval.pairs.pair_questions import PairQuestions
+from retrieval.rendering import prose_sentences, relabel
+from retrieval.safety.patient import (
     ContraIndex,
     PatientReads,
     condition_over_population,
@@ -57,13 +60,10 @@ from retrieval.patient import (
     filter_drug_facts,
     for_patient,
 )
-from retrieval.population import detect as detect_population
-from retrieval.population_classes import class_reader
-from retrieval.population_pool import drug_facts as drug_facts_of
-from retrieval.population_pool import population_pool
-from retrieval.ranking import adverse_prevalence
-from retrieval.rendering import prose_sentences, relabel
-from retrieval.salience import fold_drugs, western_count
+from retrieval.safety.population import detect as detect_population
+from retrieval.safety.population_classes import class_reader
+from retrieval.safety.population_pool import drug_facts as drug_facts_of
+from retrieval.safety.population_pool import population_pool
 from retrieval.types import Evidence, Intent, LinkedEntity, Qualifiers, RetrievalResult
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ class Retriever(PairQuestions):
 
     @property
     def prevalence(self) -> dict[str, int]:
-        """The tie-breaker of adverse-reaction lists (retrieval.ranking.adverse_prevalence), read
+        """The tie-breaker of adverse-reaction lists (retrieval.evidence.ranking.adverse_prevalence), read
         once; `QAService.warm_up` takes it before the first request."""
         if self._prevalence is None:
             with self._lock:
@@ -271,12 +271,12 @@ class Retriever(PairQuestions):
         others = "、".join(s.name for s in subjects if s is not entity)
         label = f"{entity.name}（含同成分药品{others}）" if pooled else ""
         context = drug_context(subjects, self.graph.facts) if entity.type == NodeType.DRUG and \
-            has_trait(intent.name, Trait.NOISE_CHECKED) else None  # 禁忌 and reactions judge the indications (retrieval.noise)
-        # the disease's synonym nodes and, when thin, its parent add their drugs (retrieval.candidates)
+            has_trait(intent.name, Trait.NOISE_CHECKED) else None  # 禁忌 and reactions judge the indications (retrieval.evidence.noise)
+        # the disease's synonym nodes and, when thin, its parent add their drugs (retrieval.evidence.candidates)
         pool = self._drug_pool(entity, own) if care else None
         if pool is not None:
             own = pool.facts
-        # drugs by class (retrieval.salience); when the question names a population, retrieval.patient
+        # drugs by class (retrieval.evidence.salience); when the question names a population, retrieval.safety.patient
         # first drops every product its own label forbids, so a 禁用 product never returns as its generic
         # (磷酸可待因片 → 可待因 for 孕妇)
         pops = detect_population(question + (pool.implied if pool else "")) if care else []
@@ -368,7 +368,7 @@ class Retriever(PairQuestions):
         return self._drug_classes
 
     def _class_members(self, question: str, res: Resolution) -> RetrievalResult | None:
-        """质子泵抑制剂有哪些: the class's members, citing the class edges (retrieval.drug_classes)."""
+        """质子泵抑制剂有哪些: the class's members, citing the class edges (retrieval.pairs.drug_classes)."""
         found = class_question(self.drug_classes, question, res.entities, res.near_misses)
         if found is None:
             return None

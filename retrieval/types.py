@@ -19,7 +19,7 @@ class LinkMethod(StrEnum):
     TYPO = "typo"  # a near spelling
     COMPONENTS = "components"  # one of the parts of a compound name (one block of evidence each)
     HISTORY = "history"  # inherited from an earlier turn
-    CLASS = "class"  # a drug class term (retrieval.drug_classes)
+    CLASS = "class"  # a drug class term (retrieval.pairs.drug_classes)
 
 
 class IntentMethod(StrEnum):
@@ -107,7 +107,7 @@ class EvidenceItem(BaseModel):
     type: str = ""
     datasets: list[str] = []
     sources: list[str] = Field(default_factory=list, description="dataset:predicate of each statement")
-    support: int = Field(default=0, description="independent statements (retrieval.ranking.RankedItem.supports)")
+    support: int = Field(default=0, description="independent statements (retrieval.evidence.ranking.RankedItem.supports)")
     score: float = 0.0
     flag: str = Field(default="", description="why the item does not lead: contraindicated_self | "
                       "also_adverse | generic | tcm_pattern | '' (usable)")
@@ -116,7 +116,7 @@ class EvidenceItem(BaseModel):
     class_name: str = ""
     group: str = Field(default="", description="the answer group it is shown in (a class name, 中成药)")
     via: str = Field(default="", description="a disease's drug: the synonym or parent node whose edges alone tie "
-                     "it (retrieval.candidates); '' when the asked node's own edges do")
+                     "it (retrieval.evidence.candidates); '' when the asked node's own edges do")
 
 
 class EvidenceSentence(BaseModel):
@@ -127,7 +127,7 @@ class EvidenceSentence(BaseModel):
 
 
 class EvidenceGroup(BaseModel):
-    """A group of a list shown by class (retrieval.salience): "类名（a、b）"."""
+    """A group of a list shown by class (retrieval.evidence.salience): "类名（a、b）"."""
 
     label: str = ""
     names: list[str] = []
@@ -197,7 +197,7 @@ class Evidence(BaseModel):
 
 
 class Verdict(StrEnum):
-    """What two drugs' label texts say about taking them together (retrieval.interactions), strongest first."""
+    """What two drugs' label texts say about taking them together (retrieval.pairs.interactions), strongest first."""
 
     AVOID = "避免合用"
     SEPARATE = "间隔服用"  # an absorption interaction (a metal cation and a drug it binds): take apart in time

@@ -265,7 +265,7 @@ def show_cmd(
     text_chars: int = typer.Option(300, "--text-chars", help="truncate long texts (not with --json); 0 = full"),
 ) -> None:
     from app.cards import build_card, load_card
-    from retrieval.ranking import adverse_prevalence
+    from retrieval.evidence.ranking import adverse_prevalence
 
     with _store(get_settings(), graph, read_only=True) as store:
         found = store.find_by_name(name)

@@ -130,7 +130,7 @@ def _cited(items: str, marks: str) -> str:
 
 def _weak(item: EvidenceItem) -> bool:
     """A list item a drug's answer does not show: a clause fragment, an efficacy phrase
-    (retrieval.noise), or one weak statement alone."""
+    (retrieval.evidence.noise), or one weak statement alone."""
     return item.support == 0 or item.flag == "tcm_action" or (item.support <= 1 and set(item.sources) <= REVERSE_ONLY)
 
 
@@ -194,12 +194,12 @@ class ExtractiveGenerator(Generator):
 
         focused: set[int] = set()
         whole: set[int] = set()
-        for ev in kg:  # retrieval's verdict on "may this patient take it" leads (retrieval.patient)
+        for ev in kg:  # retrieval's verdict on "may this patient take it" leads (retrieval.safety.patient)
             if ev.field.startswith(FIRST) and ev.heading:
                 whole.add(ev.index)
                 yield 0, f"{ev.text}[{ev.index}]。"
         # the sentences that answer the question's qualifier, before anything else — unless retrieval
-        # already answered the population (a filtered drug list and its note: retrieval.patient)
+        # already answered the population (a filtered drug list and its note: retrieval.safety.patient)
         if quals and not any(e.field.startswith(AFTER_LIST) for e in kg):
             for piece, index in self._focused([*kg, *passages], quals):
                 focused.add(index)
@@ -228,7 +228,7 @@ class ExtractiveGenerator(Generator):
                 ev_type = next(e.entity_type for e in answer_items if e.index == indices[0])
                 top = TOP_ITEMS
                 if ev_type == "Drug" and field_family(field):
-                    # a drug's own indications (retrieval.noise has put generic and contradicted ones
+                    # a drug's own indications (retrieval.evidence.noise has put generic and contradicted ones
                     # last): a short list whole, a long one its corroborated items and at least
                     # MIN_DRUG_ITEMS; never a clause fragment (用于…) or an item only a disease page's
                     # drug list states (the reverse reading: 39health 上皮样囊肿 → 蛇胆陈皮片)
@@ -256,7 +256,7 @@ class ExtractiveGenerator(Generator):
                     ev_field(indices[0]) in TABLE_ONLY_FIELDS:  # the comparison table shows these rows
                 folded += indices  # said already, or summarized by the ranked list above
                 continue
-            if indices[0] in grouped:  # drugs by class (retrieval.salience): already short, said whole
+            if indices[0] in grouped:  # drugs by class (retrieval.evidence.salience): already short, said whole
                 yield 0, f"{lead}{head}：{body}{_marks(indices)}。" if head else f"{lead}{body}{_marks(indices)}。"
                 continue
             text, cut = clip([s for s in sentences(body)], PROSE_CHARS)
@@ -297,7 +297,7 @@ class ExtractiveGenerator(Generator):
         for ev in items:
             head, body = ev.heading, ev.body
             if not head or ev.field.startswith((AFTER_LIST, FIRST)):
-                continue  # a population note follows the list it qualifies (retrieval.patient)
+                continue  # a population note follows the list it qualifies (retrieval.safety.patient)
             if any(i.group for i in ev.items):
                 continue  # drugs by class: the population check belongs to retrieval, not to a clause cut
             if _listy(ev):

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from kg.normalize import strip_format
 from kg.schema import NodeType
 from retrieval.intents import IntentClassifier, implied_types, is_follow_up
-from retrieval.interactions import pair_partner
 from retrieval.linking.linker import EntityLinker
 from retrieval.linking.qualifiers import find_qualifiers, is_condition_follow_up, phase_name, with_condition
+from retrieval.pairs.interactions import pair_partner
 from retrieval.types import Intent, IntentMethod, LinkedEntity, LinkMethod, NearMiss, Qualifiers
 
 #: Below this a mention is not treated as "the" entity of the question.

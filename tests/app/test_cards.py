@@ -38,7 +38,7 @@ def test_drug_card_sections_in_clinical_order_with_summary() -> None:
     assert keys == ["indication", "usage", "contraindication", "precautions", "adverse_reaction", "interaction",
                     "population"]
     ind = card.sections[0]
-    names = [i.name for i in ind.items]  # ranked like answers (retrieval.ranking): 2 datasets first
+    names = [i.name for i in ind.items]  # ranked like answers (retrieval.evidence.ranking): 2 datasets first
     assert names[0] == "痛风" and sorted(names) == sorted(["痛风", "痛风性关节炎", "高尿酸血症"])
     assert ind.total == 3 and ind.items[0].datasets == ["caregpt", "cmekg"]
     adverse = card.sections[4]

@@ -58,7 +58,7 @@ def test_known_entity_without_facts_for_the_intent_abstains(service: QAService) 
 def test_reverse_question_lists_drugs_for_a_disease(service: QAService) -> None:
     a = service.ask("什么药能治痛风")
     assert a.grounded and a.intent == "drug"
-    # by generic name (retrieval.salience): 非布司他片 → 非布司他
+    # by generic name (retrieval.evidence.salience): 非布司他片 → 非布司他
     assert "非布司他" in a.answer and "别嘌醇" in a.answer
 
 

@@ -1,5 +1,5 @@
 """A population's 禁用 drug never reaches a generator's prompt as a choice: the filtering happens in
-retrieval (retrieval.patient), so the hf and openai generators get the same evidence as the extractive one."""
+retrieval (retrieval.safety.patient), so the hf and openai generators get the same evidence as the extractive one."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def test_a_contraindicated_drug_is_never_offered_to_a_pregnant_woman(home: Path,
     answer = service.ask("孕妇咳嗽吃什么药？", generator=generator_name)
     evidence = service.retrieve("孕妇咳嗽吃什么药？").evidence
     drug_list = next(e for e in evidence if e.field == "TREATED_BY")
-    # judged product by product before the list is grouped (retrieval.salience): neither the product
+    # judged product by product before the list is grouped (retrieval.evidence.salience): neither the product
     # nor its generic is offered; the others are, 慎用 ones named in the population note
     assert not any(i.name == BANNED for i in drug_list.items) and "可待因" not in drug_list.text
     assert any(i.name == "止咳糖浆" for i in drug_list.items) and "氨溴索" in drug_list.text
@@ -91,5 +91,5 @@ def test_without_a_population_the_list_is_the_diseases_own(home: Path) -> None:
     service = QAService(settings_for(home))
     evidence = service.retrieve("咳嗽吃什么药？").evidence
     drug_list = next(e for e in evidence if e.field == "TREATED_BY")
-    # grouped by generic (retrieval.salience): the codeine product is there as its generic
+    # grouped by generic (retrieval.evidence.salience): the codeine product is there as its generic
     assert any(i.name == BANNED for i in drug_list.items) and "可待因" in drug_list.text

@@ -125,7 +125,7 @@ def test_coverage(graph: LadybugStore) -> None:
 
 
 def test_class_questions(graph: LadybugStore) -> None:
-    from retrieval.drug_classes import DrugClassIndex, class_question
+    from retrieval.pairs.drug_classes import DrugClassIndex, class_question
 
     index = DrugClassIndex(graph)
     found = class_question(index, "钙通道阻滞剂有哪些", [])

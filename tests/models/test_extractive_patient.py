@@ -1,5 +1,5 @@
 """The extractive generator says retrieval's patient verdict first and whole, and a population note
-after the filtered list it qualifies (retrieval.patient)."""
+after the filtered list it qualifies (retrieval.safety.patient)."""
 
 from __future__ import annotations
 

@@ -1,15 +1,15 @@
 """A disease's drug candidate pool: its own edges, its synonym nodes' and, when thin, its parent's —
-each fact keeping the node it came from (retrieval.candidates), read through a real GraphStore."""
+each fact keeping the node it came from (retrieval.evidence.candidates), read through a real GraphStore."""
 
 from __future__ import annotations
 
 from functools import partial
 
 from kg.schema import Direction, Entity, NameEntry, NodeType, Relation, RelType
-from retrieval.candidates import DRUG_EDGES, DiseaseNames, Pool, base_names, gather, population_base
-from retrieval.drug_grouping import DrugGrouping
-from retrieval.graph_reader import GraphReader
-from retrieval.salience import western_count
+from retrieval.evidence.candidates import DRUG_EDGES, DiseaseNames, Pool, base_names, gather, population_base
+from retrieval.evidence.drug_grouping import DrugGrouping
+from retrieval.evidence.graph_reader import GraphReader
+from retrieval.evidence.salience import western_count
 from tests.models.finetune.memstore import MemoryStore
 
 

@@ -5,8 +5,8 @@ first source."""
 from __future__ import annotations
 
 from kg.schema import Entity, NodeType, PropSource
-from retrieval.lexical import LexicalMatcher
-from retrieval.passages import entity_passages
+from retrieval.evidence.lexical import LexicalMatcher
+from retrieval.evidence.passages import entity_passages
 
 HANDBOOK = "用于治疗原发性高血压，可单独使用，也可与其他抗高血压药物合用。肾功能不全者应减量并监测血钾。"
 MACHINE = "本品为血管紧张素Ⅱ受体拮抗剂，口服吸收迅速，主要经肝脏代谢，经胆汁和尿液排出体外，半衰期约九小时。"

@@ -1,11 +1,11 @@
-"""Dose questions (retrieval.dose): the asked sentence of 用法用量 first, never a 规格 in its place."""
+"""Dose questions (retrieval.evidence.dose): the asked sentence of 用法用量 first, never a 规格 in its place."""
 
 from __future__ import annotations
 
 import pytest
 
 from kg.schema import Entity, NodeType
-from retrieval.dose import MISSING_FIELD, asked, for_dose, pick
+from retrieval.evidence.dose import MISSING_FIELD, asked, for_dose, pick
 from retrieval.types import Evidence
 from tests.conftest import make_evidence
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retrieval.fusion import rrf_merge
+from retrieval.evidence.fusion import rrf_merge
 from retrieval.types import Evidence
 from tests.conftest import make_evidence
 

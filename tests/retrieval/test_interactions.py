@@ -1,4 +1,4 @@
-"""The pair's own fact (retrieval.interactions) on a small fixture graph: a verdict first from the words of
+"""The pair's own fact (retrieval.pairs.interactions) on a small fixture graph: a verdict first from the words of
 the sentences naming the other drug (by name, through a product of the same generic, or by class), the
 follow-up that forms the pair, drug + alcohol, cross-allergy read from class peers, and comparisons of a
 generic the graph holds only as products."""
@@ -11,8 +11,8 @@ from kg.schema import Entity, NodeType, Relation, RelType
 from kg.stores.ladybug import LadybugStore
 from models.comparison import comparison_from
 from models.prompts import grounded_input
-from retrieval.class_terms import allergy_terms, class_names_of, generic_of
-from retrieval.interactions import VERDICT_FIELD, other_of, pair_follow_up, verdict_of
+from retrieval.pairs.class_terms import allergy_terms, class_names_of, generic_of
+from retrieval.pairs.interactions import VERDICT_FIELD, other_of, pair_follow_up, verdict_of
 from retrieval.retriever import Retriever
 from retrieval.types import Verdict
 

@@ -1,12 +1,20 @@
-"""Contradictions and noise in a drug's own lists (retrieval.noise, kg.contradictions)."""
+"""Contradictions and noise in a drug's own lists (retrieval.evidence.noise, kg.contradictions)."""
 
 from __future__ import annotations
 
 from kg.contradictions import contra_sentence
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from retrieval.evidence import facts_to_evidence
-from retrieval.noise import ALSO_ADVERSE, CONTRA_SELF, GENERIC, TCM_ACTION, TCM_PATTERN, DrugContext, judge
-from retrieval.ranking import rank
+from retrieval.evidence.noise import (
+    ALSO_ADVERSE,
+    CONTRA_SELF,
+    GENERIC,
+    TCM_ACTION,
+    TCM_PATTERN,
+    DrugContext,
+    judge,
+)
+from retrieval.evidence.ranking import rank
 
 
 def test_a_contraindication_sentence_names_the_condition_unless_negated_or_excepted() -> None:

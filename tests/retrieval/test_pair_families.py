@@ -8,9 +8,9 @@ import pytest
 
 from kg.schema import Entity, NodeType, Relation, RelType
 from kg.stores.ladybug import LadybugStore
-from retrieval.class_terms import absorption_pair, class_names_of, elements_of, generic_of
-from retrieval.differences import distinct_warnings
-from retrieval.interactions import VERDICT_FIELD, verdict_of
+from retrieval.pairs.class_terms import absorption_pair, class_names_of, elements_of, generic_of
+from retrieval.pairs.differences import distinct_warnings
+from retrieval.pairs.interactions import VERDICT_FIELD, verdict_of
 from retrieval.retriever import Retriever
 from retrieval.types import Verdict
 

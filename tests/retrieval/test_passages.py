@@ -10,7 +10,7 @@ import pytest
 from kg.schema import Entity, NodeType
 from kg.stores.ladybug import LadybugStore
 from retrieval.evidence import property_source
-from retrieval.passages import (
+from retrieval.evidence.passages import (
     MAX_CHARS,
     build_passages,
     chunk_text,

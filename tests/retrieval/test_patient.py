@@ -1,12 +1,12 @@
-"""Evidence for the patient asked about (retrieval.patient): filtered lists and verdicts first."""
+"""Evidence for the patient asked about (retrieval.safety.patient): filtered lists and verdicts first."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from kg.schema import Entity, NodeType
-from retrieval.can_take import VERDICT_FIELD, condition_evidence
-from retrieval.patient import (
+from retrieval.safety.can_take import VERDICT_FIELD, condition_evidence
+from retrieval.safety.patient import (
     CAUTION_MARK,
     POPULATION_FIELD,
     PatientReads,
@@ -108,7 +108,7 @@ def test_a_condition_that_is_a_population_uses_its_wider_wording() -> None:
 
 
 def test_a_population_word_linked_as_a_disease_yields_to_the_disease_asked_about() -> None:
-    from retrieval.patient import condition_over_population
+    from retrieval.safety.patient import condition_over_population
     from retrieval.types import LinkedEntity
 
     kidney = LinkedEntity(id="k", name="肾功能不全", type="Disease", mention="肾功能不全", score=1.0)
@@ -130,8 +130,8 @@ def test_one_products_ban_keeps_the_whole_ingredient_out_of_a_grouped_list() -> 
     """Products are judged one by one before the list is grouped by generic: 磷酸可待因片's 孕妇禁用
     also keeps 可待因糖浆 (a label that says nothing) out, since the group would show 可待因 again."""
     from kg.schema import Direction, Entity, Fact, NodeType, RelType
-    from retrieval.patient import filter_drug_facts
-    from retrieval.population import detect
+    from retrieval.safety.patient import filter_drug_facts
+    from retrieval.safety.population import detect
 
     disease = Entity.named("咳嗽", NodeType.DISEASE, described=True)
     drugs = {n: Entity.named(n, NodeType.DRUG, properties=p, described=True) for n, p in {

@@ -1,11 +1,11 @@
-"""Population verdicts from a drug's own label text (retrieval.population), clause by clause."""
+"""Population verdicts from a drug's own label text (retrieval.safety.population), clause by clause."""
 
 from __future__ import annotations
 
 import pytest
 
 from kg.schema import Entity, NodeType
-from retrieval.population import BY_KEY, Verdict, classify_text, detect, filter_candidates, verdict_for
+from retrieval.safety.population import BY_KEY, Verdict, classify_text, detect, filter_candidates, verdict_for
 
 
 def _drug(name: str, **props: str) -> Entity:

@@ -1,6 +1,6 @@
-"""Class-level population safety rules (retrieval.population_classes) and how they meet a product's
-own label (retrieval.population.combine), the disease filter (retrieval.patient) and the pool of
-population forms of a disease (retrieval.population_pool)."""
+"""Class-level population safety rules (retrieval.safety.population_classes) and how they meet a product's
+own label (retrieval.safety.population.combine), the disease filter (retrieval.safety.patient) and the pool of
+population forms of a disease (retrieval.safety.population_pool)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from collections.abc import Sequence
 import pytest
 
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
-from retrieval.can_take import can_take
-from retrieval.candidates import population_base
-from retrieval.patient import CLASS_FIELD, POPULATION_FIELD, filter_drug_facts
-from retrieval.population import BY_KEY, SafetyVerdict, Verdict, combine, detect, verdict_for
-from retrieval.population_classes import DATASET, RULES, class_reader, class_rule
-from retrieval.population_pool import population_pool, variant_names
+from retrieval.evidence.candidates import population_base
+from retrieval.safety.can_take import can_take
+from retrieval.safety.patient import CLASS_FIELD, POPULATION_FIELD, filter_drug_facts
+from retrieval.safety.population import BY_KEY, SafetyVerdict, Verdict, combine, detect, verdict_for
+from retrieval.safety.population_classes import DATASET, RULES, class_reader, class_rule
+from retrieval.safety.population_pool import population_pool, variant_names
 
 _ATC_PREFIX = re.compile(r"^[A-Z](?:\d{2}(?:[A-Z](?:[A-Z](?:\d{2})?)?)?)?$")
 
@@ -156,7 +156,7 @@ def test_can_take_falls_back_to_the_class_rule_and_says_it_is_one() -> None:
 
 
 def test_the_salience_hook_puts_what_the_population_may_use_first() -> None:
-    from retrieval.salience import Candidate, Generic, _lead_population
+    from retrieval.evidence.salience import Candidate, Generic, _lead_population
 
     def generic(name: str, score: float) -> Generic:
         return Generic(name, [Candidate(f"{name}片", f"id-{name}", frozenset())], score, False)

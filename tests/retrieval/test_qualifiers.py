@@ -145,7 +145,7 @@ def test_a_phase_names_the_diseases_own_entry(retriever: Retriever, question: st
 def test_a_bare_qualifier_asks_the_earlier_question_again(retriever: Retriever) -> None:
     res = retriever.retrieve("孩子呢？", ["腹泻吃什么药？"])
     assert (res.entities[0].name, res.intent.name, res.qualifiers.population) == ("腹泻", "drug", "child")
-    assert "蒙脱石" in res.evidence[0].text  # the generic (retrieval.salience folds products to it)
+    assert "蒙脱石" in res.evidence[0].text  # the generic (retrieval.evidence.salience folds products to it)
 
 
 def test_a_phase_alone_is_a_follow_up(retriever: Retriever) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from retrieval.evidence import facts_to_evidence
-from retrieval.ranking import rank, shown
+from retrieval.evidence.ranking import rank, shown
 
 OUT, IN = Direction.OUT, Direction.IN
 
@@ -88,7 +88,7 @@ def test_prevalence_counts_drugs_not_edges_and_skips_flagged(tmp_path: object) -
 
     from kg.schema import Relation
     from kg.stores.ladybug import LadybugStore
-    from retrieval.ranking import adverse_prevalence
+    from retrieval.evidence.ranking import adverse_prevalence
 
     def ent(i: str, name: str, t: NodeType) -> Entity:
         return Entity(id=i, name=name, type=t, sources=["cmekg"])

@@ -52,7 +52,7 @@ def test_linking_and_evidence_coverage(service: QAService, shared_data: Path) ->
         result = service.retrieve(question)
         linked += bool(result.entities) and result.entities[0].name == gold
         # an evidence item's list travels as data (Evidence.items): a disease's drug list is shown folded by
-        # class and generic (retrieval.salience), its products are still the evidence's items
+        # class and generic (retrieval.evidence.salience), its products are still the evidence's items
         text = normalize_text(" ".join(" ".join([e.text, *(i.name for i in e.items)]) for e in result.evidence))
         covered += sum(normalize_text(r) in text for r in refs)
         total += len(refs)

@@ -1,8 +1,8 @@
-"""The reliever / controller table an attack question reads (retrieval.relievers)."""
+"""The reliever / controller table an attack question reads (retrieval.evidence.relievers)."""
 
 from __future__ import annotations
 
-from retrieval.relievers import Role, role
+from retrieval.evidence.relievers import Role, role
 
 
 def test_substances_and_classes_have_their_role() -> None:

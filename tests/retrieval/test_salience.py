@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import Counter
 
 from kg.schema import NodeType
-from retrieval.drug_grouping import DrugGrouping, generic_of
-from retrieval.ranking import RankedItem, RankedList
-from retrieval.salience import candidates, group, salient_evidence
+from retrieval.evidence.drug_grouping import DrugGrouping, generic_of
+from retrieval.evidence.ranking import RankedItem, RankedList
+from retrieval.evidence.salience import candidates, group, salient_evidence
 from retrieval.types import Evidence, EvidenceItem
 from tests.conftest import make_evidence
 
@@ -159,7 +159,7 @@ def test_an_attack_lists_relievers_first_and_controllers_after() -> None:
 def test_a_parents_drugs_are_said_to_be_the_parents() -> None:
     """妊娠期尿路感染 has no drugs of its own: the parent's are listed under a clause naming it, each item
     citing the node whose edge ties it."""
-    from retrieval.candidates import Pool, PoolNode
+    from retrieval.evidence.candidates import Pool, PoolNode
 
     items = [_item("阿莫西林胶囊", "cmekg:适应症", "xywy:common_drug")]
     items[0].entries = {"uti"}
@@ -174,7 +174,7 @@ def test_a_parents_drugs_are_said_to_be_the_parents() -> None:
 
 def test_a_childs_own_drugs_lead_its_parents() -> None:
     """小儿休克's own curated drugs stay first; the parent 休克's stronger list follows them."""
-    from retrieval.candidates import Pool, PoolNode
+    from retrieval.evidence.candidates import Pool, PoolNode
 
     own = _item("氢化可的松片", "xywy:common_drug", "cmekg:适应症")
     own.entries = {"child"}

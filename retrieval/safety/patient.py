@@ -1,4 +1,4 @@
-"""Evidence for the patient asked about (retrieval.population's verdicts turned into citable items).
+"""Evidence for the patient asked about (retrieval.safety.population's verdicts turned into citable items).
 
 Two question shapes:
 
@@ -6,7 +6,7 @@ Two question shapes:
   the candidates whose own labels were read, 禁用 ones are removed from it and named in an item of their
   own ("说明书标明孕妇禁用：…，均未列入可选药品"), 慎用 ones are marked in the list, and when no candidate's
   label speaks of the population an item says the graph cannot confirm safety (未收录);
-- "can a patient with X take Y" (孕妇能吃布洛芬吗; retrieval.can_take): a first item gives the verdict
+- "can a patient with X take Y" (孕妇能吃布洛芬吗; retrieval.safety.can_take): a first item gives the verdict
   (不建议 / 慎用 / 说明书写明可以使用 / 未收录) with the label's own sentence.
 
 Every generator reads these items: the filtering happens here, before any prompt is built.
@@ -22,10 +22,11 @@ from typing import Protocol
 from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.stores.base import EdgeRow
-from retrieval.can_take import SourceOf, can_take
-from retrieval.drug_grouping import generic_of, has_form
+from retrieval.evidence.drug_grouping import generic_of, has_form
 from retrieval.intents import Trait, intents_with
-from retrieval.population import (
+from retrieval.rendering import prose_sentences
+from retrieval.safety.can_take import SourceOf, can_take
+from retrieval.safety.population import (
     POPULATIONS,
     SAFETY_TEXTS,
     ClassReader,
@@ -37,10 +38,9 @@ from retrieval.population import (
     detect,
     filter_candidates,
 )
-from retrieval.population_classes import DATASET as CLASS_DATASET
-from retrieval.population_classes import FIELD as CLASS_FIELD
-from retrieval.population_classes import rule_parts
-from retrieval.rendering import prose_sentences
+from retrieval.safety.population_classes import DATASET as CLASS_DATASET
+from retrieval.safety.population_classes import FIELD as CLASS_FIELD
+from retrieval.safety.population_classes import rule_parts
 from retrieval.types import Evidence, LinkedEntity
 
 #: Candidates of a disease's drug list whose labels are read (the list shown is cut to these).
@@ -60,7 +60,7 @@ EntityReader = Callable[[Sequence[str]], list[Entity]]
 #: "孕妇能吃布洛芬吗": a drug question that asks whether someone may take it.
 CAN_TAKE_CUE = re.compile(r"能|可以|可不可以|行不行|吗|禁忌|禁用|慎用|注意")
 #: Intents of a drug question that a population turns into "may they take it" (a dose question for a
-#: child is answered by retrieval.dose instead).
+#: child is answered by retrieval.evidence.dose instead).
 CAN_TAKE_INTENTS = intents_with(Trait.CAN_TAKE)
 
 
@@ -74,11 +74,11 @@ class PatientReads:
     source: SourceOf
     contra: ContraReader | None = None  # a drug's CONTRAINDICATED facts as one text
     same_ingredient: Callable[[Entity], list[str]] | None = None  # ids of other dosage forms (no read)
-    by_class: ClassReader | None = None  # class-rule verdicts (retrieval.population_classes)
+    by_class: ClassReader | None = None  # class-rule verdicts (retrieval.safety.population_classes)
 
 
 class FactSource(Protocol):
-    """What these readers need of retrieval.graph_reader.GraphReader (cached reads)."""
+    """What these readers need of retrieval.evidence.graph_reader.GraphReader (cached reads)."""
 
     def entity(self, entity_id: str) -> Entity | None: ...
     def facts(self, entity_id: str, rels: Sequence[RelType], direction: Direction) -> list[Fact]: ...
@@ -237,7 +237,7 @@ def filter_drug_facts(facts: Sequence[Fact], entity: Entity, pops: Sequence[Popu
                       same: Callable[[Entity], list[str]] | None = None,
                       by_class: ClassReader | None = None) -> tuple[list[Fact], list[Evidence], dict[str, float]]:
     """A disease's drug facts for the populations asked about, before any grouping by generic or class
-    (retrieval.salience): each product is judged by its own label (or a same-ingredient entry's), 禁用
+    (retrieval.evidence.salience): each product is judged by its own label (or a same-ingredient entry's), 禁用
     ones and ones past MAX_FILTERED are dropped, and the notes say what was left out and what the
     graph cannot confirm. Non-drug facts pass unchanged. The third part: ids of the kept drugs every
     population asked about may use by its label (可用) or a class rule (first choice: weight 2, else 1) —

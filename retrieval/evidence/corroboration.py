@@ -1,4 +1,4 @@
-"""Which of a disease's drugs a second place confirms, and which end an attack (retrieval.salience's rules).
+"""Which of a disease's drugs a second place confirms, and which end an attack (retrieval.evidence.salience's rules).
 
 **Corroboration.** A drug tied to a disease by one consumer site's list alone, whose own label does not
 name the disease (甲减 → 地高辛 from 39health; 地高辛's label is about heart failure), is not offered
@@ -8,7 +8,7 @@ disease, one of its synonyms or its parent — as the drug's indication edge (CM
 适应证), in its indication text, or as an indication edge to a node whose name contains it.
 
 **Relief.** An attack (`Qualifiers.reliever`) puts each class's reliever members first, the classes
-holding one before the others, and takes the controllers out into their own group (retrieval.relievers).
+holding one before the others, and takes the controllers out into their own group (retrieval.evidence.relievers).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from kg.schema import Entity
-from retrieval.relievers import Role, role
+from retrieval.evidence.relievers import Role, role
 
 if TYPE_CHECKING:
-    from retrieval.candidates import Pool
-    from retrieval.drug_grouping import DrugGrouping
-    from retrieval.salience import Generic
+    from retrieval.evidence.candidates import Pool
+    from retrieval.evidence.drug_grouping import DrugGrouping
+    from retrieval.evidence.salience import Generic
 
 #: Herbs of CMeKG's materia-medica 主治 lists: never a tie.
 HERB_SOURCE = "cmekg:主治"
@@ -87,8 +87,8 @@ def role_of(g: Generic, table: DrugGrouping) -> Role:
 
 def relief_order(classes: dict[str, list[Generic]], table: DrugGrouping, tier: Mapping[str, int] | None = None,
                  ) -> tuple[list[tuple[str, list[Generic]]], list[Generic]]:
-    """An attack asks for relievers (retrieval.relievers): each class's reliever members first, classes
-    with a reliever before the others (showing only those), then by `tier` (retrieval.salience: own and
+    """An attack asks for relievers (retrieval.evidence.relievers): each class's reliever members first, classes
+    with a reliever before the others (showing only those), then by `tier` (retrieval.evidence.salience: own and
     corroborated drugs first), controllers taken out into their own group."""
     controllers: list[Generic] = []
     kept: list[tuple[str, list[Generic], bool]] = []

@@ -6,7 +6,7 @@
 salmeterol in one class (R03AC). This small curated table does, keyed by ATC code (level 5 for a
 substance, level 4 for a whole class) with the Chinese generic names the graph uses. It is read only
 when the question's qualifiers ask for relief (`Qualifiers.reliever`: 发作, 急性发作, 急性期, 急救);
-retrieval.salience then puts the reliever members of each class first and the controllers after.
+retrieval.evidence.salience then puts the reliever members of each class first and the controllers after.
 
 Sources: GINA 2023 (asthma: SABA, SAMA, systemic corticosteroids as relievers; budesonide-formoterol as
 anti-inflammatory reliever), ACR/EULAR gout (colchicine, NSAIDs, steroids for flares; urate-lowering

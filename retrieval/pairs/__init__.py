@@ -22,10 +22,10 @@ from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NameEntry, NodeType, RelType
 from kg.text import SENTENCE_BREAK
 from kg.topics import Topic, topic_keys
-from retrieval.class_terms import class_names_of
-from retrieval.differences import clip, distinct_warnings
 from retrieval.evidence import property_datasets, prose_of
-from retrieval.ranking import rank
+from retrieval.evidence.ranking import rank
+from retrieval.pairs.class_terms import class_names_of
+from retrieval.pairs.differences import clip, distinct_warnings
 from retrieval.rendering import prose_sentences
 from retrieval.types import Evidence
 
@@ -98,7 +98,7 @@ def comparison_evidence(drugs: Sequence[Entity], read: FactReader,
     differs — each drug's indications and reactions the other lacks, the shared ones said once — then
     dose, contraindications, pregnancy/lactation and interactions where the graph has them; with
     `families` (each drug's same-generic entries) a `用药注意` row right after the classes gives the
-    warning one side's labels state and the other's never name (retrieval.differences). A drug
+    warning one side's labels state and the other's never name (retrieval.pairs.differences). A drug
     without any of these says so (`对比·说明`) instead of dropping out of the answer."""
     lists: dict[str, dict[str, list[str]]] = {}
     values: dict[str, dict[str, str]] = {}

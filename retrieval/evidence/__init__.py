@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable, Mapping
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.topics import Topic, topic_keys
 from kg.vocabulary import TRUNCATED_LABEL, TRUNCATED_SUFFIX, field_code, is_truncated_key, rel_heading
-from retrieval.noise import DrugContext
-from retrieval.ranking import RankedList, family_of, rank
+from retrieval.evidence.noise import DrugContext
+from retrieval.evidence.ranking import RankedList, family_of, rank
 from retrieval.rendering import NoteKind, list_names, prose_sentences
 from retrieval.types import Evidence, EvidenceItem, EvidenceNote
 
@@ -24,10 +24,10 @@ def facts_to_evidence(entity: Entity, facts: Iterable[Fact], max_targets: int | 
                       context: DrugContext | None = None,
                       fold: Callable[[Evidence, RankedList], Evidence] | None = None) -> list[Evidence]:
     """One evidence item per fact family (a relationship, both of its readings, every dataset):
-    the full list ranked by evidence strength (retrieval.ranking), citing every dataset that
+    the full list ranked by evidence strength (retrieval.evidence.ranking), citing every dataset that
     states it. Flagged facts are not items; its notes say how many were held back. `Evidence.items`
     types the first MAX_TYPED items (and the held-back ones); `fold` may rewrite an item from its whole
-    ranked list (retrieval.salience: a disease's drugs by class)."""
+    ranked list (retrieval.evidence.salience: a disease's drugs by class)."""
     groups: dict[tuple[str, str], list[Fact]] = {}
     for f in facts:
         pred = f.predicate if f.relation == RelType.RELATED_TO else ""

@@ -1,7 +1,7 @@
 """Can a patient with X take Y (孕妇能吃布洛芬吗, 消化性溃疡病人能吃布洛芬吗, 青霉素过敏能用头孢克洛吗): a
 first evidence item gives the verdict (不建议 / 慎用 / 说明书写明可以使用 / 未收录) with the label's own
 sentence — the drug's, else its same-ingredient entries' (labelled 同成分) — or, when no label speaks of
-a population, the class rule's (retrieval.population_classes), said as such.
+a population, the class rule's (retrieval.safety.population_classes), said as such.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from kg.normalize import core_name
 from kg.schema import Entity
 from kg.text import SENTENCE_BREAK
 from retrieval.evidence import property_datasets
-from retrieval.population import (
+from retrieval.rendering import prose_sentences, relabel
+from retrieval.safety.population import (
     BY_KEY,
     ClassReader,
     ContraReader,
@@ -24,9 +25,8 @@ from retrieval.population import (
     detect,
     verdict_for,
 )
-from retrieval.population_classes import FIELD as CLASS_FIELD
-from retrieval.population_classes import rule_parts
-from retrieval.rendering import prose_sentences, relabel
+from retrieval.safety.population_classes import FIELD as CLASS_FIELD
+from retrieval.safety.population_classes import rule_parts
 from retrieval.types import Evidence
 
 VERDICT_FIELD = "用药结论"

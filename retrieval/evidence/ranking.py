@@ -33,7 +33,7 @@ from kg.schema import Direction, Fact, NodeType, RelType
 from kg.sources import extracted_datasets
 from kg.stores.base import GraphStore
 from kg.vocabulary import FAMILY
-from retrieval.noise import CONTRA_SELF, DEMOTING, DrugContext, judge
+from retrieval.evidence.noise import CONTRA_SELF, DEMOTING, DrugContext, judge
 
 #: Per (dataset, predicate) bonus for disease → drug lists: a clinician-curated list of common
 #: drugs, and CMeKG's 药物治疗 (generic names in a disease's treatment text), beat CMeKG's
@@ -72,7 +72,7 @@ class RankedItem:
     clause: bool = False  # named like a piece of a sentence (用于…)
     curated: bool = True  # False: curated-list weights do not apply (not a disease → drugs list)
     extracted_only: bool = False  # stated only by machine-extracted datasets
-    flag: str = ""  # why the item may not lead (retrieval.noise): contraindicated_self, also_adverse …
+    flag: str = ""  # why the item may not lead (retrieval.evidence.noise): contraindicated_self, also_adverse …
     reason: str = ""  # the sentence behind the flag
 
     @property
@@ -94,7 +94,7 @@ class RankedItem:
 class RankedList:
     items: list[RankedItem]
     flagged: int = 0  # facts the cleaning stage keeps out of answers (countable, never shown as items)
-    held: list[RankedItem] = field(default_factory=list)  # contradicted by the drug's own 禁忌 (retrieval.noise)
+    held: list[RankedItem] = field(default_factory=list)  # contradicted by the drug's own 禁忌 (retrieval.evidence.noise)
 
     @property
     def reliable(self) -> int:
@@ -156,7 +156,7 @@ def rank(facts: Iterable[Fact], *, prose: str = "", family: str = "",
     """Facts of one family (any datasets and directions) → unique items, strongest first.
     `prevalence`: target id → how many subjects in the graph state that target (adverse reactions):
     characteristic reactions lead, those every drug lists fall back. `context`: the drug's own
-    禁忌 and reactions, which flag indications (retrieval.noise)."""
+    禁忌 and reactions, which flag indications (retrieval.evidence.noise)."""
     by_name: dict[str, RankedItem] = {}
     flagged = 0
     extracted = extracted_datasets()

@@ -4,7 +4,7 @@ A side is the asked entry and its *family* — the ingredient node and the descr
 generic (辛伐他汀 → 辛伐他汀片, 辛伐他汀滴丸 …; 氯沙坦 → 氯沙坦钾片), because a question names a generic and
 the graph often holds the interaction on one product only. For each direction (A's texts about B, B's
 about A) the search looks for B by name (entry, generic, ingredient, aliases), then by class (the
-class-term table of retrieval.class_terms, then the graph's own categories): INTERACTS_WITH facts and
+class-term table of retrieval.pairs.class_terms, then the graph's own categories): INTERACTS_WITH facts and
 the sentences of 药物相互作用 / 注意事项 / 禁忌. Each sentence gets a verdict from its own words
 (禁止/禁用/避免/不宜 → 避免合用; 慎用/谨慎/增加…风险 → 慎用; 监测/调整剂量 → 需监测; a listed fact without
 a sentence → 有相互作用记载), the pair's verdict is the strongest one, and when nothing names the
@@ -22,10 +22,13 @@ from kg.normalize import core_name
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
 from kg.text import SENTENCE_BREAK
 from kg.topics import TOPIC_KEYS, Topic, topic_keys
-from retrieval.class_terms import (
+from retrieval.evidence import property_datasets
+from retrieval.evidence.graph_reader import GraphReader
+from retrieval.pairs import CLASS_PROPS, REGULATORY, category_terms
+from retrieval.pairs.class_terms import (
     BY_NAME as CLASS_BY_NAME,
 )
-from retrieval.class_terms import (
+from retrieval.pairs.class_terms import (
     CLASSES,
     absorption_pair,
     allergy_terms,
@@ -35,9 +38,6 @@ from retrieval.class_terms import (
     generic_of,
     is_allergy_sentence,
 )
-from retrieval.evidence import property_datasets
-from retrieval.graph_reader import GraphReader
-from retrieval.pairs import CLASS_PROPS, REGULATORY, category_terms
 from retrieval.rendering import prose_sentences
 from retrieval.types import Evidence, LinkedEntity, LinkMethod, PairVerdict, Verdict
 
@@ -287,7 +287,7 @@ def scan_texts(side: Sequence[Entity], names: Sequence[str], classes: Sequence[s
 def find_interaction(a: Sequence[Entity], b: Sequence[Entity], labels: tuple[str, str], read: FactReader,
                      class_names: Callable[[str], list[str]] | None = None) -> PairFinding:
     """Both directions of a pair, each side given as its family (asked entry first); `class_names`: the
-    graph's IN_CLASS names of an entry (retrieval.drug_classes), read besides the class-term table."""
+    graph's IN_CLASS names of an entry (retrieval.pairs.drug_classes), read besides the class-term table."""
     names_a, names_b = names_of(a, labels[0]), names_of(b, labels[1])
     absorb = bool(a and b) and absorption_pair(a[0].name, b[0].name)
     seen: set[str] = set()

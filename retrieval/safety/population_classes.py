@@ -10,7 +10,7 @@ or, for products without a class edge and for combinations, by a generic-name pa
 Each rule carries its verdict (禁用 / 慎用 / 可用, `preferred` for a first choice), the population,
 a short reason and the reference it follows. Evidence cites it as its own dataset with support
 "类别规则", so a reader sees a class rule, not the product's label. How a rule meets a product's own
-label text is decided in retrieval.population (`verdict_for`): an explicit label verdict wins, except
+label text is decided in retrieval.safety.population (`verdict_for`): an explicit label verdict wins, except
 that a class ban is not lifted by a label that only cautions or only gives a dose.
 
 References (short names used in `ref`):
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from kg.schema import Entity
-from retrieval.population import ClassReader, Population, SafetyVerdict, Verdict
+from retrieval.safety.population import ClassReader, Population, SafetyVerdict, Verdict
 
 DATASET = "qizhen-class-safety"
 SUPPORT = "类别规则"
@@ -41,7 +41,7 @@ FIELD = "类别规则"
 
 @dataclass(frozen=True, slots=True)
 class ClassRule:
-    population: str  # retrieval.population.Population.key
+    population: str  # retrieval.safety.population.Population.key
     verdict: Verdict
     label: str  # the class as a reader names it ("血管紧张素转换酶抑制剂")
     codes: tuple[str, ...]  # ATC code prefixes

@@ -7,7 +7,7 @@ brands, herbs and class nouns. Ranked by support alone its head is whatever is m
 1. **Generics.** Each product is reduced to its ingredient (`generic_of`: dosage form, salt and
    inhalation words stripped: 硫酸沙丁胺醇吸入气雾剂 → 沙丁胺醇). A generic's strength is its best
    product's evidence score (curated site lists xywy common_drug / 39health drug, both directions,
-   the drug's own label text naming the disease — retrieval.ranking) plus how many of its products
+   the drug's own label text naming the disease — retrieval.evidence.ranking) plus how many of its products
    the sources tie to the disease. Node degree plays no part.
 2. **Classes.** A generic's class is its IN_CLASS edge (ATC / INN stem, issue 21) when the graph has
    one, else the most specific CMeKG 分类 (IN_CATEGORY) its products carry (the category with the
@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from kg.classes import CLASS_SYNONYMS
 from kg.contradictions import CONTRA_PROPS, contra_sentence
 from kg.schema import Entity, Fact
-from retrieval.candidates import Pool, parent_clause, via_names
-from retrieval.corroboration import (
+from retrieval.evidence.candidates import Pool, parent_clause, via_names
+from retrieval.evidence.corroboration import (
     CLASS_BREADTH,
     HERB_SOURCE,
     MAX_CHECKED,
@@ -45,9 +45,9 @@ from retrieval.corroboration import (
     tiers,
     ties,
 )
-from retrieval.drug_grouping import DrugGrouping, generic_of, has_form
-from retrieval.ranking import RankedList
-from retrieval.relievers import CONTROLLER_LABEL, Role
+from retrieval.evidence.drug_grouping import DrugGrouping, generic_of, has_form
+from retrieval.evidence.ranking import RankedList
+from retrieval.evidence.relievers import CONTROLLER_LABEL, Role
 from retrieval.rendering import GroupStyle, NoteKind
 from retrieval.types import Evidence, EvidenceGroup, EvidenceNote, Qualifiers
 
@@ -103,7 +103,7 @@ class Candidate:
     sources: frozenset[str]  # dataset:predicate
     support: int = 0
     score: float = 0.0
-    nodes: frozenset[str] = frozenset()  # the disease nodes whose edges tie it (retrieval.candidates)
+    nodes: frozenset[str] = frozenset()  # the disease nodes whose edges tie it (retrieval.evidence.candidates)
 
 
 def candidates(ranked: RankedList) -> list[Candidate]:
@@ -114,7 +114,7 @@ def candidates(ranked: RankedList) -> list[Candidate]:
 
 
 def western_count(facts: Iterable[Fact], table: DrugGrouping) -> int:
-    """How many Western generics a disease's drug facts name (retrieval.candidates: is the pool thin?)."""
+    """How many Western generics a disease's drug facts name (retrieval.evidence.candidates: is the pool thin?)."""
     found: set[str] = set()
     for f in facts:
         if f.flag or f.predicate == HERB_SOURCE.split(":")[1] or f.target_id in table.tcm or _TCM_NAME.search(f.target_name):
@@ -208,8 +208,8 @@ def salient_evidence(ev: Evidence, ranked: RankedList, table: DrugGrouping, ques
     """The disease → drugs evidence folded into classes: a copy with the grouped text, its typed items
     tagged with their group. `names` (the disease's name, aliases, synonyms and parents) and `entities`
     (a reader) let the leading drugs' own 禁忌 texts veto them (kg.contradictions) and their indication
-    texts (and `indications`: drug id → its indication names) corroborate them; `qualifiers` asking for relief put relievers first (retrieval.relievers);
-    `pool` says which node tied each drug (retrieval.candidates)."""
+    texts (and `indications`: drug id → its indication names) corroborate them; `qualifiers` asking for relief put relievers first (retrieval.evidence.relievers);
+    `pool` says which node tied each drug (retrieval.evidence.candidates)."""
     generics, total = group(candidates(ranked), table)
     _lead_population(generics, lead)
     if len(ranked.items) > MAX_CANDIDATES:
@@ -290,7 +290,7 @@ def salient_evidence(ev: Evidence, ranked: RankedList, table: DrugGrouping, ques
         "total": total if total > shown else 0, "unit": "种", "notes": notes, "target_name": None, "target_id": None})
 
 
-# -- hook for retrieval.patient (issue 17 point 3): drugs the population asked about may use lead ------
+# -- hook for retrieval.safety.patient (issue 17 point 3): drugs the population asked about may use lead ------
 #: Added, times its weight, to a generic's score when one of its products is one the population may use
 #: (weight 1: its label says so, or a source ties it to the population's form of the disease) or a class
 #: rule's first choice (weight 2): above any source tie.

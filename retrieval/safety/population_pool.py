@@ -5,7 +5,7 @@ Two ties the graph holds under other disease nodes:
 - **Population forms of the disease** (妊娠期高血压, 小儿感冒, 老年人高血压 for 孕妇/儿童/老人 + 高血压): a
   source tying a drug to the population's own form of the disease says the population is treated with
   it, so those drugs join the pool and lead the answer (after the same label and class-rule filter as
-  every other candidate — retrieval.patient).
+  every other candidate — retrieval.safety.patient).
 - **The base disease** of a population-specific node (妊娠期尿路感染 → 尿路感染, 小儿哮喘 → 哮喘): when
   the linked node is such a form with few drugs of its own (< ENOUGH_OWN), the base disease's candidates
   join the pool behind its own, filtered for the population; an answer whose node has no drug ties at
@@ -18,9 +18,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from kg.schema import Direction, Entity, Fact, NodeType, RelType
-from retrieval.candidates import POOL_UNREAD, POPULATION_PREFIXES, population_base
-from retrieval.population import Population
+from retrieval.evidence.candidates import POOL_UNREAD, POPULATION_PREFIXES, population_base
 from retrieval.rendering import prose_sentences
+from retrieval.safety.population import Population
 from retrieval.types import Evidence
 
 #: A population form with at least this many drugs of its own answers from them alone (the base
@@ -37,7 +37,7 @@ class PoolExtra:
     """Drug facts to add to the asked disease's own, the ids that lead, and the clause to say."""
 
     facts: list[Fact] = field(default_factory=list)
-    lead: dict[str, float] = field(default_factory=dict)  # drug id → weight (retrieval.salience lead)
+    lead: dict[str, float] = field(default_factory=dict)  # drug id → weight (retrieval.evidence.salience lead)
     notes: list[Evidence] = field(default_factory=list)
 
 

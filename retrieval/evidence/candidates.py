@@ -31,7 +31,7 @@ from kg.normalize import normalize_name
 from kg.schema import Direction, Entity, Fact, NameEntry, NodeType, RelType
 
 if TYPE_CHECKING:
-    from retrieval.salience import Generic
+    from retrieval.evidence.salience import Generic
 
 #: The relationships that tie a drug to a disease, read from the disease.
 DRUG_EDGES: tuple[tuple[RelType, Direction], ...] = ((RelType.TREATED_BY, Direction.OUT),
@@ -51,9 +51,9 @@ CURATED_PARENTS: dict[str, str] = {"失眠症": "睡眠障碍", "失眠": "睡�
 #: Same-meaning suffixes: 失眠 and 失眠症 are one condition.
 SAME_SUFFIXES = ("症", "病")
 #: Population words before a disease name (the population's form of it: 小儿哮喘, 妊娠期高血压), each with
-#: its `retrieval.population.Population` key and the word the patient filter reads; longest first
+#: its `retrieval.safety.population.Population` key and the word the patient filter reads; longest first
 #: within a population. The one table of population forms: the parent hop here and the population pool
-#: (retrieval.population_pool) both read it through `population_base`.
+#: (retrieval.safety.population_pool) both read it through `population_base`.
 POPULATION_PREFIXES: dict[str, tuple[str, str]] = {
     "妊娠合并": ("pregnancy", "孕妇"), "妊娠期": ("pregnancy", "孕妇"), "妊娠": ("pregnancy", "孕妇"),
     "孕期": ("pregnancy", "孕妇"), "孕妇": ("pregnancy", "孕妇"),
@@ -110,7 +110,7 @@ class PopulationForm:
     """A disease name read as a population's form of a base disease: 小儿哮喘 = children + 哮喘."""
 
     base: str
-    population: str  # retrieval.population.Population key (children, pregnancy …)
+    population: str  # retrieval.safety.population.Population key (children, pregnancy …)
     word: str  # the population word the patient filter reads ('' for 产后)
 
 

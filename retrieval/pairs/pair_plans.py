@@ -1,7 +1,7 @@
 """The plans of pair questions: which entries and texts a pair is read from, once the question says what
 is paired — two drugs side by side (comparison rows) or together (the interaction verdict), a drug and an
-allergy or alcohol, a drug and a class (他汀类和红霉素). retrieval.pair_questions picks the plan;
-retrieval.interactions reads the texts and gives the verdict."""
+allergy or alcohol, a drug and a class (他汀类和红霉素). retrieval.pairs.pair_questions picks the plan;
+retrieval.pairs.interactions reads the texts and gives the verdict."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kg.schema import Direction, Entity, RelType
-from retrieval.class_terms import BY_NAME as CLASS_BY_NAME
-from retrieval.class_terms import CLASSES, class_aliases, generic_of
-from retrieval.graph_reader import GraphReader
-from retrieval.interactions import (
+from retrieval.evidence.graph_reader import GraphReader
+from retrieval.linking import EntityLinker
+from retrieval.pairs import comparison_evidence
+from retrieval.pairs.class_terms import BY_NAME as CLASS_BY_NAME
+from retrieval.pairs.class_terms import CLASSES, class_aliases, generic_of
+from retrieval.pairs.interactions import (
     COMBINATION,
     SALTS,
     FactReader,
@@ -26,8 +28,6 @@ from retrieval.interactions import (
     other_finding,
     scan_texts,
 )
-from retrieval.linking import EntityLinker
-from retrieval.pairs import comparison_evidence
 from retrieval.types import Evidence, LinkedEntity
 
 #: What a comparison needs from an entry: one of these facts or texts.
@@ -74,7 +74,7 @@ class PairContext:
     class_members: Mapping[str, Sequence[tuple[str, str]]]
     described: Callable[[str], bool]
     prevalence: Mapping[str, int]
-    #: the graph's drug classes (IN_CLASS, retrieval.drug_classes): how texts name an entry's classes,
+    #: the graph's drug classes (IN_CLASS, retrieval.pairs.drug_classes): how texts name an entry's classes,
     #: and the ATC labels of the comparison's 分类 row
     class_names: Callable[[str], list[str]] = lambda _id: []
     class_labels: Callable[[str], list[str]] = lambda _id: []

@@ -2,7 +2,7 @@
 alcohol or food, a drug and a class (他汀类和红霉素), a class and something else (吃头孢能喝酒吗).
 
 A part of `retrieval.retriever.Retriever` (which it is mixed into): it reads the retriever's graph,
-linker, class index and intent rules, and answers with the evidence of retrieval.interactions and
+linker, class index and intent rules, and answers with the evidence of retrieval.pairs.interactions and
 retrieval.pairs, or None when the question is not about a pair."""
 
 from __future__ import annotations
@@ -11,20 +11,9 @@ import re
 from typing import TYPE_CHECKING
 
 from kg.schema import Entity, NodeType
-from retrieval.can_take import condition_evidence
 from retrieval.evidence import property_source
 from retrieval.intents import BY_NAME, IntentClassifier, Trait, has_trait
-from retrieval.interactions import PairFinding, other_of, pair_follow_up
 from retrieval.linking import LINK_THRESHOLD
-from retrieval.pair_plans import (
-    PairContext,
-    class_of_stem,
-    drug_and_class,
-    drug_and_other,
-    has_products,
-    names_a_class,
-    two_drugs,
-)
 from retrieval.pairs import (
     MAX_CLASS_MEMBERS,
     MAX_CLASS_SCAN,
@@ -34,15 +23,26 @@ from retrieval.pairs import (
     other_terms,
     sentences_naming,
 )
-from retrieval.patient import aliases
-from retrieval.population_classes import class_reader
+from retrieval.pairs.interactions import PairFinding, other_of, pair_follow_up
+from retrieval.pairs.pair_plans import (
+    PairContext,
+    class_of_stem,
+    drug_and_class,
+    drug_and_other,
+    has_products,
+    names_a_class,
+    two_drugs,
+)
+from retrieval.safety.can_take import condition_evidence
+from retrieval.safety.patient import aliases
+from retrieval.safety.population_classes import class_reader
 from retrieval.types import Evidence, Intent, IntentMethod, LinkedEntity, LinkMethod, RetrievalResult
 
 if TYPE_CHECKING:
     from kg.stores.base import GraphStore
-    from retrieval.drug_classes import DrugClassIndex
-    from retrieval.graph_reader import GraphReader
+    from retrieval.evidence.graph_reader import GraphReader
     from retrieval.linking import EntityLinker
+    from retrieval.pairs.drug_classes import DrugClassIndex
     from retrieval.retriever import RetrieverConfig
 
 #: "吃头孢能喝酒吗": a class question asks whether two things go together.
@@ -107,7 +107,7 @@ class PairQuestions:
         evidence: list[Evidence] = []
         finding: PairFinding | None = None
         entities = found
-        if len(drugs) >= 2 and intent.name in ("interaction", "comparison"):  # retrieval.interactions
+        if len(drugs) >= 2 and intent.name in ("interaction", "comparison"):  # retrieval.pairs.interactions
             evidence, finding = two_drugs(self._pair_context(), drugs, intent.name == "comparison")
         elif len(drugs) == 1 and (other := other_of(question, [drugs[0].mention])):
             evidence, finding = drug_and_other(self._pair_context(), drugs[0], other)

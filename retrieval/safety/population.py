@@ -245,7 +245,7 @@ def _around(sentence: str, clause: str) -> str:
 CONTRA_FIELD = "禁忌"
 #: (text, datasets) of a drug's CONTRAINDICATED facts ("孕妇禁用", "对本品过敏者禁用" …).
 ContraReader = Callable[[Entity], tuple[str, str]]
-#: A drug's class-rule verdict for a population (retrieval.population_classes), None when no rule.
+#: A drug's class-rule verdict for a population (retrieval.safety.population_classes), None when no rule.
 ClassReader = Callable[[Entity, Population], SafetyVerdict | None]
 
 

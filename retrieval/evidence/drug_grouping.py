@@ -1,11 +1,11 @@
-"""What a disease's drug list is folded by (retrieval.salience): a product's generic and its group.
+"""What a disease's drug list is folded by (retrieval.evidence.salience): a product's generic and its group.
 
 - `generic_of(name)`: the ingredient a product name reduces to (硫酸沙丁胺醇吸入气雾剂 → 沙丁胺醇).
 - `DrugGrouping`: per product, the pharmacological group it is shown under (its IN_CLASS class, else
   its most specific CMeKG 分类 IN_CATEGORY), whether it is a patent medicine (中成药 categories, TCM
   efficacy categories, a name that reads like one), class sizes and ATC codes by class name.
 
-Not `retrieval.drug_classes.DrugClassIndex`: that index answers questions ABOUT classes (which drugs
+Not `retrieval.pairs.drug_classes.DrugClassIndex`: that index answers questions ABOUT classes (which drugs
 are in 质子泵抑制剂, how text names a drug's classes) from the ATC class nodes and their IN_CLASS
 members; this table only labels the items of a drug list, from both edge types, and also decides
 what is Western and what is 中成药 — a split neither the ATC classes nor the index make.
@@ -138,7 +138,7 @@ class DrugGrouping:
         return table
 
     def atc_codes(self, drug: Entity) -> list[str]:
-        """The ATC codes of a drug's IN_CLASS classes (retrieval.population_classes matches rules on them)."""
+        """The ATC codes of a drug's IN_CLASS classes (retrieval.safety.population_classes matches rules on them)."""
         return [code for c in self.categories.get(drug.id, ()) if c.startswith("ATC:")
                 if (code := self.codes.get(c.removeprefix("ATC:"), ""))]
 

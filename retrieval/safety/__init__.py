@@ -1,0 +1,1 @@
+"""retrieval.safety: see the README's architecture section."""
