@@ -21,10 +21,14 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from kg.schema import Entity
 from kg.text import CLAUSE_BREAK
 from kg.topics import TOPIC_KEYS, Topic
+
+if TYPE_CHECKING:
+    from retrieval.safety.population_classes import ClassRule
 
 
 class Verdict(StrEnum):
@@ -115,6 +119,7 @@ class SafetyVerdict:
     field: str = ""  # property it came from (禁忌证, 注意事项 …)
     source: str = ""  # dataset(s) of that property
     preferred: bool = False  # a class rule names it a first choice for the population (可用-首选)
+    rule: ClassRule | None = None  # the class rule behind the verdict (None: the label's own words)
 
     @property
     def positive(self) -> bool:

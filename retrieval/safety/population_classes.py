@@ -312,18 +312,15 @@ def class_reader(codes: Callable[[Entity], Sequence[str]]) -> ClassReader:
         if rule is None:
             return None
         return SafetyVerdict(drug.id, drug.name, pop.key, rule.verdict, describe(rule), FIELD, DATASET,
-                             rule.preferred)
+                             rule.preferred, rule)
     return read
 
 
 def rule_parts(v: SafetyVerdict) -> tuple[str, str, str]:
-    """(class, reason, reference) of a class-rule verdict (its sentence is `describe`'s); empty when
-    the verdict is a label's."""
-    if v.field != FIELD:
+    """(class, reason, reference) of a class-rule verdict; empty when the verdict is a label's."""
+    if v.field != FIELD or v.rule is None:
         return "", "", ""
-    label, _, rest = v.sentence.partition("：")
-    reason, _, ref = rest.partition("（类别规则，依据")
-    return label, reason, ref.removesuffix("）")
+    return v.rule.label, v.rule.reason, v.rule.ref
 
 
 def describe(rule: ClassRule) -> str:
